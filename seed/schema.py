@@ -1,0 +1,550 @@
+"""The shared database schema (SQLAlchemy Core).
+
+Alembic migrations in ``seed/migrations`` are the only way this schema reaches a database; this module is
+what the migrations were generated from and what the query layer builds its statements on.
+
+Conventions
+- Every fact table records when a thing happened (``*_on`` / ``*_at``) and when it was recorded
+  (``recorded_at``): figures "as of" a cut-off only count rows recorded by then.
+- Fact tables that are filtered by region and industry carry the enterprise's ``city_adcode``,
+  ``county_adcode``, ``industry_code`` and ``sector_code`` (copied at insert time), so a scope filter never
+  needs a join and every scope column can be indexed.
+- Warning and risk levels are integers 1..4: 1 = 重大 (red), 2 = 较大 (orange), 3 = 一般 (yellow),
+  4 = 低 (blue).
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+def _scope_columns(with_industry: bool = True) -> list[Column]:
+    cols = [
+        Column("city_adcode", Integer, nullable=False),
+        Column("county_adcode", Integer, nullable=False),
+    ]
+    if with_industry:
+        cols += [
+            Column("industry_code", String(8), nullable=False),
+            Column("sector_code", String(16), nullable=False),
+        ]
+    return cols
+
+
+def _recorded() -> Column:
+    return Column("recorded_at", DateTime, nullable=False)
+
+
+def _scope_indexes(table: str, date_col: str, with_industry: bool = True) -> list[Index]:
+    ix = [
+        Index(f"ix_{table}_city_{date_col}", "city_adcode", date_col),
+        Index(f"ix_{table}_county_{date_col}", "county_adcode", date_col),
+    ]
+    if with_industry:
+        ix.append(Index(f"ix_{table}_sector_{date_col}", "sector_code", date_col))
+    return ix
+
+
+# --- reference data -----------------------------------------------------------------------------------
+
+divisions = Table(
+    "divisions", metadata,
+    Column("adcode", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(32), nullable=False),
+    Column("short_name", String(16), nullable=False),
+    Column("level", String(8), nullable=False),  # province | city | county
+    Column("parent_adcode", Integer, ForeignKey("divisions.adcode"), nullable=True),
+    Column("city_adcode", Integer, nullable=True),  # the city a county belongs to (itself for a city)
+    Column("label_lon", Float, nullable=False),
+    Column("label_lat", Float, nullable=False),
+    CheckConstraint("level in ('province','city','county')", name="level"),
+)
+
+industries = Table(
+    "industries", metadata,
+    Column("code", String(16), primary_key=True),
+    Column("name", String(64), nullable=False),
+    # section (GB/T 4754 门类, one letter) | division (大类, letter + 2 digits) | sector (regulatory sector)
+    Column("kind", String(10), nullable=False),
+    Column("parent_code", String(16), nullable=True),
+    Column("high_risk", Boolean, nullable=False, default=False),
+    Column("risk_report_scope", Boolean, nullable=False, default=False),
+    Column("sort_order", Integer, nullable=False, default=0),
+    CheckConstraint("kind in ('section','division','sector')", name="kind"),
+)
+
+grids = Table(
+    "grids", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("kind", String(10), nullable=False),  # zongzhi 综治 | yingji 应急 | anquan 安全生产监管
+    Column("name", String(64), nullable=False),
+    *_scope_columns(with_industry=False),
+    # the grid registry's count of enterprises filed in this grid (实有企业建档), as the registry reports it
+    Column("enterprises_filed", Integer, nullable=False, default=0),
+    Column("established_on", Date, nullable=False),
+    _recorded(),
+    CheckConstraint("kind in ('zongzhi','yingji','anquan')", name="kind"),
+    CheckConstraint("enterprises_filed >= 0", name="filed"),
+    Index("ix_grids_city_kind", "city_adcode", "kind"),
+    Index("ix_grids_county_kind", "county_adcode", "kind"),
+)
+
+enterprises = Table(
+    "enterprises", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uscc", String(18), nullable=False, unique=True),  # 统一社会信用代码, GB 32100
+    Column("name", String(128), nullable=False),
+    *_scope_columns(),
+    Column("above_scale", Boolean, nullable=False),  # 规模以上
+    Column("is_key", Boolean, nullable=False),  # 重点企业 whose supervision data the platform collects
+    Column("lon", Float, nullable=False),  # WGS84
+    Column("lat", Float, nullable=False),
+    Column("grid_id", Integer, ForeignKey("grids.id"), nullable=True),
+    Column("established_on", Date, nullable=False),
+    _recorded(),
+    Index("ix_enterprises_city_sector", "city_adcode", "sector_code"),
+    Index("ix_enterprises_county_sector", "county_adcode", "sector_code"),
+    Index("ix_enterprises_name", "name"),
+)
+
+data_sources = Table(
+    "data_sources", metadata,  # 安委会成员单位 feeding the platform
+    Column("id", Integer, primary_key=True),
+    Column("city_adcode", Integer, nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("connected_on", Date, nullable=False),
+    _recorded(),
+    UniqueConstraint("city_adcode", "name", name="uq_data_sources_city_name"),
+)
+
+# --- major hazard sources and online monitoring ---------------------------------------------------------
+
+hazard_sources = Table(
+    "hazard_sources", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("level", Integer, nullable=False),  # GB 18218-2018 一级..四级
+    Column("r_value", Float, nullable=False),
+    *_scope_columns(),
+    Column("online_since", Date, nullable=True),  # null: not connected to online monitoring
+    _recorded(),
+    CheckConstraint("level between 1 and 4", name="level"),
+    Index("ix_hazard_sources_enterprise", "enterprise_id"),
+    Index("ix_hazard_sources_city", "city_adcode"),
+    Index("ix_hazard_sources_county", "county_adcode"),
+)
+
+monitoring_points = Table(
+    "monitoring_points", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hazard_source_id", Integer, ForeignKey("hazard_sources.id"), nullable=False),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    # temperature | pressure | level | flow | gas_flammable | gas_toxic
+    Column("kind", String(16), nullable=False),
+    Column("unit", String(12), nullable=False),
+    Column("normal_value", Float, nullable=False),
+    Column("low_alarm", Float, nullable=True),
+    Column("high_alarm", Float, nullable=True),
+    Column("high_high_alarm", Float, nullable=True),
+    *_scope_columns(),
+    _recorded(),
+    Index("ix_monitoring_points_hazard_source", "hazard_source_id"),
+    Index("ix_monitoring_points_enterprise", "enterprise_id"),
+    Index("ix_monitoring_points_city", "city_adcode"),
+    Index("ix_monitoring_points_county", "county_adcode"),
+)
+
+point_state = Table(
+    "point_state", metadata,  # the latest state of each point, maintained on ingest
+    Column("point_id", Integer, ForeignKey("monitoring_points.id"), primary_key=True, autoincrement=False),
+    Column("value", Float, nullable=True),
+    Column("status", String(8), nullable=False),  # normal | alarm | offline
+    Column("reading_at", DateTime, nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+    CheckConstraint("status in ('normal','alarm','offline')", name="status"),
+)
+
+readings = Table(
+    "readings", metadata,
+    Column("point_id", Integer, primary_key=True, autoincrement=False),
+    Column("ts", DateTime, primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("recorded_at", DateTime, nullable=False),
+)
+
+warnings = Table(
+    "warnings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("point_id", Integer, ForeignKey("monitoring_points.id"), nullable=True),
+    Column("hazard_source_id", Integer, ForeignKey("hazard_sources.id"), nullable=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("level", Integer, nullable=False),  # 1 重大/红 .. 4 低/蓝
+    # over_limit 超限 | gas_leak 泄漏 | offline 离线 | equipment 设备故障
+    Column("type", String(16), nullable=False),
+    Column("title", String(128), nullable=False),
+    Column("peak_value", Float, nullable=True),
+    Column("repeat_count", Integer, nullable=False, default=1),
+    Column("raised_at", DateTime, nullable=False),
+    Column("last_seen_at", DateTime, nullable=False),
+    Column("pushed_at", DateTime, nullable=True),
+    Column("acknowledged_at", DateTime, nullable=True),
+    Column("verified_at", DateTime, nullable=True),
+    Column("closed_at", DateTime, nullable=True),
+    *_scope_columns(),
+    _recorded(),
+    CheckConstraint("level between 1 and 4", name="level"),
+    Index("ix_warnings_city_raised", "city_adcode", "raised_at"),
+    Index("ix_warnings_county_raised", "county_adcode", "raised_at"),
+    Index("ix_warnings_raised", "raised_at"),
+    Index("ix_warnings_open", "closed_at", "level"),
+    Index("ix_warnings_point", "point_id", "closed_at"),
+)
+
+sms_pushes = Table(
+    "sms_pushes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("warning_id", Integer, ForeignKey("warnings.id"), nullable=False),
+    Column("recipient_kind", String(12), nullable=False),  # enterprise | regulator
+    Column("recipient", String(64), nullable=False),
+    Column("phone", String(16), nullable=False),  # masked
+    Column("sent_at", DateTime, nullable=False),
+    Column("status", String(12), nullable=False),  # delivered | failed
+    _recorded(),
+    Index("ix_sms_pushes_warning", "warning_id"),
+)
+
+# --- enforcement -------------------------------------------------------------------------------------
+
+campaigns = Table(
+    "campaigns", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("city_adcode", Integer, nullable=True),  # null: a province-wide campaign
+    Column("start_on", Date, nullable=False),
+    Column("end_on", Date, nullable=False),
+    Column("target_inspections", Integer, nullable=False),
+    _recorded(),
+)
+
+campaign_industries = Table(  # key industries the campaign analysed (剖析研判重点行业)
+    "campaign_industries", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    Column("sector_code", String(16), nullable=True),
+    _recorded(),
+)
+
+campaign_departments = Table(
+    "campaign_departments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("name", String(64), nullable=False),
+    _recorded(),
+)
+
+checklist_items = Table(
+    "checklist_items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("kind", String(12), nullable=False),  # common 共性问题 | individual 个性重点事项
+    Column("sector_code", String(16), nullable=True),
+    Column("text", String(200), nullable=False),
+    _recorded(),
+    CheckConstraint("kind in ('common','individual')", name="kind"),
+)
+
+inspections = Table(
+    "inspections", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("department", String(32), nullable=False),
+    Column("inspected_on", Date, nullable=False),
+    Column("online", Boolean, nullable=False, default=True),
+    *_scope_columns(),
+    _recorded(),
+    *_scope_indexes("inspections", "inspected_on"),
+    Index("ix_inspections_inspected_on", "inspected_on"),
+)
+
+hidden_hazards = Table(
+    "hidden_hazards", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("inspection_id", Integer, ForeignKey("inspections.id"), nullable=False),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("checklist_item_id", Integer, ForeignKey("checklist_items.id"), nullable=True),
+    Column("major", Boolean, nullable=False),  # 重大事故隐患
+    Column("found_on", Date, nullable=False),
+    Column("rectify_deadline", Date, nullable=False),
+    Column("rectified_on", Date, nullable=True),
+    *_scope_columns(),
+    _recorded(),
+    *_scope_indexes("hidden_hazards", "found_on"),
+    Index("ix_hidden_hazards_found_on", "found_on"),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_no", String(40), nullable=False, unique=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("inspection_id", Integer, ForeignKey("inspections.id"), nullable=True),
+    Column("filed_on", Date, nullable=False),  # 立案
+    # 立案 filed → 调查取证 investigating → 告知 notified → 决定 decided → 执行 executing → 结案 closed
+    Column("stage", String(14), nullable=False),
+    Column("decided_on", Date, nullable=True),
+    Column("closed_on", Date, nullable=True),
+    Column("fine_yuan", Numeric(14, 2), nullable=False, default=0),
+    Column("online", Boolean, nullable=False),  # handled fully online (全流程线上流转)
+    Column("transferred_judicial", Boolean, nullable=False, default=False),
+    *_scope_columns(),
+    _recorded(),
+    *_scope_indexes("cases", "filed_on"),
+    Index("ix_cases_filed_on", "filed_on"),
+    CheckConstraint(
+        "stage in ('filed','investigating','notified','decided','executing','closed')", name="stage"),
+)
+
+suspension_orders = Table(
+    "suspension_orders", metadata,  # 责令停产停业整顿
+    Column("id", Integer, primary_key=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("inspection_id", Integer, ForeignKey("inspections.id"), nullable=True),
+    Column("ordered_on", Date, nullable=False),
+    Column("lifted_on", Date, nullable=True),
+    *_scope_columns(),
+    _recorded(),
+    *_scope_indexes("suspension_orders", "ordered_on"),
+)
+
+joint_actions = Table(
+    "joint_actions", metadata,  # 联合执法 / 联动执法
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=True),
+    Column("name", String(64), nullable=False),
+    Column("departments", String(200), nullable=False),
+    Column("action_on", Date, nullable=False),
+    Column("enterprises_checked", Integer, nullable=False),
+    *_scope_columns(with_industry=False),
+    _recorded(),
+    *_scope_indexes("joint_actions", "action_on", with_industry=False),
+)
+
+exposures = Table(
+    "exposures", metadata,  # 曝光
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("exposed_on", Date, nullable=False),
+    *_scope_columns(),
+    _recorded(),
+    *_scope_indexes("exposures", "exposed_on"),
+)
+
+joint_punishments = Table(
+    "joint_punishments", metadata,  # 联合惩戒
+    Column("id", Integer, primary_key=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("measures", String(200), nullable=False),
+    Column("decided_on", Date, nullable=False),
+    *_scope_columns(),
+    _recorded(),
+    *_scope_indexes("joint_punishments", "decided_on"),
+)
+
+blacklist_entries = Table(
+    "blacklist_entries", metadata,  # 黑名单 / 严重失信主体名单
+    Column("id", Integer, primary_key=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("listed_on", Date, nullable=False),
+    Column("removed_on", Date, nullable=True),
+    *_scope_columns(),
+    _recorded(),
+    *_scope_indexes("blacklist_entries", "listed_on"),
+)
+
+watchlist_entries = Table(
+    "watchlist_entries", metadata,  # “不放心”企业名单, pushed to other departments
+    Column("id", Integer, primary_key=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("reason", String(200), nullable=False),
+    Column("pushed_to", String(200), nullable=False),
+    Column("listed_on", Date, nullable=False),
+    *_scope_columns(),
+    _recorded(),
+    *_scope_indexes("watchlist_entries", "listed_on"),
+)
+
+work_orders = Table(
+    "work_orders", metadata,  # 数字监督: reminder / supervision work orders
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("kind", String(12), nullable=False),  # reminder 提醒 | supervision 监督
+    Column("subject", String(200), nullable=False),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=True),
+    Column("created_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("closed_on", Date, nullable=True),
+    *_scope_columns(with_industry=False),
+    _recorded(),
+    *_scope_indexes("work_orders", "created_on", with_industry=False),
+    CheckConstraint("kind in ('reminder','supervision')", name="kind"),
+)
+
+# --- risk reports (江苏省工业企业安全生产风险报告规定) ---------------------------------------------------
+
+risk_obligations = Table(
+    "risk_obligations", metadata,  # an enterprise required to report, and by when
+    Column("id", Integer, primary_key=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # initial 首次 | annual 年度
+    Column("year", Integer, nullable=False),
+    Column("above_scale", Boolean, nullable=False),
+    Column("due_on", Date, nullable=False),
+    *_scope_columns(),
+    _recorded(),
+    UniqueConstraint("enterprise_id", "kind", "year", name="uq_risk_obligations_natural"),
+    Index("ix_risk_obligations_city", "city_adcode", "year"),
+    Index("ix_risk_obligations_county", "county_adcode", "year"),
+)
+
+risk_reports = Table(
+    "risk_reports", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("obligation_id", Integer, ForeignKey("risk_obligations.id"), nullable=False),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # initial | annual | change
+    Column("submitted_at", DateTime, nullable=False),
+    Column("zero_risk", Boolean, nullable=False),
+    Column("key_control", Boolean, nullable=False, default=False),  # 纳入重点管控清单
+    # null: not checked | confirmed 属实 | under_reported 瞒报漏报 → rectification notice
+    Column("verification", String(16), nullable=True),
+    Column("verified_on", Date, nullable=True),
+    Column("rectify_deadline", Date, nullable=True),
+    *_scope_columns(),
+    _recorded(),
+    Index("ix_risk_reports_city_submitted", "city_adcode", "submitted_at"),
+    Index("ix_risk_reports_county_submitted", "county_adcode", "submitted_at"),
+    Index("ix_risk_reports_obligation", "obligation_id"),
+)
+
+risk_items = Table(
+    "risk_items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("report_id", Integer, ForeignKey("risk_reports.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("place", String(64), nullable=False),
+    Column("level", Integer, nullable=False),  # 1 重大 .. 4 低
+    Column("accident_type", String(32), nullable=False),
+    Column("controls", String(200), nullable=False),
+    Column("catalogue_code", String(16), nullable=True),  # 较大以上安全生产风险目录
+    _recorded(),
+    CheckConstraint("level between 1 and 4", name="level"),
+    Index("ix_risk_items_report", "report_id"),
+)
+
+# --- credit and training --------------------------------------------------------------------------------
+
+credit_ratings = Table(
+    "credit_ratings", metadata,  # 安全信用脸谱
+    Column("id", Integer, primary_key=True),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("colour", String(8), nullable=False),  # green (best) | blue | yellow | red (worst)
+    Column("score", Float, nullable=False),
+    Column("rated_on", Date, nullable=False),
+    *_scope_columns(),
+    _recorded(),
+    CheckConstraint("colour in ('green','blue','yellow','red')", name="colour"),
+    Index("ix_credit_ratings_enterprise", "enterprise_id", "rated_on"),
+    Index("ix_credit_ratings_city", "city_adcode", "rated_on"),
+    Index("ix_credit_ratings_county", "county_adcode", "rated_on"),
+)
+
+training_sessions = Table(
+    "training_sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(128), nullable=False),
+    Column("topic", String(32), nullable=False),  # risk_report | general
+    Column("held_on", Date, nullable=False),
+    Column("participants", Integer, nullable=False),
+    Column("enterprises", Integer, nullable=False),
+    *_scope_columns(with_industry=False),
+    _recorded(),
+    *_scope_indexes("training_sessions", "held_on", with_industry=False),
+)
+
+# --- accounts and audit -----------------------------------------------------------------------------------
+
+users = Table(
+    "users", metadata,
+    Column("username", String(32), primary_key=True),
+    Column("display_name", String(64), nullable=False),
+    Column("password_hash", String(100), nullable=False),
+    Column("role", String(10), nullable=False),  # leader | city | duty | writer | admin
+    Column("region_adcode", Integer, nullable=True),  # binding: null = whole province
+    Column("active", Boolean, nullable=False, default=True),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("failed_attempts", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime, nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    CheckConstraint("role in ('leader','city','duty','writer','admin')", name="role"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(32), nullable=True),
+    Column("event", String(16), nullable=False),  # login | logout | login_failed | lockout | page_view | export
+    Column("detail", Text, nullable=False, default=""),
+    Index("ix_audit_log_at", "at"),
+)
+
+seed_runs = Table(
+    "seed_runs", metadata,  # how and when the demo data were built ("now" of the live parts)
+    Column("id", Integer, primary_key=True),
+    Column("scale", String(12), nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("anchor_at", DateTime, nullable=False),  # the wall-clock time live data are relative to
+    Column("seconds", Float, nullable=False),
+    Column("rows", Integer, nullable=False),
+)
+
+FACT_TABLES_WITH_SCOPE = [
+    t for t in metadata.sorted_tables
+    if "city_adcode" in t.c and "county_adcode" in t.c and t.name not in {"divisions"}
+]
