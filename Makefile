@@ -1,0 +1,54 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+PORT_LEADERSHIP ?= 8501
+PORT_WALLSCREEN ?= 8502
+PORT_BRIEFING   ?= 8503
+STREAMLIT_FLAGS := --server.headless true --browser.gatherUsageStats false --server.enableStaticServing true \
+                   --server.fileWatcherType none
+
+.PHONY: install install-test system-deps seed run test test-fast bench clean
+
+$(BIN)/oversight: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+install: $(BIN)/oversight  ## prepare .venv (then .venv/bin/oversight and .venv/bin/streamlit exist)
+
+$(VENV)/.test-deps: pyproject.toml $(BIN)/oversight
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+install-test: $(VENV)/.test-deps
+
+# Debian packages the browser tests and document checks need (Chromium, CJK fonts, LibreOffice, poppler).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null; \
+	  else echo "note: chromium / fonts-noto-cjk missing and not root: browser tests will be skipped"; fi; fi
+
+seed: install  ## seed the embedded database if it holds no data yet
+	$(BIN)/oversight seed --if-empty
+
+run: install seed  ## start the three apps
+	@echo ""
+	@echo "  领导驾驶舱 leadership  http://localhost:$(PORT_LEADERSHIP)"
+	@echo "  值班大屏   wallscreen  http://localhost:$(PORT_WALLSCREEN)"
+	@echo "  简报取数   briefing    http://localhost:$(PORT_BRIEFING)"
+	@echo "  demo accounts (password <username>-demo): leader nanjing yancheng suqian duty writer admin"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	 $(BIN)/streamlit run dashboards/leadership.py --server.port $(PORT_LEADERSHIP) $(STREAMLIT_FLAGS) & \
+	 $(BIN)/streamlit run dashboards/wallscreen.py --server.port $(PORT_WALLSCREEN) $(STREAMLIT_FLAGS) & \
+	 $(BIN)/streamlit run dashboards/briefing.py --server.port $(PORT_BRIEFING) $(STREAMLIT_FLAGS) & \
+	 wait
+
+test: install-test system-deps  ## the whole suite, on SQLite and PostgreSQL
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) data/*.db data/*.db-wal data/*.db-shm .pytest_cache

@@ -1,0 +1,63 @@
+"""Shared plumbing of the query modules: which engine, scope resolution, statement → DataFrame."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, Select, extract, func
+
+from queries import db
+from queries.scope import Resolved, Scope, resolve
+
+
+def prepare(scope: Scope, engine: Engine | None) -> tuple[Engine, Resolved]:
+    eng = engine or db.reader()
+    return eng, resolve(scope, eng)
+
+
+def frame(stmt: Select, engine: Engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        res = conn.execute(stmt)
+        return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+
+
+def row(stmt: Select, engine: Engine) -> dict[str, Any]:
+    with engine.connect() as conn:
+        r = conn.execute(stmt).mappings().first()
+        return dict(r) if r else {}
+
+
+def name_children(df: pd.DataFrame, rs: Resolved, col: str = "adcode") -> pd.DataFrame:
+    """Add region names and list every child region of the scope (zero where it has no rows)."""
+    if rs.level == "county":
+        kids = [rs.ref.divisions[rs.county]]
+    else:
+        kids = rs.ref.children(rs.region)
+    base = pd.DataFrame({col: [d.adcode for d in kids], "name": [d.name for d in kids]})
+    out = base.merge(df, on=col, how="left") if not df.empty else base.assign(**{
+        c: 0 for c in df.columns if c != col})
+    num = [c for c in out.columns if c not in (col, "name")]
+    out[num] = out[num].fillna(0)
+    return out
+
+
+def pct(num: float, den: float, digits: int = 1) -> float:
+    return round(100.0 * num / den, digits) if den else 0.0
+
+
+# --- dialect-neutral date expressions -------------------------------------------------------------------
+
+def day_of(col, engine: Engine):
+    """'YYYY-MM-DD' of a date or timestamp column."""
+    return func.date(col) if engine.dialect.name == "sqlite" else func.to_char(col, "YYYY-MM-DD")
+
+
+def month_of(col, engine: Engine):
+    """'YYYY-MM' of a date or timestamp column."""
+    return func.strftime("%Y-%m", col) if engine.dialect.name == "sqlite" else func.to_char(col, "YYYY-MM")
+
+
+def minutes_between(a, b, engine: Engine):
+    if engine.dialect.name == "postgresql":
+        return extract("epoch", b - a) / 60.0
+    return (func.julianday(b) - func.julianday(a)) * 1440.0

@@ -1,0 +1,281 @@
+"""Enforcement campaigns: inspections, hidden hazards, suspensions, cases, joint actions, publicity, work orders.
+
+Period figures count what happened in the scope's period (``inspected_on``, ``found_on``, ``filed_on`` …) and
+was recorded by its as-of time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
+
+from queries.base import frame, month_of, name_children, pct, prepare, row
+from queries.scope import Scope, ScopeError
+from seed.schema import (
+    blacklist_entries as BL, campaign_departments as CD, campaign_industries as CI, campaigns as CP,
+    cases as C, checklist_items as CK, enterprises as E, exposures as X, hidden_hazards as H,
+    inspections as IN, joint_actions as JA, joint_punishments as JP, suspension_orders as SO,
+    watchlist_entries as WL, work_orders as WO,
+)
+
+
+def data_range(*, engine: Engine | None = None) -> tuple[dt.date | None, dt.date | None]:
+    """First and last day with inspections (pages default their period to the latest data)."""
+    eng, _ = prepare(Scope(), engine)
+    r = row(select(func.min(IN.c.inspected_on).label("a"), func.max(IN.c.inspected_on).label("b")), eng)
+    conv = (lambda v: dt.date.fromisoformat(v) if isinstance(v, str) else (v or None))
+    return conv(r.get("a")), conv(r.get("b"))
+
+
+def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Headline enforcement figures of the scope's period."""
+    eng, rs = prepare(scope, engine)
+    q = {
+        "insp": select(func.count().label("inspections"),
+                       func.count(distinct(IN.c.enterprise_id)).label("enterprises_inspected"))
+        .where(rs.where(IN, "inspected_on")),
+        "haz": select(func.count().label("hazards_found"),
+                      func.coalesce(func.sum(case((H.c.major, 1), else_=0)), 0).label("major_hazards"),
+                      func.coalesce(func.sum(case((and_(H.c.rectified_on.is_not(None), rs.by_as_of(H.c.rectified_on)), 1),
+                                                  else_=0)), 0).label("hazards_rectified"))
+        .where(rs.where(H, "found_on")),
+        "susp": select(func.count().label("suspensions")).where(rs.where(SO, "ordered_on")),
+        "cases": select(func.count().label("cases_filed"),
+                        func.coalesce(func.sum(case((C.c.online, 1), else_=0)), 0).label("cases_online"),
+                        func.coalesce(func.sum(case((C.c.transferred_judicial, 1), else_=0)), 0)
+                        .label("transferred_judicial"))
+        .where(rs.where(C, "filed_on")),
+        "fines": select(func.count().label("cases_decided"),
+                        func.coalesce(func.sum(C.c.fine_yuan), 0).label("fines_yuan"))
+        .where(rs.where(C), rs.period_filter(C.c.decided_on), C.c.decided_on.is_not(None)),
+        "joint": select(func.count().label("joint_actions"),
+                        func.coalesce(func.sum(JA.c.enterprises_checked), 0).label("joint_action_enterprises"))
+        .where(rs.where(JA, "action_on")),
+        "exp": select(func.count().label("exposures")).where(rs.where(X, "exposed_on")),
+        "pun": select(func.count().label("joint_punishments")).where(rs.where(JP, "decided_on")),
+        "bl": select(func.count().label("blacklisted")).where(rs.where(BL, "listed_on")),
+        "wo": select(func.count().label("work_orders")).where(rs.where(WO, "created_on")),
+        "wl": select(func.count(distinct(WL.c.enterprise_id)).label("watchlist")).where(rs.where(WL, "listed_on")),
+    }
+    out: dict[str, Any] = {}
+    with eng.connect() as conn:
+        for stmt in q.values():
+            r = conn.execute(stmt).mappings().first()
+            out.update({k: (v or 0) for k, v in r.items()})
+    out["fines_yuan"] = float(out["fines_yuan"])
+    out["fines_wan"] = round(out["fines_yuan"] / 10000, 2)
+    out["avg_fine_wan"] = round(out["fines_wan"] / out["cases_decided"], 2) if out["cases_decided"] else 0.0
+    out["rectification_rate"] = pct(out["hazards_rectified"], out["hazards_found"])
+    floats = {"fines_yuan", "fines_wan", "avg_fine_wan", "rectification_rate"}
+    return {k: (v if k in floats else int(v)) for k, v in out.items()}
+
+
+def _grouped(rs, eng, key_of) -> pd.DataFrame:
+    """Per-group inspections, enterprises, hazards, rectified, suspensions, cases and fines."""
+    parts = [
+        select(key_of(IN).label("k"), func.count().label("inspections"),
+               func.count(distinct(IN.c.enterprise_id)).label("enterprises_inspected"))
+        .where(rs.where(IN, "inspected_on")).group_by(key_of(IN)),
+        select(key_of(H).label("k"), func.count().label("hazards_found"),
+               func.sum(case((and_(H.c.rectified_on.is_not(None), rs.by_as_of(H.c.rectified_on)), 1), else_=0))
+               .label("hazards_rectified"))
+        .where(rs.where(H, "found_on")).group_by(key_of(H)),
+        select(key_of(SO).label("k"), func.count().label("suspensions"))
+        .where(rs.where(SO, "ordered_on")).group_by(key_of(SO)),
+        select(key_of(C).label("k"), func.count().label("cases_filed"))
+        .where(rs.where(C, "filed_on")).group_by(key_of(C)),
+        select(key_of(C).label("k"), func.sum(C.c.fine_yuan).label("fines_yuan"))
+        .where(rs.where(C), rs.period_filter(C.c.decided_on), C.c.decided_on.is_not(None)).group_by(key_of(C)),
+    ]
+    out = None
+    for stmt in parts:
+        df = frame(stmt, eng)
+        out = df if out is None else out.merge(df, on="k", how="outer")
+    out = out.fillna(0)
+    if "fines_yuan" in out:
+        out["fines_wan"] = (out.pop("fines_yuan").astype(float) / 10000).round(2)
+    out["rectification_rate"] = [pct(a, b) for a, b in zip(out["hazards_rectified"], out["hazards_found"])]
+    for c in ("inspections", "enterprises_inspected", "hazards_found", "hazards_rectified", "suspensions",
+              "cases_filed"):
+        out[c] = out[c].astype(int)
+    return out
+
+
+def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Enforcement figures per child region (cities of the province, counties of a city)."""
+    eng, rs = prepare(scope, engine)
+    df = _grouped(rs, eng, rs.group_column).rename(columns={"k": "adcode"})
+    df["adcode"] = df["adcode"].astype(int)
+    return name_children(df, rs)
+
+
+def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Enforcement figures per regulatory sector."""
+    eng, rs = prepare(scope, engine)
+    df = _grouped(rs, eng, lambda t: t.c.sector_code).rename(columns={"k": "sector"})
+    df.insert(1, "sector_name", [rs.ref.industries[s].name for s in df["sector"]])
+    return df.sort_values("inspections", ascending=False, ignore_index=True)
+
+
+def by_department(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Inspections and enterprises per inspecting department."""
+    eng, rs = prepare(scope, engine)
+    stmt = (select(IN.c.department, func.count().label("inspections"),
+                   func.count(distinct(IN.c.enterprise_id)).label("enterprises_inspected"))
+            .where(rs.where(IN, "inspected_on")).group_by(IN.c.department)
+            .order_by(func.count().desc()))
+    return frame(stmt, eng)
+
+
+def by_month(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Monthly inspections, hazards and cases in the period."""
+    eng, rs = prepare(scope, engine)
+    parts = [
+        (IN, "inspected_on", "inspections"), (H, "found_on", "hazards_found"), (C, "filed_on", "cases_filed"),
+        (SO, "ordered_on", "suspensions"),
+    ]
+    out = None
+    for t, col, label in parts:
+        m = month_of(t.c[col], eng)
+        df = frame(select(m.label("month"), func.count().label(label)).where(rs.where(t, col)).group_by(m), eng)
+        out = df if out is None else out.merge(df, on="month", how="outer")
+    out = out.fillna(0).sort_values("month", ignore_index=True)
+    for c in out.columns[1:]:
+        out[c] = out[c].astype(int)
+    return out
+
+
+# --- campaigns -------------------------------------------------------------------------------------------
+
+def _campaign_visible(rs):
+    """Province-wide campaigns and those of the scope's city (all campaigns for a province scope)."""
+    if rs.level == "province":
+        return literal(True)
+    return or_(CP.c.city_adcode.is_(None), CP.c.city_adcode == rs.city)
+
+
+def campaigns(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Campaigns visible in the scope with progress against their target and against time."""
+    eng, rs = prepare(scope, engine)
+    stmt = select(CP.c.id, CP.c.name, CP.c.city_adcode, CP.c.start_on, CP.c.end_on, CP.c.target_inspections) \
+        .where(_campaign_visible(rs), rs.recorded_filter(CP)).order_by(CP.c.start_on.desc(), CP.c.city_adcode)
+    camps = frame(stmt, eng)
+    if camps.empty:
+        return camps
+    done = frame(select(IN.c.campaign_id, func.count().label("inspections"),
+                        func.count(distinct(IN.c.enterprise_id)).label("enterprises_inspected"))
+                 .where(rs.where(IN), rs.until_cutoff(IN.c.inspected_on), IN.c.campaign_id.is_not(None))
+                 .group_by(IN.c.campaign_id), eng).rename(columns={"campaign_id": "id"})
+    camps = camps.merge(done, on="id", how="left").fillna({"inspections": 0, "enterprises_inspected": 0})
+    camps["inspections"] = camps["inspections"].astype(int)
+    camps["enterprises_inspected"] = camps["enterprises_inspected"].astype(int)
+    at = (rs.cutoff or dt.datetime.now()).date()
+    starts = pd.to_datetime(camps["start_on"]).dt.date
+    ends = pd.to_datetime(camps["end_on"]).dt.date
+    camps["region_name"] = [rs.ref.name(int(c)) if pd.notna(c) else "全省" for c in camps["city_adcode"]]
+    camps["progress_pct"] = [pct(i, t) for i, t in zip(camps["inspections"], camps["target_inspections"])]
+    camps["time_pct"] = [round(100 * min(1, max(0, (at - s).days / max(1, (e - s).days))), 1)
+                         for s, e in zip(starts, ends)]
+    camps["start_on"], camps["end_on"] = starts, ends
+    return camps
+
+
+def _check_campaign(campaign_id: int, rs, eng) -> dict:
+    r = row(select(CP).where(CP.c.id == campaign_id, _campaign_visible(rs)), eng)
+    if not r:
+        raise ScopeError("该专项行动不存在或不在您的权限范围内")
+    return r
+
+
+def campaign_profile(campaign_id: int, scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """The campaign's checklist shape: key industries, common problems, individual items, departments."""
+    eng, rs = prepare(scope, engine)
+    camp = _check_campaign(campaign_id, rs, eng)
+    with eng.connect() as conn:
+        def n(stmt):
+            return int(conn.execute(stmt).scalar() or 0)
+        return {
+            "id": campaign_id, "name": camp["name"],
+            "key_industries": n(select(func.count()).where(CI.c.campaign_id == campaign_id, rs.recorded_filter(CI))),
+            "common_items": n(select(func.count()).where(CK.c.campaign_id == campaign_id, CK.c.kind == "common",
+                                                         rs.recorded_filter(CK))),
+            "individual_items": n(select(func.count()).where(CK.c.campaign_id == campaign_id,
+                                                             CK.c.kind == "individual", rs.recorded_filter(CK))),
+            "departments": n(select(func.count()).where(CD.c.campaign_id == campaign_id, rs.recorded_filter(CD))),
+        }
+
+
+def checklist(campaign_id: int, scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Checklist items of a campaign with the hidden hazards found against each in the scope."""
+    eng, rs = prepare(scope, engine)
+    _check_campaign(campaign_id, rs, eng)
+    found = (select(H.c.checklist_item_id.label("id"), func.count().label("hazards_found"))
+             .where(rs.where(H, "found_on"), H.c.checklist_item_id.is_not(None)).group_by(H.c.checklist_item_id)
+             .subquery())
+    stmt = (select(CK.c.id, CK.c.kind, CK.c.sector_code, CK.c.text,
+                   func.coalesce(found.c.hazards_found, 0).label("hazards_found"))
+            .select_from(CK.outerjoin(found, found.c.id == CK.c.id))
+            .where(CK.c.campaign_id == campaign_id).order_by(CK.c.kind, CK.c.id))
+    df = frame(stmt, eng)
+    df["sector_name"] = [rs.ref.industries[s].name if s else "共性" for s in df["sector_code"]]
+    return df
+
+
+def watchlist(scope: Scope, *, engine: Engine | None = None, limit: int = 200) -> pd.DataFrame:
+    """The “不放心” enterprise list pushed to other departments."""
+    eng, rs = prepare(scope, engine)
+    stmt = (select(WL.c.listed_on, E.c.name.label("enterprise"), WL.c.county_adcode, WL.c.sector_code, WL.c.reason,
+                   WL.c.pushed_to)
+            .select_from(WL.join(E, E.c.id == WL.c.enterprise_id))
+            .where(rs.where(WL, "listed_on")).order_by(WL.c.listed_on.desc()).limit(limit))
+    df = frame(stmt, eng)
+    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
+    df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
+    return df.drop(columns=["county_adcode", "sector_code"])
+
+
+def work_orders(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Supervision work orders (数字监督) created in the period: by kind, closed, overdue."""
+    eng, rs = prepare(scope, engine)
+    cut = rs.cutoff or dt.datetime.now()
+    closed = and_(WO.c.closed_on.is_not(None), WO.c.closed_on <= cut.date())
+    stmt = select(
+        func.count().label("total"),
+        func.coalesce(func.sum(case((WO.c.kind == "reminder", 1), else_=0)), 0).label("reminder"),
+        func.coalesce(func.sum(case((WO.c.kind == "supervision", 1), else_=0)), 0).label("supervision"),
+        func.coalesce(func.sum(case((closed, 1), else_=0)), 0).label("closed"),
+        func.coalesce(func.sum(case((and_(~closed, WO.c.due_on < cut.date()), 1), else_=0)), 0).label("overdue"),
+    ).where(rs.where(WO, "created_on"))
+    r = {k: int(v) for k, v in row(stmt, eng).items()}
+    r["closed_rate"] = pct(r["closed"], r["total"])
+    return r
+
+
+def joint_actions(scope: Scope, *, engine: Engine | None = None, limit: int = 500) -> pd.DataFrame:
+    """Joint enforcement actions in the period, newest first."""
+    eng, rs = prepare(scope, engine)
+    stmt = (select(JA.c.action_on, JA.c.name, JA.c.departments, JA.c.enterprises_checked, JA.c.county_adcode)
+            .where(rs.where(JA, "action_on")).order_by(JA.c.action_on.desc()).limit(limit))
+    df = frame(stmt, eng)
+    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
+    return df.drop(columns=["county_adcode"])
+
+
+def enterprises(scope: Scope, *, engine: Engine | None = None, limit: int = 100) -> pd.DataFrame:
+    """Enterprises with the most hidden hazards found in the period (the drill-down's last level)."""
+    eng, rs = prepare(scope, engine)
+    haz = (select(H.c.enterprise_id, func.count().label("hazards_found"),
+                  func.sum(case((H.c.rectified_on.is_(None), 1), else_=0)).label("hazards_open"),
+                  func.sum(case((H.c.major, 1), else_=0)).label("major_hazards"))
+           .where(rs.where(H, "found_on")).group_by(H.c.enterprise_id)
+           .order_by(func.count().desc()).limit(limit).subquery())
+    stmt = (select(E.c.id, E.c.name, E.c.uscc, E.c.county_adcode, E.c.sector_code, haz.c.hazards_found,
+                   haz.c.hazards_open, haz.c.major_hazards)
+            .select_from(haz.join(E, E.c.id == haz.c.enterprise_id))
+            .order_by(haz.c.hazards_found.desc(), E.c.id))
+    df = frame(stmt, eng)
+    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
+    df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
+    return df.drop(columns=["county_adcode", "sector_code"])

@@ -1,0 +1,124 @@
+"""Major hazard sources (GB 18218) and their online monitoring points: connection, live state, trends."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, case, distinct, func, select
+
+from queries.base import frame, name_children, pct, prepare, row
+from queries.scope import Scope, ScopeError
+from seed.schema import (
+    enterprises as E, hazard_sources as HS, monitoring_points as MP, point_state as PS, readings as R,
+)
+
+
+def _point_counts(key=None):
+    cols = [func.count().label("points"),
+            func.coalesce(func.sum(case((PS.c.status == "normal", 1), else_=0)), 0).label("points_normal"),
+            func.coalesce(func.sum(case((PS.c.status == "alarm", 1), else_=0)), 0).label("points_alarm"),
+            func.coalesce(func.sum(case((PS.c.status == "offline", 1), else_=0)), 0).label("points_offline")]
+    return ([key.label("k")] if key is not None else []) + cols
+
+
+def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Hazard enterprises and sources (all / connected to online monitoring), points by live state."""
+    eng, rs = prepare(scope, engine)
+    src = select(
+        func.count(distinct(HS.c.enterprise_id)).label("hazard_enterprises"),
+        func.count(distinct(case((HS.c.online_since.is_not(None), HS.c.enterprise_id)))).label("connected_enterprises"),
+        func.count().label("hazard_sources"),
+        func.coalesce(func.sum(case((HS.c.online_since.is_not(None), 1), else_=0)), 0).label("connected_sources"),
+        *[func.coalesce(func.sum(case((HS.c.level == lv, 1), else_=0)), 0).label(f"level_{lv}") for lv in (1, 2, 3, 4)],
+    ).where(rs.where(HS))
+    pts = (select(*_point_counts(), func.max(PS.c.reading_at).label("newest_reading"))
+           .select_from(MP.join(PS, PS.c.point_id == MP.c.id)).where(rs.where(MP)))
+    out = row(src, eng)
+    out.update(row(pts, eng))
+    out = {k: (int(v) if k != "newest_reading" else v) for k, v in out.items()}
+    out["newest_reading"] = out["newest_reading"] or None
+    out["access_rate"] = pct(out["connected_enterprises"], out["hazard_enterprises"])
+    out["online_rate"] = pct(out["points"] - out["points_offline"], out["points"])
+    return out
+
+
+def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    eng, rs = prepare(scope, engine)
+    src = frame(select(rs.group_column(HS).label("adcode"),
+                       func.count(distinct(HS.c.enterprise_id)).label("hazard_enterprises"),
+                       func.count(distinct(case((HS.c.online_since.is_not(None), HS.c.enterprise_id))))
+                       .label("connected_enterprises"),
+                       func.count().label("hazard_sources"))
+                .where(rs.where(HS)).group_by(rs.group_column(HS)), eng)
+    pts = frame(select(*_point_counts(rs.group_column(MP)))
+                .select_from(MP.join(PS, PS.c.point_id == MP.c.id)).where(rs.where(MP))
+                .group_by(rs.group_column(MP)), eng).rename(columns={"k": "adcode"})
+    df = src.merge(pts, on="adcode", how="outer") if not src.empty else pts
+    df = name_children(df, rs)
+    for c in df.columns[2:]:
+        df[c] = df[c].astype(int)
+    df["online_rate"] = [pct(p - o, p) for p, o in zip(df["points"], df["points_offline"])]
+    df["access_rate"] = [pct(c, h) for c, h in zip(df["connected_enterprises"], df["hazard_enterprises"])]
+    return df
+
+
+def enterprises(scope: Scope, *, engine: Engine | None = None, limit: int = 500) -> pd.DataFrame:
+    """Hazard enterprises in the scope with their sources and points by live state (alarms first)."""
+    eng, rs = prepare(scope, engine)
+    pts = (select(*_point_counts(MP.c.enterprise_id)).select_from(MP.join(PS, PS.c.point_id == MP.c.id))
+           .where(rs.where(MP)).group_by(MP.c.enterprise_id).subquery())
+    src = (select(HS.c.enterprise_id.label("k"), func.count().label("hazard_sources"),
+                  func.min(HS.c.level).label("top_level"),
+                  func.max(case((HS.c.online_since.is_not(None), 1), else_=0)).label("connected"))
+           .where(rs.where(HS)).group_by(HS.c.enterprise_id).subquery())
+    stmt = (select(E.c.id, E.c.name, E.c.county_adcode, E.c.sector_code, src.c.hazard_sources, src.c.top_level,
+                   src.c.connected, func.coalesce(pts.c.points, 0).label("points"),
+                   func.coalesce(pts.c.points_alarm, 0).label("points_alarm"),
+                   func.coalesce(pts.c.points_offline, 0).label("points_offline"))
+            .select_from(src.join(E, E.c.id == src.c.k).outerjoin(pts, pts.c.k == src.c.k))
+            .order_by(func.coalesce(pts.c.points_alarm, 0).desc(), func.coalesce(pts.c.points_offline, 0).desc(),
+                      E.c.id).limit(limit))
+    df = frame(stmt, eng)
+    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
+    df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
+    return df.drop(columns=["county_adcode", "sector_code"])
+
+
+def _check_enterprise(enterprise_id: int, rs, eng) -> dict:
+    r = row(select(E.c.id, E.c.name, E.c.county_adcode, E.c.city_adcode)
+            .where(E.c.id == enterprise_id, rs.region_filter(E)), eng)
+    if not r:
+        raise ScopeError("该企业不存在或不在您的权限范围内")
+    return r
+
+
+def enterprise_points(enterprise_id: int, scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """One enterprise's monitoring points: latest value against thresholds and live state."""
+    eng, rs = prepare(scope, engine)
+    _check_enterprise(enterprise_id, rs, eng)
+    stmt = (select(MP.c.id, MP.c.code, MP.c.name, MP.c.kind, MP.c.unit, MP.c.low_alarm, MP.c.high_alarm,
+                   MP.c.high_high_alarm, HS.c.name.label("hazard_source"), HS.c.level.label("hazard_level"),
+                   PS.c.value, PS.c.status, PS.c.reading_at)
+            .select_from(MP.join(PS, PS.c.point_id == MP.c.id).join(HS, HS.c.id == MP.c.hazard_source_id))
+            .where(MP.c.enterprise_id == enterprise_id)
+            .order_by(case((PS.c.status == "alarm", 0), (PS.c.status == "offline", 1), else_=2), MP.c.id))
+    return frame(stmt, eng)
+
+
+def point_trend(point_id: int, scope: Scope, *, engine: Engine | None = None, hours: int = 24) -> pd.DataFrame:
+    """Readings of one point over the last ``hours`` before its newest reading."""
+    eng, rs = prepare(scope, engine)
+    p = row(select(MP.c.id, MP.c.enterprise_id).where(MP.c.id == point_id, rs.region_filter(MP)), eng)
+    if not p:
+        raise ScopeError("该监测点不存在或不在您的权限范围内")
+    newest = row(select(func.max(R.c.ts).label("t")).where(R.c.point_id == point_id), eng).get("t")
+    if not newest:
+        return pd.DataFrame(columns=["ts", "value"])
+    if isinstance(newest, str):
+        newest = dt.datetime.fromisoformat(newest)
+    stmt = (select(R.c.ts, R.c.value).where(R.c.point_id == point_id,
+                                             R.c.ts >= newest - dt.timedelta(hours=hours)).order_by(R.c.ts))
+    df = frame(stmt, eng)
+    df["ts"] = pd.to_datetime(df["ts"])
+    return df

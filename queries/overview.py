@@ -1,0 +1,66 @@
+"""The province at a glance: platform coverage, one headline per topic, and a map indicator per region."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, select
+
+from queries import credit, enforcement, grids, hazards, risk, warnings
+from queries.base import name_children, prepare, row
+from queries.scope import Scope
+from seed.schema import data_sources as DS, enterprises as E
+
+
+def platform(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Member units feeding the platform (city level), enterprises and key enterprises whose data it collects."""
+    eng, rs = prepare(scope, engine)
+    ds = select(func.count().label("data_sources")).where(rs.recorded_filter(DS), rs.until_cutoff(DS.c.connected_on))
+    if rs.level != "province":
+        ds = ds.where(DS.c.city_adcode == rs.city)
+    out = row(ds, eng)
+    out.update(row(select(func.count().label("enterprises"),
+                          func.coalesce(func.sum(case((E.c.is_key, 1), else_=0)), 0).label("key_enterprises"),
+                          func.coalesce(func.sum(case((E.c.above_scale, 1), else_=0)), 0).label("above_scale"))
+                   .where(rs.where(E)), eng))
+    return {k: int(v) for k, v in out.items()}
+
+
+def headline(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """One block of headline figures per topic, all for the same scope."""
+    eng, _ = prepare(scope, engine)
+    return {
+        "platform": platform(scope, engine=eng),
+        "hazards": hazards.summary(scope, engine=eng),
+        "warnings": warnings.summary(scope, engine=eng),
+        "enforcement": enforcement.summary(scope, engine=eng),
+        "risk": risk.completion(scope, engine=eng),
+        "credit": credit.distribution(scope, engine=eng),
+        "grids": grids.summary(scope, engine=eng),
+    }
+
+
+# indicator key -> (Chinese label, unit, function(scope, engine) -> DataFrame, column, higher is worse)
+INDICATORS: dict[str, tuple[str, str, Callable, str, bool]] = {
+    "open_warnings": ("未消警预警", "条", warnings.by_region, "open", True),
+    "warnings_raised": ("期间预警", "条", warnings.by_region, "raised", True),
+    "points_alarm": ("报警监测点", "个", hazards.by_region, "points_alarm", True),
+    "online_rate": ("监测点在线率", "%", hazards.by_region, "online_rate", False),
+    "inspections": ("检查企业（家次）", "家次", enforcement.by_region, "inspections", False),
+    "hazards_found": ("排查隐患", "个", enforcement.by_region, "hazards_found", True),
+    "cases_filed": ("立案查处", "起", enforcement.by_region, "cases_filed", True),
+    "rectification_rate": ("隐患整改率", "%", enforcement.by_region, "rectification_rate", False),
+    "risk_completion": ("风险报告完成率", "%", risk.by_region, "completion_rate", False),
+    "credit_red_yellow": ("红黄色企业占比", "%", credit.by_region, "red_yellow_share", True),
+}
+
+
+def indicator_by_region(scope: Scope, indicator: str, *, engine: Engine | None = None) -> pd.DataFrame:
+    """``adcode, name, value`` of one indicator for each child region of the scope."""
+    if indicator not in INDICATORS:
+        indicator = "open_warnings"
+    eng, rs = prepare(scope, engine)
+    _, _, fn, col, _ = INDICATORS[indicator]
+    df = fn(scope, engine=eng)
+    out = df[["adcode", "name", col]].rename(columns={col: "value"})
+    return name_children(out, rs) if out.empty else out

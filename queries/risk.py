@@ -1,0 +1,163 @@
+"""Industrial enterprise safety risk reports (江苏省工业企业安全生产风险报告规定, 省政府令第140号).
+
+Completion is a to-date figure taken at the scope's cut-off (the end of its period, or its as-of time):
+completed = above-scale enterprises in scope with a report submitted by the cut-off and recorded by the as-of
+time; required = above-scale enterprises in scope with a reporting obligation recorded by then.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, distinct, func, select
+
+from queries.base import day_of, frame, name_children, pct, prepare, row
+from queries.labels import LEVEL_NAMES, VERIFICATION
+from queries.scope import Scope
+from seed.schema import (
+    enterprises as E, risk_items as RI, risk_obligations as RO, risk_reports as RR, training_sessions as TS,
+)
+
+
+def _reports(rs):
+    """Reports in scope submitted by the cut-off and recorded by the as-of time."""
+    return and_(rs.where(RR), rs.until_cutoff(RR.c.submitted_at))
+
+
+def _required(rs, above_only=True):
+    conds = [rs.where(RO), RO.c.kind == "initial"]
+    if above_only:
+        conds.append(RO.c.above_scale.is_(True))
+    return and_(*conds)
+
+
+def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Completion of the risk reports of above-scale enterprises, and what the reports say."""
+    eng, rs = prepare(scope, engine)
+    req = row(select(func.count().label("required"), func.min(RO.c.due_on).label("due_on"))
+              .where(_required(rs)), eng)
+    req_all = row(select(func.count().label("required_all")).where(_required(rs, above_only=False)), eng)
+    done = row(select(func.count(distinct(RR.c.obligation_id)).label("completed"))
+               .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
+               .where(_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial"), eng)
+    done_all = row(select(func.count(distinct(RR.c.obligation_id)).label("completed_all")).where(_reports(rs)), eng)
+    rep = row(select(
+        func.count().label("reports"),
+        func.coalesce(func.sum(case((RR.c.zero_risk, 1), else_=0)), 0).label("zero_risk_reports"),
+        func.coalesce(func.sum(case((RR.c.key_control, 1), else_=0)), 0).label("key_control"),
+        func.coalesce(func.sum(case((and_(RR.c.verification == "under_reported", rs.by_as_of(RR.c.verified_on)), 1),
+                                    else_=0)), 0).label("under_reported"),
+    ).where(_reports(rs)), eng)
+    items = row(select(
+        func.coalesce(func.sum(case((RI.c.level <= 2, 1), else_=0)), 0).label("risks_major_or_above"),
+        func.coalesce(func.sum(case((RI.c.level == 1, 1), else_=0)), 0).label("risks_major"),
+        func.count().label("risk_items"),
+    ).select_from(RI.join(RR, RR.c.id == RI.c.report_id)).where(_reports(rs)), eng)
+    out: dict[str, Any] = {**req, **req_all, **done, **done_all, **rep, **items}
+    due = out.pop("due_on") or None
+    if isinstance(due, str):
+        due = dt.date.fromisoformat(due)
+    out = {k: int(v) for k, v in out.items()}
+    out["completion_rate"] = pct(out["completed"], out["required"])
+    out["completion_rate_all"] = pct(out["completed_all"], out["required_all"])
+    out["due_on"] = due
+    cut = (rs.cutoff or dt.datetime.now()).date()
+    out["days_to_deadline"] = (due - cut).days if due else None
+    return out
+
+
+def _grouped(rs, eng, key) -> pd.DataFrame:
+    req = frame(select(key(RO).label("k"), func.count().label("required")).where(_required(rs)).group_by(key(RO)), eng)
+    done = frame(select(key(RR).label("k"), func.count(distinct(RR.c.obligation_id)).label("completed"))
+                 .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
+                 .where(_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial").group_by(key(RR)), eng)
+    items = frame(select(key(RR).label("k"),
+                         func.sum(case((RI.c.level <= 2, 1), else_=0)).label("risks_major_or_above"),
+                         func.sum(case((RI.c.level == 1, 1), else_=0)).label("risks_major"))
+                  .select_from(RI.join(RR, RR.c.id == RI.c.report_id)).where(_reports(rs)).group_by(key(RR)), eng)
+    zero = frame(select(key(RR).label("k"),
+                        func.sum(case((RR.c.zero_risk, 1), else_=0)).label("zero_risk_reports"),
+                        func.sum(case((RR.c.key_control, 1), else_=0)).label("key_control"))
+                 .where(_reports(rs)).group_by(key(RR)), eng)
+    df = req
+    for other in (done, items, zero):
+        df = df.merge(other, on="k", how="outer")
+    df = df.fillna(0)
+    for c in df.columns[1:]:
+        df[c] = df[c].astype(int)
+    df["completion_rate"] = [pct(a, b) for a, b in zip(df["completed"], df["required"])]
+    return df
+
+
+def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    eng, rs = prepare(scope, engine)
+    df = _grouped(rs, eng, rs.group_column).rename(columns={"k": "adcode"})
+    df["adcode"] = df["adcode"].astype(int)
+    df = name_children(df, rs)
+    df["completion_rate"] = [pct(a, b) for a, b in zip(df["completed"], df["required"])]
+    return df
+
+
+def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    eng, rs = prepare(scope, engine)
+    df = _grouped(rs, eng, lambda t: t.c.sector_code).rename(columns={"k": "sector"})
+    df.insert(1, "sector_name", [rs.ref.industries[s].name for s in df["sector"]])
+    df.insert(2, "high_risk", [rs.ref.industries[s].high_risk for s in df["sector"]])
+    return df.sort_values("required", ascending=False, ignore_index=True)
+
+
+def trend(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Cumulative completion of above-scale reports per day up to the cut-off."""
+    eng, rs = prepare(scope, engine)
+    first = (select(RR.c.obligation_id, func.min(RR.c.submitted_at).label("submitted_at"))
+             .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
+             .where(_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial")
+             .group_by(RR.c.obligation_id).subquery())
+    dd = day_of(first.c.submitted_at, eng)
+    df = frame(select(dd.label("day"), func.count().label("completed")).group_by(dd).order_by(dd), eng)
+    required = completion(scope, engine=eng)["required"]
+    df["day"] = pd.to_datetime(df["day"]).dt.date
+    df["cumulative"] = df["completed"].cumsum()
+    df["rate"] = [pct(c, required) for c in df["cumulative"]]
+    return df
+
+
+def key_control(scope: Scope, *, engine: Engine | None = None, limit: int = 500) -> pd.DataFrame:
+    """The key control list: zero-risk reports from high-risk sectors, with their on-site verification."""
+    eng, rs = prepare(scope, engine)
+    stmt = (select(E.c.id, E.c.name.label("enterprise"), RR.c.county_adcode, RR.c.sector_code, RR.c.submitted_at,
+                   RR.c.zero_risk, RR.c.verification, RR.c.verified_on, RR.c.rectify_deadline)
+            .select_from(RR.join(E, E.c.id == RR.c.enterprise_id))
+            .where(_reports(rs), RR.c.key_control.is_(True)).order_by(RR.c.submitted_at.desc()).limit(limit))
+    df = frame(stmt, eng)
+    if rs.as_of is not None:
+        late = pd.to_datetime(df["verified_on"]) > pd.Timestamp(rs.as_of)
+        df.loc[late, ["verification", "verified_on", "rectify_deadline"]] = None
+    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
+    df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
+    df["verification_name"] = [VERIFICATION.get(v if isinstance(v, str) else None, "未核查") for v in df["verification"]]
+    return df.drop(columns=["county_adcode", "sector_code"])
+
+
+def major_risks(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """较大以上 risks reported, by catalogue entry and level."""
+    eng, rs = prepare(scope, engine)
+    df = frame(select(RI.c.catalogue_code, RI.c.name, RI.c.level, func.count().label("risks"))
+               .select_from(RI.join(RR, RR.c.id == RI.c.report_id))
+               .where(_reports(rs), RI.c.level <= 2)
+               .group_by(RI.c.catalogue_code, RI.c.name, RI.c.level)
+               .order_by(RI.c.level, func.count().desc()), eng)
+    df["level_name"] = [LEVEL_NAMES[int(v)] for v in df["level"]]
+    return df
+
+
+def training(scope: Scope, *, engine: Engine | None = None, topic: str | None = "risk_report") -> dict[str, Any]:
+    """Training and deployment meetings held in the period, and their participants."""
+    eng, rs = prepare(scope, engine)
+    cond = [rs.where(TS, "held_on")]
+    if topic:
+        cond.append(TS.c.topic == topic)
+    r = row(select(func.count().label("sessions"), func.coalesce(func.sum(TS.c.participants), 0).label("participants"),
+                   func.coalesce(func.sum(TS.c.enterprises), 0).label("enterprises")).where(*cond), eng)
+    return {k: int(v) for k, v in r.items()}

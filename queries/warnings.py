@@ -1,0 +1,193 @@
+"""Four-level warnings (重大/较大/一般/低 = 红/橙/黄/蓝): distribution, handling times, SMS pushes, lifecycle.
+
+Period figures count warnings raised in the period. "Open" means not closed (消警) now, or at the as-of time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, and_, case, func, select
+
+from queries.base import day_of, frame, minutes_between, name_children, prepare, row
+from queries.labels import LEVEL_NAMES, WARNING_STAGE_NAMES, WARNING_TYPES
+from queries.scope import Scope, ScopeError
+from seed.schema import enterprises as E, monitoring_points as MP, sms_pushes as SMS, warnings as W
+
+
+def _by_as_of(rs, col):
+    """A lifecycle step that had happened by the as-of time (or at all, without one)."""
+    return and_(col.is_not(None), rs.by_as_of(col))
+
+
+def _open(rs):
+    return and_(rs.where(W), rs.open_at(W.c.closed_at))
+
+
+def _level_sums(cond=None):
+    return [func.coalesce(func.sum(case(((W.c.level == lv) if cond is None else and_(W.c.level == lv, cond), 1),
+                                        else_=0)), 0).label(f"level_{lv}") for lv in (1, 2, 3, 4)]
+
+
+def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Open warnings by level, warnings raised in the period, handling times and SMS pushes."""
+    eng, rs = prepare(scope, engine)
+    open_ = row(select(func.count().label("open"), *_level_sums(), func.max(W.c.raised_at).label("newest_open"))
+                .where(_open(rs)), eng)
+    ack_min = minutes_between(W.c.raised_at, W.c.acknowledged_at, eng)
+    close_min = minutes_between(W.c.raised_at, W.c.closed_at, eng)
+    acked = _by_as_of(rs, W.c.acknowledged_at)
+    closed = _by_as_of(rs, W.c.closed_at)
+    period = row(select(
+        func.count().label("raised"),
+        func.coalesce(func.sum(W.c.repeat_count), 0).label("alarms"),
+        func.coalesce(func.sum(case((closed, 1), else_=0)), 0).label("closed"),
+        func.coalesce(func.sum(case((acked, 1), else_=0)), 0).label("acknowledged"),
+        func.avg(case((acked, ack_min))).label("avg_ack_min"),
+        func.avg(case((closed, close_min))).label("avg_close_min"),
+        func.max(W.c.raised_at).label("newest_raised"),
+    ).where(rs.where(W, "raised_at")), eng)
+    levels = row(select(*_level_sums()).where(rs.where(W, "raised_at")), eng)
+    sms = row(select(func.count().label("sms_sent"),
+                     func.coalesce(func.sum(case((SMS.c.status == "failed", 1), else_=0)), 0).label("sms_failed"))
+              .select_from(SMS.join(W, W.c.id == SMS.c.warning_id))
+              .where(rs.where(W, "raised_at"), rs.recorded_filter(SMS)), eng)
+    out = {
+        "open": int(open_["open"]),
+        "open_by_level": {lv: int(open_[f"level_{lv}"]) for lv in (1, 2, 3, 4)},
+        "raised": int(period["raised"]),
+        "raised_by_level": {lv: int(levels[f"level_{lv}"]) for lv in (1, 2, 3, 4)},
+        "alarms_merged": int(period["alarms"]) - int(period["raised"]),
+        "acknowledged": int(period["acknowledged"]),
+        "closed": int(period["closed"]),
+        "avg_ack_min": round(float(period["avg_ack_min"] or 0), 1),
+        "avg_close_min": round(float(period["avg_close_min"] or 0), 1),
+        "sms_sent": int(sms["sms_sent"]),
+        "sms_failed": int(sms["sms_failed"]),
+        "newest_raised": period["newest_raised"] or open_["newest_open"] or None,
+    }
+    return out
+
+
+def by_level(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Per level: raised in the period, still open, closed, and average minutes to acknowledge and close."""
+    eng, rs = prepare(scope, engine)
+    acked = _by_as_of(rs, W.c.acknowledged_at)
+    closed = _by_as_of(rs, W.c.closed_at)
+    df = frame(select(W.c.level, func.count().label("raised"),
+                      func.sum(case((closed, 1), else_=0)).label("closed"),
+                      func.avg(case((acked, minutes_between(W.c.raised_at, W.c.acknowledged_at, eng))))
+                      .label("avg_ack_min"),
+                      func.avg(case((closed, minutes_between(W.c.raised_at, W.c.closed_at, eng))))
+                      .label("avg_close_min"))
+               .where(rs.where(W, "raised_at")).group_by(W.c.level), eng)
+    base = pd.DataFrame({"level": [1, 2, 3, 4], "level_name": [LEVEL_NAMES[i] for i in (1, 2, 3, 4)]})
+    df = base.merge(df, on="level", how="left").fillna(0)
+    df["raised"] = df["raised"].astype(int)
+    df["closed"] = df["closed"].astype(int)
+    df["open"] = df["raised"] - df["closed"]
+    df["avg_ack_min"] = df["avg_ack_min"].astype(float).round(1)
+    df["avg_close_min"] = df["avg_close_min"].astype(float).round(1)
+    return df
+
+
+def by_type(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    eng, rs = prepare(scope, engine)
+    df = frame(select(W.c.type, func.count().label("raised"), *_level_sums())
+               .where(rs.where(W, "raised_at")).group_by(W.c.type).order_by(func.count().desc()), eng)
+    df.insert(1, "type_name", [WARNING_TYPES.get(t, t) for t in df["type"]])
+    return df
+
+
+def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Per child region: warnings raised in the period by level, and open now (or at as-of)."""
+    eng, rs = prepare(scope, engine)
+    g = rs.group_column(W)
+    raised = frame(select(g.label("adcode"), func.count().label("raised"), *_level_sums())
+                   .where(rs.where(W, "raised_at")).group_by(g), eng)
+    open_ = frame(select(g.label("adcode"), func.count().label("open"))
+                  .where(_open(rs)).group_by(g), eng)
+    df = raised.merge(open_, on="adcode", how="outer") if not raised.empty else open_
+    df = name_children(df, rs)
+    for c in df.columns[2:]:
+        df[c] = df[c].astype(int)
+    return df
+
+
+def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    eng, rs = prepare(scope, engine)
+    df = frame(select(W.c.sector_code.label("sector"), func.count().label("raised"), *_level_sums())
+               .where(rs.where(W, "raised_at")).group_by(W.c.sector_code).order_by(func.count().desc()), eng)
+    df.insert(1, "sector_name", [rs.ref.industries[s].name for s in df["sector"]])
+    return df
+
+
+def by_day(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """Warnings raised per day and level in the period."""
+    eng, rs = prepare(scope, engine)
+    d = day_of(W.c.raised_at, eng)
+    df = frame(select(d.label("day"), *_level_sums(), func.count().label("raised"))
+               .where(rs.where(W, "raised_at")).group_by(d).order_by(d), eng)
+    df["day"] = pd.to_datetime(df["day"]).dt.date
+    return df
+
+
+def _stage(r) -> str:
+    for key, col in (("closed", "closed_at"), ("verified", "verified_at"), ("acknowledged", "acknowledged_at"),
+                     ("pushed", "pushed_at")):
+        if r.get(col) is not None and not pd.isna(r.get(col)):
+            return WARNING_STAGE_NAMES[key]
+    return WARNING_STAGE_NAMES["raised"]
+
+
+def listing(scope: Scope, *, engine: Engine | None = None, open_only: bool = False, limit: int = 100,
+            level: int | None = None) -> pd.DataFrame:
+    """Newest warnings (raised in the period; or all open ones), with enterprise, level and stage."""
+    eng, rs = prepare(scope, engine)
+    cond = _open(rs) if open_only else rs.where(W, "raised_at")
+    if level is not None:
+        cond = and_(cond, W.c.level == int(level))
+    stmt = (select(W.c.id, W.c.code, W.c.level, W.c.type, W.c.title, E.c.name.label("enterprise"), W.c.county_adcode,
+                   W.c.raised_at, W.c.repeat_count, W.c.pushed_at, W.c.acknowledged_at, W.c.verified_at,
+                   W.c.closed_at)
+            .select_from(W.join(E, E.c.id == W.c.enterprise_id)).where(cond))
+    order = (W.c.level, W.c.raised_at.desc()) if open_only else (W.c.raised_at.desc(),)
+    stmt = stmt.order_by(*order)
+    df = frame(stmt.limit(limit), eng)
+    for c in ("raised_at", "pushed_at", "acknowledged_at", "verified_at", "closed_at"):
+        df[c] = pd.to_datetime(df[c])
+    if rs.as_of is not None:  # hide lifecycle steps that came after the as-of time
+        for c in ("pushed_at", "acknowledged_at", "verified_at", "closed_at"):
+            df.loc[df[c] > rs.as_of, c] = pd.NaT
+    df["level_name"] = [LEVEL_NAMES[int(v)] for v in df["level"]]
+    df["type_name"] = [WARNING_TYPES.get(t, t) for t in df["type"]]
+    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
+    df["stage"] = [_stage(r) for r in df.to_dict("records")]
+    return df.drop(columns=["county_adcode"])
+
+
+def lifecycle(warning_id: int, scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """One warning: its steps raised → pushed → acknowledged → verified → closed, and its SMS pushes."""
+    eng, rs = prepare(scope, engine)
+    w = row(select(W, E.c.name.label("enterprise"), MP.c.name.label("point_name"), MP.c.unit,
+                   MP.c.high_alarm, MP.c.high_high_alarm)
+            .select_from(W.join(E, E.c.id == W.c.enterprise_id).outerjoin(MP, MP.c.id == W.c.point_id))
+            .where(W.c.id == warning_id, rs.region_filter(W), rs.recorded_filter(W)), eng)
+    if not w:
+        raise ScopeError("该预警不存在或不在您的权限范围内")
+    steps = []
+    for key, col in (("raised", "raised_at"), ("pushed", "pushed_at"), ("acknowledged", "acknowledged_at"),
+                     ("verified", "verified_at"), ("closed", "closed_at")):
+        t = w.get(col) or None
+        if isinstance(t, str):
+            t = dt.datetime.fromisoformat(t)
+        if t is not None and rs.as_of is not None and t > rs.as_of:
+            t = None
+        steps.append({"step": key, "name": WARNING_STAGE_NAMES[key], "at": t})
+    sms = frame(select(SMS.c.recipient_kind, SMS.c.recipient, SMS.c.phone, SMS.c.sent_at, SMS.c.status)
+                .where(SMS.c.warning_id == warning_id, rs.recorded_filter(SMS)).order_by(SMS.c.id), eng)
+    w["level_name"] = LEVEL_NAMES[int(w["level"])]
+    w["type_name"] = WARNING_TYPES.get(w["type"], w["type"])
+    w["county"] = rs.ref.name(int(w["county_adcode"]))
+    return {"warning": w, "steps": steps, "sms": sms}
