@@ -1,0 +1,11 @@
+"""Entry script of the wallscreen app: `streamlit run dashboards/wallscreen.py` from the repository root."""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pages.app import run  # noqa: E402
+
+run("wallscreen")

@@ -1,0 +1,155 @@
+"""Maps and charts used by the pages: offline pydeck choropleths and plotly graph_objects bars.
+
+Nothing here fetches from outside the serving host: the map style is ``static/blank_style.json`` and the
+boundaries are the bundled GeoJSON in ``seed/geo``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import pydeck as pdk
+import streamlit as st
+
+from queries.labels import LEVEL_HEX, LEVEL_NAMES
+from queries.regions import PROVINCE
+from queries.scope import Scope, resolve
+from seed import geo
+
+BLANK_STYLE = "app/static/blank_style.json"
+BLANK_STYLE_DARK = "app/static/blank_style_dark.json"
+RAMP_BAD = [(254, 240, 217), (253, 204, 138), (252, 141, 89), (227, 74, 51), (179, 0, 0)]
+RAMP_GOOD = [(237, 248, 233), (186, 228, 179), (116, 196, 118), (49, 163, 84), (0, 109, 44)]
+
+
+@st.cache_data(show_spinner=False)
+def _features(level: str) -> list[dict]:
+    return geo.load(level)["features"]
+
+
+def child_features(scope_region: int, level: str) -> list[dict]:
+    """Boundaries of the children of a region (cities of the province, counties of a city, or the county)."""
+    if level == "province":
+        return copy.deepcopy(_features("city"))
+    if level == "city":
+        return [copy.deepcopy(f) for f in _features("county") if f["properties"]["parent_adcode"] == scope_region]
+    return [copy.deepcopy(f) for f in _features("county") if f["properties"]["adcode"] == scope_region]
+
+
+def _ramp(t: float, ramp) -> list[int]:
+    t = min(1.0, max(0.0, t))
+    i = min(len(ramp) - 2, int(t * (len(ramp) - 1)))
+    f = t * (len(ramp) - 1) - i
+    a, b = ramp[i], ramp[i + 1]
+    return [int(a[k] + (b[k] - a[k]) * f) for k in range(3)] + [215]
+
+
+def _view(features: list[dict]) -> pdk.ViewState:
+    xs, ys = [], []
+    for f in features:
+        g = f["geometry"]
+        polys = g["coordinates"] if g["type"] == "MultiPolygon" else [g["coordinates"]]
+        for poly in polys:
+            for x, y in poly[0]:
+                xs.append(x)
+                ys.append(y)
+    span = max(max(xs) - min(xs), (max(ys) - min(ys)) * 1.3)
+    zoom = 6.2 if span > 3 else 7.6 if span > 1.2 else 8.6 if span > 0.6 else 9.4
+    return pdk.ViewState(longitude=(min(xs) + max(xs)) / 2, latitude=(min(ys) + max(ys)) / 2, zoom=zoom)
+
+
+def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str = "", *, key: str,
+               higher_is_worse: bool = True, points: pd.DataFrame | None = None, height: int = 520,
+               dark: bool = False, selectable: bool = True):
+    """A choropleth of the scope's child regions coloured by ``values.value``; returns the selection event.
+
+    ``points`` (optional: lon, lat, fill, name, tip) are drawn on top, e.g. enterprises by credit colour.
+    """
+    rs = resolve(scope, engine)
+    feats = child_features(rs.region, rs.level)
+    vals = {int(a): v for a, v in zip(values["adcode"], values["value"])} if not values.empty else {}
+    nums = [float(v) for v in vals.values() if v is not None and not pd.isna(v)]
+    lo, hi = (min(nums), max(nums)) if nums else (0.0, 1.0)
+    ramp = RAMP_BAD if higher_is_worse else RAMP_GOOD
+    for f in feats:
+        p = f["properties"]
+        v = vals.get(int(p["adcode"]))
+        t = 0.5 if hi == lo else ((float(v) - lo) / (hi - lo) if v is not None else 0)
+        p["fill"] = _ramp(t, ramp) if v is not None else [200, 200, 200, 120]
+        shown = "—" if v is None else (f"{v:,.1f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}")
+        p["tip"] = f"{p['name']}：{shown}{unit}"
+    layers = [pdk.Layer("GeoJsonLayer", id="regions", data={"type": "FeatureCollection", "features": feats},
+                        get_fill_color="properties.fill", get_line_color=[255, 255, 255] if not dark else [90, 110, 140],
+                        line_width_min_pixels=1, pickable=True, auto_highlight=True, stroked=True, filled=True)]
+    labels = [{"name": f["properties"]["name"], "position": f["properties"]["label_point"]} for f in feats]
+    layers.append(pdk.Layer("TextLayer", id="labels", data=labels, get_position="position", get_text="name",
+                            get_size=13 if rs.level == "province" else 12,
+                            get_color=[20, 30, 50] if not dark else [230, 236, 245], character_set="auto",
+                            font_family='"Noto Sans CJK SC", "Microsoft YaHei", sans-serif', pickable=False))
+    if points is not None and not points.empty:
+        layers.append(pdk.Layer("ScatterplotLayer", id="points", data=points, get_position=["lon", "lat"],
+                                get_fill_color="fill", get_radius=350, radius_min_pixels=2, radius_max_pixels=6,
+                                pickable=True))
+    deck = pdk.Deck(layers=layers, initial_view_state=_view(feats), map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
+                    tooltip={"text": "{tip}"}, map_provider=None)
+    if selectable:
+        return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=height)
+    st.pydeck_chart(deck, key=key, height=height)
+    return None
+
+
+def bar(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, key: str, colors: Sequence[str] | None = None,
+        custom: str | None = "adcode", stacked: bool = False, horizontal: bool = False, height: int = 360,
+        selectable: bool = True, yaxis_title: str = ""):
+    """A bar chart built with graph_objects (cheap); clicking a bar returns a selection carrying ``custom``."""
+    fig = go.Figure()
+    for i, (y, n) in enumerate(zip(ys, names)):
+        kw = dict(name=n, customdata=df[custom].tolist() if custom and custom in df else None,
+                  marker_color=(colors[i] if colors else None))
+        if horizontal:
+            fig.add_trace(go.Bar(y=df[x].tolist(), x=df[y].tolist(), orientation="h", **kw))
+        else:
+            fig.add_trace(go.Bar(x=df[x].tolist(), y=df[y].tolist(), **kw))
+    fig.update_layout(barmode="stack" if stacked else "group", height=height, margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=1.12), yaxis_title=yaxis_title,
+                      font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    if selectable:
+        return st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", width="stretch")
+    st.plotly_chart(fig, key=key, width="stretch")
+    return None
+
+
+def level_bar(df: pd.DataFrame, x: str, *, key: str, height: int = 360, selectable: bool = True,
+              custom: str | None = "adcode"):
+    """Warnings by level stacked in their colours (红橙黄蓝); ``df`` has ``level_1`` .. ``level_4``."""
+    return bar(df, x, [f"level_{i}" for i in (1, 2, 3, 4)], [LEVEL_NAMES[i] for i in (1, 2, 3, 4)], key=key,
+               colors=[LEVEL_HEX[i] for i in (1, 2, 3, 4)], stacked=True, height=height, selectable=selectable,
+               custom=custom)
+
+
+def line(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, key: str, height: int = 300,
+         colors: Sequence[str] | None = None, hlines: Sequence[tuple[float, str, str]] = (), yaxis_title: str = ""):
+    fig = go.Figure()
+    for i, (y, n) in enumerate(zip(ys, names)):
+        fig.add_trace(go.Scatter(x=df[x].tolist(), y=df[y].tolist(), name=n, mode="lines",
+                                 line=dict(color=colors[i]) if colors else None))
+    for yv, name, color in hlines:
+        fig.add_hline(y=yv, line_dash="dash", line_color=color, annotation_text=name)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12),
+                      yaxis_title=yaxis_title, font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
+    st.plotly_chart(fig, key=key, width="stretch")
+
+
+def donut(labels: Sequence[str], values: Sequence[float], colors: Sequence[str], *, key: str, height: int = 300):
+    fig = go.Figure(go.Pie(labels=list(labels), values=list(values), hole=0.55, marker=dict(colors=list(colors)),
+                           sort=False, textinfo="label+percent"))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
+                      font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
+    st.plotly_chart(fig, key=key, width="stretch")
+
+
+__all__ = ["region_map", "bar", "level_bar", "line", "donut", "child_features", "PROVINCE"]

@@ -1,0 +1,261 @@
+"""What every page shares: the engine, the signed-in user, the scope from the URL, cached queries, widgets.
+
+A page renders; the numbers come from ``queries`` through ``q()``, which caches by (function, scope, args):
+the scope carries the user's binding, so a cached result never crosses a binding.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import astuple
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from queries import db
+from queries.regions import PROVINCE, reference
+from queries.scope import Scope, ScopeError, resolve, scope_from_params
+
+QUERY_TTL = 60  # seconds
+
+
+@st.cache_resource(show_spinner="正在准备数据库（首次启动会生成演示数据，约需一分钟）…")
+def _engine(primary_url: str, read_url: str):
+    return db.reader()
+
+
+def engine():
+    """The engine pages read from (one per database URL per process)."""
+    return _engine(db.database_url(), db.read_url())
+
+
+def ref():
+    return reference(engine())
+
+
+def user():
+    return st.session_state.get("oversight_user")
+
+
+def binding() -> int | None:
+    u = user()
+    return u.binding if u else None
+
+
+# --- cached queries ------------------------------------------------------------------------------------
+
+@st.cache_data(ttl=QUERY_TTL, max_entries=4000, show_spinner=False)
+def _run(db_url: str, fn_path: str, scope_t: tuple, args: tuple, kwargs: tuple):
+    mod, name = fn_path.rsplit(".", 1)
+    fn = getattr(importlib.import_module(mod), name)
+    return fn(*args, Scope(*scope_t), engine=engine(), **dict(kwargs))
+
+
+def q(fn: Callable, scope: Scope, *args, **kwargs) -> Any:
+    """Call a query function ``fn(*args, scope, engine=..., **kwargs)`` through the cache shared by all sessions.
+
+    The key is (database, function, scope incl. the user's binding, arguments): no result crosses a binding.
+    """
+    return _run(db.read_url(), f"{fn.__module__}.{fn.__name__}", astuple(scope), tuple(args),
+                tuple(sorted(kwargs.items())))
+
+
+def q_or_stop(fn: Callable, scope: Scope, *args, **kwargs) -> Any:
+    """Like ``q`` but a refused scope (unknown or foreign object) ends the page with its message."""
+    try:
+        return q(fn, scope, *args, **kwargs)
+    except ScopeError as e:
+        st.error(str(e))
+        st.stop()
+
+
+# --- scope from and to the URL --------------------------------------------------------------------------
+
+def default_period() -> tuple[dt.date, dt.date]:
+    """The latest calendar year that holds enforcement data, up to its last day with data."""
+    return _default_period(db.read_url())
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _default_period(db_url: str) -> tuple[dt.date, dt.date]:
+    from queries import enforcement
+
+    _, last = enforcement.data_range(engine=engine())
+    last = last or dt.date.today()
+    return dt.date(last.year, 1, 1), last
+
+
+SCOPE_KEYS = ("region", "industry", "from", "to", "as_of")
+
+
+def current_scope() -> Scope:
+    """The scope of this run, read from the URL and validated against the user's binding."""
+    b = binding()
+    start, end = default_period()
+    defaults = Scope(region=b or PROVINCE, date_from=start, date_to=end, binding=b)
+    params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
+    try:
+        s = scope_from_params(params, engine(), binding=b, defaults=defaults)
+    except ScopeError as e:
+        st.error(f"链接中的查询条件无效：{e}。已显示默认视图。")
+        for k in SCOPE_KEYS:
+            if k in st.query_params:
+                del st.query_params[k]
+        s = defaults
+    rs = resolve(s, engine())
+    if rs.region != s.region:  # a bound user asking for the province sees their own region
+        s = s.with_(region=rs.region)
+    return s
+
+
+def set_params(**kw) -> None:
+    """Change the URL (the view's state); ``None`` removes a parameter."""
+    for k, v in kw.items():
+        if v is None or v == "":
+            if k in st.query_params:
+                del st.query_params[k]
+        else:
+            st.query_params[k] = str(v)
+
+
+def drill_to(adcode: int) -> None:
+    set_params(region=adcode if adcode != PROVINCE else None, enterprise=None)
+    st.rerun()
+
+
+def scope_token(scope: Scope) -> str:
+    return "_".join(str(x) for x in astuple(scope)).replace(" ", "T").replace(":", "")
+
+
+def scope_controls(scope: Scope) -> None:
+    """Sidebar filters: city, county, industry, period, as-of. Each change is written to the URL."""
+    r = ref()
+    b = binding()
+    rs = resolve(scope, engine())
+    tok = scope_token(scope)
+    sb = st.sidebar
+    sb.markdown("#### 查询条件")
+    # region: city then county
+    if b is None:
+        cities = [PROVINCE] + [d.adcode for d in r.cities()]
+    else:
+        bd = r.divisions[b]
+        cities = [bd.city if bd.level == "county" else b]
+    cur_city = rs.city or PROVINCE
+    city = sb.selectbox("地区", cities, index=cities.index(cur_city) if cur_city in cities else 0,
+                        format_func=lambda a: "江苏省（全省）" if a == PROVINCE else r.name(a), key=f"city_{tok}")
+    counties = [None] + ([d.adcode for d in r.children(city)] if city != PROVINCE else [])
+    if b is not None and r.divisions[b].level == "county":
+        counties = [b]
+    cur_county = rs.county if rs.county in counties else counties[0]
+    county = sb.selectbox("区县", counties, index=counties.index(cur_county),
+                          format_func=lambda a: "全部区县" if a is None else r.name(a), key=f"county_{tok}",
+                          disabled=city == PROVINCE)
+    target = county or city
+    if target != rs.region:
+        set_params(region=target if target != PROVINCE else None, enterprise=None)
+        st.rerun()
+    # industry
+    inds = [None] + [i.code for i in r.sectors()] + [i.code for i in r.industries.values() if i.kind == "section"]
+    cur = scope.industry if scope.industry in inds else None
+    ind = sb.selectbox("行业", inds, index=inds.index(cur), key=f"ind_{tok}",
+                       format_func=lambda c: "全部行业" if c is None else (
+                           r.industries[c].name + ("（国民经济门类）" if r.industries[c].kind == "section" else "")))
+    if ind != scope.industry:
+        set_params(industry=ind)
+        st.rerun()
+    # period
+    val = sb.date_input("统计期", value=(scope.date_from, scope.date_to), min_value=dt.date(2019, 1, 1),
+                        max_value=dt.date(2030, 12, 31), key=f"period_{tok}", format="YYYY-MM-DD")
+    if isinstance(val, (tuple, list)) and len(val) == 2 and (val[0], val[1]) != (scope.date_from, scope.date_to):
+        set_params(**{"from": val[0].isoformat(), "to": val[1].isoformat()})
+        st.rerun()
+    # as-of
+    use_asof = sb.toggle("按截止时间统计（仅计入截止前录入的数据）", value=scope.as_of is not None, key=f"asof_on_{tok}")
+    if use_asof:
+        d0 = scope.as_of.date() if scope.as_of else scope.date_to
+        d = sb.date_input("数据截止日期", value=d0, key=f"asof_{tok}", format="YYYY-MM-DD")
+        new = dt.datetime.combine(d, dt.time(23, 59, 59))
+        if new != scope.as_of:
+            set_params(as_of=new.isoformat(sep=" "))
+            st.rerun()
+    elif scope.as_of is not None:
+        set_params(as_of=None)
+        st.rerun()
+
+
+def breadcrumb(scope: Scope, key: str = "crumb") -> None:
+    """江苏省 › 市 › 区县 (› 企业): each level a button back up."""
+    r = ref()
+    chain = r.chain(scope.region)
+    b = binding()
+    cols = st.columns([1] * len(chain) + [max(1, 8 - len(chain))])
+    for i, d in enumerate(chain):
+        allowed = b is None or r.contains(b, d.adcode) or d.adcode == b
+        last = i == len(chain) - 1
+        label = ("› " if i else "") + d.name
+        if cols[i].button(label, key=f"{key}_{d.adcode}", disabled=last or not allowed, type="tertiary"):
+            drill_to(d.adcode)
+    desc = resolve(scope, engine()).describe()
+    period = f"{desc['from']} 至 {desc['to']}" if desc["from"] else "全部时间"
+    asof = f" · 数据截至 {desc['as_of']}" if desc["as_of"] else ""
+    cols[-1].caption(f"{desc['industry_name']} · 统计期 {period}{asof}")
+
+
+# --- formatting -------------------------------------------------------------------------------------------
+
+def fmt(v: Any, unit: str = "") -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "—"
+    if isinstance(v, float) and not float(v).is_integer():
+        s = f"{v:,.1f}" if unit == "%" else f"{v:,.2f}"
+    else:
+        s = f"{int(v):,}"
+    return f"{s}{unit}" if unit in ("%",) else (f"{s} {unit}" if unit else s)
+
+
+def child_label(scope: Scope) -> str:
+    return "城市" if resolve(scope, engine()).level == "province" else "区县"
+
+
+def selected_region(event, key: str = "adcode") -> int | None:
+    """The adcode a user clicked in a plotly or pydeck selection event (None if nothing)."""
+    if not event:
+        return None
+    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    if not sel:
+        return None
+    pts = sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)
+    if pts:
+        cd = pts[0].get("customdata")
+        if isinstance(cd, (list, tuple)):
+            cd = cd[0]
+        return int(cd) if cd is not None else None
+    objs = sel.get("objects") if isinstance(sel, dict) else getattr(sel, "objects", None)
+    if objs:
+        for layer_objs in objs.values():
+            if layer_objs:
+                props = layer_objs[0].get("properties", layer_objs[0])
+                v = props.get(key)
+                return int(v) if v is not None else None
+    return None
+
+
+def page_link(file: str, label: str, **extra) -> None:
+    """A link to another page of the app that keeps the current scope (region, industry, period, as-of)."""
+    from pages.app import PAGES_DIR
+
+    params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
+    params.update({k: str(v) for k, v in extra.items() if v is not None})
+    try:
+        st.page_link(PAGES_DIR / file, label=label, query_params=params or None)
+    except Exception:  # noqa: BLE001 - the page is not registered for this role: no link
+        pass
+
+
+def page_header(title: str, scope: Scope) -> None:
+    """Title, breadcrumb and sidebar filters of a topic page."""
+    st.markdown(f"## {title}")
+    breadcrumb(scope)
+    scope_controls(scope)

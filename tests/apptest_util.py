@@ -1,0 +1,43 @@
+"""Helpers for AppTest-driven page tests."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def clear_caches() -> None:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def app(name: str, username: str | None = None, params: dict | None = None, page: str | None = None,
+        timeout: int = 120) -> AppTest:
+    """Run ``dashboards/<name>.py`` signed in as ``username`` (no cookie), optionally on ``pages/<page>``."""
+    at = AppTest.from_file(str(ROOT / "dashboards" / f"{name}.py"), default_timeout=timeout)
+    if username:
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = username
+        at.session_state["name"] = username
+        at.session_state["logout"] = None
+    for k, v in (params or {}).items():
+        at.query_params[k] = str(v)
+    at.run()
+    if page:
+        at.switch_page(f"../pages/{page}").run()
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def number(text: str) -> float:
+    """'11,703 家' → 11703; '22.4%' → 22.4."""
+    import re
+
+    m = re.search(r"-?[\d,]+(?:\.\d+)?", str(text))
+    return float(m.group(0).replace(",", "")) if m else float("nan")

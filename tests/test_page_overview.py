@@ -1,0 +1,56 @@
+"""总览 page: renders for every role that has it; its tiles equal the query layer's figures for the same scope."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from queries import enforcement, hazards, risk, warnings
+from queries.scope import Scope
+from tests.apptest_util import app, clear_caches, metrics, number
+
+PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    clear_caches()
+    yield
+
+
+@pytest.mark.parametrize("user,region", [("leader", 320000), ("admin", 320000), ("yancheng", 320900),
+                                         ("nanjing", 320100)])
+def test_overview_tiles_equal_queries(db, user, region):
+    at = app("leadership", user)
+    assert not at.exception, at.exception
+    m = metrics(at)
+    s = Scope(region=region, **PERIOD)
+    en = enforcement.summary(s, engine=db)
+    assert number(m["检查企业"]) == en["enterprises_inspected"]
+    assert number(m["排查隐患"]) == en["hazards_found"]
+    assert number(m["立案查处"]) == en["cases_filed"]
+    hz = hazards.summary(s, engine=db)
+    assert number(m["重大危险源企业"]) == hz["hazard_enterprises"]
+    assert number(m["未消警预警合计"]) == warnings.summary(s, engine=db)["open"]
+    assert number(m["完成上报率"]) == risk.completion(s, engine=db)["completion_rate"]
+
+
+def test_city_user_cannot_open_another_city_by_url(db):
+    at = app("leadership", "suqian", params={"region": 320100})
+    assert not at.exception
+    assert any("无权查看" in e.value for e in at.error)
+    own = enforcement.summary(Scope(region=321300, **PERIOD), engine=db)
+    assert number(metrics(at)["检查企业"]) == own["enterprises_inspected"]
+
+
+def test_duty_role_has_no_leadership_pages(db):
+    at = app("leadership", "duty")
+    assert not at.exception
+    assert not at.metric
+    assert any("无权使用" in w.value for w in at.warning)
+
+
+def test_signed_out_sees_only_login(db):
+    at = app("leadership")
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.metric
