@@ -114,7 +114,7 @@ def cmd_figures(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from queries.db import database_url, ensure_database
     from seed.schema import seed_runs
@@ -124,8 +124,23 @@ def cmd_info(args) -> int:
         r = c.execute(select(seed_runs).order_by(seed_runs.c.id.desc()).limit(1)).mappings().first()
     print(json.dumps({"database": database_url().split("@")[-1], "seed_run": dict(r) if r else None},
                      ensure_ascii=False, indent=2, default=_json_default))
-    del func
     return 0
+
+
+# Modules that add their own subcommands: each defines ``register_cli(subparsers)``; the handlers they set with
+# ``set_defaults(fn=...)`` return an exit status. A module that does not exist (yet) is skipped.
+CLI_MODULES = ("seed.feed", "queries.briefing", "seed.users", "seed.bench", "seed.imports")
+
+
+def _register_extensions(sub) -> None:
+    import importlib
+    import importlib.util
+
+    for name in CLI_MODULES:
+        if importlib.util.find_spec(name) is None:
+            continue
+        mod = importlib.import_module(name)
+        mod.register_cli(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
 
     s = sub.add_parser("info", help="which database, and when its demo data were built")
     s.set_defaults(fn=cmd_info)
+
+    _register_extensions(sub)
 
     args = p.parse_args(argv)
     t0 = time.perf_counter()

@@ -1,0 +1,100 @@
+"""Demo data: deterministic, complete, valid."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from queries import figures
+from queries.scope import Scope
+from seed import geo
+from seed.schema import divisions, enterprises, hidden_hazards, inspections, metadata
+from seed.uscc import is_valid_uscc
+from tests.conftest import fresh_url, migrate_and_seed
+
+SCOPES = [
+    Scope(),
+    Scope(region=320900, date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 2, 28)),
+    Scope(region=321300, date_to=dt.date(2021, 3, 13), as_of=dt.datetime(2021, 3, 13, 23, 59, 59)),
+    Scope(region=320102, industry="chem", date_from=dt.date(2020, 1, 1), date_to=dt.date(2021, 6, 30)),
+]
+
+
+@pytest.fixture(scope="module")
+def second_sqlite(session_tmp):
+    """The demo data seeded a second time, into a separate SQLite file."""
+    return migrate_and_seed(fresh_url("sqlite", session_tmp, "oversight_again"))
+
+
+def _figs(scope, eng):
+    out = figures.as_json(scope, engine=eng)
+    out.pop("generated_at")
+    return out
+
+
+@pytest.mark.slow
+def test_seeding_twice_gives_identical_figures(db, second_sqlite):
+    """Same seed → same figures, again on SQLite and across SQLite and PostgreSQL."""
+    for s in SCOPES:
+        assert _figs(s, db) == _figs(s, second_sqlite)
+
+
+def test_row_counts_identical_across_engines(db, second_sqlite):
+    with db.connect() as a, second_sqlite.connect() as b:
+        for t in metadata.sorted_tables:
+            if t.name in ("audit_log", "seed_runs"):
+                continue
+            assert a.execute(select(func.count()).select_from(t)).scalar() == \
+                b.execute(select(func.count()).select_from(t)).scalar(), t.name
+
+
+def test_divisions_match_gbt2260(db):
+    expected = {320100: 11, 320200: 7, 320300: 10, 320400: 6, 320500: 9, 320600: 7, 320700: 6, 320800: 7,
+                320900: 9, 321000: 6, 321100: 6, 321200: 6, 321300: 5}
+    with db.connect() as c:
+        rows = c.execute(select(divisions.c.parent_adcode, func.count()).where(divisions.c.level == "county")
+                         .group_by(divisions.c.parent_adcode)).all()
+    assert dict(rows) == expected
+
+
+def test_every_credit_code_is_valid_and_unique(db):
+    with db.connect() as c:
+        codes = [r[0] for r in c.execute(select(enterprises.c.uscc))]
+    assert len(codes) == len(set(codes)) > 100_000
+    bad = [x for x in codes if not is_valid_uscc(x)]
+    assert bad == []
+
+
+def test_enterprises_lie_inside_their_county(db):
+    feats = {f["properties"]["adcode"]: f for f in geo.load("county")["features"]}
+    with db.connect() as c:
+        rows = c.execute(select(enterprises.c.county_adcode, enterprises.c.lon, enterprises.c.lat)
+                         .where(enterprises.c.id % 97 == 0)).all()
+    assert len(rows) > 1000
+    for county in {r[0] for r in rows}:
+        pts = np.array([(r[1], r[2]) for r in rows if r[0] == county])
+        inside = geo._inside(pts[:, 0], pts[:, 1], geo._rings(feats[county]))
+        assert inside.all(), county
+
+
+def test_every_city_has_plausibly_different_data(db):
+    with db.connect() as c:
+        per_city = dict(c.execute(select(inspections.c.city_adcode, func.count()).group_by(inspections.c.city_adcode)).all())
+    assert len(per_city) == 13
+    assert max(per_city.values()) > 2 * min(per_city.values())
+
+
+def test_facts_are_recorded_after_they_happen(db):
+    with db.connect() as c:
+        rows = c.execute(select(hidden_hazards.c.found_on, hidden_hazards.c.recorded_at).limit(5000)).all()
+    for found, rec in rows:
+        rec = rec if isinstance(rec, dt.datetime) else dt.datetime.fromisoformat(rec)
+        assert rec.date() >= found
+
+
+def test_enforcement_spans_the_bulletin_window(db):
+    with db.connect() as c:
+        lo, hi = c.execute(select(func.min(inspections.c.inspected_on), func.max(inspections.c.inspected_on))).one()
+    assert lo <= dt.date(2020, 9, 1) and hi >= dt.date(2021, 3, 13)
