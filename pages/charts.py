@@ -62,10 +62,11 @@ def _view(features: list[dict]) -> pdk.ViewState:
 
 def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str = "", *, key: str,
                higher_is_worse: bool = True, points: pd.DataFrame | None = None, height: int = 520,
-               dark: bool = False, selectable: bool = True):
+               dark: bool = False, selectable: bool = True, points_outline: bool = False):
     """A choropleth of the scope's child regions coloured by ``values.value``; returns the selection event.
 
-    ``points`` (optional: lon, lat, fill, name, tip) are drawn on top, e.g. enterprises by credit colour.
+    ``points`` (optional: lon, lat, fill, name, tip) are drawn on top, e.g. enterprises by credit colour;
+    ``points_outline`` rings them in white so that red points stay visible on a red region.
     """
     rs = resolve(scope, engine)
     feats = child_features(rs.region, rs.level)
@@ -91,7 +92,8 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
     if points is not None and not points.empty:
         layers.append(pdk.Layer("ScatterplotLayer", id="points", data=points, get_position=["lon", "lat"],
                                 get_fill_color="fill", get_radius=350, radius_min_pixels=2, radius_max_pixels=6,
-                                pickable=True))
+                                pickable=True, stroked=points_outline, get_line_color=[255, 255, 255, 220],
+                                line_width_min_pixels=1 if points_outline else 0))
     deck = pdk.Deck(layers=layers, initial_view_state=_view(feats), map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
                     tooltip={"text": "{tip}"}, map_provider=None)
     if selectable:

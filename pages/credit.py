@@ -1,3 +1,166 @@
+"""安全信用脸谱: enterprises by their latest four-colour credit rating (绿 best .. 红 worst), by region and sector."""
+import pandas as pd
 import streamlit as st
 
-st.info("建设中")
+from pages.app import PAGES_DIR
+from pages.charts import bar, region_map
+from pages.common import (SCOPE_KEYS, child_label, current_scope, drill_to, engine, fmt, page_header, q,
+                          selected_region, set_params)
+from queries import credit
+from queries.labels import CREDIT_COLOURS, CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
+
+MAX_POINTS = 3000  # enterprises drawn on the map at most, worst first: pydeck's JSON costs ~15 ms per 1,000 points
+MAX_LIST = 20000  # red/yellow enterprises listed at most
+WORST_FIRST = list(reversed(CREDIT_COLOURS))  # red, yellow, blue, green
+
+
+def _rgba(hex_colour: str, alpha: int = 230) -> list[int]:
+    h = hex_colour.lstrip("#")
+    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
+
+
+FILL = {c: _rgba(CREDIT_HEX[c]) for c in CREDIT_COLOURS}
+
+
+def _custom(event):
+    """The customdata of the clicked bar (a sector code here), or None."""
+    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    pts = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) if sel else None
+    if not pts:
+        return None
+    cd = pts[0].get("customdata")
+    return cd[0] if isinstance(cd, (list, tuple)) else cd
+
+
+def _clicked_point(event, ids: pd.Series):
+    """The enterprise id of a clicked map point (layer ``points``, row i of ``ids``), or None."""
+    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    idx = (sel.get("indices") if isinstance(sel, dict) else getattr(sel, "indices", None)) if sel else None
+    hit = (idx or {}).get("points") or []
+    return int(ids.iloc[hit[0]]) if hit and 0 <= hit[0] < len(ids) else None
+
+
+def _open_enterprise(ent_id: int) -> None:
+    params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
+    params["enterprise"] = str(ent_id)
+    st.switch_page(PAGES_DIR / "enterprise.py", query_params=params)
+
+
+scope = current_scope()
+page_header("安全信用脸谱", scope)
+d = q(credit.distribution, scope)
+newest = d["newest_rating"]
+st.caption("四色评级从好到差依次为 **绿色（最好）→ 蓝色 → 黄色 → 红色（最差）**，按颜色分级监管。"
+           "每家企业只计一次，取其在统计期末（或数据截止时间）之前的最新一次评级"
+           + (f"；最新评级日期 {newest}。" if newest else "。"))
+
+cols = st.columns(4)
+cols[0].metric("评级企业", fmt(d["rated"], "家"), border=True,
+               help="有安全信用评级的企业数（每家企业取统计期末前的最新评级）")
+cols[1].metric("覆盖行业", fmt(d["sectors"], "个"), border=True, help="评级企业所属的监管行业数")
+cols[2].metric("红黄色企业占比", fmt(d["red_yellow_share"], "%"), border=True,
+               help="最新评级为红色或黄色的企业占评级企业的比例")
+cols[3].metric("红黄色企业", fmt(d["red_yellow"], "家"), border=True,
+               help="最新评级为红色或黄色、需提高检查频次的企业数")
+
+cols = st.columns(4)
+for i, c in enumerate(CREDIT_COLOURS):
+    with cols[i]:
+        st.markdown(f"<div style='height:6px;background:{CREDIT_HEX[c]};border-radius:3px'></div>",
+                    unsafe_allow_html=True)
+        st.metric(CREDIT_NAMES[c], fmt(d[c], "家"), border=True,
+                  help=f"最新评级为{CREDIT_NAMES[c]}的企业数，占评级企业 {d['shares'][c]}%。{CREDIT_MEANING[c]}")
+        st.caption(f"占 {d['shares'][c]}% · {CREDIT_MEANING[c]}")
+
+if not d["rated"]:
+    st.info("当前查询条件下没有评级企业。")
+    st.stop()
+
+kid = child_label(scope)
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(f"#### 各{kid}红黄色企业占比与评级企业分布")
+    reg = q(credit.by_region, scope)
+    # one fetch, worst first, serves both the map and the red/yellow list
+    ents = q(credit.enterprises, scope, limit=min(MAX_LIST, max(MAX_POINTS, d["red_yellow"])))
+    pts = ents.head(MAX_POINTS)  # worst colours come first
+    points = pd.DataFrame({
+        "lon": pts["lon"].round(4), "lat": pts["lat"].round(4), "fill": pts["colour"].map(FILL),
+        "tip": pts["name"] + "（" + pts["colour"].map(CREDIT_NAMES) + " · " + pts["sector"] + "）",
+    })
+    ev = region_map(scope, engine(), reg.rename(columns={"red_yellow_share": "value"})[["adcode", "value"]],
+                    "红黄色企业占比", "%", key=f"credit_map_{scope.region}_{scope.industry}", points=points,
+                    points_outline=True, height=560)
+    ent_id = _clicked_point(ev, pts["id"])
+    if ent_id is not None:
+        _open_enterprise(ent_id)
+    picked = selected_region(ev)
+    if picked and picked != scope.region:
+        drill_to(picked)
+    capped = d["rated"] > len(pts)
+    st.caption(f"底色：各{kid}红黄色企业占比（越红越需关注）；圆点：评级企业，按最新评级着色。"
+               + (f"评级企业 {d['rated']:,} 家，地图仅绘制最差的 {len(pts):,} 家（红、黄色优先）。" if capped
+                  else f"共绘制 {len(pts):,} 家。")
+               + f"点击{kid}可下钻，点击圆点打开企业档案。")
+with right:
+    st.markdown("#### 各行业评级构成")
+    sec = q(credit.by_sector, scope)
+    ev = bar(sec, "sector_name", WORST_FIRST, [CREDIT_NAMES[c] for c in WORST_FIRST],
+             colors=[CREDIT_HEX[c] for c in WORST_FIRST], custom="sector", stacked=True, horizontal=True,
+             height=max(300, 60 + 36 * len(sec)), key=f"credit_sector_{scope.region}_{scope.industry}")
+    sector = _custom(ev)
+    if sector and sector != scope.industry:
+        set_params(industry=sector)
+        st.rerun()
+    if scope.industry:
+        if st.button("显示全部行业", key="credit_all_industries", icon=":material/filter_alt_off:"):
+            set_params(industry=None)
+            st.rerun()
+    st.caption("点击行业条可只看该行业。颜色从左到右：红（最差）、黄、蓝、绿（最好）。")
+
+st.markdown(f"#### 各{kid}评级情况")
+table = reg[["name", "rated", *WORST_FIRST, "red_yellow_share"]]
+st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table), column_config={
+    "name": st.column_config.TextColumn(kid),
+    "rated": st.column_config.NumberColumn("评级企业（家）", format="localized"),
+    **{c: st.column_config.NumberColumn(f"{CREDIT_NAMES[c]}（家）", format="localized") for c in WORST_FIRST},
+    "red_yellow_share": st.column_config.ProgressColumn("红黄色占比", format="%.1f%%", min_value=0, max_value=100),
+})
+
+st.markdown("#### 红黄色企业名单")
+ry = ents[ents["colour"].isin(["red", "yellow"])]
+f1, f2, f3, f4 = st.columns([1, 1, 1, 2])
+colours = f1.multiselect("评级颜色", ["red", "yellow"], default=["red", "yellow"], format_func=CREDIT_NAMES.get,
+                         key="credit_list_colour")
+counties = ["全部"] + sorted(ry["county"].unique().tolist())
+county = f2.selectbox("区县", counties, key=f"credit_list_county_{scope.region}")
+sectors = ["全部"] + sorted(ry["sector"].unique().tolist())
+sector_f = f3.selectbox("行业", sectors, key=f"credit_list_sector_{scope.region}_{scope.industry}")
+name_q = f4.text_input("企业名称包含", key="credit_list_name", max_chars=40).strip()
+shown = ry[ry["colour"].isin(colours)]
+if county != "全部":
+    shown = shown[shown["county"] == county]
+if sector_f != "全部":
+    shown = shown[shown["sector"] == sector_f]
+if name_q:
+    shown = shown[shown["name"].str.contains(name_q, regex=False)]
+shown = shown.assign(colour_name=shown["colour"].map(CREDIT_NAMES))
+sel = st.dataframe(
+    shown[["id", "name", "colour_name", "score", "rated_on", "sector", "county"]], hide_index=True, width="stretch",
+    height=420, on_select="rerun", selection_mode="single-row", key=f"credit_list_{scope.region}_{scope.industry}",
+    column_config={
+        "id": None,
+        "name": st.column_config.TextColumn("企业名称", width="large"),
+        "colour_name": st.column_config.TextColumn("最新评级"),
+        "score": st.column_config.NumberColumn("信用评分", format="%.1f"),
+        "rated_on": st.column_config.DateColumn("评级日期", format="YYYY-MM-DD"),
+        "sector": st.column_config.TextColumn("行业"),
+        "county": st.column_config.TextColumn("区县"),
+    })
+rows = sel.selection.rows if sel else []
+if rows:
+    _open_enterprise(int(shown.iloc[rows[0]]["id"]))
+total_ry = d["red_yellow"]
+st.caption(f"显示 {len(shown):,} 家（红色 {d['red']:,} 家、黄色 {d['yellow']:,} 家"
+           + (f"，名单仅含最差的 {len(ry):,} 家" if len(ry) < total_ry else "")
+           + "），按颜色和评分由差到好排列。选中一行即可打开该企业档案。")

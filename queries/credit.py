@@ -30,13 +30,15 @@ def _colour_sums(t):
 
 
 def distribution(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
-    """Rated enterprises, the sectors they cover, and how many carry each colour."""
+    """Rated enterprises, the sectors they cover, how many carry each colour, and the red+yellow share."""
     eng, rs = prepare(scope, engine)
     lat = _latest(rs)
     r = row(select(func.count().label("rated"), func.count(distinct(lat.c.sector_code)).label("sectors"),
                    func.max(lat.c.rated_on).label("newest_rating"), *_colour_sums(lat)), eng)
     out = {k: (int(v) if k != "newest_rating" else (v or None)) for k, v in r.items()}
     out["shares"] = {c: pct(out[c], out["rated"]) for c in CREDIT_COLOURS}
+    out["red_yellow"] = out["red"] + out["yellow"]
+    out["red_yellow_share"] = pct(out["red_yellow"], out["rated"])
     return out
 
 
@@ -76,6 +78,3 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
     df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
     df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
     return df.drop(columns=["sector_code", "county_adcode"])
-
-
-

@@ -1,0 +1,136 @@
+"""安全信用脸谱 page: tiles equal the query layer for the page's scope (Nanjing: 9,306 rated in 11 industries),
+clicks on the sector bar, the map and the list drill down, and a city-bound user sees only their city."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from queries import credit, enforcement
+from queries.scope import Scope
+from tests.apptest_util import app, clear_caches, metrics, number
+
+NJ, JIANGNING, SQ = 320100, 320115, 321300
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    clear_caches()
+    yield
+
+
+def page_scope(db, region: int, **kw) -> Scope:
+    """The scope the page uses by default: the latest year with enforcement data (pages.common.default_period)."""
+    _, last = enforcement.data_range(engine=db)
+    return Scope(region=region, date_from=dt.date(last.year, 1, 1), date_to=last, **kw)
+
+
+def tiles_match(at, d: dict) -> None:
+    m = metrics(at)
+    assert number(m["评级企业"]) == d["rated"]
+    assert number(m["覆盖行业"]) == d["sectors"]
+    assert number(m["红黄色企业"]) == d["red_yellow"]
+    assert number(m["红黄色企业占比"]) == d["red_yellow_share"]
+    for label, c in (("绿色", "green"), ("蓝色", "blue"), ("黄色", "yellow"), ("红色", "red")):
+        assert number(m[label]) == d[c]
+
+
+def points_layer(at) -> list[dict]:
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    layers = {layer["id"]: layer for layer in spec["layers"]}
+    return layers["points"]["data"] if "points" in layers else []
+
+
+@pytest.mark.parametrize("user,params", [("nanjing", {}), ("leader", {"region": NJ})])
+def test_nanjing_bulletin_n10_through_the_page(db, user, params):
+    at = app("leadership", user, params=params, page="credit.py")
+    assert not at.exception, at.exception
+    m = metrics(at)
+    assert number(m["评级企业"]) == 9306  # bulletin N10: 9,306 enterprises rated ...
+    assert number(m["覆盖行业"]) == 11  # ... in 11 industries
+    assert sum(number(m[c]) for c in ("绿色", "蓝色", "黄色", "红色")) == 9306
+    tiles_match(at, credit.distribution(page_scope(db, NJ), engine=db))
+    # the page says which colour is best and worst, and what each colour means for supervision
+    text = " ".join(c.value for c in at.caption)
+    assert "绿色（最好）" in text and "红色（最差）" in text and "降低检查频次" in text
+
+
+def test_per_region_table_and_red_yellow_list_equal_queries(db):
+    at = app("leadership", "nanjing", page="credit.py")
+    s = page_scope(db, NJ)
+    reg = credit.by_region(s, engine=db)
+    table = at.dataframe[0].value
+    assert list(table["name"]) == list(reg["name"])
+    assert list(table["rated"]) == list(reg["rated"])
+    assert table["rated"].sum() == 9306
+    d = credit.distribution(s, engine=db)
+    lst = at.dataframe[1].value
+    assert len(lst) == d["red_yellow"]
+    assert set(lst["colour_name"]) == {"红色", "黄色"}
+    # the list filter: red only
+    at.multiselect(key="credit_list_colour").set_value(["red"]).run()
+    assert len(at.dataframe[1].value) == d["red"]
+
+
+def test_map_draws_capped_points_worst_first(db):
+    from pages.credit import MAX_POINTS
+
+    at = app("leadership", "leader", page="credit.py")
+    assert not at.exception, at.exception
+    d = credit.distribution(page_scope(db, 320000), engine=db)
+    pts = points_layer(at)
+    assert len(pts) == min(MAX_POINTS, d["rated"])
+    assert d["rated"] > MAX_POINTS
+    assert any("仅绘制最差的" in c.value for c in at.caption)  # the page says the map is capped
+    # worst first: every red point precedes every non-red point
+    reds = [p["fill"][:3] == [0xE0, 0x20, 0x20] for p in pts]
+    assert reds[0] and reds == sorted(reds, reverse=True)
+
+
+def test_url_drill_narrows_to_county_and_sector(db):
+    at = app("leadership", "nanjing", params={"region": JIANGNING, "industry": "construction"}, page="credit.py")
+    assert not at.exception, at.exception
+    d = credit.distribution(page_scope(db, JIANGNING, industry="construction"), engine=db)
+    assert 0 < d["rated"] < 9306
+    tiles_match(at, d)
+    assert number(metrics(at)["覆盖行业"]) == 1
+
+
+def test_clicks_drill_sector_then_region_then_enterprise(db):
+    at = app("leadership", "nanjing", page="credit.py")
+    at.session_state[f"credit_sector_{NJ}_None"] = {
+        "selection": {"points": [{"customdata": "construction"}], "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    assert at.query_params["industry"] == "construction"
+    tiles_match(at, credit.distribution(page_scope(db, NJ, industry="construction"), engine=db))
+    at.session_state[f"credit_map_{NJ}_construction"] = {
+        "selection": {"indices": {"regions": [0]}, "objects": {"regions": [{"properties": {"adcode": JIANGNING}}]}}}
+    at.run()
+    assert at.query_params["region"] == str(JIANGNING)
+    d = credit.distribution(page_scope(db, JIANGNING, industry="construction"), engine=db)
+    tiles_match(at, d)
+    # a row of the red/yellow list opens the enterprise page for that enterprise, keeping the scope
+    first = at.dataframe[1].value.iloc[0]
+    at.session_state[f"credit_list_{JIANGNING}_construction"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.query_params["enterprise"] == str(int(first["id"]))
+    assert at.query_params["region"] == str(JIANGNING)
+
+
+def test_city_user_cannot_open_another_city(db):
+    at = app("leadership", "suqian", page="credit.py")
+    at.query_params["region"] = str(NJ)  # a hand-edited URL on this page
+    at.run()
+    assert not at.exception, at.exception
+    assert any("无权查看" in e.value for e in at.error)
+    tiles_match(at, credit.distribution(page_scope(db, SQ), engine=db))
+
+
+@pytest.mark.parametrize("user", ["leader", "admin", "nanjing", "yancheng", "suqian"])
+def test_renders_for_every_allowed_role(db, user):
+    at = app("leadership", user, page="credit.py")
+    assert not at.exception, at.exception
+    assert number(metrics(at)["评级企业"]) > 0
+    assert len(at.dataframe) == 2
