@@ -129,7 +129,7 @@ def cmd_info(args) -> int:
 
 # Modules that add their own subcommands: each defines ``register_cli(subparsers)``; the handlers they set with
 # ``set_defaults(fn=...)`` return an exit status. A module that does not exist (yet) is skipped.
-CLI_MODULES = ("seed.feed", "queries.briefing", "seed.users", "seed.bench", "seed.imports")
+CLI_MODULES = ("seed.feed", "queries.briefing", "seed.users", "seed.roles", "seed.bench", "seed.imports")
 
 
 def _register_extensions(sub) -> None:
