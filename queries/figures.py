@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from queries import overview
+from queries import credit, enforcement, grids, hazards, overview, risk, warnings
 from queries.base import prepare
 from queries.labels import CREDIT_NAMES, LEVEL_NAMES
-from queries.scope import Scope
+from queries.scope import Resolved, Scope
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,13 @@ class Figure:
     unit: str
     definition: str  # 口径
     source: str  # the query function that computed it
+    # what the figure was taken for (filled by ``collect``): citable with its scope, period and as-of time
+    basis: str = "period"  # period (统计期内) | cutoff (截至截止时间) | live (实时, not reproducible as of a past time)
+    region: int | None = None
+    region_name: str = ""
+    scope: str = ""  # 地区 · 行业
+    period: str = ""  # "2021-01-01 至 2021-02-28" | "截至 2021-03-13 23:59:59" | "实时（生成时）"
+    as_of: str = ""  # the as-of cut-off ("" = none: everything recorded when generated)
 
 
 PERIOD = "统计期内"
@@ -42,6 +49,9 @@ _D = {
     "hazards.online_rate": ("监测点在线率", "%", "(监测点 − 离线监测点) ÷ 监测点（实时）"),
     # warnings
     "warnings.open": ("未消警预警", "条", "截至当前（或截止时间）尚未消警的预警数"),
+    **{f"warnings.open_level_{lv}": (f"未消警{LEVEL_NAMES[lv]}预警", "条",
+                                     f"截至当前（或截止时间）尚未消警的{LEVEL_NAMES[lv]}（{'红橙黄蓝'[lv - 1]}色）预警数")
+       for lv in (1, 2, 3, 4)},
     "warnings.raised": ("预警", "条", PERIOD + "产生的预警数（同一点位重复报警合并为一条）"),
     "warnings.alarms_merged": ("合并的重复报警", "次", PERIOD + "预警中合并的重复报警次数"),
     "warnings.closed": ("已消警预警", "条", PERIOD + "产生且截至截止时间已消警的预警数"),
@@ -88,38 +98,103 @@ _D = {
     "grids.anquan": ("安全生产监管网格", "个", "截至截止时间设立的安全生产监管网格数"),
     "grids.enterprises_filed": ("网格内实有企业建档", "家", "安全生产监管网格登记的实有企业建档数（网格台账）"),
 }
+# the query function behind each figure (key prefix → source; a longer prefix wins)
 _SOURCE = {
     "platform": "queries.overview.platform", "hazards": "queries.hazards.summary",
     "warnings": "queries.warnings.summary", "enforcement": "queries.enforcement.summary",
-    "risk": "queries.risk.completion / queries.risk.training", "credit": "queries.credit.distribution",
-    "grids": "queries.grids.summary",
+    "risk": "queries.risk.completion", "risk.training": "queries.risk.training",
+    "credit": "queries.credit.distribution", "grids": "queries.grids.summary",
 }
 TOPIC_NAMES = {"platform": "平台汇集", "hazards": "重大危险源监测", "warnings": "预警处置", "enforcement": "执法专项行动",
                "risk": "风险报告", "credit": "安全信用脸谱", "grids": "网格化监管"}
+
+# Which figures count what happened in the period (the rest are taken at the cut-off); "live" ones describe the
+# state of the monitoring points when read and cannot be reproduced as of a past time.
+_PERIOD_KEYS = {k for k in _D if k.startswith("enforcement.")} | {
+    "warnings.raised", "warnings.alarms_merged", "warnings.closed", "warnings.avg_ack_min", "warnings.avg_close_min",
+    "warnings.sms_sent", "risk.training_sessions", "risk.training_participants"}
+_LIVE_KEYS = {"hazards.points_alarm", "hazards.points_offline", "hazards.online_rate"}
+BASIS_NAMES = {"period": "统计期内", "cutoff": "截至截止时间", "live": "实时"}
+
+
+def basis_of(key: str) -> str:
+    return "live" if key in _LIVE_KEYS else "period" if key in _PERIOD_KEYS else "cutoff"
+
+
+def source_of(key: str) -> str:
+    topic, name = key.split(".", 1)
+    return next((v for p, v in _SOURCE.items() if p != topic and key.startswith(p)), _SOURCE[topic])
+
+
+def _load_warnings(scope, eng):
+    w = dict(warnings.summary(scope, engine=eng))
+    w.update({f"open_level_{lv}": w["open_by_level"][lv] for lv in (1, 2, 3, 4)})
+    return w
+
+
+def _load_training(scope, eng):
+    t = risk.training(scope, engine=eng)
+    return {"training_sessions": t["sessions"], "training_participants": t["participants"]}
+
+
+_LOADERS = {
+    "queries.overview.platform": lambda s, e: overview.platform(s, engine=e),
+    "queries.hazards.summary": lambda s, e: hazards.summary(s, engine=e),
+    "queries.warnings.summary": _load_warnings,
+    "queries.enforcement.summary": lambda s, e: enforcement.summary(s, engine=e),
+    "queries.risk.completion": lambda s, e: risk.completion(s, engine=e),
+    "queries.risk.training": _load_training,
+    "queries.credit.distribution": lambda s, e: credit.distribution(s, engine=e),
+    "queries.grids.summary": lambda s, e: grids.summary(s, engine=e),
+}
 
 
 def catalogue() -> dict[str, tuple[str, str, str]]:
     return dict(_D)
 
 
-def collect(scope: Scope, *, engine: Engine | None = None) -> list[Figure]:
-    """Every headline figure for the scope, in catalogue order."""
-    eng, _ = prepare(scope, engine)
-    data = overview.headline(scope, engine=eng)
-    from queries import risk
+def _dt(v: dt.datetime) -> str:
+    return v.isoformat(sep=" ", timespec="seconds")
 
-    tr = risk.training(scope, engine=eng)
-    data["risk"] = {**data["risk"], "training_sessions": tr["sessions"], "training_participants": tr["participants"]}
-    for lv in (1, 2, 3, 4):
-        data["warnings"][f"open_level_{lv}"] = data["warnings"]["open_by_level"][lv]
+
+def period_text(rs: Resolved, basis: str) -> str:
+    """The period a figure of ``basis`` covers, in words (for tables and exports)."""
+    if basis == "live":
+        return "实时（生成时，不随截止时间回溯）"
+    if basis == "cutoff":
+        return f"截至 {_dt(rs.cutoff)}" if rs.cutoff else "截至生成时"
+    if rs.date_from or rs.date_to:
+        return f"{rs.date_from.isoformat() if rs.date_from else '…'} 至 {rs.date_to.isoformat() if rs.date_to else '…'}"
+    return "全部时间"
+
+
+def scope_text(rs: Resolved) -> str:
+    d = rs.describe()
+    return f"{d['region_name']} · {d['industry_name']}"
+
+
+def collect(scope: Scope, *, engine: Engine | None = None, keys: set[str] | None = None,
+            basis: set[str] | None = None) -> list[Figure]:
+    """Every headline figure for the scope, in catalogue order (optionally only ``keys`` / figures of ``basis``).
+
+    Each figure carries its definition, the query that produced it and what it was taken for (region, scope,
+    period, as-of), so it can be cited and reproduced. Only the query functions the chosen figures need run.
+    """
+    eng, rs = prepare(scope, engine)
+    wanted = [k for k in _D if (keys is None or k in keys) and (basis is None or basis_of(k) in basis)]
+    data: dict[str, dict] = {}
+    for src in dict.fromkeys(source_of(k) for k in wanted):
+        data[src] = _LOADERS[src](scope, eng)
+    region_name = rs.ref.name(rs.region)
+    as_of = _dt(rs.as_of) if rs.as_of else ""
     out = []
-    for key, (label, unit, definition) in _D.items():
+    for key in wanted:
+        label, unit, definition = _D[key]
         topic, name = key.split(".", 1)
-        value = data[topic].get(name)
-        out.append(Figure(key, topic, label, value, unit, definition, _SOURCE[topic]))
-    for lv in (1, 2, 3, 4):
-        out.append(Figure(f"warnings.open_level_{lv}", "warnings", f"未消警{LEVEL_NAMES[lv]}预警", data["warnings"][
-            f"open_level_{lv}"], "条", f"尚未消警的{LEVEL_NAMES[lv]}（{'红橙黄蓝'[lv - 1]}色）预警数", _SOURCE["warnings"]))
+        src = source_of(key)
+        b = basis_of(key)
+        out.append(Figure(key, topic, label, data[src].get(name), unit, definition, src, b, rs.region, region_name,
+                          scope_text(rs), period_text(rs, b), as_of))
     return out
 
 
