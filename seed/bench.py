@@ -1,0 +1,202 @@
+"""``oversight bench``: how fast every page of every app is, and what of that is SQL.
+
+For each page: the AppTest script-run time cold (caches cleared) and warm (second run), and ``sql_ms``, the raw
+time of the SQL statements the cold run issued, replayed directly against the database. Also ``oversight
+figures`` time, ingest throughput (if the ingest module exists) and the process's peak memory.
+
+The benchmark runs against its own database (``data/bench_<scale>.db`` or PostgreSQL ``oversight_bench_<scale>``),
+seeded on first use, because the ingest part writes readings. Machines are shared and noisy: compare figures
+from one run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_USER = {"leadership": "leader", "wallscreen": "duty", "briefing": "writer"}
+
+
+def bench_url(db: str, scale: str) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{ROOT / 'data' / f'bench_{scale}.db'}"
+    base = os.environ.get("OVERSIGHT_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    return base.rsplit("/", 1)[0] + f"/oversight_bench_{scale}"
+
+
+def prepare_db(url: str):
+    from sqlalchemy import create_engine, text
+
+    from queries.db import get_engine, is_seeded
+    from seed.demo import seed_demo
+    from seed.migrate import upgrade
+
+    if url.startswith("postgresql"):
+        name = url.rsplit("/", 1)[1]
+        admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            if not c.execute(text("select 1 from pg_database where datname = :n"), {"n": name}).first():
+                c.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    eng = get_engine(url)
+    upgrade(eng)
+    if not is_seeded(eng):
+        print("seeding the benchmark database …", file=sys.stderr)
+        seed_demo(eng)
+    return eng
+
+
+class SqlRecorder:
+    """Collects the statements an engine executes (for replaying them without the app around them)."""
+
+    def __init__(self, engine):
+        from sqlalchemy import event
+
+        self.engine, self.statements, self._on = engine, [], False
+        event.listen(engine, "before_cursor_execute", self._record)
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        if self._on and not executemany:
+            self.statements.append((statement, parameters))
+
+    def __enter__(self):
+        self.statements, self._on = [], True
+        return self
+
+    def __exit__(self, *exc):
+        self._on = False
+
+    def replay_ms(self) -> float:
+        raw = self.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            t0 = time.perf_counter()
+            for stmt, params in self.statements:
+                cur.execute(stmt, params)
+                cur.fetchall() if cur.description else None
+            return (time.perf_counter() - t0) * 1000
+        finally:
+            raw.close()
+
+
+def bench_pages(engine, db: str, scale: str, only_app: str | None = None) -> list[dict]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from pages.app import APPS, pages_for
+
+    rec = SqlRecorder(engine)
+    out = []
+    for app, spec in APPS.items():
+        if only_app and app != only_app:
+            continue
+        user = APP_USER[app]
+        for page in pages_for(app, user):
+            st.cache_data.clear()
+            at = AppTest.from_file(str(ROOT / "dashboards" / f"{app}.py"), default_timeout=300)
+            at.session_state["authentication_status"] = True
+            at.session_state["username"] = user
+            at.session_state["logout"] = None
+            at.run()  # router + default page (not timed)
+            at.switch_page(f"../pages/{page.file}")
+            st.cache_data.clear()
+            with rec:
+                t0 = time.perf_counter()
+                at.run()
+                cold = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            at.run()
+            warm = (time.perf_counter() - t0) * 1000
+            sql = rec.replay_ms()
+            out.append({"app": app, "page": page.url_path, "db": db, "scale": scale, "cold_ms": round(cold, 1),
+                        "warm_ms": round(warm, 1), "sql_ms": round(sql, 1), "statements": len(rec.statements),
+                        "exception": bool(at.exception)})
+            print(f"  {app:<11}{page.url_path:<12} cold {cold:8.1f} ms  warm {warm:7.1f} ms  "
+                  f"sql {sql:8.1f} ms ({len(rec.statements)} statements)", file=sys.stderr)
+    return out
+
+
+def bench_figures(engine) -> float:
+    from queries import figures
+    from queries.scope import Scope
+
+    t0 = time.perf_counter()
+    figures.as_json(Scope(region=320900, date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 2, 28)), engine=engine)
+    return round((time.perf_counter() - t0) * 1000, 1)
+
+
+def bench_ingest(engine, n: int = 20000) -> dict | None:
+    """Readings per second through the ingest function (if the live-feed module is present)."""
+    import importlib.util
+
+    if importlib.util.find_spec("queries.ingest") is None:
+        return None
+    from sqlalchemy import select
+
+    from queries import ingest
+    from seed.schema import monitoring_points as MP
+
+    fn = getattr(ingest, "ingest", None)
+    reading_cls = getattr(ingest, "Reading", None)
+    if fn is None or reading_cls is None:
+        return None
+    with engine.connect() as c:
+        pts = c.execute(select(MP.c.id, MP.c.normal_value).order_by(MP.c.id).limit(n)).all()
+    start = dt.datetime.now().replace(microsecond=0) + dt.timedelta(days=1)
+    batch = [reading_cls(point_id=p, ts=start + dt.timedelta(seconds=i // len(pts)), value=float(v))
+             for i, (p, v) in enumerate(pts * max(1, n // max(1, len(pts))))][:n]
+    t0 = time.perf_counter()
+    fn(batch, engine=engine)
+    s = time.perf_counter() - t0
+    return {"readings": len(batch), "seconds": round(s, 3), "readings_per_s": round(len(batch) / s)}
+
+
+def run(args) -> int:
+    import logging
+
+    from queries import db as dbmod
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+
+    url = args.db_url or bench_url(args.db, args.scale)
+    if args.scale != "demo":
+        print("only --scale demo is available so far", file=sys.stderr)
+        return 2
+    os.environ["OVERSIGHT_DB_URL"] = url
+    os.environ.pop("OVERSIGHT_DB_READ_URL", None)
+    eng = prepare_db(url)
+    dbmod._ready.add(str(eng.url))
+    t0 = time.perf_counter()
+    pages = bench_pages(eng, args.db, args.scale, args.app)
+    result = {
+        "db": args.db, "scale": args.scale, "at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
+        "pages": pages,
+        "figures_ms": bench_figures(eng),
+        "ingest": None if args.no_ingest else bench_ingest(eng),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    print(f"\n{'app':<11}{'page':<12}{'cold ms':>10}{'warm ms':>10}{'sql ms':>10}")
+    for p in pages:
+        print(f"{p['app']:<11}{p['page']:<12}{p['cold_ms']:>10.1f}{p['warm_ms']:>10.1f}{p['sql_ms']:>10.1f}")
+    print(f"figures: {result['figures_ms']} ms; ingest: {result['ingest']}; peak RSS {result['peak_rss_mib']} MiB")
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        print(f"wrote {args.out}")
+    return 1 if any(p["exception"] for p in pages) else 0
+
+
+def register_cli(sub) -> None:
+    p = sub.add_parser("bench", help="time every page of every app (AppTest cold/warm) and its raw SQL")
+    p.add_argument("--scale", choices=["demo", "province"], default="demo")
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--db-url", help="benchmark this database instead (it must be seeded or empty)")
+    p.add_argument("--app", choices=list(APP_USER), help="only this app")
+    p.add_argument("--no-ingest", action="store_true", help="skip the ingest throughput (it writes readings)")
+    p.add_argument("--out", help="write the results as JSON")
+    p.set_defaults(fn=run)
