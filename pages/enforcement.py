@@ -1,3 +1,259 @@
+"""执法专项行动: campaigns against time and target, the period's enforcement figures, by region / sector /
+department / month, the “不放心” list, supervision work orders, joint actions and the enterprises with most hazards."""
+import pandas as pd
 import streamlit as st
 
-st.info("建设中")
+from pages.app import PAGES_DIR
+from pages.charts import bar, region_map
+from pages.common import (
+    SCOPE_KEYS, child_label, current_scope, drill_to, engine, fmt, page_header, q, q_or_stop, scope_token,
+    selected_region, set_params,
+)
+from queries import enforcement
+from queries.figures import catalogue
+from queries.scope import resolve
+
+CHECKLIST_KINDS = {"common": "共性问题", "individual": "个性重点事项"}
+MAP_INDICATORS = {  # column: (label, unit, higher_is_worse)
+    "hazards_found": ("排查隐患", "个", True),
+    "enterprises_inspected": ("检查企业", "家", False),
+    "cases_filed": ("立案查处", "起", True),
+    "suspensions": ("责令停产停业整顿", "家", True),
+    "rectification_rate": ("隐患整改率", "%", False),
+}
+
+scope = current_scope()
+page_header("执法专项行动", scope)
+rs = resolve(scope, engine())
+tok = scope_token(scope)
+CAT = catalogue()
+
+
+def tile(col, key: str, value, unit: str | None = None, extra: str = "", unit_in_label: bool = False) -> None:
+    """A metric labelled and defined by the figures catalogue (queries.figures)."""
+    label, cunit, definition = CAT[key]
+    if unit_in_label:  # long values (万元 with decimals): the unit goes into the label so the value fits
+        label, unit = f"{label}（{cunit}）", ""
+    col.metric(label, fmt(value, cunit if unit is None else unit), border=True,
+               help=definition + (f"。{extra}" if extra else ""))
+
+
+def open_enterprise(event, ids: list) -> None:
+    """A selected dataframe row opens the enterprise page, keeping the scope in the URL."""
+    rows = event.selection.rows if event and getattr(event, "selection", None) else []
+    if rows:
+        params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
+        params["enterprise"] = str(int(ids[rows[0]]))
+        st.switch_page(PAGES_DIR / "enterprise.py", query_params=params)
+
+
+def picked_custom(event):
+    """The raw customdata of a clicked plotly bar (a sector code, not an adcode)."""
+    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    pts = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) if sel else None
+    if not pts:
+        return None
+    cd = pts[0].get("customdata")
+    return cd[0] if isinstance(cd, (list, tuple)) else cd
+
+
+st.caption("“统计期内”指统计期（侧栏选择）内发生、并在数据截止时间前录入系统的业务量；专项行动进度为截至统计期末"
+           "（或数据截止时间，取较早者）的累计数。")
+
+# --- campaigns ---------------------------------------------------------------------------------------------
+st.markdown("#### 专项行动进度")
+camps = q(enforcement.campaigns, scope)
+if camps.empty:
+    st.info("当前范围内没有专项行动。")
+else:
+    ids = [int(i) for i in camps["id"]]
+    names = {int(i): f"{r} · {n}" for i, r, n in zip(camps["id"], camps["region_name"], camps["name"])}
+    own = [int(i) for i, c in zip(camps["id"], camps["city_adcode"])
+           if (pd.isna(c) if rs.level == "province" else pd.notna(c))]
+    default = own[0] if own else ids[0]
+    raw = st.query_params.get("campaign")
+    cur = default
+    if raw:
+        try:
+            cur = int(raw)
+        except ValueError:
+            cur = None
+        if cur not in ids:
+            st.warning(f"链接中的专项行动“{str(raw)[:20]}”不存在或不在当前查看范围内，已显示默认专项行动。")
+            cur = default
+    table = camps.assign(behind=camps["behind"].map({True: "进度滞后", False: "正常"}))
+    st.dataframe(
+        table[["region_name", "name", "start_on", "end_on", "target_inspections", "inspections", "progress_pct",
+               "time_pct", "behind"]],
+        hide_index=True, key=f"enf_camps_{tok}",
+        column_config={
+            "region_name": "组织地区", "name": "专项行动", "start_on": "开始日期", "end_on": "结束日期",
+            "target_inspections": st.column_config.NumberColumn("目标检查（家次）", format="localized"),
+            "inspections": st.column_config.NumberColumn("已检查（家次）", format="localized",
+                                                         help="截至统计期末（或截止时间），本范围内该行动的检查家次"),
+            "progress_pct": st.column_config.ProgressColumn("完成进度", format="%.1f%%", min_value=0, max_value=100,
+                                                            help="已检查家次 ÷ 目标检查家次（目标为整个行动的目标）"),
+            "time_pct": st.column_config.ProgressColumn("时间进度", format="%.1f%%", min_value=0, max_value=100,
+                                                        help="已过天数 ÷ 行动总天数"),
+            "behind": st.column_config.TextColumn("对比", help="完成进度低于时间进度时为“进度滞后”"),
+        })
+    sel = st.selectbox("选择专项行动（查看检查清单）", ids, index=ids.index(cur), format_func=lambda i: names[i],
+                       key=f"enf_campaign_{scope.region}_{cur}")
+    if str(sel) != st.query_params.get("campaign"):
+        st.query_params["campaign"] = str(sel)
+    prof = q_or_stop(enforcement.campaign_profile, scope, sel)
+    crow = camps[camps["id"] == sel].iloc[0]
+    c = st.columns(6)
+    c[0].metric("剖析研判重点行业", fmt(prof["key_industries"], "个"), border=True,
+                help="该专项行动剖析研判的重点行业数")
+    c[1].metric("共性问题", fmt(prof["common_items"], "项"), border=True, help="检查清单中各行业共有的共性问题条目数")
+    c[2].metric("个性重点事项", fmt(prof["individual_items"], "项"), border=True,
+                help="检查清单中按行业列出的个性重点事项条目数")
+    c[3].metric("参与部门", fmt(prof["departments"], "个"), border=True, help="参与该专项行动的部门数")
+    c[4].metric("行动完成进度", fmt(float(crow["progress_pct"]), "%"), border=True,
+                help=f"已检查 {int(crow['inspections']):,} 家次 ÷ 目标 {int(crow['target_inspections']):,} 家次")
+    c[5].metric("行动时间进度", fmt(float(crow["time_pct"]), "%"), border=True,
+                help=f"{crow['start_on']} 至 {crow['end_on']}，按统计截止日计算的已过天数占比")
+    ck = q_or_stop(enforcement.checklist, scope, sel)
+    with st.expander(f"检查清单（{len(ck):,} 项）及统计期内对应发现的隐患", expanded=False):
+        st.dataframe(ck.assign(kind=ck["kind"].map(CHECKLIST_KINDS))[["kind", "sector_name", "text", "hazards_found"]],
+                     hide_index=True, key=f"enf_checklist_{tok}_{sel}", height=320,
+                     column_config={"kind": "类别", "sector_name": "行业", "text": "检查事项",
+                                    "hazards_found": st.column_config.NumberColumn("发现隐患（个）", format="localized")})
+
+# --- period tiles ------------------------------------------------------------------------------------------
+s = q(enforcement.summary, scope)
+st.markdown("#### 检查、隐患与处罚（统计期内）")
+c = st.columns(4)
+tile(c[0], "enforcement.enterprises_inspected", s["enterprises_inspected"], extra=f"检查 {s['inspections']:,} 家次")
+tile(c[1], "enforcement.inspections", s["inspections"], unit="")  # the label carries the unit (家次)
+tile(c[2], "enforcement.hazards_found", s["hazards_found"])
+tile(c[3], "enforcement.major_hazards", s["major_hazards"])
+c = st.columns(4)
+tile(c[0], "enforcement.hazards_rectified", s["hazards_rectified"])
+tile(c[1], "enforcement.rectification_rate", s["rectification_rate"])
+tile(c[2], "enforcement.suspensions", s["suspensions"])
+tile(c[3], "enforcement.cases_filed", s["cases_filed"], extra=f"其中全流程线上办理 {s['cases_online']:,} 起")
+c = st.columns(4)
+tile(c[0], "enforcement.fines_wan", s["fines_wan"], extra=f"作出处罚决定 {s['cases_decided']:,} 起", unit_in_label=True)
+tile(c[1], "enforcement.avg_fine_wan", s["avg_fine_wan"], unit_in_label=True)
+tile(c[2], "enforcement.transferred_judicial", s["transferred_judicial"])
+tile(c[3], "enforcement.joint_actions", s["joint_actions"], extra=f"检查企业 {s['joint_action_enterprises']:,} 家次")
+st.markdown("#### 曝光、惩戒与“不放心”名单（统计期内）")
+c = st.columns(4)
+tile(c[0], "enforcement.exposures", s["exposures"])
+tile(c[1], "enforcement.joint_punishments", s["joint_punishments"])
+tile(c[2], "enforcement.blacklisted", s["blacklisted"])
+tile(c[3], "enforcement.watchlist", s["watchlist"])
+
+# --- by region ---------------------------------------------------------------------------------------------
+kids = child_label(scope)
+st.markdown(f"#### 各{kids}对比")
+reg = q(enforcement.by_region, scope)
+keys = list(MAP_INDICATORS)
+ind = st.segmented_control("地图指标", keys, default=keys[0], format_func=lambda k: MAP_INDICATORS[k][0],
+                           key=f"enf_map_ind_{scope.region}") or keys[0]
+label, unit, worse = MAP_INDICATORS[ind]
+left, right = st.columns([5, 6])
+with left:
+    ev = region_map(scope, engine(), reg[["adcode", ind]].rename(columns={ind: "value"}), label, unit,
+                    key=f"enf_map_{scope.region}_{ind}", higher_is_worse=worse, height=500)
+with right:
+    ev_bar = bar(reg, "name", ["enterprises_inspected", "hazards_found"], ["检查企业（家）", "排查隐患（个）"],
+                 key=f"enf_region_bar_{scope.region}", colors=["#1e78ff", "#f08c00"], height=500)
+for e in (ev, ev_bar):
+    picked = selected_region(e)
+    if picked and picked != scope.region:
+        drill_to(picked)
+st.caption(f"点击地图上的{kids}或柱子可下钻；用页面上方的地区路径返回上级。" +
+           ("地图颜色越深越需关注。" if worse else "地图绿色越深表示该指标越好。"))
+with st.expander(f"各{kids}明细"):
+    st.dataframe(reg.drop(columns=["adcode"]), hide_index=True, key=f"enf_region_tbl_{tok}", column_config={
+        "name": kids, "inspections": "检查（家次）", "enterprises_inspected": "检查企业（家）",
+        "hazards_found": "排查隐患（个）", "hazards_rectified": "已整改（个）", "suspensions": "停产停业整顿（家）",
+        "cases_filed": "立案（起）", "fines_wan": st.column_config.NumberColumn("罚没款（万元）", format="%.2f"),
+        "rectification_rate": st.column_config.NumberColumn("整改率", format="%.1f%%")})
+
+# --- by sector / department --------------------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    st.markdown("#### 各行业")
+    sec = q(enforcement.by_sector, scope)
+    ev_sec = bar(sec, "sector_name", ["enterprises_inspected", "hazards_found"], ["检查企业（家）", "排查隐患（个）"],
+                 key=f"enf_sector_{scope.region}_{scope.industry}", custom="sector", horizontal=True,
+                 colors=["#1e78ff", "#f08c00"], height=max(300, 28 * len(sec) + 80))
+    code = picked_custom(ev_sec)
+    if isinstance(code, str) and code != scope.industry:
+        set_params(industry=code)
+        st.rerun()
+    st.caption("点击行业柱子可按该行业筛选全页（侧栏“行业”可恢复全部行业）。")
+with right:
+    st.markdown("#### 各检查部门")
+    dep = q(enforcement.by_department, scope)
+    top = int(dep["inspections"].max()) if not dep.empty else 1
+    st.dataframe(dep, hide_index=True, key=f"enf_dept_{tok}", height=max(300, 28 * len(sec) + 80),
+                 column_config={
+                     "department": "检查部门",
+                     "inspections": st.column_config.ProgressColumn("检查（家次）", format="%d", min_value=0,
+                                                                    max_value=top),
+                     "enterprises_inspected": st.column_config.NumberColumn("检查企业（家）", format="localized")})
+
+# --- by month ----------------------------------------------------------------------------------------------
+st.markdown("#### 按月趋势（统计期内）")
+mon = q(enforcement.by_month, scope)
+mon = mon.assign(label=[f"{m[:4]}年{m[5:]}月" for m in mon["month"]])  # a category axis (plotly reads 2021-01 as a date)
+left, right = st.columns(2)
+with left:
+    bar(mon, "label", ["inspections", "hazards_found"], ["检查（家次）", "排查隐患（个）"], key=f"enf_month_a_{tok}",
+        custom=None, selectable=False, colors=["#1e78ff", "#f08c00"], height=300)
+with right:
+    bar(mon, "label", ["cases_filed", "suspensions"], ["立案查处（起）", "责令停产停业整顿（家）"], key=f"enf_month_b_{tok}",
+        custom=None, selectable=False, colors=["#7a4cc2", "#e02020"], height=300)
+
+# --- watch-list, work orders, joint actions ----------------------------------------------------------------
+st.markdown("#### 数字监督工单（统计期内生成）")
+wo = q(enforcement.work_orders, scope)
+c = st.columns(6)
+c[0].metric("提醒、监督类工单", fmt(wo["total"], "条"), border=True, help=CAT["enforcement.work_orders"][2])
+c[1].metric("提醒类工单", fmt(wo["reminder"], "条"), border=True, help="统计期内生成的提醒类工单数")
+c[2].metric("监督类工单", fmt(wo["supervision"], "条"), border=True, help="统计期内生成的监督类工单数")
+c[3].metric("已办结工单", fmt(wo["closed"], "条"), border=True, help="统计期内生成、截至统计截止日已办结的工单数")
+c[4].metric("超期未办结工单", fmt(wo["overdue"], "条"), border=True, help="截至统计截止日已过办理期限仍未办结的工单数")
+c[5].metric("工单办结率", fmt(wo["closed_rate"], "%"), border=True, help="已办结工单 ÷ 提醒、监督类工单")
+
+left, right = st.columns(2)
+with left:
+    st.markdown("#### “不放心”企业名单")
+    wl = q(enforcement.watchlist, scope)
+    if wl.empty:
+        st.info("统计期内没有列入“不放心”名单的企业。")
+    else:
+        st.dataframe(wl[["listed_on", "enterprise", "county", "sector", "reason", "pushed_to"]], hide_index=True,
+                     key=f"enf_watch_{tok}", column_config={
+                         "listed_on": "列入日期", "enterprise": "企业", "county": "区县", "sector": "行业",
+                         "reason": "列入原因", "pushed_to": "推送部门"})
+with right:
+    st.markdown("#### 联合（联动）执法")
+    ja = q(enforcement.joint_actions, scope)
+    if ja.empty:
+        st.info("统计期内没有联合执法行动。")
+    else:
+        st.dataframe(ja[["action_on", "name", "county", "departments", "enterprises_checked"]], hide_index=True,
+                     key=f"enf_joint_{tok}", column_config={
+                         "action_on": "日期", "name": "行动", "county": "区县", "departments": "参与部门",
+                         "enterprises_checked": st.column_config.NumberColumn("检查企业（家次）", format="localized")})
+
+# --- enterprises -------------------------------------------------------------------------------------------
+st.markdown("#### 隐患最多的企业（统计期内）")
+ent = q(enforcement.enterprises, scope)
+if ent.empty:
+    st.info("统计期内没有发现隐患的企业。")
+else:
+    ev_ent = st.dataframe(
+        ent[["name", "county", "sector", "hazards_found", "major_hazards", "hazards_open", "uscc"]], hide_index=True,
+        key=f"enf_ent_{tok}", on_select="rerun", selection_mode="single-row", height=360,
+        column_config={"name": "企业", "county": "区县", "sector": "行业", "hazards_found": "排查隐患（个）",
+                       "major_hazards": "重大事故隐患（个）", "hazards_open": "未整改（个）",
+                       "uscc": "统一社会信用代码"})
+    st.caption("选中一行（点击行首方框）即打开该企业的企业档案。")
+    open_enterprise(ev_ent, ent["id"].tolist())

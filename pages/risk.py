@@ -1,3 +1,180 @@
+"""风险报告: completion of the above-scale industrial enterprises' risk reports (江苏省政府令第140号) against the
+deadline, by region and sector, over time; 较大/重大 risks; the key control list and its verification; training."""
 import streamlit as st
 
-st.info("建设中")
+from pages.app import PAGES_DIR
+from pages.charts import bar, line, region_map
+from pages.common import (
+    SCOPE_KEYS, child_label, current_scope, drill_to, engine, fmt, page_header, q, scope_token, selected_region,
+    set_params,
+)
+from queries import risk
+from queries.figures import catalogue
+from queries.labels import LEVEL_HEX, LEVEL_NAMES
+from queries.scope import resolve
+
+scope = current_scope()
+page_header("风险报告", scope)
+rs = resolve(scope, engine())
+tok = scope_token(scope)
+CAT = catalogue()
+
+
+def help_of(key: str, extra: str = "") -> str:
+    return CAT[key][2] + (f"。{extra}" if extra else "")
+
+
+def open_enterprise(event, ids: list) -> None:
+    """A selected dataframe row opens the enterprise page, keeping the scope in the URL."""
+    rows = event.selection.rows if event and getattr(event, "selection", None) else []
+    if rows:
+        params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
+        params["enterprise"] = str(int(ids[rows[0]]))
+        st.switch_page(PAGES_DIR / "enterprise.py", query_params=params)
+
+
+def picked_custom(event):
+    """The raw customdata of a clicked plotly bar (a sector code, not an adcode)."""
+    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    pts = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) if sel else None
+    if not pts:
+        return None
+    cd = pts[0].get("customdata")
+    return cd[0] if isinstance(cd, (list, tuple)) else cd
+
+
+cut = rs.cutoff
+cut_text = cut.strftime("%Y-%m-%d %H:%M") if cut else "当前"
+st.caption(f"完成情况是截至统计截止时刻（{cut_text}：统计期末，或所选数据截止时间，取较早者）的累计数，不是统计期内的"
+           "增量：已完成 = 截至该时刻已提交并入库首次风险报告的规模以上工业企业；应报 = 负有首次报告义务的规模以上工业企业"
+           "（省政府令第140号，既有企业首次报告期限 2021-05-01，目标 100%）。培训场次与人数按统计期内统计。")
+
+c = q(risk.completion, scope)
+st.markdown("#### 完成情况（截至统计截止时刻）")
+cols = st.columns(5)
+cols[0].metric("应报规上工业企业", fmt(c["required"], "家"), border=True,
+               help=help_of("risk.required", f"含规下企业的全部应报工业企业 {c['required_all']:,} 家"))
+cols[1].metric("已完成上报企业", fmt(c["completed"], "家"), border=True,
+               help=help_of("risk.completed", f"含规下企业共已报 {c['completed_all']:,} 家"))
+cols[2].metric("完成上报率", fmt(c["completion_rate"], "%"), border=True,
+               help=help_of("risk.completion_rate", f"含规下企业的完成率 {c['completion_rate_all']}%"))
+cols[3].metric("未完成上报企业", fmt(c["outstanding"], "家"), border=True, help="应报规上工业企业 − 已完成上报企业")
+days = c["days_to_deadline"]
+due = c["due_on"].isoformat() if c["due_on"] else "—"
+if days is None:
+    dl_value = "—"
+elif days >= 0:
+    dl_value = f"剩余 {days:,} 天"
+else:
+    dl_value = f"已过 {-days:,} 天"
+cols[4].metric("距首次报告期限", dl_value, border=True,
+               help=f"既有企业首次报告期限 {due}，按统计截止日（{cut_text[:10]}）计算")
+if days is not None and days < 0 and c["outstanding"] > 0:
+    st.warning(f"首次报告期限（{due}）已过，仍有 {c['outstanding']:,} 家规上工业企业未完成风险报告。")
+
+st.markdown("#### 报告内容与质量核查（截至统计截止时刻）")
+kc = q(risk.key_control_summary, scope)
+cols = st.columns(6)
+cols[0].metric("较大以上风险", fmt(c["risks_major_or_above"], "条"), border=True, help=help_of("risk.risks_major_or_above"))
+cols[1].metric("重大风险", fmt(c["risks_major"], "条"), border=True, help=help_of("risk.risks_major"))
+cols[2].metric("“零风险”报告", fmt(c["zero_risk_reports"], "份"), border=True, help=help_of("risk.zero_risk_reports"))
+cols[3].metric("高危零风险报告", fmt(kc["zero_risk_high_risk"], "份"), border=True,
+               help="危险化学品、化工、冶金、有色、烟花爆竹、非煤矿山、城镇燃气等高危行业中未报告较大以上风险的“零风险”报告数，疑似瞒报漏报，需核查")
+cols[4].metric("纳入重点管控清单", fmt(kc["key_control"], "家"), border=True,
+               help=help_of("risk.key_control", f"已现场核查 {kc['verified_rate']}%"))
+cols[5].metric("核查发现瞒报漏报", fmt(kc["under_reported"], "家"), border=True,
+               help=f"重点管控清单中经现场核查确认瞒报漏报、已下达限期整改通知的企业数；核查属实 {kc['confirmed']:,} 家，"
+                    f"尚未核查 {kc['unverified']:,} 家")
+
+# --- by region ---------------------------------------------------------------------------------------------
+kids = child_label(scope)
+st.markdown(f"#### 各{kids}完成上报率")
+reg = q(risk.by_region, scope)
+left, right = st.columns([5, 6])
+with left:
+    ev = region_map(scope, engine(), reg[["adcode", "completion_rate"]].rename(columns={"completion_rate": "value"}),
+                    "完成上报率", "%", key=f"risk_map_{scope.region}", higher_is_worse=False, height=500)
+with right:
+    ev_bar = bar(reg, "name", ["required", "completed"], ["应报规上工业企业（家）", "已完成上报（家）"],
+                 key=f"risk_region_bar_{scope.region}", colors=["#9aa7b8", "#2e9d48"], height=500)
+for e in (ev, ev_bar):
+    picked = selected_region(e)
+    if picked and picked != scope.region:
+        drill_to(picked)
+st.caption(f"地图绿色越深表示完成上报率越高。点击地图上的{kids}或柱子可下钻；用页面上方的地区路径返回上级。")
+with st.expander(f"各{kids}明细"):
+    st.dataframe(reg.drop(columns=["adcode"]), hide_index=True, key=f"risk_region_tbl_{tok}", column_config={
+        "name": kids, "required": "应报（家）", "completed": "已完成（家）",
+        "completion_rate": st.column_config.ProgressColumn("完成上报率", format="%.1f%%", min_value=0, max_value=100),
+        "risks_major_or_above": "较大以上风险（条）", "risks_major": "重大风险（条）",
+        "zero_risk_reports": "“零风险”报告（份）", "key_control": "重点管控（家）"})
+
+# --- trend and sectors ---------------------------------------------------------------------------------------
+left, right = st.columns(2)
+with left:
+    st.markdown("#### 累计完成上报率走势")
+    tr = q(risk.trend, scope)
+    if tr.empty:
+        st.info("截至统计截止时刻尚无已完成的风险报告。")
+    else:
+        years = {d.year for d in tr["day"]}
+        # short category labels (a plotly date axis would print English month names)
+        tr = tr.assign(label=[(f"{d.year}/" if len(years) > 1 else "") + f"{d.month}/{d.day}" for d in tr["day"]])
+        line(tr, "label", ["rate"], ["累计完成上报率"], key=f"risk_trend_{tok}", colors=["#2e9d48"], height=360,
+             hlines=[(100, "目标 100%", "#e02020")], yaxis_title="%")
+        st.caption(f"按日累计的完成上报率（分母为截至统计截止时刻的应报规上工业企业数）；首次报告期限 {due}。")
+with right:
+    st.markdown("#### 各行业完成上报率")
+    sec = q(risk.by_sector, scope)
+    shown = sec.assign(label=[f"{n}（高危）" if h else n for n, h in zip(sec["sector_name"], sec["high_risk"])])
+    ev_sec = bar(shown, "label", ["completion_rate"], ["完成上报率（%）"], key=f"risk_sector_{scope.region}_{scope.industry}",
+                 custom="sector", horizontal=True, colors=["#2e9d48"], height=max(320, 28 * len(sec) + 80))
+    code = picked_custom(ev_sec)
+    if isinstance(code, str) and code != scope.industry:
+        set_params(industry=code)
+        st.rerun()
+    st.caption("点击行业柱子可按该行业筛选全页（侧栏“行业”可恢复全部行业）。")
+
+# --- major risks ---------------------------------------------------------------------------------------------
+st.markdown("#### 较大以上风险（按《较大以上安全生产风险目录》）")
+mr = q(risk.major_risks, scope)
+if mr.empty:
+    st.info("截至统计截止时刻没有上报较大以上风险。")
+else:
+    wide = (mr.pivot(index=["catalogue_code", "name"], columns="level", values="risks")
+            .reindex(columns=[1, 2]).fillna(0).astype(int).reset_index())
+    wide.columns = ["catalogue_code", "name", "level_1", "level_2"]
+    wide["label"] = wide["catalogue_code"].fillna("") + " " + wide["name"]
+    wide = wide.sort_values(["level_1", "level_2"], ascending=False, ignore_index=True)
+    bar(wide, "label", ["level_1", "level_2"], [LEVEL_NAMES[1] + "风险（红）", LEVEL_NAMES[2] + "风险（橙）"],
+        key=f"risk_major_{tok}", colors=[LEVEL_HEX[1], LEVEL_HEX[2]], stacked=True, horizontal=True, custom=None,
+        selectable=False, height=max(320, 24 * len(wide) + 80), yaxis_title="")
+
+# --- key control list ----------------------------------------------------------------------------------------
+st.markdown("#### 重点管控清单及核查结果")
+st.caption("高危行业“零风险”等疑似瞒报漏报的报告纳入重点管控清单，逐一现场核查；核查发现瞒报漏报的下达限期整改通知。"
+           "核查结果按数据截止时间统计。")
+kl = q(risk.key_control, scope)
+if kl.empty:
+    st.info("截至统计截止时刻重点管控清单为空。")
+else:
+    if len(kl) >= 500:
+        st.caption("仅显示最近提交的 500 份报告。")
+    ev_kl = st.dataframe(
+        kl[["enterprise", "county", "sector", "submitted_at", "zero_risk", "verification_name", "verified_on",
+            "rectify_deadline"]], hide_index=True, key=f"risk_kc_{tok}", on_select="rerun",
+        selection_mode="single-row", height=360,
+        column_config={"enterprise": "企业", "county": "区县", "sector": "行业",
+                       "submitted_at": st.column_config.DatetimeColumn("提交时间", format="YYYY-MM-DD HH:mm"),
+                       "zero_risk": st.column_config.CheckboxColumn("“零风险”报告"),
+                       "verification_name": "核查结果", "verified_on": "核查日期", "rectify_deadline": "整改期限"})
+    st.caption("选中一行（点击行首方框）即打开该企业的企业档案。")
+    open_enterprise(ev_kl, kl["id"].tolist())
+
+# --- training ------------------------------------------------------------------------------------------------
+st.markdown("#### 推进部署与培训（统计期内）")
+t = q(risk.training, scope)
+cols = st.columns(3)
+cols[0].metric("推进部署会、培训会", fmt(t["sessions"], "场"), border=True, help=help_of("risk.training_sessions"))
+cols[1].metric("参培人员", fmt(t["participants"], "人次"), border=True, help=help_of("risk.training_participants"))
+cols[2].metric("参培企业", fmt(t["enterprises"], "家次"), border=True, help="统计期内风险报告培训覆盖的企业家次")

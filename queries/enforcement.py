@@ -178,6 +178,7 @@ def campaigns(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     camps["progress_pct"] = [pct(i, t) for i, t in zip(camps["inspections"], camps["target_inspections"])]
     camps["time_pct"] = [round(100 * min(1, max(0, (at - s).days / max(1, (e - s).days))), 1)
                          for s, e in zip(starts, ends)]
+    camps["behind"] = camps["progress_pct"] < camps["time_pct"]  # progress lags the calendar
     camps["start_on"], camps["end_on"] = starts, ends
     return camps
 
@@ -217,9 +218,9 @@ def checklist(campaign_id: int, scope: Scope, *, engine: Engine | None = None) -
     stmt = (select(CK.c.id, CK.c.kind, CK.c.sector_code, CK.c.text,
                    func.coalesce(found.c.hazards_found, 0).label("hazards_found"))
             .select_from(CK.outerjoin(found, found.c.id == CK.c.id))
-            .where(CK.c.campaign_id == campaign_id).order_by(CK.c.kind, CK.c.id))
+            .where(CK.c.campaign_id == campaign_id, rs.recorded_filter(CK)).order_by(CK.c.kind, CK.c.id))
     df = frame(stmt, eng)
-    df["sector_name"] = [rs.ref.industries[s].name if s else "共性" for s in df["sector_code"]]
+    df["sector_name"] = [rs.ref.industries[s].name if isinstance(s, str) and s else "共性" for s in df["sector_code"]]
     return df
 
 
@@ -267,7 +268,8 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, limit: int = 100)
     """Enterprises with the most hidden hazards found in the period (the drill-down's last level)."""
     eng, rs = prepare(scope, engine)
     haz = (select(H.c.enterprise_id, func.count().label("hazards_found"),
-                  func.sum(case((H.c.rectified_on.is_(None), 1), else_=0)).label("hazards_open"),
+                  func.sum(case((or_(H.c.rectified_on.is_(None), ~rs.by_as_of(H.c.rectified_on)), 1), else_=0))
+                  .label("hazards_open"),
                   func.sum(case((H.c.major, 1), else_=0)).label("major_hazards"))
            .where(rs.where(H, "found_on")).group_by(H.c.enterprise_id)
            .order_by(func.count().desc()).limit(limit).subquery())

@@ -60,6 +60,7 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
         due = dt.date.fromisoformat(due)
     out = {k: int(v) for k, v in out.items()}
     out["completion_rate"] = pct(out["completed"], out["required"])
+    out["outstanding"] = out["required"] - out["completed"]
     out["completion_rate_all"] = pct(out["completed_all"], out["required_all"])
     out["due_on"] = due
     cut = (rs.cutoff or dt.datetime.now()).date()
@@ -116,7 +117,7 @@ def trend(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
              .group_by(RR.c.obligation_id).subquery())
     dd = day_of(first.c.submitted_at, eng)
     df = frame(select(dd.label("day"), func.count().label("completed")).group_by(dd).order_by(dd), eng)
-    required = completion(scope, engine=eng)["required"]
+    required = int(row(select(func.count().label("n")).where(_required(rs)), eng)["n"] or 0)
     df["day"] = pd.to_datetime(df["day"]).dt.date
     df["cumulative"] = df["completed"].cumsum()
     df["rate"] = [pct(c, required) for c in df["cumulative"]]
@@ -138,6 +139,33 @@ def key_control(scope: Scope, *, engine: Engine | None = None, limit: int = 500)
     df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
     df["verification_name"] = [VERIFICATION.get(v if isinstance(v, str) else None, "未核查") for v in df["verification"]]
     return df.drop(columns=["county_adcode", "sector_code"])
+
+
+def key_control_summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Quality control of the reports (Suqian practice): zero-risk reports from high-risk sectors, the key
+    control list and its on-site verification at the as-of time.
+
+    ``zero_risk_high_risk``: zero-risk reports whose sector is a high-risk one; ``key_control``: reports put on
+    the key control list; ``confirmed`` / ``under_reported``: verified on site by the as-of time (under-reported
+    ones get a rectification notice); ``unverified``: on the list, not yet verified.
+    """
+    eng, rs = prepare(scope, engine)
+    high = sorted(c for c, i in rs.ref.industries.items() if i.kind == "sector" and i.high_risk)
+    verified = rs.by_as_of(RR.c.verified_on)
+    kc = RR.c.key_control.is_(True)
+    r = row(select(
+        func.coalesce(func.sum(case((and_(RR.c.zero_risk.is_(True), RR.c.sector_code.in_(high)), 1), else_=0)), 0)
+        .label("zero_risk_high_risk"),
+        func.coalesce(func.sum(case((kc, 1), else_=0)), 0).label("key_control"),
+        func.coalesce(func.sum(case((and_(kc, RR.c.verification == "confirmed", verified), 1), else_=0)), 0)
+        .label("confirmed"),
+        func.coalesce(func.sum(case((and_(kc, RR.c.verification == "under_reported", verified), 1), else_=0)), 0)
+        .label("under_reported"),
+    ).where(_reports(rs)), eng)
+    out = {k: int(v) for k, v in r.items()}
+    out["unverified"] = out["key_control"] - out["confirmed"] - out["under_reported"]
+    out["verified_rate"] = pct(out["confirmed"] + out["under_reported"], out["key_control"])
+    return out
 
 
 def major_risks(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
