@@ -1,3 +1,120 @@
+"""企业档案: the drill-down's last level. ?enterprise=<id> shows one enterprise's basics, safety credit and its record
+in every topic; without an id, a search by name or unified social credit code whose results open the profile."""
+import hashlib
+
+import pandas as pd
 import streamlit as st
 
-st.info("建设中")
+from pages.common import current_scope, fmt, page_header, page_link, q, q_or_stop, set_params
+from queries import enterprise
+from queries.labels import CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
+
+SEARCH_KEY = "qe"  # the search text, kept in the URL
+
+
+def _enterprise_id() -> int | None:
+    raw = st.query_params.get("enterprise")
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        v = int(str(raw).strip())
+    except ValueError:
+        v = -1
+    if v <= 0:
+        st.error(f"链接中的企业编号无效：{str(raw)[:40]}")
+        if st.button("返回企业查询", key="e_bad_back"):
+            set_params(enterprise=None)
+            st.rerun()
+        st.stop()
+    return v
+
+
+def _yes(v) -> str:
+    return "是" if bool(v) else "否"
+
+
+def profile_view(scope, eid: int) -> None:
+    p = q_or_stop(enterprise.profile, scope, eid)
+    e, f, cr = p["enterprise"], p["figures"], p["credit"]
+    if st.button("← 返回企业查询", key="e_back", type="tertiary"):
+        set_params(enterprise=None)
+        st.rerun()
+    st.markdown(f"### {e['name']}")
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        basics = pd.DataFrame({"项目": ["统一社会信用代码", "所在地", "行业", "国民经济行业", "规模以上企业", "重点企业",
+                                       "成立日期"],
+                               "内容": [e["uscc"], f"{e['city']} {e['county']}", e["sector"],
+                                      f"{e['industry']}（{e['industry_code']}）", _yes(e["above_scale"]),
+                                      _yes(e["is_key"]), str(e["established_on"])[:10]]})
+        st.dataframe(basics, hide_index=True, width="stretch")
+    with c2:
+        st.markdown("##### 安全信用脸谱")
+        if cr:
+            colour = cr["colour"]
+            st.markdown(
+                f"<div style='border-left:10px solid {CREDIT_HEX[colour]};padding:6px 12px;background:#f6f7f9'>"
+                f"<div style='font-size:1.3em;font-weight:600;color:{CREDIT_HEX[colour]}'>{CREDIT_NAMES[colour]}</div>"
+                f"<div>{CREDIT_MEANING[colour]}</div>"
+                f"<div style='color:#666;font-size:0.9em'>评分 {cr['score']} · 评定日期 {str(cr['rated_on'])[:10]}</div>"
+                "</div>", unsafe_allow_html=True)
+        else:
+            st.info("截至统计期末尚无信用评定。")
+        st.caption("信用颜色：绿色最好，其次蓝色、黄色，红色最差。")
+
+    st.markdown("#### 统计期内")
+    cols = st.columns(3)
+    cols[0].metric("监督检查", fmt(f["inspections"], "次"), border=True, help="统计期内对该企业的执法检查次数")
+    cols[1].metric("发现隐患", fmt(f["hazards_found"], "个"), border=True, help="统计期内检查发现的隐患")
+    cols[2].metric("立案查处", fmt(f["cases_filed"], "起"), border=True, help="统计期内立案的行政处罚案件")
+    st.markdown("#### 当前（或截止时间）")
+    cols = st.columns(4)
+    cols[0].metric("未整改隐患", fmt(f["hazards_open"], "个"), border=True, help="尚未整改完成的隐患（不限发现时间）")
+    cols[1].metric("重大危险源", fmt(f["hazard_sources"], "个"), border=True, help="该企业构成的重大危险源（GB 18218-2018）")
+    cols[2].metric("未消警预警", fmt(f["open_warnings"], "条"), border=True, help="尚未消警的监测预警（实时）")
+    cols[3].metric("风险报告", fmt(f["risk_reports"], "份"), border=True,
+                   help="截至统计期末（或截止时间）已提交的安全生产风险报告")
+    st.caption("“统计期内”按侧边栏统计期计算；“当前”指实时状态，按截止时间统计时为截止时刻的状态。")
+    if f["hazard_sources"]:
+        page_link("hazards.py", "重大危险源监测点读数 →", enterprise=eid)
+
+
+def search_view(scope) -> None:
+    st.markdown("#### 企业查询")
+    cur = st.query_params.get(SEARCH_KEY, "")
+    cur = cur.strip()[:64]
+    text = st.text_input("企业名称或统一社会信用代码", value=cur, max_chars=64,
+                         key=f"e_search_{hashlib.md5(cur.encode()).hexdigest()[:10]}",
+                         placeholder="输入企业名称中的文字，或统一社会信用代码的开头，按回车查询")
+    text = (text or "").strip()
+    if text != cur:  # the URL is the state: write the new text back and rerun with a widget keyed by it
+        set_params(**{SEARCH_KEY: text or None})
+        st.rerun()
+    if not text:
+        st.caption("在当前地区和行业范围内查找企业；选中结果中的一行打开企业档案。")
+        return
+    res = q(enterprise.search, scope, text=text)
+    if res.empty:
+        st.warning(f"当前范围内没有名称包含或信用代码以“{text[:40]}”开头的企业。")
+        return
+    view = pd.DataFrame({"企业名称": res["name"], "统一社会信用代码": res["uscc"], "城市": res["city"],
+                         "区县": res["county"], "行业": res["sector"], "规模以上": res["above_scale"],
+                         "重点企业": res["is_key"]})
+    tag = hashlib.md5(text.encode()).hexdigest()[:10]  # a fresh selection for each search text
+    sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                       key=f"e_results_{scope.region}_{scope.industry}_{tag}")
+    rows = sel.selection.rows if sel and sel.selection else []
+    if rows:
+        set_params(enterprise=int(res.iloc[rows[0]]["id"]))
+        st.rerun()
+    more = "，仅显示前 50 家，请输入更完整的名称或代码" if len(res) >= 50 else ""
+    st.caption(f"找到 {len(res):,} 家{more}（按名称排序）。选中一行打开企业档案。")
+
+
+scope = current_scope()
+page_header("企业档案", scope)
+eid = _enterprise_id()
+if eid is not None:
+    profile_view(scope, eid)
+else:
+    search_view(scope)

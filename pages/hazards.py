@@ -1,3 +1,190 @@
+"""重大危险源实时监测: hazard enterprises, sources (GB 18218 一级..四级) and monitoring points by live state, per
+child region (map + bar, click drills down) and per enterprise; one enterprise's points (?enterprise=<id>) with the
+latest value against its thresholds and a 24-hour trend of a chosen point."""
+
+import pandas as pd
 import streamlit as st
 
-st.info("建设中")
+from pages.charts import bar, line, region_map
+from pages.common import (
+    child_label, current_scope, drill_to, engine, fmt, page_header, page_link, q, q_or_stop, selected_region,
+    set_params,
+)
+from queries import hazards
+from queries.labels import HAZARD_LEVELS, POINT_KINDS, POINT_STATUS
+
+STATUS_HEX = {"normal": "#2e9d48", "alarm": "#e02020", "offline": "#8a8f98"}
+ROW_BG = {"alarm": "background-color: #fde2e2", "offline": "background-color: #eceef1"}
+LIVE_NOTE = ("“实时”指各监测点最近一次上传的状态（正常 / 报警 / 离线），不受侧边栏统计期影响；"
+             "接入率 = 已接入在线监测的重大危险源企业 ÷ 重大危险源企业；在线率 = 非离线监测点 ÷ 监测点。")
+
+
+def _when(v) -> str:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return "—"
+    return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
+
+
+def _enterprise_id() -> int | None:
+    raw = st.query_params.get("enterprise")
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        v = int(str(raw).strip())
+    except ValueError:
+        v = -1
+    if v <= 0:
+        st.error(f"链接中的企业编号无效：{str(raw)[:40]}")
+        if st.button("返回地区总览", key="hz_bad_back"):
+            set_params(enterprise=None, point=None)
+            st.rerun()
+        st.stop()
+    return v
+
+
+def enterprise_view(scope, eid: int) -> None:
+    o = q_or_stop(hazards.enterprise_overview, scope, eid)
+    pts = q(hazards.enterprise_points, scope, eid)
+    if st.button("← 返回地区总览", key="hz_back", type="tertiary"):
+        set_params(enterprise=None, point=None)
+        st.rerun()
+    st.markdown(f"### {o['name']}")
+    st.caption(f"{o['city']} · {o['county']} · {o['sector'] or '—'} · 统一社会信用代码 {o['uscc'] or '—'} · "
+               f"最新读数时间 {_when(o['newest_reading'])}")
+    cols = st.columns(6)
+    cols[0].metric("重大危险源", fmt(o["hazard_sources"], "个"), border=True,
+                   help="该企业的重大危险源（GB 18218-2018 分级）：" + "，".join(
+                       f"{HAZARD_LEVELS[lv]} {o[f'level_{lv}']} 个" for lv in (1, 2, 3, 4)))
+    cols[1].metric("监测点", fmt(o["points"], "个"), border=True, help="该企业接入在线监测的监测点总数")
+    cols[2].metric("正常", fmt(o["points_normal"], "个"), border=True, help="最新读数在阈值范围内的监测点")
+    cols[3].metric("报警", fmt(o["points_alarm"], "个"), border=True, help="最新读数超出报警阈值的监测点")
+    cols[4].metric("离线", fmt(o["points_offline"], "个"), border=True, help="超时未上传读数的监测点")
+    cols[5].metric("在线率", fmt(o["online_rate"], "%"), border=True, help="非离线监测点 ÷ 监测点")
+    page_link("enterprise.py", "企业档案 →", enterprise=eid)
+
+    st.markdown("#### 监测点最新读数与阈值（实时，报警、离线在前）")
+    if pts.empty:
+        st.info("该企业暂无接入在线监测的监测点。")
+        return
+    view = pd.DataFrame({
+        "编号": pts["code"], "监测点": pts["name"], "类型": pts["kind"].map(POINT_KINDS).fillna(pts["kind"]),
+        "所属危险源": pts["hazard_source"], "危险源等级": pts["hazard_level"].map(HAZARD_LEVELS),
+        "最新值": pd.to_numeric(pts["value"]), "单位": pts["unit"], "低报阈值": pd.to_numeric(pts["low_alarm"]),
+        "高报阈值": pd.to_numeric(pts["high_alarm"]), "高高报阈值": pd.to_numeric(pts["high_high_alarm"]),
+        "状态": pts["status"].map(POINT_STATUS),
+        "读数时间": pd.to_datetime(pts["reading_at"]),
+    })
+    status = pts["status"].tolist()
+    styled = (view.style.apply(lambda r: [ROW_BG.get(status[r.name], "")] * len(r), axis=1)
+              .format(precision=2, na_rep="—", subset=["最新值", "低报阈值", "高报阈值", "高高报阈值"]))
+    st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)),
+                 column_config={"读数时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    st.caption("红底：报警；灰底：离线。阈值为空表示该点未设置该级报警。")
+
+    st.markdown("#### 单点 24 小时趋势")
+    ids = [int(i) for i in pts["id"]]
+    labels = {int(r.id): f"{r.name}（{r.code}，{POINT_STATUS.get(r.status, r.status)}）"
+              for r in pts.itertuples()}
+    try:
+        cur = int(st.query_params.get("point", ids[0]))
+    except ValueError:
+        cur = ids[0]
+    if cur not in labels:
+        cur = ids[0]
+    pid = st.selectbox("选择监测点", ids, index=ids.index(cur), format_func=labels.get, key=f"hz_point_{eid}_{cur}")
+    if pid != cur:  # the URL is the state: write the choice back and rerun with a widget keyed by it
+        set_params(point=pid)
+        st.rerun()
+    p = pts[pts["id"] == pid].iloc[0]
+    trend = q(hazards.point_trend, scope, pid)
+    if trend.empty:
+        st.info("该监测点最近 24 小时没有读数（离线）。")
+        return
+    hl = [(float(p[c]), name, colour) for c, name, colour in (
+        ("low_alarm", "低报", "#1e78ff"), ("high_alarm", "高报", "#f08c00"), ("high_high_alarm", "高高报", "#e02020"))
+        if p[c] is not None and not pd.isna(p[c])]
+    line(trend, "ts", ["value"], [f"{p['name']}（{p['unit']}）"], key=f"hz_trend_{pid}", hlines=hl,
+         colors=[STATUS_HEX.get(p["status"], "#1e78ff")], yaxis_title=p["unit"])
+    st.caption("趋势为该点最新读数前 24 小时的逐时读数；虚线为报警阈值。")
+
+
+def region_view(scope) -> None:
+    s = q(hazards.summary, scope)
+    st.caption(f"{LIVE_NOTE} 最新读数时间：{_when(s['newest_reading'])}")
+    cols = st.columns(4)
+    cols[0].metric("重大危险源企业", fmt(s["hazard_enterprises"], "家"), border=True,
+                   help="辖区内构成重大危险源（GB 18218-2018）的企业")
+    cols[1].metric("接入在线监测企业", fmt(s["connected_enterprises"], "家"), border=True,
+                   help="至少有一个重大危险源接入在线监测的企业")
+    cols[2].metric("接入率", fmt(s["access_rate"], "%"), border=True,
+                   help="接入在线监测的重大危险源企业 ÷ 重大危险源企业")
+    cols[3].metric("重大危险源", fmt(s["hazard_sources"], "个"), border=True,
+                   help=f"其中接入在线监测 {s['connected_sources']:,} 个")
+    cols = st.columns(4)
+    cols[0].metric("监测点", fmt(s["points"], "个"), border=True, help="接入在线监测的监测点（温度、压力、液位、流量、气体浓度）")
+    cols[1].metric("在线率", fmt(s["online_rate"], "%"), border=True, help="非离线监测点 ÷ 监测点")
+    cols[2].metric("报警监测点", fmt(s["points_alarm"], "个"), border=True, help="最新读数超出报警阈值的监测点")
+    cols[3].metric("离线监测点", fmt(s["points_offline"], "个"), border=True, help="超时未上传读数的监测点")
+    st.markdown("##### 重大危险源分级（GB 18218-2018）")
+    cols = st.columns(4)
+    rule = {1: "R ≥ 100", 2: "50 ≤ R < 100", 3: "10 ≤ R < 50", 4: "R < 10"}
+    for i, lv in enumerate((1, 2, 3, 4)):
+        cols[i].metric(f"{HAZARD_LEVELS[lv]}重大危险源", fmt(s[f"level_{lv}"], "个"), border=True,
+                       help=f"{HAZARD_LEVELS[lv]}：{rule[lv]}（R 为辨识指标）")
+
+    kid = child_label(scope)
+    st.markdown(f"#### 各{kid}监测点状态（实时）")
+    reg = q(hazards.by_region, scope)
+    options = {"points_alarm": ("报警监测点", "个", True), "points_offline": ("离线监测点", "个", True),
+               "online_rate": ("在线率", "%", False), "access_rate": ("接入率", "%", False),
+               "hazard_enterprises": ("重大危险源企业", "家", True)}
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        ind = st.selectbox("地图指标", list(options), format_func=lambda k: options[k][0], key="hz_map_ind")
+        label, unit, worse = options[ind]
+        ev = region_map(scope, engine(), reg[["adcode"]].assign(value=reg[ind]), label, unit,
+                        key=f"hz_map_{scope.region}", higher_is_worse=worse, height=460)
+        picked = selected_region(ev)
+        if picked and picked != scope.region:
+            drill_to(picked)
+    with c2:
+        ev = bar(reg, "name", ["points_alarm", "points_offline"], ["报警", "离线"], key=f"hz_bar_{scope.region}",
+                 colors=[STATUS_HEX["alarm"], STATUS_HEX["offline"]], stacked=True, height=520,
+                 yaxis_title="监测点（个）")
+        picked = selected_region(ev)
+        if picked and picked != scope.region:
+            drill_to(picked)
+    st.caption(f"点击地图上的{kid}或柱子可下钻；用页面上方的地区路径返回上级。")
+    table = reg[["name", "hazard_enterprises", "connected_enterprises", "access_rate", "hazard_sources", "points",
+                 "points_normal", "points_alarm", "points_offline", "online_rate"]].rename(columns={
+        "name": kid, "hazard_enterprises": "重大危险源企业", "connected_enterprises": "接入企业", "access_rate": "接入率(%)",
+        "hazard_sources": "重大危险源", "points": "监测点", "points_normal": "正常", "points_alarm": "报警",
+        "points_offline": "离线", "online_rate": "在线率(%)"})
+    st.dataframe(table, hide_index=True, width="stretch", height=min(500, 38 + 35 * len(table)))
+
+    st.markdown("#### 重大危险源企业（报警、离线在前）")
+    ent = q(hazards.enterprises, scope)
+    if ent.empty:
+        st.info("当前范围内没有重大危险源企业。")
+        return
+    view = pd.DataFrame({
+        "企业": ent["name"], "区县": ent["county"], "行业": ent["sector"], "重大危险源": ent["hazard_sources"],
+        "最高等级": ent["top_level"].map(HAZARD_LEVELS), "已接入": ent["connected"].astype(bool),
+        "监测点": ent["points"], "报警": ent["points_alarm"], "离线": ent["points_offline"],
+    })
+    sel = st.dataframe(view, hide_index=True, width="stretch", height=380, on_select="rerun",
+                       selection_mode="single-row", key=f"hz_ent_{scope.region}_{scope.industry}")
+    rows = sel.selection.rows if sel and sel.selection else []
+    if rows:
+        set_params(enterprise=int(ent.iloc[rows[0]]["id"]), point=None)
+        st.rerun()
+    st.caption(f"共 {len(ent):,} 家（最多列出 500 家）。选中一行查看该企业的监测点读数与趋势。")
+
+
+scope = current_scope()
+page_header("重大危险源实时监测", scope)
+eid = _enterprise_id()
+if eid is not None:
+    enterprise_view(scope, eid)
+else:
+    region_view(scope)

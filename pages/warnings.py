@@ -1,3 +1,248 @@
+"""预警分布: four-level warnings (重大/较大/一般/低 in 红橙黄蓝) — open now, raised in the page's own time window by
+level, type, region (map + stacked bar, click drills down), sector and day; handling times, SMS pushes, lists;
+one warning's lifecycle (?warning=<id>)."""
+import pandas as pd
 import streamlit as st
 
-st.info("建设中")
+from pages.charts import bar, level_bar, region_map
+from pages.common import (
+    child_label, current_scope, drill_to, engine, fmt, page_header, page_link, q, q_or_stop, selected_region,
+    set_params,
+)
+from queries import warnings
+from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
+
+TEXT_ON = {1: "#ffffff", 2: "#ffffff", 3: "#222222", 4: "#ffffff"}
+SMS_KIND = {"enterprise": "企业", "regulator": "监管部门"}
+SMS_STATUS = {"delivered": "已送达", "failed": "发送失败"}
+
+
+def _when(v) -> str:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return "—"
+    return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _minutes(v) -> str:
+    if v is None or pd.isna(v):
+        return "—"
+    v = float(v)
+    if v < 60:
+        return f"{v:.1f} 分钟"
+    if v < 1440:
+        return f"{v / 60:.1f} 小时"
+    return f"{v / 1440:.1f} 天"
+
+
+def _level_chip(lv: int) -> str:
+    return (f"<span style='background:{LEVEL_HEX[lv]};color:{TEXT_ON[lv]};padding:2px 10px;border-radius:10px'>"
+            f"{LEVEL_NAMES[lv]}（{LEVEL_COLOUR_NAMES[lv]}）</span>")
+
+
+def _window() -> str:
+    raw = st.query_params.get("wwin", warnings.DEFAULT_WINDOW)
+    if raw not in warnings.WINDOWS:
+        st.warning(f"链接中的预警时间范围无效：{str(raw)[:20]}，已显示{warnings.WINDOWS[warnings.DEFAULT_WINDOW]}。")
+        raw = warnings.DEFAULT_WINDOW
+    keys = list(warnings.WINDOWS)
+    # the URL is the state: the widget is keyed by the URL's value, a change is written back and rerun
+    win = st.radio("预警时间范围", keys, index=keys.index(raw), format_func=warnings.WINDOWS.get, horizontal=True,
+                   key=f"w_window_{raw}")
+    if win != raw:
+        set_params(wwin=None if win == warnings.DEFAULT_WINDOW else win)
+        st.rerun()
+    if "wwin" in st.query_params and st.query_params["wwin"] != raw:  # an invalid value: drop it
+        set_params(wwin=None)
+    return win
+
+
+def lifecycle_view(scope, wid: int) -> None:
+    lc = q_or_stop(warnings.lifecycle, scope, wid)
+    w, steps, sms = lc["warning"], lc["steps"], lc["sms"]
+    if st.button("← 返回预警分布", key="w_back", type="tertiary"):
+        set_params(warning=None)
+        st.rerun()
+    lv = int(w["level"])
+    st.markdown(f"### {w['title']}")
+    st.markdown(f"{_level_chip(lv)}&nbsp;&nbsp;预警编号 {w['code']} · {w['type_name']} · {w['enterprise']} · "
+                f"{w['county']}", unsafe_allow_html=True)
+    cols = st.columns(4)
+    peak = w.get("peak_value")
+    cols[0].metric("监测点", w.get("point_name") or "—", border=True, help="触发预警的监测点（设备类预警可能没有）")
+    cols[1].metric("峰值", "—" if peak is None else f"{peak:,.2f} {w.get('unit') or ''}", border=True,
+                   help="预警期间监测值的峰值" + (f"；高报阈值 {w['high_alarm']}，高高报阈值 {w['high_high_alarm']}"
+                                          if w.get("high_alarm") is not None else ""))
+    cols[2].metric("重复报警次数", fmt(w["repeat_count"], "次"), border=True,
+                   help="同一监测点的重复报警合并为一条预警")
+    cols[3].metric("短信推送", fmt(len(sms), "条"), border=True, help="推送给企业负责人和属地监管部门的短信")
+
+    st.markdown("#### 闭环处置过程")
+    cols = st.columns(len(steps))
+    done = [s for s in steps if s["at"] is not None]
+    for c, s in zip(cols, steps):
+        ok = s["at"] is not None
+        colour = "#2e9d48" if ok else "#b8bec8"
+        since = (f"距上一环节 {_minutes(s['since_prev_min'])}<br>距产生 {_minutes(s['since_raised_min'])}"
+                 if ok and s["step"] != "raised" else ("预警产生" if ok else "尚未完成"))
+        c.markdown(
+            f"<div style='border-top:6px solid {colour};padding:6px 2px'>"
+            f"<div style='font-weight:600'>{'✔' if ok else '○'} {s['name']}</div>"
+            f"<div style='font-size:0.9em'>{_when(s['at']) if ok else '—'}</div>"
+            f"<div style='font-size:0.85em;color:#666'>{since}</div></div>", unsafe_allow_html=True)
+    st.caption(f"当前环节：{done[-1]['name'] if done else '—'}。闭环流程：产生 → 推送 → 签收 → 现场核查 → 消警。"
+               + ("按截止时间统计时，截止之后的环节不显示。" if scope.as_of else ""))
+
+    st.markdown("#### 短信推送记录")
+    if sms.empty:
+        st.info("该预警没有短信推送记录。")
+    else:
+        st.dataframe(pd.DataFrame({
+            "接收方": sms["recipient_kind"].map(SMS_KIND).fillna(sms["recipient_kind"]), "接收人": sms["recipient"],
+            "手机号（脱敏）": sms["phone"], "发送时间": pd.to_datetime(sms["sent_at"]),
+            "状态": sms["status"].map(SMS_STATUS).fillna(sms["status"]),
+        }), hide_index=True, width="stretch",
+            column_config={"发送时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
+    page_link("enterprise.py", "企业档案 →", enterprise=w["enterprise_id"])
+    page_link("hazards.py", "该企业监测点 →", enterprise=w["enterprise_id"])
+
+
+def _listing_table(df: pd.DataFrame, key: str):
+    view = pd.DataFrame({
+        "预警编号": df["code"], "等级": df["level_name"], "类型": df["type_name"], "标题": df["title"],
+        "企业": df["enterprise"], "区县": df["county"], "产生时间": df["raised_at"], "重复次数": df["repeat_count"],
+        "当前环节": df["stage"],
+    })
+    levels = df["level"].astype(int).tolist()
+    styled = view.style.apply(
+        lambda col: [f"background-color:{LEVEL_HEX[lv]};color:{TEXT_ON[lv]}" for lv in levels], subset=["等级"])
+    sel = st.dataframe(styled, hide_index=True, width="stretch", height=360, on_select="rerun",
+                       selection_mode="single-row", key=key,
+                       column_config={"产生时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    rows = sel.selection.rows if sel and sel.selection else []
+    if rows:
+        set_params(warning=int(df.iloc[rows[0]]["id"]))
+        st.rerun()
+
+
+def distribution_view(scope, ws, win: str) -> None:
+    s = q(warnings.summary, ws)
+    st.markdown("#### 未消警预警（实时）")
+    cols = st.columns(5)
+    with cols[0]:
+        st.markdown("<div style='height:6px;background:#5a6270;border-radius:3px'></div>", unsafe_allow_html=True)
+        st.metric("未消警预警合计", fmt(s["open"], "条"), border=True,
+                  help="当前（或截止时间）尚未消警的预警，不论产生时间")
+    for i, lv in enumerate((1, 2, 3, 4), start=1):
+        with cols[i]:
+            st.markdown(f"<div style='height:6px;background:{LEVEL_HEX[lv]};border-radius:3px'></div>",
+                        unsafe_allow_html=True)
+            st.metric(f"未消警·{LEVEL_NAMES[lv]}（{LEVEL_COLOUR_NAMES[lv]}）", fmt(s["open_by_level"][lv], "条"),
+                      border=True, help=f"尚未消警的{LEVEL_NAMES[lv]}预警（{LEVEL_COLOUR_NAMES[lv]}色）")
+
+    st.markdown(f"#### {warnings.WINDOWS[win]}产生的预警")
+    cols = st.columns(4)
+    cols[0].metric("产生预警", fmt(s["raised"], "条"), border=True,
+                   help="产生时间在所选时间范围内的预警：" + "，".join(
+                       f"{LEVEL_NAMES[lv]} {s['raised_by_level'][lv]:,}" for lv in (1, 2, 3, 4)))
+    cols[1].metric("已消警", fmt(s["closed"], "条"), border=True, help="其中已消警（闭环）的预警")
+    cols[2].metric("平均签收用时", f"{s['avg_ack_min']:,.1f} 分钟", border=True, help="从预警产生到企业签收的平均分钟数")
+    cols[3].metric("平均消警用时", f"{s['avg_close_min']:,.1f} 分钟", border=True, help="从预警产生到消警的平均分钟数")
+    cols = st.columns(4)
+    cols[0].metric("已签收", fmt(s["acknowledged"], "条"), border=True, help="其中企业已签收的预警")
+    cols[1].metric("重复报警已合并", fmt(s["alarms_merged"], "次"), border=True,
+                   help="同一监测点在预警未消警期间的重复报警，合并到原预警，不另行推送")
+    cols[2].metric("短信推送", fmt(s["sms_sent"], "条"), border=True, help="向企业负责人和属地监管部门推送的短信")
+    cols[3].metric("推送失败", fmt(s["sms_failed"], "条"), border=True, help="发送失败的短信（需人工补充通知）")
+
+    lv_df = q(warnings.by_level, ws)
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        st.markdown("##### 按等级：消警情况与处置用时")
+        st.dataframe(pd.DataFrame({
+            "等级": [f"{n}（{LEVEL_COLOUR_NAMES[int(l)]}）" for l, n in zip(lv_df["level"], lv_df["level_name"])],
+            "产生": lv_df["raised"], "已消警": lv_df["closed"], "未消警": lv_df["open"],
+            "平均签收用时(分钟)": lv_df["avg_ack_min"], "平均消警用时(分钟)": lv_df["avg_close_min"],
+        }).style.apply(lambda col: [f"background-color:{LEVEL_HEX[lv]};color:{TEXT_ON[lv]}" for lv in (1, 2, 3, 4)],
+                       subset=["等级"]), hide_index=True, width="stretch",
+            column_config={"平均签收用时(分钟)": st.column_config.NumberColumn(format="%.1f"),
+                           "平均消警用时(分钟)": st.column_config.NumberColumn(format="%.1f")})
+    with c2:
+        st.markdown("##### 已消警与未消警")
+        bar(lv_df, "level_name", ["closed", "open"], ["已消警", "未消警"], key="w_open_closed",
+            colors=["#2e9d48", "#c8102e"], custom=None, stacked=True, selectable=False, height=260,
+            yaxis_title="预警（条）")
+
+    kid = child_label(scope)
+    st.markdown(f"#### 各{kid}预警分布")
+    reg = q(warnings.by_region, ws)
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        metric = st.radio("地图指标", ["raised", "open"], horizontal=True, key="w_map_ind",
+                          format_func={"raised": f"{warnings.WINDOWS[win]}产生", "open": "未消警（实时）"}.get)
+        ev = region_map(scope, engine(), reg[["adcode"]].assign(value=reg[metric]),
+                        "产生预警" if metric == "raised" else "未消警预警", "条", key=f"w_map_{scope.region}",
+                        height=460)
+        picked = selected_region(ev)
+        if picked and picked != scope.region:
+            drill_to(picked)
+    with c2:
+        ev = level_bar(reg, "name", key=f"w_bar_{scope.region}", height=520)
+        picked = selected_region(ev)
+        if picked and picked != scope.region:
+            drill_to(picked)
+    st.caption(f"柱状图为{warnings.WINDOWS[win]}各{kid}产生的预警，按等级堆叠（红橙黄蓝）。点击地图或柱子可下钻；"
+               "用页面上方的地区路径返回上级。")
+
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown("##### 按预警类型")
+        level_bar(q(warnings.by_type, ws), "type_name", key="w_type", custom=None, selectable=False, height=320)
+    with c2:
+        st.markdown("##### 按行业")
+        level_bar(q(warnings.by_sector, ws), "sector_name", key="w_sector", custom=None, selectable=False,
+                  height=320)
+    st.markdown("##### 按日")
+    day = q(warnings.by_day, ws)
+    level_bar(day.assign(day=[d.strftime("%m-%d") for d in day["day"]]), "day", key="w_day", custom=None,
+              selectable=False, height=300)
+
+    st.markdown("#### 预警清单")
+    t1, t2 = st.tabs(["未消警预警（按等级）", f"最新预警（{warnings.WINDOWS[win]}）"])
+    with t1:
+        _listing_table(q(warnings.listing, ws, open_only=True, limit=200), key=f"w_open_list_{scope.region}")
+        st.caption("当前尚未消警的预警，重大在前，最多 200 条。选中一行查看闭环处置过程。")
+    with t2:
+        _listing_table(q(warnings.listing, ws, limit=100), key=f"w_new_list_{scope.region}")
+        st.caption("所选时间范围内最新产生的 100 条预警。选中一行查看闭环处置过程。")
+
+
+def _warning_id() -> int | None:
+    raw = st.query_params.get("warning")
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        v = int(str(raw).strip())
+    except ValueError:
+        v = -1
+    if v <= 0:
+        st.error(f"链接中的预警编号无效：{str(raw)[:40]}")
+        if st.button("返回预警分布", key="w_bad_back"):
+            set_params(warning=None)
+            st.rerun()
+        st.stop()
+    return v
+
+
+scope = current_scope()
+page_header("预警分布", scope)
+wid = _warning_id()
+if wid is not None:
+    lifecycle_view(scope, wid)
+else:
+    win = _window()
+    d_from, d_to = warnings.window_dates(win, as_of=scope.as_of)
+    ws = scope.with_(date_from=d_from, date_to=d_to)
+    st.caption(f"预警数据为实时数据：本页按自己的时间范围统计（{d_from:%Y-%m-%d} 至 {d_to:%Y-%m-%d}，按自然日），"
+               "不使用侧边栏的统计期；地区、行业和截止时间沿用侧边栏（设置截止时间时，时间范围截至该日）。"
+               "“未消警”为当前（或截止时间）仍未消警的预警。")
+    distribution_view(scope, ws, win)

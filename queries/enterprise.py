@@ -20,13 +20,17 @@ def search(scope: Scope, text: str, *, engine: Engine | None = None, limit: int 
     eng, rs = prepare(scope, engine)
     text = (text or "").strip()[:64]
     if not text:
-        return pd.DataFrame(columns=["id", "name", "uscc", "county", "sector"])
+        return pd.DataFrame(columns=["id", "name", "uscc", "above_scale", "is_key", "city", "county", "sector"])
     cond = E.c.name.contains(text, autoescape=True) | E.c.uscc.startswith(text.upper(), autoescape=True)
-    df = frame(select(E.c.id, E.c.name, E.c.uscc, E.c.county_adcode, E.c.sector_code)
+    df = frame(select(E.c.id, E.c.name, E.c.uscc, E.c.above_scale, E.c.is_key, E.c.city_adcode, E.c.county_adcode,
+                      E.c.sector_code)
                .where(rs.where(E), cond).order_by(E.c.name, E.c.id).limit(limit), eng)
+    df["above_scale"] = df["above_scale"].astype(bool)
+    df["is_key"] = df["is_key"].astype(bool)
+    df["city"] = [rs.ref.name(int(a)) for a in df["city_adcode"]]
     df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
     df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
-    return df.drop(columns=["county_adcode", "sector_code"])
+    return df.drop(columns=["city_adcode", "county_adcode", "sector_code"])
 
 
 def profile(enterprise_id: int, scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:

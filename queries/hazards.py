@@ -101,9 +101,39 @@ def enterprise_points(enterprise_id: int, scope: Scope, *, engine: Engine | None
                    MP.c.high_high_alarm, HS.c.name.label("hazard_source"), HS.c.level.label("hazard_level"),
                    PS.c.value, PS.c.status, PS.c.reading_at)
             .select_from(MP.join(PS, PS.c.point_id == MP.c.id).join(HS, HS.c.id == MP.c.hazard_source_id))
-            .where(MP.c.enterprise_id == enterprise_id)
+            .where(MP.c.enterprise_id == enterprise_id, rs.recorded_filter(MP))
             .order_by(case((PS.c.status == "alarm", 0), (PS.c.status == "offline", 1), else_=2), MP.c.id))
     return frame(stmt, eng)
+
+
+def enterprise_overview(enterprise_id: int, scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """One hazard enterprise: basics, its hazard sources by level and its points by live state (same rows as
+    ``enterprise_points``), the newest reading, access and online rate."""
+    eng, rs = prepare(scope, engine)
+    e = _check_enterprise(enterprise_id, rs, eng)
+    src = row(select(
+        func.count().label("hazard_sources"),
+        func.coalesce(func.sum(case((HS.c.online_since.is_not(None), 1), else_=0)), 0).label("connected_sources"),
+        *[func.coalesce(func.sum(case((HS.c.level == lv, 1), else_=0)), 0).label(f"level_{lv}") for lv in (1, 2, 3, 4)],
+    ).where(HS.c.enterprise_id == enterprise_id, rs.recorded_filter(HS)), eng)
+    pts = row(select(*_point_counts(), func.max(PS.c.reading_at).label("newest_reading"))
+              .select_from(MP.join(PS, PS.c.point_id == MP.c.id))
+              .where(MP.c.enterprise_id == enterprise_id, rs.recorded_filter(MP)), eng)
+    sector = row(select(E.c.sector_code, E.c.uscc).where(E.c.id == enterprise_id), eng)
+    out: dict[str, Any] = {
+        "id": int(e["id"]), "name": e["name"], "uscc": sector.get("uscc"),
+        "city": rs.ref.name(int(e["city_adcode"])), "county": rs.ref.name(int(e["county_adcode"])),
+        "sector": rs.ref.industries[sector["sector_code"]].name if sector.get("sector_code") else None,
+    }
+    out.update({k: int(v or 0) for k, v in src.items()})
+    out.update({k: int(v or 0) for k, v in pts.items() if k != "newest_reading"})
+    newest = pts.get("newest_reading") or None
+    if isinstance(newest, str):
+        newest = dt.datetime.fromisoformat(newest)
+    out["newest_reading"] = newest
+    out["access_rate"] = pct(out["connected_sources"], out["hazard_sources"])
+    out["online_rate"] = pct(out["points"] - out["points_offline"], out["points"])
+    return out
 
 
 def point_trend(point_id: int, scope: Scope, *, engine: Engine | None = None, hours: int = 24) -> pd.DataFrame:

@@ -16,6 +16,27 @@ from queries.scope import Scope, ScopeError
 from seed.schema import enterprises as E, monitoring_points as MP, sms_pushes as SMS, warnings as W
 
 
+# the warnings pages' own time window (live data are relative to the wall clock, not to the enforcement period)
+WINDOWS = {"1d": "最近24小时", "7d": "最近7天", "30d": "最近30天"}
+DEFAULT_WINDOW = "7d"
+
+
+def window_dates(win: str, *, today: dt.date | None = None,
+                 as_of: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """(date_from, date_to) of a window ``1d | 7d | 30d`` ending today (or on the as-of day if earlier).
+
+    Periods are whole days: 最近24小时 = yesterday and today (covers the last 24 hours), 最近7天 = the last 7
+    calendar days incl. today, 最近30天 = the last 30.
+    """
+    if win not in WINDOWS:
+        raise ScopeError(f"未知的预警时间范围：{str(win)[:20]}")
+    end = today or dt.date.today()
+    if as_of is not None:
+        end = min(end, as_of.date())
+    days = {"1d": 1, "7d": 6, "30d": 29}[win]
+    return end - dt.timedelta(days=days), end
+
+
 def _by_as_of(rs, col):
     """A lifecycle step that had happened by the as-of time (or at all, without one)."""
     return and_(col.is_not(None), rs.by_as_of(col))
@@ -168,7 +189,11 @@ def listing(scope: Scope, *, engine: Engine | None = None, open_only: bool = Fal
 
 
 def lifecycle(warning_id: int, scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
-    """One warning: its steps raised → pushed → acknowledged → verified → closed, and its SMS pushes."""
+    """One warning: its steps raised → pushed → acknowledged → verified → closed, and its SMS pushes.
+
+    Each step carries ``at`` (None if not reached by now / the as-of time), ``since_prev_min`` (minutes since
+    the previous reached step) and ``since_raised_min``; ``sms`` is the pushes' table.
+    """
     eng, rs = prepare(scope, engine)
     w = row(select(W, E.c.name.label("enterprise"), MP.c.name.label("point_name"), MP.c.unit,
                    MP.c.high_alarm, MP.c.high_high_alarm)
@@ -185,6 +210,16 @@ def lifecycle(warning_id: int, scope: Scope, *, engine: Engine | None = None) ->
         if t is not None and rs.as_of is not None and t > rs.as_of:
             t = None
         steps.append({"step": key, "name": WARNING_STAGE_NAMES[key], "at": t})
+    # minutes from the previous completed step and from raising (None where the step has not happened)
+    prev = None
+    for s in steps:
+        t = s["at"]
+        s["since_prev_min"] = (round((t - prev).total_seconds() / 60.0, 1)
+                               if t is not None and prev is not None else None)
+        s["since_raised_min"] = (round((t - steps[0]["at"]).total_seconds() / 60.0, 1)
+                                 if t is not None and steps[0]["at"] is not None else None)
+        if t is not None:
+            prev = t
     sms = frame(select(SMS.c.recipient_kind, SMS.c.recipient, SMS.c.phone, SMS.c.sent_at, SMS.c.status)
                 .where(SMS.c.warning_id == warning_id, rs.recorded_filter(SMS)).order_by(SMS.c.id), eng)
     w["level_name"] = LEVEL_NAMES[int(w["level"])]

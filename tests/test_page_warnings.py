@@ -1,0 +1,177 @@
+"""预警分布 page: the page's own time window (wwin), tiles equal the query layer for the same scope, drill-down
+narrows them, one warning's lifecycle, and a city-bound user cannot open another city's warning."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from queries import warnings
+from queries.scope import Scope
+from seed.schema import warnings as W
+from tests.apptest_util import app, clear_caches, metrics, number
+
+NJ, YC, SQ = 320100, 320900, 321300
+HOME = {"leader": 320000, "admin": 320000, "nanjing": NJ, "yancheng": YC, "suqian": SQ}
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    clear_caches()
+    yield
+
+
+def open_page(user: str, params: dict | None = None) -> AppTest:
+    """The warnings page as ``user`` with ``params`` in the URL of the page itself."""
+    at = app("leadership", user, page="warnings.py")
+    if params:
+        for k, v in params.items():
+            at.query_params[k] = str(v)
+        at.run()
+    return at
+
+
+def window_scope(region: int, win: str = "7d") -> Scope:
+    d_from, d_to = warnings.window_dates(win)
+    return Scope(region=region, date_from=d_from, date_to=d_to)
+
+
+def _tiles_equal_summary(m: dict, s: dict) -> None:
+    assert number(m["未消警预警合计"]) == s["open"]
+    for lv, name, colour in ((1, "重大", "红"), (2, "较大", "橙"), (3, "一般", "黄"), (4, "低", "蓝")):
+        assert number(m[f"未消警·{name}（{colour}）"]) == s["open_by_level"][lv]
+    assert number(m["产生预警"]) == s["raised"]
+    assert number(m["已消警"]) == s["closed"]
+    assert number(m["已签收"]) == s["acknowledged"]
+    assert number(m["平均签收用时"]) == s["avg_ack_min"]
+    assert number(m["平均消警用时"]) == s["avg_close_min"]
+    assert number(m["短信推送"]) == s["sms_sent"]
+    assert number(m["推送失败"]) == s["sms_failed"]
+    assert number(m["重复报警已合并"]) == s["alarms_merged"]
+
+
+@pytest.mark.parametrize("user", list(HOME))
+def test_tiles_equal_queries_for_every_role(db, user):
+    at = open_page(user)
+    assert not at.exception, at.exception
+    assert not at.error
+    s = warnings.summary(window_scope(HOME[user]), engine=db)
+    assert s["raised"] > 0
+    _tiles_equal_summary(metrics(at), s)
+    # the open list: every open warning of the scope (up to 200), the most severe first
+    lst = warnings.listing(window_scope(HOME[user]), open_only=True, limit=200, engine=db)
+    table = at.dataframe[1].value
+    assert len(table) == len(lst) == min(200, s["open"])
+    assert list(table["预警编号"]) == list(lst["code"])
+
+
+def test_time_window_changes_the_period_figures(db):
+    raised = {}
+    for win in ("1d", "7d", "30d"):
+        at = open_page("leader", {"wwin": win})
+        assert not at.exception, at.exception
+        assert at.radio[0].value == win
+        s = warnings.summary(window_scope(320000, win), engine=db)
+        _tiles_equal_summary(metrics(at), s)
+        raised[win] = s["raised"]
+        # the by-day chart has one bar per day that had warnings in the window
+        day = json.loads(at.get("plotly_chart")[-1].proto.spec)
+        assert len(day["data"][0]["x"]) == len(warnings.by_day(window_scope(320000, win), engine=db))
+    assert 0 < raised["1d"] < raised["7d"] < raised["30d"]
+
+
+def test_invalid_window_falls_back_to_seven_days(db):
+    at = open_page("nanjing", {"wwin": "365d"})
+    assert not at.exception, at.exception
+    assert any("预警时间范围无效" in w.value for w in at.warning)
+    _tiles_equal_summary(metrics(at), warnings.summary(window_scope(NJ), engine=db))
+
+
+def test_drill_down_narrows_and_city_user_sees_only_their_city(db):
+    at = open_page("leader")
+    province = number(metrics(at)["产生预警"])
+    at.session_state["w_bar_320000"] = {"selection": {"points": [{"customdata": YC, "x": "盐城市"}],
+                                                     "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert str(YC) in str(at.query_params["region"])
+    s = warnings.summary(window_scope(YC), engine=db)
+    _tiles_equal_summary(metrics(at), s)
+    assert s["raised"] < province
+    # the stacked level bar per county adds up to the city's raised warnings
+    bar = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert [t["name"] for t in bar["data"]] == ["重大", "较大", "一般", "低"]
+    assert [t["marker"]["color"] for t in bar["data"]] == ["#e02020", "#f08c00", "#f5d000", "#1e78ff"]
+    by_region = warnings.by_region(window_scope(YC), engine=db)
+    assert list(bar["data"][0]["x"]) == list(by_region["name"])
+    # a Yancheng user asking for Nanjing gets a refusal and their own figures
+    at = open_page("yancheng", {"region": NJ})
+    assert not at.exception
+    assert any("无权查看" in e.value for e in at.error)
+    _tiles_equal_summary(metrics(at), s)
+
+
+def _nanjing_warning(db, closed: bool = True) -> int:
+    with db.connect() as c:
+        cond = W.c.closed_at.is_not(None) if closed else W.c.closed_at.is_(None)
+        return int(c.execute(select(W.c.id).where(W.c.city_adcode == NJ, cond).order_by(W.c.raised_at.desc())
+                             .limit(1)).scalar())
+
+
+def test_lifecycle_of_one_warning(db):
+    wid = _nanjing_warning(db)
+    at = open_page("nanjing", {"warning": wid})
+    assert not at.exception, at.exception
+    assert not at.error
+    lc = warnings.lifecycle(wid, Scope(region=NJ), engine=db)
+    w = lc["warning"]
+    assert any(m.body == f"### {w['title']}" for m in at.markdown)
+    m = metrics(at)
+    assert number(m["重复报警次数"]) == w["repeat_count"]
+    assert number(m["短信推送"]) == len(lc["sms"])
+    html = " ".join(x.body for x in at.markdown)
+    for step in lc["steps"]:
+        assert step["name"] in html
+        if step["at"] is not None:
+            assert step["at"].strftime("%Y-%m-%d %H:%M:%S") in html
+    assert "已消警" in html and lc["steps"][-1]["at"] is not None
+    sms = at.dataframe[0].value
+    assert len(sms) == len(lc["sms"])
+    assert set(sms["状态"]) <= {"已送达", "发送失败"}
+
+
+def test_selecting_a_listed_warning_opens_its_lifecycle(db):
+    at = open_page("nanjing")
+    first = warnings.listing(window_scope(NJ), open_only=True, limit=200, engine=db).iloc[0]
+    at.session_state[f"w_open_list_{NJ}"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert str(int(first["id"])) in str(at.query_params["warning"])
+    assert any(m.body == f"### {first['title']}" for m in at.markdown)
+
+
+def test_suqian_cannot_open_a_nanjing_warning(db):
+    at = open_page("suqian", {"warning": _nanjing_warning(db, closed=False)})
+    assert not at.exception, at.exception
+    assert any("不在您的权限范围内" in e.value for e in at.error)
+    assert not at.metric
+    assert not at.dataframe
+
+
+@pytest.mark.parametrize("bad", ["x", "-1", "2.5"])
+def test_bad_warning_id_gives_a_clear_message(db, bad):
+    at = open_page("leader", {"warning": bad})
+    assert not at.exception, at.exception
+    assert any("预警编号无效" in e.value for e in at.error)
+    assert not at.metric
+
+
+def test_choosing_a_window_is_kept_in_the_url(db):
+    at = open_page("yancheng")
+    at.radio[0].set_value("30d").run()
+    assert not at.exception, at.exception
+    assert "30d" in str(at.query_params["wwin"])
+    assert at.radio[0].value == "30d"
+    _tiles_equal_summary(metrics(at), warnings.summary(window_scope(YC, "30d"), engine=db))
