@@ -34,17 +34,19 @@ system-deps:
 seed: install  ## seed the embedded database if it holds no data yet
 	$(BIN)/oversight seed --if-empty
 
-run: install seed  ## start the three apps
+run: install seed  ## start the three apps and the live monitoring feed
 	@echo ""
 	@echo "  领导驾驶舱 leadership  http://localhost:$(PORT_LEADERSHIP)"
 	@echo "  值班大屏   wallscreen  http://localhost:$(PORT_WALLSCREEN)"
 	@echo "  简报取数   briefing    http://localhost:$(PORT_BRIEFING)"
+	@echo "  live monitoring feed: oversight feed (a reading for every online point every 10 s)"
 	@echo "  demo accounts (password <username>-demo): leader nanjing yancheng suqian duty writer admin"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	 $(BIN)/streamlit run dashboards/leadership.py --server.port $(PORT_LEADERSHIP) $(STREAMLIT_FLAGS) & \
-	 $(BIN)/streamlit run dashboards/wallscreen.py --server.port $(PORT_WALLSCREEN) $(STREAMLIT_FLAGS) & \
+	 $(BIN)/streamlit run dashboards/wallscreen.py --server.port $(PORT_WALLSCREEN) $(STREAMLIT_FLAGS) --theme.base dark & \
 	 $(BIN)/streamlit run dashboards/briefing.py --server.port $(PORT_BRIEFING) $(STREAMLIT_FLAGS) & \
+	 $(BIN)/oversight feed --quiet & \
 	 wait
 
 test: install-test system-deps  ## the whole suite, on SQLite and PostgreSQL

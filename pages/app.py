@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 PAGES_DIR = Path(__file__).resolve().parent
+DB_ERRORS = (SQLAlchemyError, OSError)  # the database is unreachable
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ APPS: dict[str, dict] = {
     },
     "wallscreen": {
         "title": "江苏应急管理 · 值班大屏",
+        "kiosk": True,  # no sidebar; keeps showing its last figures while the database is unreachable
         "pages": [PageSpec("wall.py", "值班大屏", ":material/tv:", "wall",
                            frozenset({"duty", "leader", "city", "admin"}))],
     },
@@ -62,6 +65,26 @@ def _no_access_page() -> None:
     st.warning("当前账号无权使用本应用。请使用对应应用的地址，或退出后换用其他账号登录。")
 
 
+def _db_unavailable_page() -> None:
+    """Signed-out session while the database is unreachable: say so and retry by itself (nobody reloads)."""
+    import datetime as dt
+
+    from pages.common import engine
+
+    st.error("数据库暂时无法连接。本页会自动重试，恢复后自动进入，无需刷新。")
+
+    @st.fragment(run_every=10)
+    def _retry() -> None:
+        try:
+            engine()
+        except DB_ERRORS:
+            st.caption(f"最近一次重试：{dt.datetime.now():%H:%M:%S}")
+            return
+        st.rerun(scope="app")
+
+    _retry()
+
+
 def pages_for(app: str, role: str | None) -> list[PageSpec]:
     return [p for p in APPS[app]["pages"] if role in p.roles]
 
@@ -73,9 +96,19 @@ def run(app: str) -> None:
     from pages.common import engine
 
     spec = APPS[app]
-    st.set_page_config(page_title=spec["title"], page_icon=":material/shield:", layout="wide")
-    eng = engine()
-    user = auth.user_from_state(eng)
+    kiosk = spec.get("kiosk", False)
+    # an emoji icon becomes an inline SVG favicon; ":material/…:" icons would be fetched from fonts.gstatic.com
+    st.set_page_config(page_title=spec["title"], page_icon="🛡️", layout="wide",
+                       initial_sidebar_state="collapsed" if kiosk else "auto")
+    try:
+        eng = engine()
+        user = auth.user_from_state(eng)
+    except DB_ERRORS:  # database unreachable: a signed-in session keeps its pages (they show their last figures)
+        eng, user = None, st.session_state.get("oversight_user")
+        if user is None:
+            st.navigation([st.Page(_db_unavailable_page, title="数据库不可用", url_path="unavailable",
+                                   default=True)], position="hidden").run()
+            return
     if user is None:
         pg = st.navigation([st.Page(_login_page, title="登录", icon=":material/login:", url_path="login",
                                     default=True)], position="hidden")
@@ -91,20 +124,35 @@ def run(app: str) -> None:
                     st.Page(PAGES_DIR / p.file, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0))
             pg = st.navigation(entries if len(allowed) > 1 else list(entries.values())[0],
                                position="sidebar" if len(allowed) > 1 else "hidden")
+    if eng is None:
+        st.session_state["oversight_user"] = user
+        pg.run()
+        return
     authenticator = stauth.Authenticate(auth.credentials(eng), auth.COOKIE_NAME, auth.cookie_key(),
                                         auth.PERSON_EXPIRY_DAYS)
+
+    def _cookie_for_role(info: dict) -> None:  # before the cookie is written: its lifetime follows the role
+        role = (info.get("roles") or [None])[0]
+        authenticator.cookie_controller.cookie_model.cookie_expiry_days = auth.expiry_days(role)
+
     if user is None:
         st.title(spec["title"])
-        authenticator.login(location="main", fields=LOGIN_FIELDS, key="login")
+        authenticator.login(location="main", fields=LOGIN_FIELDS, key="login", callback=_cookie_for_role)
         status = st.session_state.get("authentication_status")
         if status:
             st.session_state["logout"] = None
+            st.session_state["oversight_set_cookie"] = True  # written again after the rerun (see below)
             st.rerun()
         elif status is False:
             st.error("用户名或密码错误。")
         else:
             st.caption("请使用分配的账号登录。")
         st.stop()
+    # The login run sets the cookie and reruns at once, which can unmount the cookie component before the browser
+    # stored the cookie: write it once more in the first run after signing in (lifetime by role).
+    if st.session_state.pop("oversight_set_cookie", False):
+        authenticator.cookie_controller.cookie_model.cookie_expiry_days = auth.expiry_days(user.role)
+        authenticator.cookie_controller.set_cookie()
     # a session restored from the cookie: tell the authenticator, so that logout works
     if not st.session_state.get("authentication_status"):
         st.session_state.update(authentication_status=True, username=user.username, name=user.name,

@@ -4,6 +4,8 @@
 - The cookie key comes from ``OVERSIGHT_COOKIE_KEY`` or ``st.secrets["cookie_key"]``; in demo mode, without
   either, a random key is generated once into ``data/.cookie_key`` (git-ignored), never into the repository.
 - Roles: leader (province), city (bound to a city), duty (wall screen only), writer (briefing), admin.
+- Cookie lifetime per role (``expiry_days``): the duty room's kiosk account ``OVERSIGHT_KIOSK_DAYS`` (30), people
+  ``OVERSIGHT_SESSION_DAYS`` (0.5); a long kiosk cookie is never accepted for another role.
 """
 from __future__ import annotations
 
@@ -21,6 +23,15 @@ from seed.schema import users as U
 COOKIE_NAME = "oversight_auth"
 ROLE_NAMES = {"leader": "省级领导", "city": "市级领导", "duty": "值班室", "writer": "简报编辑", "admin": "管理员"}
 PERSON_EXPIRY_DAYS = float(os.environ.get("OVERSIGHT_SESSION_DAYS", "0.5"))  # 12 h for people
+# The duty room's wall screen is a kiosk: its account stays signed in across browser restarts for this long.
+KIOSK_ROLES = frozenset({"duty"})
+KIOSK_EXPIRY_DAYS = float(os.environ.get("OVERSIGHT_KIOSK_DAYS", "30"))
+
+
+def expiry_days(role: str | None) -> float:
+    """How long a sign-in cookie lasts for ``role``: kiosk roles ``OVERSIGHT_KIOSK_DAYS`` (default 30), people
+    ``OVERSIGHT_SESSION_DAYS`` (default 0.5)."""
+    return KIOSK_EXPIRY_DAYS if role in KIOSK_ROLES else PERSON_EXPIRY_DAYS
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ def credentials(engine) -> dict:
 def user_from_state(engine) -> User | None:
     """The signed-in user: from this session, else from a valid cookie (before any widget runs)."""
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+    token_exp = None
     if not username and not st.session_state.get("logout"):
         token = st.context.cookies.get(COOKIE_NAME) if hasattr(st, "context") else None
         if token:
@@ -81,6 +93,7 @@ def user_from_state(engine) -> User | None:
                 data = jwt.decode(token, cookie_key(), algorithms=["HS256"])
                 if data.get("exp_date", 0) > dt.datetime.now().timestamp():
                     username = data.get("username")
+                    token_exp = float(data["exp_date"])
             except jwt.PyJWTError:
                 username = None
     if not username:
@@ -88,4 +101,6 @@ def user_from_state(engine) -> User | None:
     r = users(engine).get(username)
     if r is None:
         return None
+    if token_exp is not None and token_exp - dt.datetime.now().timestamp() > expiry_days(r["role"]) * 86400 + 120:
+        return None  # a cookie issued for a longer (kiosk) sign-in does not lengthen a person's session
     return User(username, r["display_name"], r["role"], r["region_adcode"])

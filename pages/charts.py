@@ -22,6 +22,9 @@ BLANK_STYLE = "app/static/blank_style.json"
 BLANK_STYLE_DARK = "app/static/blank_style_dark.json"
 RAMP_BAD = [(254, 240, 217), (253, 204, 138), (252, 141, 89), (227, 74, 51), (179, 0, 0)]
 RAMP_GOOD = [(237, 248, 233), (186, 228, 179), (116, 196, 118), (49, 163, 84), (0, 109, 44)]
+# on a dark background (wall screen) the ramps start dark, so light labels stay readable
+RAMP_BAD_DARK = [(38, 50, 76), (88, 62, 72), (140, 58, 52), (192, 48, 40), (232, 36, 36)]
+RAMP_GOOD_DARK = [(38, 50, 76), (30, 84, 72), (32, 120, 80), (42, 156, 88), (60, 192, 108)]
 
 
 @st.cache_data(show_spinner=False)
@@ -62,18 +65,22 @@ def _view(features: list[dict]) -> pdk.ViewState:
 
 def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str = "", *, key: str,
                higher_is_worse: bool = True, points: pd.DataFrame | None = None, height: int = 520,
-               dark: bool = False, selectable: bool = True, points_outline: bool = False):
+               dark: bool = False, selectable: bool = True, points_outline: bool = False,
+               point_px: tuple[int, int] = (2, 6), label_size: int | None = None):
     """A choropleth of the scope's child regions coloured by ``values.value``; returns the selection event.
 
     ``points`` (optional: lon, lat, fill, name, tip) are drawn on top, e.g. enterprises by credit colour;
     ``points_outline`` rings them in white so that red points stay visible on a red region.
+    ``point_px`` (min, max pixel radius of the points) and ``label_size`` (region labels, px) let a wall screen
+    read from metres away draw bigger.
     """
     rs = resolve(scope, engine)
     feats = child_features(rs.region, rs.level)
     vals = {int(a): v for a, v in zip(values["adcode"], values["value"])} if not values.empty else {}
     nums = [float(v) for v in vals.values() if v is not None and not pd.isna(v)]
     lo, hi = (min(nums), max(nums)) if nums else (0.0, 1.0)
-    ramp = RAMP_BAD if higher_is_worse else RAMP_GOOD
+    ramp = (RAMP_BAD if higher_is_worse else RAMP_GOOD) if not dark else \
+        (RAMP_BAD_DARK if higher_is_worse else RAMP_GOOD_DARK)
     for f in feats:
         p = f["properties"]
         v = vals.get(int(p["adcode"]))
@@ -86,12 +93,15 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
                         line_width_min_pixels=1, pickable=True, auto_highlight=True, stroked=True, filled=True)]
     labels = [{"name": f["properties"]["name"], "position": f["properties"]["label_point"]} for f in feats]
     layers.append(pdk.Layer("TextLayer", id="labels", data=labels, get_position="position", get_text="name",
-                            get_size=13 if rs.level == "province" else 12,
-                            get_color=[20, 30, 50] if not dark else [230, 236, 245], character_set="auto",
-                            font_family='"Noto Sans CJK SC", "Microsoft YaHei", sans-serif', pickable=False))
+                            get_size=label_size or (13 if rs.level == "province" else 12),
+                            get_color=[20, 30, 50] if not dark else [230, 236, 245],
+                            character_set=pdk.types.String("auto"),  # literals, not "@@=" expressions
+                            font_family=pdk.types.String('"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'),
+                            pickable=False))
     if points is not None and not points.empty:
         layers.append(pdk.Layer("ScatterplotLayer", id="points", data=points, get_position=["lon", "lat"],
-                                get_fill_color="fill", get_radius=350, radius_min_pixels=2, radius_max_pixels=6,
+                                get_fill_color="fill", get_radius=350, radius_min_pixels=point_px[0],
+                                radius_max_pixels=point_px[1],
                                 pickable=True, stroked=points_outline, get_line_color=[255, 255, 255, 220],
                                 line_width_min_pixels=1 if points_outline else 0))
     deck = pdk.Deck(layers=layers, initial_view_state=_view(feats), map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,

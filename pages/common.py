@@ -61,6 +61,39 @@ def q(fn: Callable, scope: Scope, *args, **kwargs) -> Any:
                 tuple(sorted(kwargs.items())))
 
 
+# Short-lived variants for live parts (wall screen fragments that rerun every few seconds): a fragment that
+# refreshes every N seconds uses a TTL of at most N, and every screen still shares one cached result.
+def _call(fn_path: str, scope_t: tuple, args: tuple, kwargs: tuple):
+    mod, name = fn_path.rsplit(".", 1)
+    fn = getattr(importlib.import_module(mod), name)
+    return fn(*args, Scope(*scope_t), engine=engine(), **dict(kwargs))
+
+
+@st.cache_data(ttl=2, max_entries=1000, show_spinner=False)
+def _run_ttl2(db_url: str, fn_path: str, scope_t: tuple, args: tuple, kwargs: tuple):
+    return _call(fn_path, scope_t, args, kwargs)
+
+
+@st.cache_data(ttl=5, max_entries=1000, show_spinner=False)
+def _run_ttl5(db_url: str, fn_path: str, scope_t: tuple, args: tuple, kwargs: tuple):
+    return _call(fn_path, scope_t, args, kwargs)
+
+
+@st.cache_data(ttl=10, max_entries=1000, show_spinner=False)
+def _run_ttl10(db_url: str, fn_path: str, scope_t: tuple, args: tuple, kwargs: tuple):
+    return _call(fn_path, scope_t, args, kwargs)
+
+
+_TTL_RUNNERS = ((10, _run_ttl10), (5, _run_ttl5), (2, _run_ttl2))
+
+
+def q_ttl(fn: Callable, scope: Scope, *args, ttl: float, **kwargs) -> Any:
+    """Like ``q`` but cached for at most ``ttl`` seconds (10, 5 or 2: the largest not above ``ttl``)."""
+    runner = next((r for t, r in _TTL_RUNNERS if t <= ttl), _run_ttl2)
+    return runner(db.read_url(), f"{fn.__module__}.{fn.__name__}", astuple(scope), tuple(args),
+                  tuple(sorted(kwargs.items())))
+
+
 def q_or_stop(fn: Callable, scope: Scope, *args, **kwargs) -> Any:
     """Like ``q`` but a refused scope (unknown or foreign object) ends the page with its message."""
     try:

@@ -1,0 +1,198 @@
+"""The wall screen in a real browser (Debian chromium + Playwright), with the live feed running.
+
+For more than 60 s: views rotate by themselves, a live figure changes, nothing is requested from anywhere but
+the serving host; then the feed stops and the screen turns amber, then red with a 数据中断 banner. The duty
+account's sign-in survives a browser restart. Screenshots go to ``artifacts/`` (git-ignored).
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+PORTS = range(8620, 8630)
+AMBER_S, RED_S = 20, 35  # short staleness thresholds, so the test need not wait five minutes
+DWELL_S, REFRESH_S, FEED_S = 6, 2, 5
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    for p in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", p))
+                return p
+            except OSError:
+                continue
+    pytest.skip("no free port in 8620-8629")
+
+
+def _wait_health(port: int, proc, timeout: float = 90) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("streamlit did not become healthy")
+
+
+def _stop(proc) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _copy_sqlite(src_url: str, dst: Path) -> str:
+    src = sqlite3.connect(f"file:{src_url.split('///', 1)[1]}?mode=ro", uri=True)
+    out = sqlite3.connect(dst)
+    src.backup(out)
+    out.close()
+    src.close()
+    return f"sqlite:///{dst}"
+
+
+def _local(url: str) -> bool:
+    u = urlparse(url)
+    if u.scheme in ("data", "blob", "about", "chrome", "chrome-extension"):
+        return True
+    return u.hostname in ("localhost", "127.0.0.1", "::1")
+
+
+def test_wall_screen_live_in_a_browser(db, tmp_path):
+    if db.dialect.name != "sqlite":
+        pytest.skip("the browser test runs once, against a copy of the seeded SQLite database")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    playwright = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
+    url = _copy_sqlite(db.url.render_as_string(hide_password=False), tmp_path / "wall.db")
+    port = _free_port()
+    env = dict(os.environ, OVERSIGHT_DB_URL=url, OVERSIGHT_WALL_DWELL=str(DWELL_S),
+               OVERSIGHT_WALL_REFRESH=str(REFRESH_S), OVERSIGHT_STALE_AMBER_S=str(AMBER_S),
+               OVERSIGHT_STALE_RED_S=str(RED_S), OVERSIGHT_COOKIE_KEY="browser-test-cookie-key-0123456789abcdef",
+               PYTHONUNBUFFERED="1")
+    feed_log = open(tmp_path / "feed.log", "w")
+    st_log = open(tmp_path / "streamlit.log", "w")
+    feed = server = None
+    try:
+        feed = subprocess.Popen([sys.executable, str(ROOT / "oversight.py"), "feed", "--interval", str(FEED_S),
+                                 "--dense-minutes", "0", "--keep-days", "0"], cwd=ROOT, env=env, stdout=feed_log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboards/wallscreen.py",
+                                   "--server.port", str(port), "--server.address", "127.0.0.1",
+                                   "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                                   "--server.fileWatcherType", "none", "--server.enableStaticServing", "true",
+                                   "--theme.base", "dark"],
+                                  cwd=ROOT, env=env, stdout=st_log, stderr=subprocess.STDOUT, start_new_session=True)
+        _wait_health(port, server)
+        base = f"http://127.0.0.1:{port}/"
+        requests: list[str] = []
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--use-gl=swiftshader",
+                                                                         "--enable-unsafe-swiftshader"])
+            ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
+            page = ctx.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(base)
+            page.get_by_role("textbox", name="用户名").fill("duty")
+            page.get_by_role("textbox", name="密码").fill("duty-demo")
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_selector(".wall-head", timeout=90_000)
+
+            # --- live, for more than a minute: rotation and a changing figure ------------------------------
+            views, newest, states = [], set(), []
+            shot = set()
+            t0 = time.time()
+            while time.time() - t0 < 65:
+                try:
+                    title = page.locator(".wall-viewtitle").first.inner_text(timeout=5000)
+                    status = page.locator(".wall-status").first
+                    text, cls = status.inner_text(timeout=5000), status.get_attribute("class") or ""
+                except playwright.Error:
+                    time.sleep(1)
+                    continue
+                if not views or views[-1] != title:
+                    views.append(title)
+                m = re.search(r"最新数据 (\d\d:\d\d:\d\d)", text)
+                if m and "fresh" in cls:
+                    newest.add(m.group(1))
+                states.append(cls)
+                if title not in shot and time.time() - t0 > 3:
+                    time.sleep(1.5)  # let the view settle (the map draws with WebGL)
+                    page.screenshot(path=str(ARTIFACTS / f"wall_view_{len(shot) + 1}.png"))
+                    shot.add(title)
+                time.sleep(1)
+            page.screenshot(path=str(ARTIFACTS / "wall_live.png"))
+            assert len(set(views)) >= 2, f"views did not rotate: {views}"
+            assert len(newest) >= 2, f"no live figure changed while the feed ran: {newest} {states[-5:]}"
+            assert any("fresh" in s for s in states)
+
+            # --- the duty account stays signed in across a browser restart --------------------------------
+            cookie = next(c for c in ctx.cookies() if c["name"] == "oversight_auth")
+            assert cookie["expires"] > time.time() + 29 * 86400, "the kiosk cookie lasts OVERSIGHT_KIOSK_DAYS"
+            state = ctx.storage_state()
+            ctx2 = browser.new_context(viewport={"width": 1920, "height": 1080}, storage_state=state)
+            page2 = ctx2.new_page()
+            page2.on("request", lambda r: requests.append(r.url))
+            page2.goto(base)
+            page2.wait_for_selector(".wall-head", timeout=90_000)
+            assert page2.get_by_role("textbox", name="用户名").count() == 0
+            ctx2.close()
+
+            # --- the feed stops: amber, then red with 数据中断 ------------------------------------------------
+            _stop(feed)
+            seen = {}
+            t1 = time.time()
+            while time.time() - t1 < RED_S + 45 and "red" not in seen:
+                cls = page.locator(".wall-status").first.get_attribute("class") or ""
+                for s in ("amber", "red"):
+                    if s in cls and s not in seen:
+                        time.sleep(0.5)
+                        seen[s] = time.time() - t1
+                        page.screenshot(path=str(ARTIFACTS / f"wall_{s}.png"))
+                        tiles = page.locator(f"[class*='st-key-tile_{s}']").count()
+                        assert tiles >= 5, f"the live tiles did not turn {s}"
+                time.sleep(1)
+            assert "amber" in seen and "red" in seen, f"staleness states seen: {seen}"
+            assert seen["amber"] < seen["red"]
+            banner = page.locator(".wall-banner.red").first.inner_text()
+            assert "数据中断" in banner
+            browser.close()
+        outside = sorted({u for u in requests if not _local(u)})
+        assert not outside, f"requests left the serving host: {outside[:10]}"
+        assert len(requests) > 20
+    finally:
+        _stop(feed)
+        _stop(server)
+        feed_log.close()
+        st_log.close()
+        for name in ("feed.log", "streamlit.log"):
+            shutil.copy(tmp_path / name, ARTIFACTS / f"wall_{name}")

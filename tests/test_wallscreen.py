@@ -1,0 +1,247 @@
+"""值班大屏 (pages/wall.py) in AppTest, and its pure parts: freshness, rotation, kiosk sign-in.
+
+Tiles equal the query layer's figures for the same scope; every view renders for every role that has the wall;
+staleness turns tiles amber and red with a 数据中断 banner; a database outage keeps the last figures, says so,
+and recovers by itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+import types
+
+import jwt
+import pytest
+
+from pages import auth
+from pages import wallkit as wk
+from queries import credit, risk, wall
+from queries.regions import PROVINCE
+from queries.scope import Scope
+from tests.apptest_util import app, clear_caches, metrics, number
+
+PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
+BAD_URLS = {"postgresql": "postgresql+psycopg://nobody@127.0.0.1:1/unreachable",
+            "sqlite": "sqlite:////proc/oversight-unreachable/oversight.db"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh(monkeypatch):
+    clear_caches()
+    wk.forget_store()
+    for k in ("OVERSIGHT_STALE_AMBER_S", "OVERSIGHT_STALE_RED_S", "OVERSIGHT_WALL_VIEWS"):
+        monkeypatch.delenv(k, raising=False)
+    yield
+
+
+def htmls(at) -> str:
+    return "\n".join(getattr(h.proto, "body", "") for h in at.get("html"))
+
+
+def alert_figures(at) -> dict[int, float]:
+    m = metrics(at)
+    return {lv: number(m[f"未消警 {name}（{c}）"]) for lv, name, c in
+            ((1, "重大", "红"), (2, "较大", "橙"), (3, "一般", "黄"), (4, "低", "蓝"))}
+
+
+# --- pure parts ------------------------------------------------------------------------------------------------
+
+NOW = dt.datetime(2021, 3, 13, 10, 0, 0)
+
+
+@pytest.mark.parametrize("age_s,expected", [(0, "fresh"), (60, "fresh"), (119.9, "fresh"), (120, "amber"),
+                                            (299, "amber"), (300, "red"), (3600, "red"), (-30, "fresh")])
+def test_freshness_thresholds(age_s, expected):
+    assert wall.freshness(NOW - dt.timedelta(seconds=age_s), NOW) == expected
+
+
+def test_freshness_without_data_is_red_and_thresholds_are_configurable(monkeypatch):
+    assert wall.freshness(None, NOW) == "red"
+    assert wall.stale_thresholds() == (120, 300)
+    monkeypatch.setenv("OVERSIGHT_STALE_AMBER_S", "5")
+    monkeypatch.setenv("OVERSIGHT_STALE_RED_S", "12")
+    a, r = wall.stale_thresholds()
+    assert (a, r) == (5, 12)
+    t = NOW - dt.timedelta(seconds=8)
+    assert wall.freshness(t, NOW, amber_s=a, red_s=r) == "amber"
+    monkeypatch.setenv("OVERSIGHT_STALE_RED_S", "nonsense")
+    assert wall.stale_thresholds() == (5, 300)
+
+
+def test_rotation_dwell_pin_and_takeover():
+    views = list(wk.VIEWS)
+    r = wk.rotate(None, 1000.0, views, 20, newest_major=7)
+    assert (r.view, r.seen_major, r.takeover) == ("situation", 7, False)  # no take-over at start
+    assert wk.rotate(r, 1019.0, views, 20).view == "situation"
+    r2 = wk.rotate(r, 1020.0, views, 20)
+    assert (r2.view, r2.started) == ("hazards", 1020.0)
+    # a view with open 重大/较大 warnings stays dwell × pin
+    pinned = wk.MAJOR_VIEWS
+    assert wk.rotate(r, 1050.0, views, 20, pin=3, pinned=pinned).view == "situation"
+    assert wk.rotate(r, 1060.0, views, 20, pin=3, pinned=pinned).view == "hazards"
+    # a new 重大/较大 warning takes the screen, and stays longer
+    t = wk.rotate(r2, 1025.0, views, 20, pin=3, newest_major=8)
+    assert (t.view, t.takeover, t.seen_major) == ("warnings", True, 8)
+    assert wk.rotate(t, 1080.0, views, 20, pin=3, newest_major=8).view == "warnings"
+    assert wk.rotate(t, 1086.0, views, 20, pin=3, newest_major=8).view == "campaigns"
+    # the playlist wraps around; one pinned view never moves
+    last = wk.Rotation("credit", 0.0, 8)
+    assert wk.rotate(last, 100.0, views, 20).view == "situation"
+    assert wk.rotate(wk.Rotation("hazards", 0.0), 999.0, ["hazards"], 20).view == "hazards"
+
+
+def test_playlist_from_url_and_env(monkeypatch):
+    assert wk.playlist(None) == list(wk.VIEWS)
+    assert wk.playlist("credit") == ["credit"]
+    assert wk.playlist("nonsense") == list(wk.VIEWS)
+    monkeypatch.setenv("OVERSIGHT_WALL_VIEWS", "warnings, situation,bogus")
+    assert wk.playlist(None) == ["warnings", "situation"]
+
+
+# --- kiosk sign-in ---------------------------------------------------------------------------------------------
+
+def _token(username: str, days: float) -> str:
+    return jwt.encode({"username": username, "exp_date": (dt.datetime.now() + dt.timedelta(days=days)).timestamp()},
+                      auth.cookie_key(), algorithm="HS256")
+
+
+def test_kiosk_expiry_only_for_the_duty_room(db, monkeypatch):
+    assert auth.expiry_days("duty") == auth.KIOSK_EXPIRY_DAYS == 30.0
+    for role in ("leader", "city", "writer", "admin"):
+        assert auth.expiry_days(role) == auth.PERSON_EXPIRY_DAYS == 0.5
+    clear_caches()
+
+    def who(token):
+        fake = types.SimpleNamespace(session_state={}, context=types.SimpleNamespace(cookies={auth.COOKIE_NAME: token}),
+                                     cache_data=auth.st.cache_data, secrets={})
+        monkeypatch.setattr(auth, "st", fake)
+        try:
+            u = auth.user_from_state(db)
+        finally:
+            monkeypatch.undo()
+        return u.username if u else None
+
+    assert who(_token("duty", 29.9)) == "duty"  # the kiosk stays signed in for weeks
+    assert who(_token("leader", 0.4)) == "leader"
+    assert who(_token("leader", 29.9)) is None  # a long cookie never lengthens a person's session
+    assert who(_token("duty", -0.01)) is None  # expired
+
+
+# --- the page -----------------------------------------------------------------------------------------------------
+
+def test_wall_for_duty_equals_the_queries(db):
+    t0 = time.perf_counter()
+    at = app("wallscreen", "duty")
+    assert not at.exception, at.exception
+    first = time.perf_counter() - t0
+    p = wall.pulse(Scope(region=PROVINCE), engine=db)
+    assert alert_figures(at) == {lv: p["open_by_level"][lv] for lv in (1, 2, 3, 4)}
+    assert number(metrics(at)["待签收预警"]) == p["unacked"]
+    body = htmls(at)
+    assert "值班大屏" in body and "wall-beat" in body and "全省态势" in body
+    # no sidebar navigation: the wall is the app's only page
+    assert not at.sidebar.get("page_link")
+    t0 = time.perf_counter()
+    at.run()
+    warm = time.perf_counter() - t0
+    print(f"\nwall: first run {first:.2f} s, warm run {warm * 1000:.0f} ms")
+    assert not at.exception
+
+
+@pytest.mark.parametrize("view", list(wk.VIEWS))
+def test_every_view_renders(db, view):
+    at = app("wallscreen", "duty", params={"view": view})
+    assert not at.exception, at.exception
+    body = htmls(at)
+    assert wk.VIEWS[view] in body and "本屏暂时无法显示" not in body
+    m = metrics(at)
+    p = wall.pulse(Scope(region=PROVINCE), engine=db)
+    if view == "hazards":
+        assert number(m["监测点位"]) == p["points"]
+        assert number(m["报警点位"]) == p["points_alarm"]
+        assert number(m["离线点位"]) == p["points_offline"]
+        assert number(m["在线率"]) == p["online_rate"]
+    elif view == "warnings":
+        assert number(m["今日预警"]) == p["today"]
+    elif view == "risk":
+        c = risk.completion(Scope(region=PROVINCE, **PERIOD), engine=db)
+        assert number(m["规上企业完成上报率"]) == c["completion_rate"]
+        assert number(m["较大以上风险"]) == c["risks_major_or_above"]
+    elif view == "credit":
+        d = credit.distribution(Scope(region=PROVINCE, **PERIOD), engine=db)
+        assert number(m["红色企业（%.1f%%）" % d["shares"]["red"]]) == d["red"]
+        assert number(m["绿色企业（%.1f%%）" % d["shares"]["green"]]) == d["green"]
+    elif view == "campaigns":
+        assert "检查进度" in body
+    elif view == "situation":
+        assert "各市实时态势" in body
+
+
+@pytest.mark.parametrize("user,region", [("leader", PROVINCE), ("admin", PROVINCE), ("nanjing", 320100),
+                                         ("yancheng", 320900), ("suqian", 321300)])
+def test_roles_see_their_region(db, user, region):
+    at = app("wallscreen", user, params={"view": "hazards"})
+    assert not at.exception, at.exception
+    binding = None if region == PROVINCE else region
+    p = wall.pulse(Scope(region=region, binding=binding), engine=db)
+    assert alert_figures(at) == {lv: p["open_by_level"][lv] for lv in (1, 2, 3, 4)}
+    assert number(metrics(at)["监测点位"]) == p["points"]
+    if binding:
+        assert number(metrics(at)["监测点位"]) < wall.pulse(Scope(), engine=db)["points"]
+
+
+def test_writer_has_no_wall(db):
+    at = app("wallscreen", "writer")
+    assert not at.exception
+    assert any("无权" in w.value for w in at.warning)
+    assert not at.metric
+
+
+def test_staleness_turns_tiles_amber_then_red(db, monkeypatch):
+    p = wall.pulse(Scope(region=PROVINCE), engine=db)
+    age = (dt.datetime.now() - p["newest_reading"]).total_seconds()
+    cases = [(age + 600, age + 1200, "fresh"), (max(1, age - 60), age + 1200, "amber"),
+             (max(1, age - 120), max(2, age - 60), "red")]
+    for amber, red, expected in cases:
+        monkeypatch.setenv("OVERSIGHT_STALE_AMBER_S", str(int(amber)))
+        monkeypatch.setenv("OVERSIGHT_STALE_RED_S", str(int(red)))
+        at = app("wallscreen", "duty", params={"view": "hazards"})
+        assert not at.exception
+        body = htmls(at)
+        assert f"wall-status {expected}" in body
+        assert ("数据中断" in body) == (expected == "red")
+        assert ("数据延迟" in body) == (expected == "amber")
+        if expected != "fresh":
+            assert "未更新" in body and any("未更新" in (m.delta or "") for m in at.metric)
+
+
+@pytest.mark.parametrize("outage", list(BAD_URLS))
+def test_database_outage_keeps_last_figures_and_recovers(db, monkeypatch, outage):
+    good = db.url.render_as_string(hide_password=False)
+    at = app("wallscreen", "duty", params={"view": "hazards"})
+    assert not at.exception
+    before = metrics(at)
+    assert "数据库连接中断" not in htmls(at)
+    # the database goes away (nothing cached any more either)
+    monkeypatch.setenv("OVERSIGHT_DB_URL", BAD_URLS[outage])
+    clear_caches()
+    at.run()
+    assert not at.exception, at.exception
+    assert metrics(at) == before, "the last good figures stay on the screen"
+    body = htmls(at)
+    assert "数据库连接中断" in body and "自动重试" in body
+    at.run()  # still down on the next refresh: still there, still saying so
+    assert metrics(at) == before and "数据库连接中断" in htmls(at)
+    # the database is back: the next refresh recovers by itself
+    monkeypatch.setenv("OVERSIGHT_DB_URL", good)
+    at.run()
+    assert not at.exception
+    assert "数据库连接中断" not in htmls(at)
+    assert metrics(at) == before
+
+
+def test_signed_out_screen_during_an_outage_waits_for_the_database(db, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_DB_URL", BAD_URLS["postgresql"])
+    at = app("wallscreen")
+    assert not at.exception, at.exception
+    assert any("数据库暂时无法连接" in e.value for e in at.error)
