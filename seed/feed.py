@@ -251,7 +251,7 @@ class Feed:
                     out["thinned"] = I.thin_readings(lo, hi, engine=self.engine,
                                                      keep_s=int(max(1, self.cfg.interval)))
                     self._thinned_to = hi
-                self._next_thin = mono + 300
+                self._next_thin = mono + 60  # a minute's worth at a time: short write transactions
             if self.keep_days and mono >= self._next_drop:
                 out["dropped"] = I.drop_readings_before(now - dt.timedelta(days=self.keep_days), engine=self.engine)
                 self._next_drop = mono + 3600
