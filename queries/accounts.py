@@ -6,12 +6,13 @@ sign-in event is written to ``audit_log`` in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from dataclasses import dataclass
 
 import bcrypt
 from sqlalchemy import Engine, insert, select, update
+
+from queries import audit
 
 from seed.schema import audit_log, users as U
 
@@ -46,8 +47,7 @@ class SignIn:
 
 
 def _audit(conn, event: str, username: str | None, at: dt.datetime | None = None, **detail) -> None:
-    conn.execute(insert(audit_log).values(at=(at or dt.datetime.now()).replace(microsecond=0), username=username,
-                                          event=event, detail=json.dumps(detail, ensure_ascii=False)))
+    audit.append(conn, event, username, detail, at)
 
 
 def hash_password(password: str) -> str:

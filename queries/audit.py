@@ -26,21 +26,25 @@ def _json_default(v: Any) -> Any:
     return str(v)
 
 
-def record(event: str, username: str | None, detail: dict | str, *, engine: Engine | None = None,
-           at: dt.datetime | None = None) -> None:
-    """Append one entry to the audit log (``at`` defaults to now)."""
+def append(conn, event: str, username: str | None, detail: dict | str, at: dt.datetime | None = None) -> None:
+    """Append one entry inside the caller's transaction (so it commits or rolls back with what it records)."""
     if not event or len(event) > 16:
         raise ValueError(f"invalid audit event: {event!r}")
     text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False, default=_json_default)
+    conn.execute(insert(A).values(at=(at or dt.datetime.now()).replace(microsecond=0),
+                                  username=(username or None) and str(username)[:32], event=event, detail=text))
+
+
+def record(event: str, username: str | None, detail: dict | str, *, engine: Engine | None = None,
+           at: dt.datetime | None = None) -> None:
+    """Append one entry to the audit log in its own transaction (``at`` defaults to now)."""
     eng = engine or db.get_engine()
     with eng.begin() as conn:
-        conn.execute(insert(A).values(at=at or dt.datetime.now().replace(microsecond=0),
-                                      username=(username or None) and str(username)[:32], event=event,
-                                      detail=text))
+        append(conn, event, username, detail, at)
 
 
 def recent(*, event: str | None = None, username: str | None = None, since: dt.datetime | None = None,
-           limit: int = 100, engine: Engine | None = None) -> list[dict[str, Any]]:
+           until: dt.datetime | None = None, limit: int = 100, engine: Engine | None = None) -> list[dict[str, Any]]:
     """The newest audit entries (``detail`` parsed back from JSON where it is JSON), newest first."""
     eng = engine or db.get_engine()
     stmt = select(A).order_by(A.c.id.desc()).limit(limit)
@@ -50,6 +54,8 @@ def recent(*, event: str | None = None, username: str | None = None, since: dt.d
         stmt = stmt.where(A.c.username == username)
     if since:
         stmt = stmt.where(A.c.at >= since)
+    if until:
+        stmt = stmt.where(A.c.at <= until)
     with eng.connect() as conn:
         rows = [dict(r) for r in conn.execute(stmt).mappings()]
     for r in rows:

@@ -71,6 +71,7 @@ def test_disabled_user_cannot_sign_in(db, fresh_user):
     (dict(role="leader", region=None, password="leader-demo"), "至少|演示"),
 ])
 def test_bad_user_requests_are_refused(db, kw, msg):
+    kw = dict(kw)
     pw = kw.pop("password", "long-enough-pw-1")
     with pytest.raises(accounts.AccountError, match=msg):
         accounts.add_user("x_bad", "x", password=pw, engine=db, **kw)

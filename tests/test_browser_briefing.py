@@ -116,6 +116,7 @@ def test_writer_downloads_every_export(db, server, tmp_path):
         page.wait_for_url("**regions=320900**", timeout=60_000)
         _settled(page)
         assert "from=2021-01-01&to=2021-02-28&as_of=2021-03-13+23%3A59%3A59" in page.url, page.url
+        page.get_by_text(YC_SENTENCE, exact=True).first.wait_for(timeout=120_000)  # the rerun after 取数 renders it
         assert page.get_by_text(YC_SENTENCE, exact=True).count() >= 1
         if keep:
             keep.mkdir(parents=True, exist_ok=True)
