@@ -56,7 +56,11 @@ def cmd_seed(args) -> int:
         bar.update(1)
         bar.set_postfix_str(f"{table}: {n:,}")
 
-    summary = seed_demo(eng, seed=args.seed, progress=progress)
+    from queries.accounts import production_mode
+
+    if production_mode():
+        print("production mode: the demo accounts are not created (manage accounts with `oversight users`)")
+    summary = seed_demo(eng, seed=args.seed, progress=progress, users=not production_mode())
     bar.close()
     for t, n in sorted(summary["rows"].items(), key=lambda kv: -kv[1]):
         print(f"  {t:<22}{n:>12,}")

@@ -5,6 +5,7 @@ URL), and every query below is scoped by the user's binding anyway.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,7 @@ APPS: dict[str, dict] = {
             PageSpec("credit.py", "安全信用脸谱", ":material/verified:", "credit", PROVINCE_AND_CITY, "专题"),
             PageSpec("grids.py", "网格化监管", ":material/grid_on:", "grids", PROVINCE_AND_CITY, "专题"),
             PageSpec("enterprise.py", "企业档案", ":material/factory:", "enterprise", PROVINCE_AND_CITY, "专题"),
+            PageSpec("admin.py", "审计日志", ":material/policy:", "audit", frozenset({"admin"}), "管理"),
         ],
     },
     "wallscreen": {
@@ -53,9 +55,6 @@ APPS: dict[str, dict] = {
                            frozenset({"writer", "leader", "city", "admin"}))],
     },
 }
-
-LOGIN_FIELDS = {"Form name": "登录", "Username": "用户名", "Password": "密码", "Login": "登录", "Captcha": "验证码"}
-
 
 def _login_page() -> None:  # rendered by run() itself; registered so "/" exists for signed-out users
     pass
@@ -85,6 +84,72 @@ def _db_unavailable_page() -> None:
     _retry()
 
 
+def _record(event: str, username: str | None, detail: dict) -> None:
+    """Append to the audit log on the primary database; a failing audit write must not break the page."""
+    from queries import audit
+
+    try:
+        audit.record(event, username, detail)
+    except DB_ERRORS:
+        pass
+
+
+def _audit_page_view(app: str, pg, user) -> None:
+    """One audit entry per page and scope a session opens (not one per widget rerun)."""
+    params = {k: st.query_params.get(k) for k in sorted(st.query_params.keys())}
+    key = (app, pg.url_path, tuple(params.items()))
+    if st.session_state.get("oversight_last_view") == key:
+        return
+    st.session_state["oversight_last_view"] = key
+    _record("page_view", user.username, {"app": app, "page": pg.url_path or "/", "scope": params,
+                                         "binding": user.binding})
+
+
+def _sign_in_form(app: str, authenticator) -> None:
+    """Our sign-in form over queries.accounts (lockout kept in the database, every attempt audited); the
+    authenticator only writes the signed cookie (its lifetime follows the role)."""
+    from pages import auth
+    from queries import accounts
+    from queries.db import get_engine
+
+    with st.form("login", clear_on_submit=False):
+        st.subheader("登录")
+        username = st.text_input("用户名", max_chars=32, autocomplete="username")
+        password = st.text_input("密码", type="password", max_chars=128, autocomplete="current-password")
+        submitted = st.form_submit_button("登录")
+    if not submitted:
+        st.caption("请使用分配的账号登录。连续 5 次密码错误将锁定账号 15 分钟。")
+        return
+    if not username.strip() or not password:
+        st.error("请输入用户名和密码。")
+        return
+    try:
+        r = accounts.authenticate(username, password, engine=get_engine(), source=app)
+    except DB_ERRORS:
+        st.error("数据库暂时无法连接，请稍后再试。")
+        return
+    if not r.ok:
+        st.error(r.message)
+        return
+    st.session_state.update(authentication_status=True, username=r.username, name=r.display_name,
+                            roles=[r.role], logout=None, oversight_since=time.time())
+    authenticator.cookie_controller.cookie_model.cookie_expiry_days = auth.expiry_days(r.role)
+    authenticator.cookie_controller.set_cookie()
+    st.session_state["oversight_set_cookie"] = True  # written again after the rerun (see run())
+    st.rerun()
+
+
+def _production_refusal() -> list[str]:
+    """In production mode (OVERSIGHT_ENV=production): what forbids serving (missing/default key, demo accounts)."""
+    from pages import auth
+    from queries import accounts
+    from pages.common import engine
+
+    if not accounts.production_mode():
+        return []
+    return accounts.production_problems(auth.configured_cookie_key(), engine=engine())
+
+
 def pages_for(app: str, role: str | None) -> list[PageSpec]:
     return [p for p in APPS[app]["pages"] if role in p.roles]
 
@@ -101,6 +166,10 @@ def run(app: str) -> None:
     st.set_page_config(page_title=spec["title"], page_icon="🛡️", layout="wide",
                        initial_sidebar_state="collapsed" if kiosk else "auto")
     try:
+        problems = _production_refusal()
+        if problems:
+            st.error("生产模式下拒绝启动：\n\n" + "\n".join(f"- {p}" for p in problems))
+            st.stop()
         eng = engine()
         user = auth.user_from_state(eng)
     except DB_ERRORS:  # database unreachable: a signed-in session keeps its pages (they show their last figures)
@@ -130,23 +199,9 @@ def run(app: str) -> None:
         return
     authenticator = stauth.Authenticate(auth.credentials(eng), auth.COOKIE_NAME, auth.cookie_key(),
                                         auth.PERSON_EXPIRY_DAYS)
-
-    def _cookie_for_role(info: dict) -> None:  # before the cookie is written: its lifetime follows the role
-        role = (info.get("roles") or [None])[0]
-        authenticator.cookie_controller.cookie_model.cookie_expiry_days = auth.expiry_days(role)
-
     if user is None:
         st.title(spec["title"])
-        authenticator.login(location="main", fields=LOGIN_FIELDS, key="login", callback=_cookie_for_role)
-        status = st.session_state.get("authentication_status")
-        if status:
-            st.session_state["logout"] = None
-            st.session_state["oversight_set_cookie"] = True  # written again after the rerun (see below)
-            st.rerun()
-        elif status is False:
-            st.error("用户名或密码错误。")
-        else:
-            st.caption("请使用分配的账号登录。")
+        _sign_in_form(app, authenticator)
         st.stop()
     # The login run sets the cookie and reruns at once, which can unmount the cookie component before the browser
     # stored the cookie: write it once more in the first run after signing in (lifetime by role).
@@ -157,11 +212,19 @@ def run(app: str) -> None:
     if not st.session_state.get("authentication_status"):
         st.session_state.update(authentication_status=True, username=user.username, name=user.name,
                                 roles=[user.role], logout=None)
+    since = st.session_state.setdefault("oversight_since", time.time())
+    if time.time() - since > auth.expiry_days(user.role) * 86400:  # the session has expired: sign in again
+        authenticator.logout(location="unrendered")
+        for k in ("oversight_user", "oversight_since"):
+            st.session_state.pop(k, None)
+        st.rerun()
     st.session_state["oversight_user"] = user
+    _audit_page_view(app, pg, user)
     with st.sidebar:
         from queries.regions import reference
 
         region = reference(eng).name(user.binding) if user.binding else "江苏省"
         st.caption(f"{user.name}（{auth.ROLE_NAMES.get(user.role, user.role)} · {region}）")
-        authenticator.logout("退出登录", "sidebar", key="logout_btn")
+        authenticator.logout("退出登录", "sidebar", key="logout_btn",
+                             callback=lambda _info: _record("logout", user.username, {"app": app}))
     pg.run()

@@ -42,15 +42,26 @@ class User:
     binding: int | None  # region adcode; None = whole province
 
 
-def cookie_key() -> str:
+def configured_cookie_key() -> str:
+    """The cookie key from the environment or ``st.secrets`` ('' when neither has one)."""
     key = os.environ.get("OVERSIGHT_COOKIE_KEY", "").strip()
     if not key:
         try:
             key = str(st.secrets.get("cookie_key", "")).strip()
         except Exception:  # noqa: BLE001 - no secrets file
             key = ""
+    return key
+
+
+def cookie_key() -> str:
+    """The configured key; in demo mode only, without one, a random key generated once into data/.cookie_key."""
+    key = configured_cookie_key()
     if key:
         return key
+    from queries.accounts import production_mode
+
+    if production_mode():
+        raise RuntimeError("OVERSIGHT_COOKIE_KEY is required in production mode")
     path = ROOT / "data" / ".cookie_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

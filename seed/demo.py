@@ -804,11 +804,14 @@ def clear(conn) -> None:
 
 
 def seed_demo(engine: Engine, seed: int = DEFAULT_SEED, anchor: dt.datetime | None = None,
-              progress=None) -> dict:
-    """Replace the database's contents with the demo data, in one transaction. Returns a summary."""
+              progress=None, users: bool = True) -> dict:
+    """Replace the database's contents with the demo data, in one transaction. Returns a summary.
+
+    ``users=False`` leaves out the demo accounts (production mode never has them).
+    """
     t0 = time.perf_counter()
     started = dt.datetime.now().replace(microsecond=0)
-    g = generate(seed, anchor)
+    g = generate(seed, anchor, users=users)
     t_gen = time.perf_counter() - t0
     counts = {}
     with engine.begin() as conn:

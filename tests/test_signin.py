@@ -1,0 +1,78 @@
+"""Sign-in through the apps: the form, lockout kept in the database, audit of sign-in/out and page views,
+production-mode refusal, the admin audit page."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import delete, select
+
+from seed.schema import audit_log
+from tests.apptest_util import app, clear_caches
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    clear_caches()
+    yield
+
+
+def _events(db, username):
+    with db.connect() as c:
+        return [(e, d) for e, d in c.execute(select(audit_log.c.event, audit_log.c.detail)
+                                              .where(audit_log.c.username == username).order_by(audit_log.c.id))]
+
+
+def _sign_in(at, user, pw):
+    at.text_input[0].input(user)
+    at.text_input[1].input(pw)
+    at.button[0].click().run()
+    return at
+
+
+def test_form_sign_in_then_page_view_is_audited(db):
+    with db.begin() as c:
+        c.execute(delete(audit_log).where(audit_log.c.username == "yancheng"))
+    at = _sign_in(app("leadership"), "yancheng", "yancheng-demo")
+    at.run()
+    assert not at.exception
+    assert at.metric, "signed in: the overview shows its tiles"
+    ev = _events(db, "yancheng")
+    assert ev[0][0] == "login"
+    views = [json.loads(d) for e, d in ev if e == "page_view"]
+    assert views and views[-1]["app"] == "leadership" and views[-1]["binding"] == 320900
+
+
+def test_wrong_password_then_lockout_message(db):
+    at = app("leadership")
+    for _ in range(4):
+        _sign_in(at, "writer", "wrong-password")
+        assert any("用户名或密码错误" in e.value for e in at.error)
+    _sign_in(at, "writer", "wrong-password")
+    assert any("锁定" in e.value for e in at.error)
+    _sign_in(at, "writer", "writer-demo")  # locked: the right password does not help
+    assert any("锁定" in e.value for e in at.error) and not at.metric
+    events = [e for e, _ in _events(db, "writer")]
+    assert "lockout" in events
+    from queries import accounts
+
+    accounts.unlock("writer", engine=db, by="pytest")
+
+
+def test_production_mode_refuses_demo_accounts_and_missing_key(db, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_ENV", "production")
+    monkeypatch.delenv("OVERSIGHT_COOKIE_KEY", raising=False)
+    at = app("leadership")
+    text = " ".join(e.value for e in at.error)
+    assert "生产模式下拒绝启动" in text and "演示账号" in text and "密钥" in text
+    assert not at.text_input  # no sign-in form at all
+
+
+def test_admin_sees_audit_log_and_others_do_not_get_the_page(db):
+    at = app("leadership", "admin", page="admin.py")
+    assert not at.exception
+    assert "审计日志" in at.markdown[0].value
+    assert at.dataframe and len(at.dataframe[0].value) > 0
+    leader = app("leadership", "leader")
+    with pytest.raises(ValueError):  # the page is not registered for a leader at all
+        leader.switch_page("../pages/admin.py")
