@@ -178,12 +178,13 @@ def scope_controls(scope: Scope) -> None:
     cur_city = rs.city or PROVINCE
     city = sb.selectbox("地区", cities, index=cities.index(cur_city) if cur_city in cities else 0,
                         format_func=lambda a: "江苏省（全省）" if a == PROVINCE else r.name(a), key=f"city_{tok}")
-    counties = [None] + ([d.adcode for d in r.children(city)] if city != PROVINCE else [])
+    ALL = 0  # "全部区县" (None would show Streamlit's English placeholder)
+    counties = [ALL] + ([d.adcode for d in r.children(city)] if city != PROVINCE else [])
     if b is not None and r.divisions[b].level == "county":
         counties = [b]
     cur_county = rs.county if rs.county in counties else counties[0]
     county = sb.selectbox("区县", counties, index=counties.index(cur_county),
-                          format_func=lambda a: "全部区县" if a is None else r.name(a), key=f"county_{tok}",
+                          format_func=lambda a: "全部区县" if a == ALL else r.name(a), key=f"county_{tok}",
                           disabled=city == PROVINCE)
     target = county or city
     if target != rs.region:
@@ -219,21 +220,21 @@ def scope_controls(scope: Scope) -> None:
 
 
 def breadcrumb(scope: Scope, key: str = "crumb") -> None:
-    """江苏省 › 市 › 区县 (› 企业): each level a button back up."""
+    """江苏省 › 市 › 区县: each level a button back up, then what the figures cover."""
     r = ref()
     chain = r.chain(scope.region)
     b = binding()
-    cols = st.columns([1] * len(chain) + [max(1, 8 - len(chain))])
-    for i, d in enumerate(chain):
-        allowed = b is None or r.contains(b, d.adcode) or d.adcode == b
-        last = i == len(chain) - 1
-        label = ("› " if i else "") + d.name
-        if cols[i].button(label, key=f"{key}_{d.adcode}", disabled=last or not allowed, type="tertiary"):
-            drill_to(d.adcode)
-    desc = resolve(scope, engine()).describe()
-    period = f"{desc['from']} 至 {desc['to']}" if desc["from"] else "全部时间"
-    asof = f" · 数据截至 {desc['as_of']}" if desc["as_of"] else ""
-    cols[-1].caption(f"{desc['industry_name']} · 统计期 {period}{asof}")
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        for i, d in enumerate(chain):
+            allowed = b is None or r.contains(b, d.adcode) or d.adcode == b
+            last = i == len(chain) - 1
+            label = ("› " if i else "") + d.name
+            if st.button(label, key=f"{key}_{d.adcode}", disabled=last or not allowed, type="tertiary"):
+                drill_to(d.adcode)
+        desc = resolve(scope, engine()).describe()
+        period = f"{desc['from']} 至 {desc['to']}" if desc["from"] else "全部时间"
+        asof = f" · 数据截至 {desc['as_of']}" if desc["as_of"] else ""
+        st.caption(f"｜ {desc['industry_name']} · 统计期 {period}{asof}")
 
 
 # --- formatting -------------------------------------------------------------------------------------------
@@ -241,8 +242,10 @@ def breadcrumb(scope: Scope, key: str = "crumb") -> None:
 def fmt(v: Any, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "—"
-    if isinstance(v, float) and not float(v).is_integer():
-        s = f"{v:,.1f}" if unit == "%" else f"{v:,.2f}"
+    if unit == "%":
+        s = f"{float(v):,.1f}"  # rates always with one decimal, as the bulletin writes them (22.4%, 97.0%)
+    elif isinstance(v, float) and not float(v).is_integer():
+        s = f"{v:,.2f}"
     else:
         s = f"{int(v):,}"
     return f"{s}{unit}" if unit in ("%",) else (f"{s} {unit}" if unit else s)
