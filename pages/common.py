@@ -295,3 +295,50 @@ def page_header(title: str, scope: Scope) -> None:
     st.markdown(f"## {title}")
     breadcrumb(scope)
     scope_controls(scope)
+
+
+def picked_custom(event):
+    """The raw customdata of a clicked plotly point (e.g. a sector code), or None."""
+    if not event:
+        return None
+    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    pts = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) if sel else None
+    if not pts:
+        return None
+    cd = pts[0].get("customdata")
+    return cd[0] if isinstance(cd, (list, tuple)) else cd
+
+
+def goto_enterprise(enterprise_id: int) -> None:
+    """Open the enterprise page for one enterprise, keeping the scope in the URL."""
+    from pages.app import PAGES_DIR
+
+    params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
+    params["enterprise"] = str(int(enterprise_id))
+    st.switch_page(PAGES_DIR / "enterprise.py", query_params=params)
+
+
+def open_enterprise(event, ids: list) -> None:
+    """A selected dataframe row opens the enterprise page, keeping the scope in the URL."""
+    rows = event.selection.rows if event and getattr(event, "selection", None) else []
+    if rows:
+        goto_enterprise(ids[rows[0]])
+
+
+def url_id(param: str, what: str, back_label: str, key: str) -> int | None:
+    """A positive integer id from the URL (``?enterprise=12``); a malformed one ends the page with a message
+    and a button back (which removes the parameter)."""
+    raw = st.query_params.get(param)
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        v = int(str(raw).strip())
+    except ValueError:
+        v = -1
+    if v <= 0:
+        st.error(f"链接中的{what}编号无效：{str(raw)[:40]}")
+        if st.button(back_label, key=key):
+            set_params(**{param: None})
+            st.rerun()
+        st.stop()
+    return v

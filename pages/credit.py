@@ -2,9 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from pages.app import PAGES_DIR
 from pages.charts import bar, region_map
-from pages.common import (SCOPE_KEYS, child_label, current_scope, drill_to, engine, fmt, page_header, q,
+from pages.common import (goto_enterprise, picked_custom, child_label, current_scope, drill_to, engine, fmt, page_header, q,
                           selected_region, set_params)
 from queries import credit
 from queries.labels import CREDIT_COLOURS, CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
@@ -22,28 +21,12 @@ def _rgba(hex_colour: str, alpha: int = 230) -> list[int]:
 FILL = {c: _rgba(CREDIT_HEX[c]) for c in CREDIT_COLOURS}
 
 
-def _custom(event):
-    """The customdata of the clicked bar (a sector code here), or None."""
-    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
-    pts = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) if sel else None
-    if not pts:
-        return None
-    cd = pts[0].get("customdata")
-    return cd[0] if isinstance(cd, (list, tuple)) else cd
-
-
 def _clicked_point(event, ids: pd.Series):
     """The enterprise id of a clicked map point (layer ``points``, row i of ``ids``), or None."""
     sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
     idx = (sel.get("indices") if isinstance(sel, dict) else getattr(sel, "indices", None)) if sel else None
     hit = (idx or {}).get("points") or []
     return int(ids.iloc[hit[0]]) if hit and 0 <= hit[0] < len(ids) else None
-
-
-def _open_enterprise(ent_id: int) -> None:
-    params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
-    params["enterprise"] = str(ent_id)
-    st.switch_page(PAGES_DIR / "enterprise.py", query_params=params)
 
 
 scope = current_scope()
@@ -93,7 +76,7 @@ with left:
                     points_outline=True, height=560)
     ent_id = _clicked_point(ev, pts["id"])
     if ent_id is not None:
-        _open_enterprise(ent_id)
+        goto_enterprise(ent_id)
     picked = selected_region(ev)
     if picked and picked != scope.region:
         drill_to(picked)
@@ -108,7 +91,7 @@ with right:
     ev = bar(sec, "sector_name", WORST_FIRST, [CREDIT_NAMES[c] for c in WORST_FIRST],
              colors=[CREDIT_HEX[c] for c in WORST_FIRST], custom="sector", stacked=True, horizontal=True,
              height=max(300, 60 + 36 * len(sec)), key=f"credit_sector_{scope.region}_{scope.industry}")
-    sector = _custom(ev)
+    sector = picked_custom(ev)
     if sector and sector != scope.industry:
         set_params(industry=sector)
         st.rerun()
@@ -159,7 +142,7 @@ sel = st.dataframe(
     })
 rows = sel.selection.rows if sel else []
 if rows:
-    _open_enterprise(int(shown.iloc[rows[0]]["id"]))
+    goto_enterprise(int(shown.iloc[rows[0]]["id"]))
 total_ry = d["red_yellow"]
 st.caption(f"显示 {len(shown):,} 家（红色 {d['red']:,} 家、黄色 {d['yellow']:,} 家"
            + (f"，名单仅含最差的 {len(ry):,} 家" if len(ry) < total_ry else "")

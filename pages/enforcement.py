@@ -3,10 +3,9 @@ department / month, the “不放心” list, supervision work orders, joint act
 import pandas as pd
 import streamlit as st
 
-from pages.app import PAGES_DIR
 from pages.charts import bar, region_map
-from pages.common import (
-    SCOPE_KEYS, child_label, current_scope, drill_to, engine, fmt, page_header, q, q_or_stop, scope_token,
+from pages.common import (open_enterprise, picked_custom, 
+    child_label, current_scope, drill_to, engine, fmt, page_header, q, q_or_stop, scope_token,
     selected_region, set_params,
 )
 from queries import enforcement
@@ -36,25 +35,6 @@ def tile(col, key: str, value, unit: str | None = None, extra: str = "", unit_in
         label, unit = f"{label}（{cunit}）", ""
     col.metric(label, fmt(value, cunit if unit is None else unit), border=True,
                help=definition + (f"。{extra}" if extra else ""))
-
-
-def open_enterprise(event, ids: list) -> None:
-    """A selected dataframe row opens the enterprise page, keeping the scope in the URL."""
-    rows = event.selection.rows if event and getattr(event, "selection", None) else []
-    if rows:
-        params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
-        params["enterprise"] = str(int(ids[rows[0]]))
-        st.switch_page(PAGES_DIR / "enterprise.py", query_params=params)
-
-
-def picked_custom(event):
-    """The raw customdata of a clicked plotly bar (a sector code, not an adcode)."""
-    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
-    pts = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) if sel else None
-    if not pts:
-        return None
-    cd = pts[0].get("customdata")
-    return cd[0] if isinstance(cd, (list, tuple)) else cd
 
 
 st.caption("“统计期内”指统计期（侧栏选择）内发生、并在数据截止时间前录入系统的业务量；专项行动进度为截至统计期末"

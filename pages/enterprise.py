@@ -5,28 +5,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import current_scope, fmt, page_header, page_link, q, q_or_stop, set_params
+from pages.common import url_id, current_scope, fmt, page_header, page_link, q, q_or_stop, set_params
 from queries import enterprise
 from queries.labels import CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
 
 SEARCH_KEY = "qe"  # the search text, kept in the URL
-
-
-def _enterprise_id() -> int | None:
-    raw = st.query_params.get("enterprise")
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        v = int(str(raw).strip())
-    except ValueError:
-        v = -1
-    if v <= 0:
-        st.error(f"链接中的企业编号无效：{str(raw)[:40]}")
-        if st.button("返回企业查询", key="e_bad_back"):
-            set_params(enterprise=None)
-            st.rerun()
-        st.stop()
-    return v
 
 
 def _yes(v) -> str:
@@ -113,7 +96,7 @@ def search_view(scope) -> None:
 
 scope = current_scope()
 page_header("企业档案", scope)
-eid = _enterprise_id()
+eid = url_id("enterprise", "企业", "返回企业查询", "e_bad_back")
 if eid is not None:
     profile_view(scope, eid)
 else:

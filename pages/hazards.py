@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, line, region_map
-from pages.common import (
+from pages.common import (url_id, 
     child_label, current_scope, drill_to, engine, fmt, page_header, page_link, q, q_or_stop, selected_region,
     set_params,
 )
@@ -23,23 +23,6 @@ def _when(v) -> str:
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return "—"
     return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
-
-
-def _enterprise_id() -> int | None:
-    raw = st.query_params.get("enterprise")
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        v = int(str(raw).strip())
-    except ValueError:
-        v = -1
-    if v <= 0:
-        st.error(f"链接中的企业编号无效：{str(raw)[:40]}")
-        if st.button("返回地区总览", key="hz_bad_back"):
-            set_params(enterprise=None, point=None)
-            st.rerun()
-        st.stop()
-    return v
 
 
 def enterprise_view(scope, eid: int) -> None:
@@ -183,7 +166,7 @@ def region_view(scope) -> None:
 
 scope = current_scope()
 page_header("重大危险源实时监测", scope)
-eid = _enterprise_id()
+eid = url_id("enterprise", "企业", "返回地区总览", "hz_bad_back")
 if eid is not None:
     enterprise_view(scope, eid)
 else:

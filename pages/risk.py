@@ -2,10 +2,9 @@
 deadline, by region and sector, over time; 较大/重大 risks; the key control list and its verification; training."""
 import streamlit as st
 
-from pages.app import PAGES_DIR
 from pages.charts import bar, line, region_map
-from pages.common import (
-    SCOPE_KEYS, child_label, current_scope, drill_to, engine, fmt, page_header, q, scope_token, selected_region,
+from pages.common import (open_enterprise, picked_custom, 
+    child_label, current_scope, drill_to, engine, fmt, page_header, q, scope_token, selected_region,
     set_params,
 )
 from queries import risk
@@ -22,25 +21,6 @@ CAT = catalogue()
 
 def help_of(key: str, extra: str = "") -> str:
     return CAT[key][2] + (f"。{extra}" if extra else "")
-
-
-def open_enterprise(event, ids: list) -> None:
-    """A selected dataframe row opens the enterprise page, keeping the scope in the URL."""
-    rows = event.selection.rows if event and getattr(event, "selection", None) else []
-    if rows:
-        params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
-        params["enterprise"] = str(int(ids[rows[0]]))
-        st.switch_page(PAGES_DIR / "enterprise.py", query_params=params)
-
-
-def picked_custom(event):
-    """The raw customdata of a clicked plotly bar (a sector code, not an adcode)."""
-    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
-    pts = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) if sel else None
-    if not pts:
-        return None
-    cd = pts[0].get("customdata")
-    return cd[0] if isinstance(cd, (list, tuple)) else cd
 
 
 cut = rs.cutoff

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, level_bar, region_map
-from pages.common import (
+from pages.common import (url_id, 
     child_label, current_scope, drill_to, engine, fmt, page_header, page_link, q, q_or_stop, selected_region,
     set_params,
 )
@@ -216,26 +216,9 @@ def distribution_view(scope, ws, win: str) -> None:
         st.caption("所选时间范围内最新产生的 100 条预警。选中一行查看闭环处置过程。")
 
 
-def _warning_id() -> int | None:
-    raw = st.query_params.get("warning")
-    if raw is None or str(raw).strip() == "":
-        return None
-    try:
-        v = int(str(raw).strip())
-    except ValueError:
-        v = -1
-    if v <= 0:
-        st.error(f"链接中的预警编号无效：{str(raw)[:40]}")
-        if st.button("返回预警分布", key="w_bad_back"):
-            set_params(warning=None)
-            st.rerun()
-        st.stop()
-    return v
-
-
 scope = current_scope()
 page_header("预警分布", scope)
-wid = _warning_id()
+wid = url_id("warning", "预警", "返回预警分布", "w_bad_back")
 if wid is not None:
     lifecycle_view(scope, wid)
 else:
