@@ -219,6 +219,7 @@ def run(app: str) -> None:
             st.session_state.pop(k, None)
         st.rerun()
     st.session_state["oversight_user"] = user
+    st.session_state["oversight_page"] = pg.url_path
     _audit_page_view(app, pg, user)
     with st.sidebar:
         from queries.regions import reference

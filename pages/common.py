@@ -131,15 +131,28 @@ def current_scope() -> Scope:
     try:
         s = scope_from_params(params, engine(), binding=b, defaults=defaults)
     except ScopeError as e:
-        st.error(f"链接中的查询条件无效：{e}。已显示默认视图。")
         for k in SCOPE_KEYS:
             if k in st.query_params:
                 del st.query_params[k]
+        # keep saying so while the view stays the one we fell back to (the next rerun no longer has the bad link)
+        st.session_state["oversight_scope_refused"] = (str(e), _view_key())
         s = defaults
+    refused = st.session_state.get("oversight_scope_refused")
+    if refused and refused[1] == _view_key():
+        st.error(f"链接中的查询条件无效：{refused[0]}。已显示默认视图。")
+    elif refused:
+        del st.session_state["oversight_scope_refused"]
     rs = resolve(s, engine())
     if rs.region != s.region:  # a bound user asking for the province sees their own region
         s = s.with_(region=rs.region)
     return s
+
+
+def _view_key() -> tuple:
+    """The page and its scope parameters (what a refusal message belongs to; a page's own parameters such as
+    ``campaign`` do not change it)."""
+    page = st.session_state.get("oversight_page", "")  # set by pages.app.run before the page runs
+    return (page, tuple((k, st.query_params.get(k)) for k in SCOPE_KEYS))
 
 
 def set_params(**kw) -> None:

@@ -1,0 +1,42 @@
+"""Real browser: `suqian` walks every page it has, then every deep link to 南京市 and 盐城市, and finds none of
+their figures."""
+from __future__ import annotations
+
+import pytest
+
+from pages.app import pages_for
+from tests.browser_util import (ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, streamlit_server,
+                                wait_idle)
+
+pytestmark = pytest.mark.browser
+# names and figures that only 南京市 or 盐城市 data would show
+FOREIGN = ["玄武区", "秦淮区", "建邺区", "鼓楼区", "浦口区", "江宁区", "亭湖区", "盐都区", "大丰区", "东台市", "射阳县",
+           "4,264", "16,000", "9,306", "11,703", "22,509", "402,316"]
+
+
+def test_suqian_sees_nothing_of_nanjing_or_yancheng(db):
+    if db.dialect.name != "sqlite":
+        pytest.skip("one browser walk is enough; it runs against the SQLite test database")
+    url = db.url.render_as_string(hide_password=False)
+    pages = pages_for("leadership", "city")
+    assert len(pages) >= 8
+    with streamlit_server("leadership", url) as base, browser() as page:
+        sign_in(page, base, "suqian")
+        for i, spec in enumerate(pages):
+            path = "" if i == 0 else spec.url_path
+            for query in ("", "?region=320100", "?region=320900", "?region=320102", "?region=320100&industry=chem",
+                          "?region=320900&from=2021-01-01&to=2021-02-28"):
+                page.goto(f"{base}/{path}{query}")
+                wait_idle(page)
+                body = page.inner_text("[data-testid='stMain']")
+                assert not exceptions_on(page), (spec.url_path, query)
+                if query:
+                    assert "无权查看" in body, (spec.url_path, query)
+                # everything on the page but the refusal message (which names the region it refused)
+                body = page.evaluate("""() => { const m = document.querySelector("[data-testid='stMain']").cloneNode(true);
+                    m.querySelectorAll("[data-testid='stAlert'], [data-testid='stAlertContainer']").forEach(e => e.remove());
+                    return m.innerText; }""")
+                for word in FOREIGN:
+                    assert word not in body, (spec.url_path, query, word)
+            page.screenshot(path=str(ARTIFACTS / f"suqian_{spec.url_path}.png"), full_page=True)
+    assert foreign_requests(page.requests) == []
