@@ -13,6 +13,7 @@ import bcrypt
 from sqlalchemy import Engine, insert, select, update
 
 from queries import audit
+from queries.base import clean_text
 
 from seed.schema import audit_log, users as U
 
@@ -87,7 +88,7 @@ def authenticate(username: str, password: str, *, engine: Engine, now: dt.dateti
     Writes only to ``audit_log`` (INSERT), so it works under the dashboards' read-only database role.
     """
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    username = (username or "").strip()[:32]
+    username = clean_text(username, 32)
     with engine.begin() as conn:
         u = conn.execute(select(U).where(U.c.username == username)).mappings().first()
         if u is None:

@@ -51,7 +51,9 @@ def recent(*, event: str | None = None, username: str | None = None, since: dt.d
     if event:
         stmt = stmt.where(A.c.event == event)
     if username:
-        stmt = stmt.where(A.c.username == username)
+        from queries.base import clean_text
+
+        stmt = stmt.where(A.c.username == clean_text(username, 32))
     if since:
         stmt = stmt.where(A.c.at >= since)
     if until:

@@ -41,6 +41,14 @@ def name_children(df: pd.DataFrame, rs: Resolved, col: str = "adcode") -> pd.Dat
     return out
 
 
+def clean_text(text: object, max_len: int = 64) -> str:
+    """Free text from a form or URL, safe to bind: control characters (NUL breaks PostgreSQL) removed, trimmed."""
+    import unicodedata
+
+    s = "".join(ch for ch in str(text or "") if unicodedata.category(ch) not in ("Cc", "Cs"))
+    return s.strip()[:max_len]
+
+
 def pct(num: float, den: float, digits: int = 1) -> float:
     return round(100.0 * num / den, digits) if den else 0.0
 

@@ -6,7 +6,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from queries.base import frame, prepare, row
+from queries.base import clean_text, frame, prepare, row
 from queries.labels import CREDIT_NAMES
 from queries.scope import Scope, ScopeError
 from seed.schema import (
@@ -18,7 +18,7 @@ from seed.schema import (
 def search(scope: Scope, text: str, *, engine: Engine | None = None, limit: int = 50) -> pd.DataFrame:
     """Enterprises in scope whose name contains ``text`` or whose credit code starts with it."""
     eng, rs = prepare(scope, engine)
-    text = (text or "").strip()[:64]
+    text = clean_text(text, 64)
     if not text:
         return pd.DataFrame(columns=["id", "name", "uscc", "above_scale", "is_key", "city", "county", "sector"])
     cond = E.c.name.contains(text, autoescape=True) | E.c.uscc.startswith(text.upper(), autoescape=True)

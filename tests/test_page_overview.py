@@ -54,3 +54,30 @@ def test_signed_out_sees_only_login(db):
     at = app("leadership")
     assert [t.label for t in at.text_input] == ["用户名", "密码"]
     assert not at.metric
+
+
+def _click_region(at, key, adcode):
+    at.session_state[key] = {"selection": {"indices": {"regions": [0]},
+                                           "objects": {"regions": [{"properties": {"adcode": adcode}}]}}}
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_drill_province_to_yancheng_to_county_and_the_url_reproduces_it(db):
+    """Province → click 盐城市 on the map → click one of its counties: figures narrow; the URL reproduces the view."""
+    at = app("leadership", "leader")
+    province = number(metrics(at)["检查企业"])
+    _click_region(at, "overview_map_320000", 320900)
+    assert at.query_params["region"] == "320900"
+    yc = enforcement.summary(Scope(region=320900, **PERIOD), engine=db)
+    assert number(metrics(at)["检查企业"]) == yc["enterprises_inspected"] < province
+    county = 320902  # 亭湖区
+    _click_region(at, "overview_map_320900", county)
+    assert at.query_params["region"] == str(county)
+    ct = enforcement.summary(Scope(region=county, **PERIOD), engine=db)
+    shown = metrics(at)
+    assert number(shown["检查企业"]) == ct["enterprises_inspected"] < yc["enterprises_inspected"]
+    # a copied link: a new session opened with the same URL shows the same view and figures
+    clear_caches()
+    again = app("leadership", "leader", params={k: at.query_params[k] for k in at.query_params})
+    assert metrics(again) == shown
