@@ -147,9 +147,9 @@ def bench_ingest(engine, n: int = 20000) -> dict | None:
         return None
     with engine.connect() as c:
         pts = c.execute(select(MP.c.id, MP.c.normal_value).order_by(MP.c.id).limit(n)).all()
-    start = dt.datetime.now().replace(microsecond=0) + dt.timedelta(days=1)
-    batch = [reading_cls(point_id=p, ts=start + dt.timedelta(seconds=i // len(pts)), value=float(v))
-             for i, (p, v) in enumerate(pts * max(1, n // max(1, len(pts))))][:n]
+    now = dt.datetime.now().replace(microsecond=0)
+    batch = [reading_cls(point=p, ts=now, value=float(v)) for p, v in pts]  # one reading per point, as a gateway
+    # sends a round
     t0 = time.perf_counter()
     fn(batch, engine=engine)
     s = time.perf_counter() - t0
