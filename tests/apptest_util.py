@@ -41,3 +41,14 @@ def number(text: str) -> float:
 
     m = re.search(r"-?[\d,]+(?:\.\d+)?", str(text))
     return float(m.group(0).replace(",", "")) if m else float("nan")
+
+
+def plotly_click(custom) -> dict:
+    """The widget state of a click on a plotly point carrying ``customdata`` (set it in session_state, then run)."""
+    return {"selection": {"points": [{"customdata": custom, "point_index": 0}], "point_indices": [0], "box": [],
+                          "lasso": []}}
+
+
+def deck_click(adcode: int, layer: str = "regions") -> dict:
+    """The widget state of a click on a region of a pydeck map."""
+    return {"selection": {"indices": {layer: [0]}, "objects": {layer: [{"properties": {"adcode": adcode}}]}}}

@@ -9,7 +9,7 @@ import pytest
 from pages.common import scope_token
 from queries import enforcement
 from queries.scope import Scope
-from tests.apptest_util import app, clear_caches, metrics, number
+from tests.apptest_util import app, clear_caches, metrics, number, plotly_click
 
 YC, NJ, SQ = 320900, 320100, 321300
 YC_PARAMS = {"region": YC, "from": "2021-01-01", "to": "2021-02-28"}
@@ -33,11 +33,6 @@ def _page(user, params=None):
     at = app("leadership", user, params=params, page=PAGE)
     assert not at.exception, at.exception
     return at
-
-
-def _plotly_click(custom):
-    return {"selection": {"points": [{"customdata": custom, "point_index": 0}], "point_indices": [0], "box": [],
-                          "lasso": []}}
 
 
 @pytest.mark.parametrize("user", ["leader", "yancheng"])
@@ -130,7 +125,7 @@ def test_county_in_the_url_narrows_the_figures(db):
 def test_clicking_a_region_bar_drills_down(db):
     at = _page("yancheng", YC_PARAMS)
     county = int(enforcement.by_region(Scope(**YC_SCOPE), engine=db).iloc[1]["adcode"])
-    at.session_state[f"enf_region_bar_{YC}"] = _plotly_click([county])
+    at.session_state[f"enf_region_bar_{YC}"] = plotly_click([county])
     at.run()
     assert not at.exception, at.exception
     assert at.query_params["region"] == str(county)
@@ -140,7 +135,7 @@ def test_clicking_a_region_bar_drills_down(db):
 
 def test_clicking_a_sector_bar_sets_the_industry(db):
     at = _page("yancheng", YC_PARAMS)
-    at.session_state[f"enf_sector_{YC}_None"] = _plotly_click("chem")
+    at.session_state[f"enf_sector_{YC}_None"] = plotly_click("chem")
     at.run()
     assert not at.exception, at.exception
     assert at.query_params["industry"] == "chem"

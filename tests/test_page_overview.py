@@ -7,7 +7,7 @@ import pytest
 
 from queries import enforcement, hazards, risk, warnings
 from queries.scope import Scope
-from tests.apptest_util import app, clear_caches, metrics, number
+from tests.apptest_util import app, clear_caches, deck_click, metrics, number
 
 PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
 
@@ -57,8 +57,7 @@ def test_signed_out_sees_only_login(db):
 
 
 def _click_region(at, key, adcode):
-    at.session_state[key] = {"selection": {"indices": {"regions": [0]},
-                                           "objects": {"regions": [{"properties": {"adcode": adcode}}]}}}
+    at.session_state[key] = deck_click(adcode)
     at.run()
     assert not at.exception, at.exception
 

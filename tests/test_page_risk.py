@@ -9,7 +9,7 @@ import pytest
 from pages.common import scope_token
 from queries import risk
 from queries.scope import Scope
-from tests.apptest_util import app, clear_caches, metrics, number
+from tests.apptest_util import app, clear_caches, metrics, number, plotly_click
 
 SQ, NJ, YC = 321300, 320100, 320900
 BULLETIN = dt.datetime(2021, 3, 13, 23, 59, 59)
@@ -29,11 +29,6 @@ def _page(user, params=None):
     at = app("leadership", user, params=params, page=PAGE)
     assert not at.exception, at.exception
     return at
-
-
-def _plotly_click(custom):
-    return {"selection": {"points": [{"customdata": custom, "point_index": 0}], "point_indices": [0], "box": [],
-                          "lasso": []}}
 
 
 @pytest.mark.parametrize("user", ["suqian", "leader"])
@@ -103,7 +98,7 @@ def test_county_in_the_url_narrows_the_figures(db):
 def test_clicking_a_region_bar_drills_down(db):
     at = _page("suqian", SQ_PARAMS)
     county = int(risk.by_region(Scope(**SQ_SCOPE), engine=db).iloc[2]["adcode"])
-    at.session_state[f"risk_region_bar_{SQ}"] = _plotly_click([county])
+    at.session_state[f"risk_region_bar_{SQ}"] = plotly_click([county])
     at.run()
     assert not at.exception, at.exception
     assert at.query_params["region"] == str(county)
@@ -113,7 +108,7 @@ def test_clicking_a_region_bar_drills_down(db):
 
 def test_clicking_a_sector_bar_sets_the_industry(db):
     at = _page("suqian", SQ_PARAMS)
-    at.session_state[f"risk_sector_{SQ}_None"] = _plotly_click("chem")
+    at.session_state[f"risk_sector_{SQ}_None"] = plotly_click("chem")
     at.run()
     assert not at.exception, at.exception
     assert at.query_params["industry"] == "chem"
