@@ -660,7 +660,6 @@ def gen_risk_reports(g: Gen, ents) -> None:
             rec = sub + dt.timedelta(minutes=g.r.randrange(1, 600))
             reports.append((e, sub, rec, rec <= cutoff))
         # 较大以上 risk items: exact totals for Suqian's reports recorded by the cut-off
-        early_reports = [r for r in reports if r[3]]
         zero_p = {s: (0.55 if s in HIGH_RISK_SECTORS else 0.75) for s in RISK_REPORT_SECTORS}
         zero = [bool(g.r.random() < zero_p[r[0].sector] * (0.5 if r[0].sector in HAZARD_SECTORS else 1))
                 for r in reports]
