@@ -170,6 +170,14 @@ def drill_to(adcode: int) -> None:
     st.rerun()
 
 
+def drill_on_click(scope: Scope, *events) -> None:
+    """If a map region or a bar of a child region was clicked, drill into it (the shared drill-down step)."""
+    for ev in events:
+        picked = selected_region(ev)
+        if picked and picked != scope.region:
+            drill_to(picked)
+
+
 def scope_token(scope: Scope) -> str:
     return "_".join(str(x) for x in astuple(scope)).replace(" ", "T").replace(":", "")
 

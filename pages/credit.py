@@ -3,8 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, region_map
-from pages.common import (goto_enterprise, picked_custom, child_label, current_scope, drill_to, engine, fmt, page_header, q,
-                          selected_region, set_params)
+from pages.common import (drill_on_click, goto_enterprise, picked_custom, child_label, current_scope, engine, fmt, page_header, q,
+                          set_params)
 from queries import credit
 from queries.labels import CREDIT_COLOURS, CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
 
@@ -77,9 +77,7 @@ with left:
     ent_id = _clicked_point(ev, pts["id"])
     if ent_id is not None:
         goto_enterprise(ent_id)
-    picked = selected_region(ev)
-    if picked and picked != scope.region:
-        drill_to(picked)
+    drill_on_click(scope, ev)
     capped = d["rated"] > len(pts)
     st.caption(f"底色：各{kid}红黄色企业占比（越红越需关注）；圆点：评级企业，按最新评级着色。"
                + (f"评级企业 {d['rated']:,} 家，地图仅绘制最差的 {len(pts):,} 家（红、黄色优先）。" if capped

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, region_map
-from pages.common import (open_enterprise, picked_custom, 
-    child_label, current_scope, drill_to, engine, fmt, page_header, q, q_or_stop, scope_token,
-    selected_region, set_params,
+from pages.common import (drill_on_click, open_enterprise, picked_custom, 
+    child_label, current_scope, engine, fmt, page_header, q, q_or_stop, scope_token,
+    set_params,
 )
 from queries import enforcement
 from queries.figures import catalogue
@@ -141,10 +141,7 @@ with left:
 with right:
     ev_bar = bar(reg, "name", ["enterprises_inspected", "hazards_found"], ["检查企业（家）", "排查隐患（个）"],
                  key=f"enf_region_bar_{scope.region}", colors=["#1e78ff", "#f08c00"], height=500)
-for e in (ev, ev_bar):
-    picked = selected_region(e)
-    if picked and picked != scope.region:
-        drill_to(picked)
+drill_on_click(scope, ev, ev_bar)
 st.caption(f"点击地图上的{kids}或柱子可下钻；用页面上方的地区路径返回上级。" +
            ("地图颜色越深越需关注。" if worse else "地图绿色越深表示该指标越好。"))
 with st.expander(f"各{kids}明细"):

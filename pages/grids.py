@@ -2,7 +2,7 @@
 import streamlit as st
 
 from pages.charts import bar, region_map
-from pages.common import child_label, current_scope, drill_to, engine, fmt, page_header, q, selected_region
+from pages.common import drill_on_click, child_label, current_scope, engine, fmt, page_header, q
 from queries import grids, overview
 from queries.labels import GRID_KINDS
 
@@ -52,17 +52,13 @@ with left:
     st.markdown(f"#### 各{kid}网格内实有企业建档")
     ev = region_map(scope, engine(), reg.rename(columns={"enterprises_filed": "value"})[["adcode", "value"]],
                     "实有企业建档", "家", key=f"grids_map_{scope.region}", higher_is_worse=False, height=500)
-    picked = selected_region(ev)
-    if picked and picked != scope.region:
-        drill_to(picked)
+    drill_on_click(scope, ev)
     st.caption(f"颜色越深，网格台账建档企业越多。点击{kid}可下钻；用页面上方的地区路径返回上级。")
 with right:
     st.markdown(f"#### 各{kid}网格数（按类型）")
     ev = bar(reg, "name", KINDS, [GRID_KINDS[k] for k in KINDS], colors=[KIND_HEX[k] for k in KINDS],
              key=f"grids_bar_{scope.region}", height=500, yaxis_title="网格数（个）")
-    picked = selected_region(ev)
-    if picked and picked != scope.region:
-        drill_to(picked)
+    drill_on_click(scope, ev)
     st.caption(f"点击柱子可下钻到该{kid}。")
 
 st.markdown(f"#### 各{kid}网格与建档情况")

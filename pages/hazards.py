@@ -6,9 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, line, region_map
-from pages.common import (url_id, 
-    child_label, current_scope, drill_to, engine, fmt, page_header, page_link, q, q_or_stop, selected_region,
-    set_params,
+from pages.common import (drill_on_click, url_id, 
+    child_label, current_scope, engine, fmt, page_header, page_link, q, q_or_stop, set_params,
 )
 from queries import hazards
 from queries.labels import HAZARD_LEVELS, POINT_KINDS, POINT_STATUS
@@ -127,16 +126,12 @@ def region_view(scope) -> None:
         label, unit, worse = options[ind]
         ev = region_map(scope, engine(), reg[["adcode"]].assign(value=reg[ind]), label, unit,
                         key=f"hz_map_{scope.region}", higher_is_worse=worse, height=460)
-        picked = selected_region(ev)
-        if picked and picked != scope.region:
-            drill_to(picked)
+        drill_on_click(scope, ev)
     with c2:
         ev = bar(reg, "name", ["points_alarm", "points_offline"], ["报警", "离线"], key=f"hz_bar_{scope.region}",
                  colors=[STATUS_HEX["alarm"], STATUS_HEX["offline"]], stacked=True, height=520,
                  yaxis_title="监测点（个）")
-        picked = selected_region(ev)
-        if picked and picked != scope.region:
-            drill_to(picked)
+        drill_on_click(scope, ev)
     st.caption(f"点击地图上的{kid}或柱子可下钻；用页面上方的地区路径返回上级。")
     table = reg[["name", "hazard_enterprises", "connected_enterprises", "access_rate", "hazard_sources", "points",
                  "points_normal", "points_alarm", "points_offline", "online_rate"]].rename(columns={

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from pages.charts import region_map
-from pages.common import child_label, current_scope, drill_to, engine, fmt, page_header, page_link, q, selected_region
+from pages.common import drill_on_click, child_label, current_scope, engine, fmt, page_header, page_link, q
 from queries import overview
 from queries.labels import CREDIT_HEX, CREDIT_NAMES, LEVEL_HEX, LEVEL_NAMES
 
@@ -70,7 +70,5 @@ if ind != st.query_params.get("map", "open_warnings"):
 label, unit, _, _, worse = overview.INDICATORS[ind]
 vals = q(overview.indicator_by_region, scope, indicator=ind)
 ev = region_map(scope, engine(), vals, label, unit, key=f"overview_map_{scope.region}", higher_is_worse=worse)
-picked = selected_region(ev)
-if picked and picked != scope.region:
-    drill_to(picked)
+drill_on_click(scope, ev)
 st.caption("点击地图上的地区可下钻；用页面上方的地区路径返回上级。红色越深表示越需关注。")

@@ -3,9 +3,8 @@ deadline, by region and sector, over time; 较大/重大 risks; the key control 
 import streamlit as st
 
 from pages.charts import bar, line, region_map
-from pages.common import (open_enterprise, picked_custom, 
-    child_label, current_scope, drill_to, engine, fmt, page_header, q, scope_token, selected_region,
-    set_params,
+from pages.common import (drill_on_click, open_enterprise, picked_custom, 
+    child_label, current_scope, engine, fmt, page_header, q, scope_token, set_params,
 )
 from queries import risk
 from queries.figures import catalogue
@@ -77,10 +76,7 @@ with left:
 with right:
     ev_bar = bar(reg, "name", ["required", "completed"], ["应报规上工业企业（家）", "已完成上报（家）"],
                  key=f"risk_region_bar_{scope.region}", colors=["#9aa7b8", "#2e9d48"], height=500)
-for e in (ev, ev_bar):
-    picked = selected_region(e)
-    if picked and picked != scope.region:
-        drill_to(picked)
+drill_on_click(scope, ev, ev_bar)
 st.caption(f"地图绿色越深表示完成上报率越高。点击地图上的{kids}或柱子可下钻；用页面上方的地区路径返回上级。")
 with st.expander(f"各{kids}明细"):
     st.dataframe(reg.drop(columns=["adcode"]), hide_index=True, key=f"risk_region_tbl_{tok}", column_config={

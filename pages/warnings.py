@@ -5,9 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, level_bar, region_map
-from pages.common import (url_id, 
-    child_label, current_scope, drill_to, engine, fmt, page_header, page_link, q, q_or_stop, selected_region,
-    set_params,
+from pages.common import (drill_on_click, url_id, 
+    child_label, current_scope, engine, fmt, page_header, page_link, q, q_or_stop, set_params,
 )
 from queries import warnings
 from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
@@ -182,14 +181,10 @@ def distribution_view(scope, ws, win: str) -> None:
         ev = region_map(scope, engine(), reg[["adcode"]].assign(value=reg[metric]),
                         "产生预警" if metric == "raised" else "未消警预警", "条", key=f"w_map_{scope.region}",
                         height=460)
-        picked = selected_region(ev)
-        if picked and picked != scope.region:
-            drill_to(picked)
+        drill_on_click(scope, ev)
     with c2:
         ev = level_bar(reg, "name", key=f"w_bar_{scope.region}", height=520)
-        picked = selected_region(ev)
-        if picked and picked != scope.region:
-            drill_to(picked)
+        drill_on_click(scope, ev)
     st.caption(f"柱状图为{warnings.WINDOWS[win]}各{kid}产生的预警，按等级堆叠（红橙黄蓝）。点击地图或柱子可下钻；"
                "用页面上方的地区路径返回上级。")
 
