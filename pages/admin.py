@@ -47,5 +47,5 @@ if not users.empty:
     users["region_adcode"] = [ref.name(int(a)) if pd.notna(a) else "全省" for a in users["region_adcode"]]
 st.dataframe(users, hide_index=True, width="stretch",
              column_config={"username": "账号", "display_name": "名称", "role": "角色", "region_adcode": "绑定地区",
-                            "active": "启用", "demo": "演示账号", "locked_until": None, "created_at": "创建时间"})
+                            "active": "启用", "demo": "演示账号", "created_at": "创建时间"})
 st.caption("账号通过命令行管理：oversight users add | disable | enable | reset-password | list。")

@@ -87,8 +87,7 @@ def credentials(engine) -> dict:
     """The credentials dict streamlit-authenticator wants (a fresh copy: it mutates it)."""
     return {"usernames": {u: {"name": r["display_name"], "password": r["password_hash"], "roles": [r["role"]],
                               "email": f"{u}@oversight.local"}
-                          for u, r in users(engine).items()
-                          if not (r["locked_until"] and r["locked_until"] > dt.datetime.now())}}
+                          for u, r in users(engine).items()}}  # lockout: queries.accounts.authenticate
 
 
 def user_from_state(engine) -> User | None:

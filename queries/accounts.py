@@ -159,7 +159,7 @@ def add_user(username: str, display_name: str, role: str, password: str, *, regi
             raise AccountError(f"用户已存在：{username}")
         conn.execute(insert(U).values(username=username, display_name=display_name or username,
                                       password_hash=hash_password(password), role=role, region_adcode=region,
-                                      active=True, demo=False, failed_attempts=0, locked_until=None,
+                                      active=True, demo=False,
                                       created_at=dt.datetime.now().replace(microsecond=0)))
         _audit(conn, "user_add", by or None, user=username, role=role, region=region)
 
@@ -185,7 +185,7 @@ def reset_password(username: str, password: str, *, engine: Engine, by: str = ""
 def list_users(*, engine: Engine) -> list[dict]:
     with engine.connect() as conn:
         rows = conn.execute(select(U.c.username, U.c.display_name, U.c.role, U.c.region_adcode, U.c.active, U.c.demo,
-                                   U.c.locked_until, U.c.created_at).order_by(U.c.username)).mappings().all()
+                                   U.c.created_at).order_by(U.c.username)).mappings().all()
     return [dict(r) for r in rows]
 
 

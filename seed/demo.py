@@ -773,7 +773,7 @@ def gen_users(g: Gen) -> None:
         pw = f"{username}-demo".encode()
         h = bcrypt.hashpw(pw, bcrypt.gensalt(rounds=10)).decode()
         g.add(S.users, username=username, display_name=display, password_hash=h, role=role, region_adcode=region,
-              active=True, demo=True, failed_attempts=0, locked_until=None, created_at=g.anchor.replace(microsecond=0))
+              active=True, demo=True, created_at=g.anchor.replace(microsecond=0))
 
 
 # --- driver -------------------------------------------------------------------------------------------------

@@ -59,6 +59,15 @@ def _recorded() -> Column:
     return Column("recorded_at", DateTime, nullable=False)
 
 
+def _provenance() -> list[Column]:
+    """Where an imported row came from: ``import_batches.id`` (file, importer, time) and the file's row number.
+
+    Null for rows the platform itself collected (or the demo generator wrote). An update by a later import
+    moves the row's provenance to that import; an import that changes nothing leaves it alone.
+    """
+    return [Column("import_id", Integer, nullable=True), Column("import_row", Integer, nullable=True)]
+
+
 def _scope_indexes(table: str, date_col: str, with_industry: bool = True) -> list[Index]:
     ix = [
         Index(f"ix_{table}_city_{date_col}", "city_adcode", date_col),
@@ -108,6 +117,7 @@ grids = Table(
     Column("enterprises_filed", Integer, nullable=False, default=0),
     Column("established_on", Date, nullable=False),
     _recorded(),
+    *_provenance(),
     CheckConstraint("kind in ('zongzhi','yingji','anquan')", name="kind"),
     CheckConstraint("enterprises_filed >= 0", name="filed"),
     Index("ix_grids_city_kind", "city_adcode", "kind"),
@@ -294,7 +304,10 @@ inspections = Table(
     Column("online", Boolean, nullable=False, default=True),
     *_scope_columns(),
     _recorded(),
+    Column("record_no", String(40), nullable=True),  # 检查记录编号 of a city's system (imported records)
+    *_provenance(),
     *_scope_indexes("inspections", "inspected_on"),
+    Index("uq_inspections_record_no", "record_no", unique=True),
     Index("ix_inspections_inspected_on", "inspected_on"),
 )
 
@@ -310,6 +323,7 @@ hidden_hazards = Table(
     Column("rectified_on", Date, nullable=True),
     *_scope_columns(),
     _recorded(),
+    *_provenance(),
     *_scope_indexes("hidden_hazards", "found_on"),
     Index("ix_hidden_hazards_found_on", "found_on"),
 )
@@ -330,6 +344,7 @@ cases = Table(
     Column("transferred_judicial", Boolean, nullable=False, default=False),
     *_scope_columns(),
     _recorded(),
+    *_provenance(),
     *_scope_indexes("cases", "filed_on"),
     Index("ix_cases_filed_on", "filed_on"),
     CheckConstraint(
@@ -345,6 +360,7 @@ suspension_orders = Table(
     Column("lifted_on", Date, nullable=True),
     *_scope_columns(),
     _recorded(),
+    *_provenance(),
     *_scope_indexes("suspension_orders", "ordered_on"),
 )
 
@@ -436,6 +452,7 @@ risk_obligations = Table(
     Column("due_on", Date, nullable=False),
     *_scope_columns(),
     _recorded(),
+    *_provenance(),
     UniqueConstraint("enterprise_id", "kind", "year", name="uq_risk_obligations_natural"),
     Index("ix_risk_obligations_city", "city_adcode", "year"),
     Index("ix_risk_obligations_county", "county_adcode", "year"),
@@ -456,7 +473,10 @@ risk_reports = Table(
     Column("rectify_deadline", Date, nullable=True),
     *_scope_columns(),
     _recorded(),
+    Column("report_no", String(40), nullable=True),  # 报告编号 of the risk-report system (imported reports)
+    *_provenance(),
     Index("ix_risk_reports_city_submitted", "city_adcode", "submitted_at"),
+    Index("uq_risk_reports_report_no", "report_no", unique=True),
     Index("ix_risk_reports_county_submitted", "county_adcode", "submitted_at"),
     Index("ix_risk_reports_obligation", "obligation_id"),
 )
@@ -487,6 +507,7 @@ credit_ratings = Table(
     Column("rated_on", Date, nullable=False),
     *_scope_columns(),
     _recorded(),
+    *_provenance(),
     CheckConstraint("colour in ('green','blue','yellow','red')", name="colour"),
     Index("ix_credit_ratings_enterprise", "enterprise_id", "rated_on"),
     Index("ix_credit_ratings_city", "city_adcode", "rated_on"),
@@ -517,8 +538,6 @@ users = Table(
     Column("region_adcode", Integer, nullable=True),  # binding: null = whole province
     Column("active", Boolean, nullable=False, default=True),
     Column("demo", Boolean, nullable=False, default=False),
-    Column("failed_attempts", Integer, nullable=False, default=0),
-    Column("locked_until", DateTime, nullable=True),
     Column("created_at", DateTime, nullable=False),
     CheckConstraint("role in ('leader','city','duty','writer','admin')", name="role"),
 )
@@ -543,6 +562,45 @@ seed_runs = Table(
     Column("seconds", Float, nullable=False),
     Column("rows", Integer, nullable=False),
 )
+
+# --- spreadsheet intake (oversight import) ----------------------------------------------------------------
+
+import_batches = Table(
+    "import_batches", metadata,  # one accepted file: every imported row points here (import_id)
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),  # enforcement | campaign-stats | risk-reports | credit | grids
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("importer", String(64), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("inserted", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Index("ix_import_batches_at", "imported_at"),
+)
+
+campaign_stats = Table(
+    "campaign_stats", metadata,  # a county's monthly campaign statistics as the city bureau reports them (月报)
+    Column("id", Integer, primary_key=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), nullable=False),
+    Column("month", Date, nullable=False),  # first day of the month reported
+    *_scope_columns(with_industry=False),
+    Column("enterprises_checked", Integer, nullable=False),
+    Column("inspections", Integer, nullable=False),
+    Column("hidden_hazards", Integer, nullable=False),
+    Column("major_hazards", Integer, nullable=False),
+    Column("rectified", Integer, nullable=False),
+    Column("suspensions", Integer, nullable=False),
+    Column("cases", Integer, nullable=False),
+    Column("fines_yuan", Numeric(14, 2), nullable=False),
+    _recorded(),
+    *_provenance(),
+    UniqueConstraint("campaign_id", "county_adcode", "month", name="uq_campaign_stats_natural"),
+    Index("ix_campaign_stats_city_month", "city_adcode", "month"),
+)
+
+PROVENANCE_TABLES = [t for t in metadata.sorted_tables if "import_id" in t.c]
 
 FACT_TABLES_WITH_SCOPE = [
     t for t in metadata.sorted_tables
