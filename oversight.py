@@ -41,9 +41,10 @@ def cmd_seed(args) -> int:
     from seed.demo import seed_demo
     from seed.migrate import upgrade
 
-    if args.scale != "demo":
-        print(f"scale {args.scale!r} is not available yet", file=sys.stderr)
-        return 2
+    if args.scale == "province":
+        from seed.province import cmd_seed as seed_province
+
+        return seed_province(args)
     eng = get_engine()
     upgrade(eng)
     if args.if_empty and is_seeded(eng):
@@ -133,7 +134,8 @@ def cmd_info(args) -> int:
 
 # Modules that add their own subcommands: each defines ``register_cli(subparsers)``; the handlers they set with
 # ``set_defaults(fn=...)`` return an exit status. A module that does not exist (yet) is skipped.
-CLI_MODULES = ("seed.feed", "queries.briefing", "seed.users", "seed.roles", "seed.bench", "seed.imports")
+CLI_MODULES = ("seed.feed", "queries.briefing", "seed.users", "seed.roles", "seed.bench", "seed.imports",
+               "seed.loadtest")
 
 
 def _register_extensions(sub) -> None:
@@ -158,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--scale", default="demo", choices=["demo", "province"])
     s.add_argument("--seed", type=int, default=20210313)
     s.add_argument("--if-empty", action="store_true", help="only seed a database that holds no data yet")
+    s.add_argument("--fraction", type=float, default=1.0,
+                   help="province scale only: generate this share of the rows (a quick dry run)")
     s.set_defaults(fn=cmd_seed)
 
     s = sub.add_parser("figures", help="headline figures of every topic for a scope")
