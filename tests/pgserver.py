@@ -16,11 +16,14 @@ directory only. ``fast=True`` (the default) turns off fsync and full-page writes
 a crash of the machine.
 
 Pytest fixtures (import them into a test module: ``from tests.pgserver import pg_server``):
-``pg_server`` (module scope, a started server) and ``pg_replica`` (module scope, a hot standby of ``pg_server``).
-Both skip the test with the reason when the binaries are missing.
+``pg_server`` (module scope, a started server), ``pg_replica`` (module scope, a hot standby of ``pg_server``) and
+``pg_demo`` (one server per test process whose database ``oversight`` holds the seeded demo data, ~35 s once;
+tests may stop and start it but must leave it running). All skip the test with the reason when the binaries
+are missing.
 """
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import pwd
@@ -282,3 +285,30 @@ def pg_replica(pg_server):
     rep.cleanup()
     if rep in pg_server.replicas:
         pg_server.replicas.remove(rep)
+
+
+_demo: dict[str, PgServer] = {}
+
+
+def demo_server() -> PgServer:
+    """A throwaway server whose database ``oversight`` is migrated and seeded with the demo data: built once per
+    process (the demo takes ~35 s to seed), removed at exit. Callers may stop/start it; they leave it running."""
+    if "pg" not in _demo:
+        from tests.conftest import migrate_and_seed
+
+        pg = PgServer(name="demo")
+        atexit.register(pg.cleanup)
+        pg.start()
+        migrate_and_seed(pg.create_database("oversight"))
+        pg.execute("CHECKPOINT")
+        _demo["pg"] = pg
+    pg = _demo["pg"]
+    pg.start()  # in case a test left it stopped
+    return pg
+
+
+@pytest.fixture(scope="module")
+def pg_demo():
+    """The throwaway server of :func:`demo_server` (database ``oversight`` with the demo data)."""
+    _skip_if_unavailable()
+    return demo_server()
