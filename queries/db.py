@@ -39,12 +39,21 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_busy_ms() -> int:
+    """How long an SQLite statement waits for another connection's lock before failing with "database is locked"
+    (``OVERSIGHT_SQLITE_BUSY_MS``, default 10000)."""
+    try:
+        return max(0, int(float(os.environ.get("OVERSIGHT_SQLITE_BUSY_MS", "10000"))))
+    except ValueError:
+        return 10000
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={sqlite_busy_ms()}")  # first: switching to WAL needs the lock too
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA cache_size=-65536")
     cur.close()
 
@@ -59,10 +68,15 @@ def get_engine(url: str | None = None) -> Engine:
                 path = url.split("///", 1)[-1]
                 if path and path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
-                eng = create_engine(url, connect_args={"timeout": 10, "check_same_thread": False})
+                eng = create_engine(url, connect_args={"timeout": sqlite_busy_ms() / 1000,
+                                                 "check_same_thread": False})
                 event.listen(eng, "connect", _sqlite_pragmas)
             else:
-                eng = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+                # pre-ping: a pooled connection that died with a server restart is replaced, not handed out;
+                # connect_timeout: an unreachable host fails a page in seconds instead of hanging it
+                eng = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                                    connect_args={"connect_timeout": int(os.environ.get(
+                                        "OVERSIGHT_DB_CONNECT_TIMEOUT", "5"))})
             _engines[url] = eng
         return eng
 
