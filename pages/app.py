@@ -5,15 +5,23 @@ URL), and every query below is scoped by the user's binding anyway.
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 PAGES_DIR = Path(__file__).resolve().parent
 DB_ERRORS = (SQLAlchemyError, OSError)  # the database is unreachable
+# what a page's query raises while the database is down, restarting or locked (not a faulty statement)
+OUTAGE_ERRORS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, OSError)
+RETRY_S = float(os.environ.get("OVERSIGHT_DB_RETRY_S", "10"))  # a page hit by an outage retries this often
+OUTAGE_MESSAGE = "数据库暂时无法连接，本页数据暂时无法显示。本页会自动重试，数据库恢复后自动刷新，无需手动操作。"
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,46 @@ def _db_unavailable_page() -> None:
         st.rerun(scope="app")
 
     _retry()
+
+
+def _probe() -> None:
+    """One cheap read that needs the database (raises while it is down or locked)."""
+    from pages.common import engine
+
+    with engine().connect() as c:
+        c.exec_driver_sql("SELECT count(*) FROM sqlite_master" if c.dialect.name == "sqlite" else "SELECT 1")
+
+
+def _page_outage(slot, e: Exception) -> None:
+    """A page's query failed because the database is unreachable: say so in place of the page (no traceback),
+    keep the session, and rerun the page by itself once the database answers again (nobody has to reload)."""
+    logging.getLogger("oversight").warning("page %s: database unavailable: %s", st.session_state.get(
+        "oversight_page"), str(e).splitlines()[0][:200])
+    st.session_state["oversight_outage_at"] = time.time()
+    with slot.container():
+        st.error(OUTAGE_MESSAGE, icon=":material/cloud_off:")
+
+        @st.fragment(run_every=RETRY_S)
+        def _retry() -> None:
+            if time.time() - st.session_state.get("oversight_outage_at", 0) < RETRY_S / 2:
+                return  # the run that just failed
+            try:
+                _probe()
+            except OUTAGE_ERRORS:
+                st.caption(f"最近一次重试：{dt.datetime.now():%H:%M:%S}，数据库仍无法连接。")
+                return
+            st.rerun(scope="app")
+
+        _retry()
+
+
+def _run_page(pg) -> None:
+    """Run the page; a database outage during it becomes a clear message and an automatic retry."""
+    slot = st.empty()
+    try:
+        pg.run()
+    except OUTAGE_ERRORS as e:
+        _page_outage(slot, e)
 
 
 def _record(event: str, username: str | None, detail: dict) -> None:
@@ -195,7 +243,7 @@ def run(app: str) -> None:
                                position="sidebar" if len(allowed) > 1 else "hidden")
     if eng is None:
         st.session_state["oversight_user"] = user
-        pg.run()
+        _run_page(pg)
         return
     authenticator = stauth.Authenticate(auth.credentials(eng), auth.COOKIE_NAME, auth.cookie_key(),
                                         auth.PERSON_EXPIRY_DAYS)
@@ -228,4 +276,4 @@ def run(app: str) -> None:
         st.caption(f"{user.name}（{auth.ROLE_NAMES.get(user.role, user.role)} · {region}）")
         authenticator.logout("退出登录", "sidebar", key="logout_btn",
                              callback=lambda _info: _record("logout", user.username, {"app": app}))
-    pg.run()
+    _run_page(pg)
