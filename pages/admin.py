@@ -10,7 +10,8 @@ from queries.regions import reference
 
 EVENT_NAMES = {"login": "登录", "logout": "退出", "login_failed": "登录失败", "lockout": "账号锁定",
                "page_view": "页面访问", "export": "导出", "user_add": "新增账号", "user_disable": "停用账号",
-               "user_enable": "启用账号", "password_reset": "重置密码", "user_unlock": "解锁账号"}
+               "user_enable": "启用账号", "password_reset": "重置密码", "user_unlock": "解锁账号",
+               "import": "数据导入", "import_rejected": "导入被拒"}
 
 st.markdown("## 审计日志")
 st.caption("记录登录、退出、登录失败、账号锁定、页面访问（页面与查询范围）和数据导出（类型与范围）。"

@@ -49,6 +49,7 @@ APPS: dict[str, dict] = {
             PageSpec("grids.py", "网格化监管", ":material/grid_on:", "grids", PROVINCE_AND_CITY, "专题"),
             PageSpec("enterprise.py", "企业档案", ":material/factory:", "enterprise", PROVINCE_AND_CITY, "专题"),
             PageSpec("admin.py", "审计日志", ":material/policy:", "audit", frozenset({"admin"}), "管理"),
+            PageSpec("imports.py", "数据导入", ":material/upload_file:", "imports", frozenset({"admin"}), "管理"),
         ],
     },
     "wallscreen": {

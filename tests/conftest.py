@@ -103,3 +103,32 @@ def pytest_sessionfinish(session, exitstatus):
             drop_pg_database(name)
         except Exception:  # noqa: BLE001 - best effort clean-up
             pass
+
+
+def clone_database(engine, name: str, tmp: Path) -> str:
+    """A copy of a seeded test database (for tests that write: imports, migrations), as a URL.
+
+    SQLite: the online backup API into ``tmp/name.db``. PostgreSQL: ``CREATE DATABASE name TEMPLATE …`` (the
+    source's pooled connections are closed first: a template must have no other sessions).
+    """
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+
+        dst = tmp / f"{name}.db"
+        dst.unlink(missing_ok=True)
+        src = sqlite3.connect(engine.url.database)
+        out = sqlite3.connect(dst)
+        with out:
+            src.backup(out)
+        src.close()
+        out.close()
+        return f"sqlite:///{dst}"
+    engine.dispose()
+    pg_name = f"{name}_{os.getpid()}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
+        c.execute(text(f'CREATE DATABASE "{pg_name}" TEMPLATE "{engine.url.database}"'))
+    admin.dispose()
+    _pg_names.append(pg_name)
+    return pg_url(pg_name)

@@ -1,0 +1,90 @@
+"""Building city files for the intake tests from the seeded database (real enterprises, counties, campaigns)."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from typing import Any
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from queries.intake import KINDS, template_bytes
+from seed import schema as S
+
+# tables an import may write (audit_log and import_batches record the attempt itself)
+WRITTEN = ["inspections", "hidden_hazards", "cases", "suspension_orders", "risk_obligations", "risk_reports",
+           "credit_ratings", "grids", "campaign_stats"]
+
+
+def xlsx(kind: str, rows: list[dict[str, Any]]) -> bytes:
+    """The kind's own template with ``rows`` (column key -> value) filled in from row 2."""
+    wb = load_workbook(io.BytesIO(template_bytes(kind)))
+    ws = wb["数据"]
+    keys = [c.key for c in KINDS[kind].columns]
+    for i, r in enumerate(rows, start=2):
+        for k, v in r.items():
+            ws.cell(row=i, column=keys.index(k) + 1, value=v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def csv_bytes(kind: str, rows: list[dict[str, Any]], encoding: str = "utf-8-sig") -> bytes:
+    cols = KINDS[kind].columns
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([c.header for c in cols])
+    for r in rows:
+        w.writerow(["" if r.get(c.key) is None else r.get(c.key) for c in cols])
+    return buf.getvalue().encode(encoding)
+
+
+def snapshot(engine) -> dict[str, tuple[int, str]]:
+    """Row count and a digest of every row of every table an import may write."""
+    out = {}
+    with engine.connect() as c:
+        for name in WRITTEN:
+            t = S.metadata.tables[name]
+            n = c.execute(select(func.count()).select_from(t)).scalar()
+            h = hashlib.sha256()
+            for row in c.execute(select(t).order_by(*t.primary_key.columns)):
+                h.update(repr(tuple(_n(v) for v in row)).encode())
+            out[name] = (n, h.hexdigest())
+    return out
+
+
+def _n(v):
+    if isinstance(v, float):
+        return round(v, 6)
+    if hasattr(v, "is_finite"):  # Decimal
+        return round(float(v), 6)
+    return v
+
+
+def enterprises(engine, n: int, *, city: int | None = None, risk_scope: bool = False, offset: int = 0) -> list[dict]:
+    E, Ind = S.enterprises, S.industries
+    q = select(E.c.id, E.c.uscc, E.c.name, E.c.city_adcode, E.c.county_adcode, E.c.established_on)
+    if city:
+        q = q.where(E.c.city_adcode == city)
+    if risk_scope:
+        q = q.where(E.c.sector_code.in_(select(Ind.c.code).where(Ind.c.risk_report_scope.is_(True))))
+    q = q.where(E.c.established_on < dt.date(2020, 1, 1)).order_by(E.c.id).offset(offset).limit(n)
+    with engine.connect() as c:
+        return [dict(r) for r in c.execute(q).mappings()]
+
+
+def province_campaign(engine) -> dict:
+    C = S.campaigns
+    with engine.connect() as c:
+        return dict(c.execute(select(C).where(C.c.city_adcode.is_(None)).order_by(C.c.id)).mappings().first())
+
+
+def counties(engine, city: int | None = None) -> list[int]:
+    D = S.divisions
+    q = select(D.c.adcode).where(D.c.level == "county").order_by(D.c.adcode)
+    if city:
+        q = q.where(D.c.city_adcode == city)
+    with engine.connect() as c:
+        return [a for (a,) in c.execute(q)]
