@@ -6,6 +6,9 @@ boundaries are the bundled GeoJSON in ``seed/geo``.
 from __future__ import annotations
 
 import copy
+import json
+import threading
+from collections import OrderedDict
 from typing import Sequence
 
 import pandas as pd
@@ -63,6 +66,31 @@ def _view(features: list[dict]) -> pdk.ViewState:
     return pdk.ViewState(longitude=(min(xs) + max(xs)) / 2, latitude=(min(ys) + max(ys)) / 2, zoom=zoom)
 
 
+class _Deck(pdk.Deck):
+    """A deck serialised once, as compact JSON (pydeck indents it): a map's spec is ~100 KB of boundaries.
+
+    The spec is kept in a slot, outside the instance ``__dict__`` that pydeck's serialiser walks."""
+
+    __slots__ = ("_spec_json",)
+
+    def to_json(self) -> str:
+        try:
+            return self._spec_json
+        except AttributeError:
+            from pydeck.bindings.json_tools import default_serialize
+
+            self._spec_json = json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+            return self._spec_json
+
+
+# The same map (same region, values, points and look) is built and serialised once and then reused by every
+# session: thirty wall screens refreshing a province map every few seconds would otherwise each spend ~30 ms
+# of the server's one interpreter on it per refresh.
+_decks: OrderedDict[tuple, _Deck] = OrderedDict()
+_decks_lock = threading.Lock()
+DECKS_MAX = 64
+
+
 def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str = "", *, key: str,
                higher_is_worse: bool = True, points: pd.DataFrame | None = None, height: int = 520,
                dark: bool = False, selectable: bool = True, points_outline: bool = False,
@@ -75,6 +103,31 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
     read from metres away draw bigger.
     """
     rs = resolve(scope, engine)
+    records = points.to_dict("records") if points is not None and not points.empty else None
+    memo = (rs.region, rs.level, unit, higher_is_worse, dark, points_outline, point_px, label_size,
+            tuple((int(a), None if v is None or pd.isna(v) else float(v))
+                  for a, v in zip(values["adcode"], values["value"])) if not values.empty else (),
+            repr(records))
+    with _decks_lock:
+        deck = _decks.get(memo)
+        if deck is not None:
+            _decks.move_to_end(memo)
+    if deck is None:
+        deck = _build_deck(rs, values, unit, higher_is_worse=higher_is_worse, records=records, dark=dark,
+                           points_outline=points_outline, point_px=point_px, label_size=label_size)
+        deck.to_json()  # serialise now, once, outside the lock
+        with _decks_lock:
+            _decks[memo] = deck
+            while len(_decks) > DECKS_MAX:
+                _decks.popitem(last=False)
+    if selectable:
+        return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=height)
+    st.pydeck_chart(deck, key=key, height=height)
+    return None
+
+
+def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, records: list[dict] | None,
+                dark: bool, points_outline: bool, point_px: tuple[int, int], label_size: int | None) -> _Deck:
     feats = child_features(rs.region, rs.level)
     vals = {int(a): v for a, v in zip(values["adcode"], values["value"])} if not values.empty else {}
     nums = [float(v) for v in vals.values() if v is not None and not pd.isna(v)]
@@ -98,18 +151,14 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
                             character_set=pdk.types.String("auto"),  # literals, not "@@=" expressions
                             font_family=pdk.types.String('"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'),
                             pickable=False))
-    if points is not None and not points.empty:
-        layers.append(pdk.Layer("ScatterplotLayer", id="points", data=points, get_position=["lon", "lat"],
+    if records:
+        layers.append(pdk.Layer("ScatterplotLayer", id="points", data=records, get_position=["lon", "lat"],
                                 get_fill_color="fill", get_radius=350, radius_min_pixels=point_px[0],
                                 radius_max_pixels=point_px[1],
                                 pickable=True, stroked=points_outline, get_line_color=[255, 255, 255, 220],
                                 line_width_min_pixels=1 if points_outline else 0))
-    deck = pdk.Deck(layers=layers, initial_view_state=_view(feats), map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
-                    tooltip={"text": "{tip}"}, map_provider=None)
-    if selectable:
-        return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=height)
-    st.pydeck_chart(deck, key=key, height=height)
-    return None
+    return _Deck(layers=layers, initial_view_state=_view(feats), map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
+                 tooltip={"text": "{tip}"}, map_provider=None)
 
 
 def bar(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, key: str, colors: Sequence[str] | None = None,
