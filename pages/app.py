@@ -80,11 +80,15 @@ def _db_unavailable_page() -> None:
     from pages.common import engine
 
     st.error("数据库暂时无法连接。本页会自动重试，恢复后自动进入，无需刷新。")
+    st.session_state["oversight_outage_at"] = time.time()
 
-    @st.fragment(run_every=10)
+    @st.fragment(run_every=RETRY_S)
     def _retry() -> None:
+        if time.time() - st.session_state.get("oversight_outage_at", 0) < RETRY_S / 2:
+            return  # the run that just failed (rerunning at once would loop while the database is down)
         try:
             engine()
+            _probe()  # engine() alone does not touch a database it already knows
         except DB_ERRORS:
             st.caption(f"最近一次重试：{dt.datetime.now():%H:%M:%S}")
             return
@@ -221,6 +225,7 @@ def run(app: str) -> None:
             st.stop()
         eng = engine()
         user = auth.user_from_state(eng)
+        creds = auth.credentials(eng)  # the users table: a signed-out session needs the database here
     except DB_ERRORS:  # database unreachable: a signed-in session keeps its pages (they show their last figures)
         eng, user = None, st.session_state.get("oversight_user")
         if user is None:
@@ -246,7 +251,7 @@ def run(app: str) -> None:
         st.session_state["oversight_user"] = user
         _run_page(pg)
         return
-    authenticator = stauth.Authenticate(auth.credentials(eng), auth.COOKIE_NAME, auth.cookie_key(),
+    authenticator = stauth.Authenticate(creds, auth.COOKIE_NAME, auth.cookie_key(),
                                         auth.PERSON_EXPIRY_DAYS)
     if user is None:
         st.title(spec["title"])

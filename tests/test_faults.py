@@ -77,6 +77,27 @@ def test_page_view_through_a_postgresql_restart(pg_demo, on, page):
     assert figures(at) == before
 
 
+def test_sign_in_page_through_a_postgresql_restart(pg_demo, on):
+    """Signed out (the sign-in form needs the users table): the message, then the form again by itself."""
+    on(pg_demo.url("oversight"))
+    at = app("leadership")
+    assert not at.exception and [t.label for t in at.text_input] == ["用户名", "密码"]
+    pg_demo.stop()
+    try:
+        clear_caches()
+        at.run()
+        assert not at.exception, at.exception
+        assert any("数据库暂时无法连接" in e.value for e in at.error) and not at.text_input
+    finally:
+        pg_demo.start()
+    at.run()
+    assert not at.exception and not at.error
+    at.text_input[0].input("leader")
+    at.text_input[1].input("leader-demo")
+    at.button[0].click().run()
+    assert not at.exception and at.session_state["oversight_user"].username == "leader"
+
+
 @pytest.fixture
 def sqlite_copy(db, tmp_path):
     """A private copy of the seeded SQLite test database (the test locks it); ``db`` is parametrised to SQLite."""
