@@ -50,8 +50,16 @@ def cmd_import(args) -> int:
     except FileError as e:
         print(f"拒绝导入：{e}", file=sys.stderr)
         return 1
-    engine = ensure_database(seed_if_empty=False)
-    who = _importer(args, engine)
+    from sqlalchemy.exc import DBAPIError
+
+    from queries.intake.core import db_problem_zh
+
+    try:
+        engine = ensure_database(seed_if_empty=False)
+        who = _importer(args, engine)
+    except DBAPIError as e:  # the database is down or locked before the import began
+        print(db_problem_zh(e), file=sys.stderr)
+        return 3
     if who is None:
         return 2
     try:
