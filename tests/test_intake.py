@@ -329,3 +329,22 @@ def test_any_cell_gives_a_value_or_a_chinese_message(value, col: Col):
         parse_cell(value, col, dt.date(2021, 6, 1))
     except CellError as e:
         assert str(e) and any("\u4e00" <= ch <= "\u9fff" for ch in str(e))
+
+
+def test_readme_documents_every_template_with_an_example_that_parses():
+    """README's template section is the generated reference, and each kind's example row is a valid row."""
+    from queries.intake.core import Problems, map_header, parse_rows
+    from queries.intake.template import header_text, reference_markdown
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert reference_markdown() in readme, "README's templates are stale: paste reference_markdown() again"
+    for key, kind in KINDS.items():
+        assert all(c.example for c in kind.columns if c.required), key
+        data = (",".join(header_text(c) for c in kind.columns) + "\n"
+                + ",".join(c.example for c in kind.columns) + "\n").encode("utf-8")
+        from queries.intake.cells import read_rows
+
+        header, raw = read_rows(data, "example.csv")
+        probs = Problems(kind)
+        rows = parse_rows(kind, map_header(kind, header, probs), raw, NOW.date(), probs)
+        assert not probs.items and len(rows) == 1, (key, probs.items)

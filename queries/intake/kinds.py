@@ -60,7 +60,7 @@ DECIDED_STAGES = {"decided", "executing", "closed"}
 ENFORCEMENT_COLS = [
     Col("record_no", "检查编号", "text", True, "NJ-JC-2021-000123", "城市执法系统中的检查记录编号，全省唯一；"
         "再次导入同一编号即更新该记录", max_len=40),
-    Col("uscc", "统一社会信用代码", "uscc", True, "91320102MA1XXXXXXX", "被检查企业，须已在企业库登记"),
+    Col("uscc", "统一社会信用代码", "uscc", True, "91320102MA1MXK4P7F", "被检查企业，须已在企业库登记"),
     Col("name", "企业名称", "text", False, "南京某化工有限公司", "填写时须与企业库一致", max_len=128),
     Col("inspected_on", "检查日期", "date", True, "2021-04-15"),
     Col("department", "检查部门", "text", True, "市应急管理局", max_len=32),
@@ -282,7 +282,7 @@ FIRST_REPORT_DUE = dt.date(2021, 5, 1)  # 省政府令第140号: existing enterp
 RISK_COLS = [
     Col("report_no", "报告编号", "text", True, "FXBG-320102-2021-0001", "风险报告系统中的报告编号；全省唯一",
         max_len=40),
-    Col("uscc", "统一社会信用代码", "uscc", True, "91320102MA1XXXXXXX", "须已在企业库登记，且行业在风险报告范围内"),
+    Col("uscc", "统一社会信用代码", "uscc", True, "91320102MA1MXK4P7F", "须已在企业库登记，且行业在风险报告范围内"),
     Col("name", "企业名称", "text", False, "南京某化工有限公司", "填写时须与企业库一致", max_len=128),
     Col("kind", "报告类型", "enum", True, "首次", "首次 / 年度 / 变更", choices=REPORT_KINDS),
     Col("year", "报告年度", "int", True, "2021", lo=2021, hi=2100),
@@ -381,7 +381,7 @@ def _risk_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
 COLOURS = {v[0]: k for k, v in CREDIT_NAMES.items()} | {v: k for k, v in CREDIT_NAMES.items()}  # 绿 / 绿色 -> green
 
 CREDIT_COLS = [
-    Col("uscc", "统一社会信用代码", "uscc", True, "91320102MA1XXXXXXX", "须已在企业库登记"),
+    Col("uscc", "统一社会信用代码", "uscc", True, "91320102MA1MXK4P7F", "须已在企业库登记"),
     Col("name", "企业名称", "text", False, "南京某化工有限公司", "填写时须与企业库一致", max_len=128),
     Col("rated_on", "评定日期", "date", True, "2021-03-31"),
     Col("colour", "信用等级", "enum", True, "绿", "绿（最好）/ 蓝 / 黄 / 红（最差），也可写“绿色”等", choices=COLOURS),

@@ -85,3 +85,28 @@ def _primary_labels(c: Col) -> list[str]:
             seen.add(value)
             out.append(label)
     return out
+
+
+def reference_markdown() -> str:
+    """Every kind's columns as Markdown (README, "Templates"): header, required, format, example, note; then the
+    header and the example row as a CSV file. The README carries this text verbatim (a test checks it)."""
+    def cell(s: str) -> str:
+        return str(s).replace("|", "\\|") or " "
+
+    out = []
+    for key, k in KINDS.items():
+        keys = "、".join(k.col(c).header for c in k.natural_key)
+        out.append(f"#### `{key}`: {k.title}\n")
+        out.append(f"{k.summary} Natural key (re-import updates, never duplicates): {keys}.\n")
+        out.append("| column (表头) | required | format | example | note |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for c in k.columns:
+            out.append(f"| {cell(c.header)} | {'yes' if c.required else ''} | {cell(c.fmt())} | {cell(c.example)} | "
+                       f"{cell(c.note)} |")
+        out.append("")
+        out.append("The same as a CSV file (UTF-8 or GB18030), header and one example row:\n")
+        out.append("```csv")
+        out.append(",".join(header_text(c) for c in k.columns))
+        out.append(",".join(c.example for c in k.columns))
+        out.append("```\n")
+    return "\n".join(out)
