@@ -100,6 +100,28 @@ else:
                      hide_index=True, key=f"enf_checklist_{tok}_{sel}", height=320,
                      column_config={"kind": "类别", "sector_name": "行业", "text": "检查事项",
                                     "hazards_found": st.column_config.NumberColumn("发现隐患（个）", format="localized")})
+    reports = q_or_stop(enforcement.campaign_reports, scope, sel)
+    st.markdown(f"##### 各地月报（各地上报，自行动开始至{'统计期末' if scope.date_to else '今'}累计）")
+    if reports.empty or int(reports["reports"].sum()) == 0:
+        st.info("该专项行动尚无各地上报的月报。管理员可在“数据导入”页导入专项行动月报（campaign-stats）。")
+    else:
+        num = lambda label, h=None: st.column_config.NumberColumn(label, format="localized", help=h)  # noqa: E731
+        st.dataframe(
+            reports[["name", "reports", "due", "reported_pct", "latest_month", "enterprises_checked", "inspections",
+                     "system_inspections", "hidden_hazards", "major_hazards", "rectified", "suspensions", "cases",
+                     "fines_wan"]],
+            hide_index=True, key=f"enf_reports_{tok}_{sel}",
+            column_config={
+                "name": "地区", "reports": num("已报（县·月）", "已上报月报的县（市、区）·月份数"),
+                "due": num("应报（县·月）", "行动开始至统计截止，各县（市、区）每月一份"),
+                "reported_pct": st.column_config.ProgressColumn("上报率", format="%.1f%%", min_value=0, max_value=100),
+                "latest_month": "最近上报月份", "enterprises_checked": num("检查企业（家）"),
+                "inspections": num("检查（次）", "月报数"),
+                "system_inspections": num("系统记录检查（家次）", "执法系统中记录的该行动检查家次，供与月报核对"),
+                "hidden_hazards": num("发现隐患（个）"), "major_hazards": num("重大隐患（个）"),
+                "rectified": num("已整改（个）"), "suspensions": num("责令停产停业（家）"), "cases": num("立案（起）"),
+                "fines_wan": st.column_config.NumberColumn("罚款（万元）", format="%.2f"),
+            })
 
 # --- period tiles ------------------------------------------------------------------------------------------
 s = q(enforcement.summary, scope)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
 from queries.base import frame, month_of, name_children, pct, prepare, row
 from queries.scope import Scope, ScopeError
 from seed.schema import (
-    blacklist_entries as BL, campaign_departments as CD, campaign_industries as CI, campaigns as CP,
+    blacklist_entries as BL, campaign_departments as CD, campaign_stats as CS, campaign_industries as CI, campaigns as CP,
     cases as C, checklist_items as CK, enterprises as E, exposures as X, hidden_hazards as H,
     inspections as IN, joint_actions as JA, joint_punishments as JP, suspension_orders as SO,
     watchlist_entries as WL, work_orders as WO,
@@ -188,6 +188,54 @@ def _check_campaign(campaign_id: int, rs, eng) -> dict:
     if not r:
         raise ScopeError("该专项行动不存在或不在您的权限范围内")
     return r
+
+
+REPORTED = ["enterprises_checked", "inspections", "hidden_hazards", "major_hazards", "rectified", "suspensions",
+            "cases"]
+
+
+def campaign_reports(campaign_id: int, scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
+    """The cities' monthly reports (月报, imported ``campaign_stats``) of a campaign, per child region of the scope,
+    cumulative from the campaign's start to the cut-off (as the progress table): reported figures, how many
+    county-months were reported of those due (every county of the child region, every month of the campaign
+    begun by the cut-off), the latest month reported, and the campaign's inspections recorded in the system over
+    the same months for comparison. A region with no report has zeros and ``reports`` 0."""
+    eng, rs = prepare(scope, engine)
+    camp = _check_campaign(campaign_id, rs, eng)
+    start = camp["start_on"] if isinstance(camp["start_on"], dt.date) else dt.date.fromisoformat(str(camp["start_on"]))
+    end = camp["end_on"] if isinstance(camp["end_on"], dt.date) else dt.date.fromisoformat(str(camp["end_on"]))
+    at = min(end, (rs.cutoff or dt.datetime.now()).date())
+    months = max(0, (at.year - start.year) * 12 + at.month - start.month + 1) if at >= start else 0
+    first = start.replace(day=1)
+    k = rs.group_column(CS)
+    rep = frame(select(k.label("adcode"), func.count().label("reports"), func.max(CS.c.month).label("latest_month"),
+                       *(func.sum(CS.c[c]).label(c) for c in REPORTED), func.sum(CS.c.fines_yuan).label("fines_yuan"))
+                .where(CS.c.campaign_id == campaign_id, rs.region_filter(CS), rs.recorded_filter(CS),
+                       CS.c.month >= first, rs.until_cutoff(CS.c.month))
+                .group_by(k), eng)
+    ki = rs.group_column(IN)
+    sysd = frame(select(ki.label("adcode"), func.count().label("system_inspections"))
+                 .where(IN.c.campaign_id == campaign_id, rs.region_filter(IN), rs.recorded_filter(IN),
+                        rs.until_cutoff(IN.c.inspected_on))
+                 .group_by(ki), eng)
+    cols = ["adcode", "reports", "latest_month", *REPORTED, "fines_yuan"]
+    rep = rep if not rep.empty else pd.DataFrame(columns=cols)
+    df = rep.merge(sysd, on="adcode", how="outer") if not sysd.empty else rep.assign(system_inspections=0)
+    df["adcode"] = df["adcode"].astype(int)
+    latest = dict(zip(df["adcode"], df["latest_month"]))
+    out = name_children(df.drop(columns=["latest_month"]), rs)
+    out["latest_month"] = [latest.get(a) if latest.get(a) is not None and not pd.isna(latest.get(a)) else None
+                           for a in out["adcode"]]
+    out["latest_month"] = [str(m)[:7] if m is not None else "" for m in out["latest_month"]]
+    if camp["city_adcode"] is not None and rs.level == "province":  # a city's own campaign: only that city is due
+        out = out[out["adcode"] == int(camp["city_adcode"])].reset_index(drop=True)
+    counties = [len(rs.ref.children(int(a))) if rs.level == "province" else 1 for a in out["adcode"]]
+    out["due"] = [n * months for n in counties]
+    for c in ["reports", *REPORTED, "system_inspections"]:
+        out[c] = out[c].astype(int)
+    out["fines_wan"] = (out.pop("fines_yuan").astype(float) / 10000).round(2)
+    out["reported_pct"] = [pct(r, d) for r, d in zip(out["reports"], out["due"])]
+    return out
 
 
 def campaign_profile(campaign_id: int, scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:

@@ -348,3 +348,59 @@ def test_readme_documents_every_template_with_an_example_that_parses():
         probs = Problems(kind)
         rows = parse_rows(kind, map_header(kind, header, probs), raw, NOW.date(), probs)
         assert not probs.items and len(rows) == 1, (key, probs.items)
+
+
+def test_monthly_reports_of_a_city_campaign_reach_the_enforcement_page(scratch, monkeypatch):
+    """Cities run campaigns of the same name: each row goes to its own city's campaign; the reports show on the
+    执法专项行动 page per region with what was due, next to the inspections the system recorded."""
+    from queries import enforcement
+    from queries.regions import clear_cache
+    from queries.scope import Scope
+    from tests.apptest_util import app, clear_caches
+
+    C = S.campaigns
+    with scratch.connect() as c:
+        camps = {r.city_adcode: r for r in c.execute(select(C).where(C.c.city_adcode.in_([320100, 320200])))}
+    assert camps[320100].name == camps[320200].name  # the same name in two cities
+    rows = [{"campaign": camps[city].name, "county": county, "month": month, "enterprises_checked": 10 + i,
+             "inspections": 20 + i, "hidden_hazards": 30, "major_hazards": 1, "rectified": 25, "suspensions": 1,
+             "cases": 2, "fines_yuan": "10000.50"}
+            for city in (320100, 320200) for i, county in enumerate(counties(scratch, city)[:2])
+            for month in ("2021-01", "2021-02")]
+    rep = run("campaign-stats", xlsx("campaign-stats", rows), scratch, name="月报.xlsx")
+    assert rep.committed and rep.inserted == 8, rep.problems
+    with scratch.connect() as c:
+        got = c.execute(select(S.campaign_stats.c.campaign_id, S.campaign_stats.c.city_adcode)
+                        .where(S.campaign_stats.c.import_id == rep.batch_id)).all()
+    assert {(cid, city) for cid, city in got} == {(camps[320100].id, 320100), (camps[320200].id, 320200)}
+
+    scope = Scope(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 3, 31))
+    nj = enforcement.campaign_reports(camps[320100].id, scope, engine=scratch)
+    assert list(nj["adcode"]) == [320100]  # a city's campaign: only that city is due
+    r = nj.iloc[0]
+    n_counties = len(counties(scratch, 320100))
+    assert (r.reports, r.due, r.inspections, r.latest_month) == (4, 3 * n_counties, 2 * (20 + 21), "2021-02")
+    assert r.fines_wan == pytest.approx(4.0)
+    assert r.system_inspections > 0
+    by_county = enforcement.campaign_reports(camps[320100].id, scope.with_(region=320100), engine=scratch)
+    assert int(by_county["reports"].sum()) == 4 and set(by_county["due"]) == {3}
+    with pytest.raises(Exception):  # another city's campaign is not visible from 南京市
+        enforcement.campaign_reports(camps[320200].id, scope.with_(region=320100), engine=scratch)
+
+    url = scratch.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)
+    monkeypatch.delenv("OVERSIGHT_DB_READ_URL", raising=False)
+    dbmod._ready.add(str(scratch.url))
+    clear_caches()
+    clear_cache()
+    try:
+        at = app("leadership", "nanjing", params={"from": "2021-01-01", "to": "2021-03-31",
+                                                  "campaign": camps[320100].id}, page="enforcement.py")
+        assert not at.exception, at.exception
+        tables = [d.value for d in at.dataframe if "reports" in d.value.columns]
+        assert len(tables) == 1
+        page = tables[0].set_index("name")
+        assert int(page["reports"].sum()) == 4 and int(page["inspections"].sum()) == 2 * (20 + 21)
+    finally:
+        clear_caches()
+        clear_cache()

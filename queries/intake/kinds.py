@@ -31,19 +31,27 @@ def _counties(conn) -> dict[int, dict]:
         select(D.c.adcode, D.c.name, D.c.city_adcode).where(D.c.level == "county")).mappings()}
 
 
-def _campaigns(conn) -> dict[str, dict]:
+def _campaigns(conn) -> dict[str, list[dict]]:
+    """Campaigns by name: several cities run campaigns of the same name (2021年安全生产执法专项行动)."""
     C = S.campaigns
-    return {r["name"]: dict(r) for r in conn.execute(
-        select(C.c.id, C.c.name, C.c.city_adcode, C.c.start_on, C.c.end_on)).mappings()}
+    out: dict[str, list[dict]] = {}
+    for r in conn.execute(select(C.c.id, C.c.name, C.c.city_adcode, C.c.start_on, C.c.end_on)
+                          .order_by(C.c.id)).mappings():
+        out.setdefault(r["name"], []).append(dict(r))
+    return out
 
 
 def _check_campaign(campaigns: dict, r: Row, key: str, day: dt.date | None, problems: Problems,
                     city: int | None) -> dict | None:
-    c = campaigns.get(r.v[key])
-    if c is None:
+    """The campaign of that name covering ``city``: the city's own campaign, else a province-wide one."""
+    same = campaigns.get(r.v[key])
+    if not same:
         problems.add(r.num, key, f"没有名为“{r.v[key]}”的专项行动（可选：{'、'.join(sorted(campaigns)) or '无'}）")
         return None
-    if c["city_adcode"] is not None and city is not None and c["city_adcode"] != city:
+    own = [c for c in same if city is not None and c["city_adcode"] == city]
+    province = [c for c in same if c["city_adcode"] is None]
+    c = (own or province or [None])[0]
+    if c is None:
         problems.add(r.num, key, "该专项行动不覆盖此地区")
         return None
     if day is not None and not (c["start_on"] <= day <= c["end_on"]):
@@ -64,7 +72,7 @@ ENFORCEMENT_COLS = [
     Col("name", "企业名称", "text", False, "南京某化工有限公司", "填写时须与企业库一致", max_len=128),
     Col("inspected_on", "检查日期", "date", True, "2021-04-15"),
     Col("department", "检查部门", "text", True, "市应急管理局", max_len=32),
-    Col("campaign", "专项行动", "text", False, "安全生产专项整治", "须为库中已有专项行动名称，留空表示日常检查"),
+    Col("campaign", "专项行动", "text", False, "安全生产专项整治三年行动", "须为库中已有专项行动名称，留空表示日常检查"),
     Col("online", "线上检查", "bool", False, "是", "默认“是”（通过执法系统线上流转）"),
     Col("hazards", "一般隐患数", "int", False, "3", "默认 0"),
     Col("major_hazards", "重大隐患数", "int", False, "0", "默认 0"),
@@ -222,7 +230,7 @@ def _enforcement_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
 # --- campaign monthly statistics -----------------------------------------------------------------------------------
 
 STAT_COLS = [
-    Col("campaign", "专项行动名称", "text", True, "安全生产专项整治", "须为库中已有专项行动名称"),
+    Col("campaign", "专项行动名称", "text", True, "安全生产专项整治三年行动", "须为库中已有专项行动名称；各市同名行动按所属市匹配"),
     Col("county", "县（市、区）代码", "adcode", True, "320102", "6 位县级行政区划代码"),
     Col("month", "月份", "month", True, "2021-04", "统计月份；须在专项行动期间"),
     Col("enterprises_checked", "检查企业数", "int", True, "120"),
