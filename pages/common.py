@@ -38,6 +38,16 @@ def user():
     return st.session_state.get("oversight_user")
 
 
+def require_admin(what: str):
+    """The signed-in admin; anyone else gets ``仅管理员可{what}。`` and the page stops (the navigation hides admin
+    pages from other roles; this guards a direct URL)."""
+    u = user()
+    if u is None or u.role != "admin":
+        st.error(f"仅管理员可{what}。")
+        st.stop()
+    return u
+
+
 def binding() -> int | None:
     u = user()
     return u.binding if u else None

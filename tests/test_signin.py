@@ -76,3 +76,15 @@ def test_admin_sees_audit_log_and_others_do_not_get_the_page(db):
     leader = app("leadership", "leader")
     with pytest.raises(ValueError):  # the page is not registered for a leader at all
         leader.switch_page("../pages/admin.py")
+
+
+
+def test_admin_sees_the_import_page_and_others_do_not_get_it(db):
+    at = app("leadership", "admin", page="imports.py")
+    assert not at.exception and not at.error
+    assert "数据导入" in at.markdown[0].value
+    assert at.selectbox(key="imp_kind").options[0].startswith("执法检查记录")
+    for user in ("leader", "nanjing"):
+        other = app("leadership", user)
+        with pytest.raises(ValueError):  # not registered for them
+            other.switch_page("../pages/imports.py")
