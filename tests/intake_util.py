@@ -41,26 +41,34 @@ def csv_bytes(kind: str, rows: list[dict[str, Any]], encoding: str = "utf-8-sig"
     return buf.getvalue().encode(encoding)
 
 
+def table_digest(conn, table: str, columns: list[str] | None = None, order: list[str] | None = None) -> tuple[int, str]:
+    """Row count and a digest of every row of ``table`` (over ``columns``, in ``order``; default all, by the primary
+    key), computed where it is fast: in PostgreSQL (md5 of each row's text, aggregated in key order), and on SQLite
+    through the raw driver (no SQLAlchemy type processing). Digests compare within one database only."""
+    t = S.metadata.tables.get(table)
+    order = order or ([c.name for c in t.primary_key.columns] if t is not None else None) or columns
+    cols = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+    by = ", ".join(f'"{c}"' for c in order) if order else "1"
+    if conn.dialect.name == "postgresql":
+        row_text = f"ROW({cols})::text" if columns else "x::text"
+        sql = (f'SELECT count(*), md5(coalesce(string_agg(md5({row_text}), \'\' ORDER BY {by}), \'\')) '
+               f'FROM "{table}" x')
+        n, h = conn.exec_driver_sql(sql).one()
+        return int(n), h
+    cur = conn.connection.driver_connection.cursor()
+    cur.execute(f'SELECT {cols} FROM "{table}" ORDER BY {by}')
+    h, n = hashlib.sha256(), 0
+    while batch := cur.fetchmany(50000):
+        h.update(repr(batch).encode())
+        n += len(batch)
+    cur.close()
+    return n, h.hexdigest()
+
+
 def snapshot(engine) -> dict[str, tuple[int, str]]:
     """Row count and a digest of every row of every table an import may write."""
-    out = {}
     with engine.connect() as c:
-        for name in WRITTEN:
-            t = S.metadata.tables[name]
-            n = c.execute(select(func.count()).select_from(t)).scalar()
-            h = hashlib.sha256()
-            for row in c.execute(select(t).order_by(*t.primary_key.columns)):
-                h.update(repr(tuple(_n(v) for v in row)).encode())
-            out[name] = (n, h.hexdigest())
-    return out
-
-
-def _n(v):
-    if isinstance(v, float):
-        return round(v, 6)
-    if hasattr(v, "is_finite"):  # Decimal
-        return round(float(v), 6)
-    return v
+        return {name: table_digest(c, name) for name in WRITTEN}
 
 
 def enterprises(engine, n: int, *, city: int | None = None, risk_scope: bool = False, offset: int = 0) -> list[dict]:

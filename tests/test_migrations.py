@@ -36,23 +36,10 @@ DROPPED = {("users", "failed_attempts"), ("users", "locked_until")}
 
 def _every_row(eng, columns: dict[str, list[str]]) -> dict[str, tuple[int, str]]:
     """Row count and a digest of every row (in key order) of each table, over the given columns."""
-    import hashlib
+    from tests.intake_util import table_digest
 
-    from sqlalchemy import MetaData, Table, select
-
-    out = {}
-    md = MetaData()
     with eng.connect() as c:
-        for name, cols in sorted(columns.items()):
-            t = Table(name, md, autoload_with=c)
-            order = list(t.primary_key.columns) or [t.c[k] for k in cols]
-            h, n = hashlib.sha256(), 0
-            for row in c.execution_options(yield_per=20000).execute(select(*(t.c[k] for k in cols)).order_by(*order)):
-                h.update(repr(tuple(round(float(v), 6) if isinstance(v, float) or hasattr(v, "is_finite") else v
-                                    for v in row)).encode())
-                n += 1
-            out[name] = (n, h.hexdigest())
-    return out
+        return {name: table_digest(c, name, cols) for name, cols in sorted(columns.items())}
 
 
 def test_upgrade_from_the_previous_schema_keeps_every_row(db, session_tmp):
