@@ -178,7 +178,7 @@ def _enforcement_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
         for s in conn.execute(select(SO.c.id, SO.c.inspection_id, SO.c.ordered_on, SO.c.lifted_on)
                               .where(SO.c.inspection_id.in_(part))).mappings():
             susp[s["inspection_id"]] = dict(s)
-    hazard_rows, case_recs = [], []
+    hazard_rows, case_recs, replaced = [], [], []
     for i, (r, iid) in enumerate(zip(rows, insp_ids)):
         v, e = r.v, r.x["ent"]
         day = v["inspected_on"]
@@ -186,7 +186,8 @@ def _enforcement_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
         flags = [False] * (v["hazards"] or 0) + [True] * (v["major_hazards"] or 0)
         want = [(m, deadline, v["rectified_on"] if k < (v["rectified"] or 0) else None) for k, m in enumerate(flags)]
         if sorted(want, key=repr) != sorted(have[iid], key=repr):
-            conn.execute(delete(H).where(H.c.inspection_id == iid))
+            if have[iid]:
+                replaced.append(iid)
             for m, dl, done in want:
                 hazard_rows.append({"inspection_id": iid, "enterprise_id": e["id"], "checklist_item_id": None,
                                     "major": m, "found_on": day, "rectify_deadline": dl, "rectified_on": done,
@@ -214,6 +215,8 @@ def _enforcement_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
                                   "closed_on": v["closed_on"], "fine_yuan": v["fine_yuan"] or Decimal(0),
                                   "online": True if v["online"] is None else v["online"],
                                   "transferred_judicial": bool(v["judicial"]), **scope_of(e)}))
+    for part in chunks(replaced):  # in batches: one statement per 500 inspections, not one per inspection
+        conn.execute(delete(H).where(H.c.inspection_id.in_(part)))
     for part in chunks(hazard_rows, 2000):
         conn.execute(insert(H), part)
     if case_recs:
