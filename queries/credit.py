@@ -8,16 +8,25 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, case, distinct, func, select
+from sqlalchemy import Engine, case, distinct, func, or_, select
 
+from queries import derived
 from queries.base import frame, name_children, pct, prepare, row
 from queries.labels import CREDIT_COLOURS
 from queries.scope import Scope
 from seed.schema import credit_ratings as CR, enterprises as E
 
 
-def _latest(rs):
-    """Subquery: the newest rating of each enterprise in scope (rn = 1)."""
+def _latest(rs, eng):
+    """Subquery: the newest rating of each enterprise in scope by the cut-off — with the derived columns
+    (``queries.derived``) the ratings not superseded by then, else the first of a window per enterprise."""
+    if derived.usable(rs, CR, eng):
+        cut = rs.cutoff.date() if rs.cutoff is not None else None
+        current = CR.c.superseded_on.is_(None) if cut is None else or_(CR.c.superseded_on.is_(None),
+                                                                          CR.c.superseded_on > cut)
+        return (select(CR.c.enterprise_id, CR.c.colour, CR.c.score, CR.c.rated_on, CR.c.city_adcode,
+                       CR.c.county_adcode, CR.c.sector_code)
+                .where(rs.where(CR), rs.until_cutoff(CR.c.rated_on), current).subquery())
     rn = func.row_number().over(partition_by=CR.c.enterprise_id, order_by=(CR.c.rated_on.desc(), CR.c.id.desc()))
     inner = (select(CR.c.enterprise_id, CR.c.colour, CR.c.score, CR.c.rated_on, CR.c.city_adcode,
                     CR.c.county_adcode, CR.c.sector_code, rn.label("rn"))
@@ -32,7 +41,7 @@ def _colour_sums(t):
 def distribution(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Rated enterprises, the sectors they cover, how many carry each colour, and the red+yellow share."""
     eng, rs = prepare(scope, engine)
-    lat = _latest(rs)
+    lat = _latest(rs, eng)
     r = row(select(func.count().label("rated"), func.count(distinct(lat.c.sector_code)).label("sectors"),
                    func.max(lat.c.rated_on).label("newest_rating"), *_colour_sums(lat)), eng)
     out = {k: (int(v) if k != "newest_rating" else (v or None)) for k, v in r.items()}
@@ -44,7 +53,7 @@ def distribution(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any
 
 def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     eng, rs = prepare(scope, engine)
-    lat = _latest(rs)
+    lat = _latest(rs, eng)
     df = frame(select(lat.c.sector_code.label("sector"), func.count().label("rated"), *_colour_sums(lat))
                .group_by(lat.c.sector_code).order_by(func.count().desc()), eng)
     df.insert(1, "sector_name", [rs.ref.industries[s].name for s in df["sector"]])
@@ -53,7 +62,7 @@ def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
 
 def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     eng, rs = prepare(scope, engine)
-    lat = _latest(rs)
+    lat = _latest(rs, eng)
     g = lat.c.city_adcode if rs.level == "province" else lat.c.county_adcode
     df = frame(select(g.label("adcode"), func.count().label("rated"), *_colour_sums(lat)).group_by(g), eng)
     df = name_children(df, rs)
@@ -67,7 +76,7 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
                 limit: int = 20000) -> pd.DataFrame:
     """Rated enterprises with location and colour, worst first (for the map and the list)."""
     eng, rs = prepare(scope, engine)
-    lat = _latest(rs)
+    lat = _latest(rs, eng)
     order = case(*[(lat.c.colour == c, i) for i, c in enumerate(reversed(CREDIT_COLOURS))], else_=9)
     stmt = (select(E.c.id, E.c.name, E.c.lon, E.c.lat, lat.c.colour, lat.c.score, lat.c.rated_on,
                    lat.c.sector_code, lat.c.county_adcode)

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
 
+from queries import derived
 from queries.base import frame, month_of, name_children, pct, prepare, row
 from queries.scope import Scope, ScopeError
 from seed.schema import (
@@ -29,12 +30,23 @@ def data_range(*, engine: Engine | None = None) -> tuple[dt.date | None, dt.date
     return conv(r.get("a")), conv(r.get("b"))
 
 
+def _enterprises_inspected(rs, eng, prev=IN.c.prev_on):
+    """How many enterprises the period's inspections (in the statement's rows or group) covered:
+    ``COUNT(DISTINCT enterprise_id)``, or with the derived columns (``queries.derived``) the count of each
+    enterprise's first inspection in the period — its previous one (``prev``: overall, or by the same department)
+    is before the period's start or does not exist."""
+    if not derived.usable(rs, IN, eng):
+        return func.count(distinct(IN.c.enterprise_id))
+    first = prev.is_(None) if rs.date_from is None else or_(prev.is_(None), prev < rs.date_from)
+    return func.coalesce(func.sum(case((first, 1), else_=0)), 0)
+
+
 def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Headline enforcement figures of the scope's period."""
     eng, rs = prepare(scope, engine)
     q = {
         "insp": select(func.count().label("inspections"),
-                       func.count(distinct(IN.c.enterprise_id)).label("enterprises_inspected"))
+                       _enterprises_inspected(rs, eng).label("enterprises_inspected"))
         .where(rs.where(IN, "inspected_on")),
         "haz": select(func.count().label("hazards_found"),
                       func.coalesce(func.sum(case((H.c.major, 1), else_=0)), 0).label("major_hazards"),
@@ -73,10 +85,11 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
 
 
 def _grouped(rs, eng, key_of) -> pd.DataFrame:
-    """Per-group inspections, enterprises, hazards, rectified, suspensions, cases and fines."""
+    """Per-group inspections, enterprises, hazards, rectified, suspensions, cases and fines (``key_of`` groups by
+    region or industry: attributes of the enterprise, so an enterprise's inspections share its group)."""
     parts = [
         select(key_of(IN).label("k"), func.count().label("inspections"),
-               func.count(distinct(IN.c.enterprise_id)).label("enterprises_inspected"))
+               _enterprises_inspected(rs, eng).label("enterprises_inspected"))
         .where(rs.where(IN, "inspected_on")).group_by(key_of(IN)),
         select(key_of(H).label("k"), func.count().label("hazards_found"),
                func.sum(case((and_(H.c.rectified_on.is_not(None), rs.by_as_of(H.c.rectified_on)), 1), else_=0))
@@ -123,9 +136,9 @@ def by_department(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame
     """Inspections and enterprises per inspecting department."""
     eng, rs = prepare(scope, engine)
     stmt = (select(IN.c.department, func.count().label("inspections"),
-                   func.count(distinct(IN.c.enterprise_id)).label("enterprises_inspected"))
+                   _enterprises_inspected(rs, eng, IN.c.prev_dept_on).label("enterprises_inspected"))
             .where(rs.where(IN, "inspected_on")).group_by(IN.c.department)
-            .order_by(func.count().desc()))
+            .order_by(func.count().desc(), IN.c.department))  # ties in a stable order
     return frame(stmt, eng)
 
 
@@ -164,8 +177,10 @@ def campaigns(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     camps = frame(stmt, eng)
     if camps.empty:
         return camps
-    done = frame(select(IN.c.campaign_id, func.count().label("inspections"),
-                        func.count(distinct(IN.c.enterprise_id)).label("enterprises_inspected"))
+    # enterprises inspected in the campaign by the cut-off: distinct, or each enterprise's first campaign inspection
+    ents = (func.coalesce(func.sum(case((IN.c.first_in_campaign, 1), else_=0)), 0) if derived.usable(rs, IN, eng)
+            else func.count(distinct(IN.c.enterprise_id)))
+    done = frame(select(IN.c.campaign_id, func.count().label("inspections"), ents.label("enterprises_inspected"))
                  .where(rs.where(IN), rs.until_cutoff(IN.c.inspected_on), IN.c.campaign_id.is_not(None))
                  .group_by(IN.c.campaign_id), eng).rename(columns={"campaign_id": "id"})
     camps = camps.merge(done, on="id", how="left").fillna({"inspections": 0, "enterprises_inspected": 0})

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, and_, case, distinct, func, select
 
+from queries import derived
 from queries.base import day_of, frame, name_children, pct, prepare, row
 from queries.labels import LEVEL_NAMES, VERIFICATION
 from queries.scope import Scope
@@ -32,16 +33,51 @@ def _required(rs, above_only=True):
     return and_(*conds)
 
 
+def _obligations(rs, eng):
+    """How many obligations the statement's reports (or group) cover: ``COUNT(DISTINCT obligation_id)``, or with
+    the derived columns (``queries.derived``) the count of the obligations' first reports — an obligation has a
+    report by the cut-off iff its first report was submitted by then."""
+    if not derived.usable(rs, RR, eng):
+        return func.count(distinct(RR.c.obligation_id))
+    return func.coalesce(func.sum(case((RR.c.first_for_obligation, 1), else_=0)), 0)
+
+
+def _completed(rs, eng, *keys):
+    """Statement: above-scale enterprises' initial obligations with a report by the cut-off (``completed``), per
+    ``keys`` — distinct obligations of the reports joined to their obligations, or with the derived columns the
+    reports that are the first of such an obligation (no join, no DISTINCT)."""
+    if derived.usable(rs, RR, eng):
+        return select(*keys, func.coalesce(func.sum(case((RR.c.first_for_required, 1), else_=0)), 0)
+                      .label("completed")).where(_reports(rs))
+    return (select(*keys, func.count(distinct(RR.c.obligation_id)).label("completed"))
+            .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
+            .where(_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial"))
+
+
+def _item_sums(fast: bool, total: bool = True) -> list:
+    """较大以上 and 重大 risk items (and all items) of the statement's reports: from the reports' derived item
+    counts, or by joining ``risk_items`` (then the statement must select from ``_with_items``)."""
+    if fast:
+        cols = [func.coalesce(func.sum(RR.c.items_major_or_above), 0).label("risks_major_or_above"),
+                func.coalesce(func.sum(RR.c.items_major), 0).label("risks_major")]
+        return cols + ([func.coalesce(func.sum(RR.c.items_total), 0).label("risk_items")] if total else [])
+    cols = [func.coalesce(func.sum(case((RI.c.level <= 2, 1), else_=0)), 0).label("risks_major_or_above"),
+            func.coalesce(func.sum(case((RI.c.level == 1, 1), else_=0)), 0).label("risks_major")]
+    return cols + ([func.count().label("risk_items")] if total else [])
+
+
+def _with_items(fast: bool):
+    return RR if fast else RI.join(RR, RR.c.id == RI.c.report_id)
+
+
 def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Completion of the risk reports of above-scale enterprises, and what the reports say."""
     eng, rs = prepare(scope, engine)
     req = row(select(func.count().label("required"), func.min(RO.c.due_on).label("due_on"))
               .where(_required(rs)), eng)
     req_all = row(select(func.count().label("required_all")).where(_required(rs, above_only=False)), eng)
-    done = row(select(func.count(distinct(RR.c.obligation_id)).label("completed"))
-               .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
-               .where(_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial"), eng)
-    done_all = row(select(func.count(distinct(RR.c.obligation_id)).label("completed_all")).where(_reports(rs)), eng)
+    done = row(_completed(rs, eng), eng)
+    done_all = row(select(_obligations(rs, eng).label("completed_all")).where(_reports(rs)), eng)
     rep = row(select(
         func.count().label("reports"),
         func.coalesce(func.sum(case((RR.c.zero_risk, 1), else_=0)), 0).label("zero_risk_reports"),
@@ -49,11 +85,8 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
         func.coalesce(func.sum(case((and_(RR.c.verification == "under_reported", rs.by_as_of(RR.c.verified_on)), 1),
                                     else_=0)), 0).label("under_reported"),
     ).where(_reports(rs)), eng)
-    items = row(select(
-        func.coalesce(func.sum(case((RI.c.level <= 2, 1), else_=0)), 0).label("risks_major_or_above"),
-        func.coalesce(func.sum(case((RI.c.level == 1, 1), else_=0)), 0).label("risks_major"),
-        func.count().label("risk_items"),
-    ).select_from(RI.join(RR, RR.c.id == RI.c.report_id)).where(_reports(rs)), eng)
+    fast = derived.enabled()  # item counts belong to their report: right at any as-of
+    items = row(select(*_item_sums(fast)).select_from(_with_items(fast)).where(_reports(rs)), eng)
     out: dict[str, Any] = {**req, **req_all, **done, **done_all, **rep, **items}
     due = out.pop("due_on") or None
     if isinstance(due, str):
@@ -70,13 +103,10 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
 
 def _grouped(rs, eng, key) -> pd.DataFrame:
     req = frame(select(key(RO).label("k"), func.count().label("required")).where(_required(rs)).group_by(key(RO)), eng)
-    done = frame(select(key(RR).label("k"), func.count(distinct(RR.c.obligation_id)).label("completed"))
-                 .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
-                 .where(_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial").group_by(key(RR)), eng)
-    items = frame(select(key(RR).label("k"),
-                         func.sum(case((RI.c.level <= 2, 1), else_=0)).label("risks_major_or_above"),
-                         func.sum(case((RI.c.level == 1, 1), else_=0)).label("risks_major"))
-                  .select_from(RI.join(RR, RR.c.id == RI.c.report_id)).where(_reports(rs)).group_by(key(RR)), eng)
+    done = frame(_completed(rs, eng, key(RR).label("k")).group_by(key(RR)), eng)
+    fast = derived.enabled()
+    items = frame(select(key(RR).label("k"), *_item_sums(fast, total=False))
+                  .select_from(_with_items(fast)).where(_reports(rs)).group_by(key(RR)), eng)
     zero = frame(select(key(RR).label("k"),
                         func.sum(case((RR.c.zero_risk, 1), else_=0)).label("zero_risk_reports"),
                         func.sum(case((RR.c.key_control, 1), else_=0)).label("key_control"))
@@ -111,10 +141,13 @@ def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
 def trend(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     """Cumulative completion of above-scale reports per day up to the cut-off."""
     eng, rs = prepare(scope, engine)
-    first = (select(RR.c.obligation_id, func.min(RR.c.submitted_at).label("submitted_at"))
-             .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
-             .where(_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial")
-             .group_by(RR.c.obligation_id).subquery())
+    cond = (_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial")
+    if derived.usable(rs, RR, eng):  # each obligation's first report, without grouping every report
+        first = select(RR.c.submitted_at).where(_reports(rs), RR.c.first_for_required).subquery()
+    else:
+        first = (select(RR.c.obligation_id, func.min(RR.c.submitted_at).label("submitted_at"))
+                 .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
+                 .where(*cond).group_by(RR.c.obligation_id).subquery())
     dd = day_of(first.c.submitted_at, eng)
     df = frame(select(dd.label("day"), func.count().label("completed")).group_by(dd).order_by(dd), eng)
     required = int(row(select(func.count().label("n")).where(_required(rs)), eng)["n"] or 0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Engine, delete, insert
 
+from queries import derived
 from seed import geo, schema as S
 from seed.bulk import insert_rows, reset_sequences
 from seed.reference import (
@@ -814,19 +815,21 @@ def seed_demo(engine: Engine, seed: int = DEFAULT_SEED, anchor: dt.datetime | No
     t_gen = time.perf_counter() - t0
     counts = {}
     with engine.begin() as conn:
-        clear(conn)
-        # bulk-load without secondary indexes, then build them once (all inside this one transaction)
-        loaded = [t for t in S.metadata.sorted_tables if t.name in g.rows]
-        for t in loaded:
-            for ix in t.indexes:
-                ix.drop(conn)
-        for t in loaded:
-            counts[t.name] = insert_rows(conn, t, g.cols[t.name], g.rows[t.name])
-            if progress:
-                progress(t.name, counts[t.name])
-        for t in loaded:
-            for ix in t.indexes:
-                ix.create(conn)
+        # bulk-load without secondary indexes and derived-column triggers, then build them once (all inside this
+        # one transaction)
+        with derived.suspended(conn):
+            clear(conn)
+            loaded = [t for t in S.metadata.sorted_tables if t.name in g.rows]
+            for t in loaded:
+                for ix in t.indexes:
+                    ix.drop(conn)
+            for t in loaded:
+                counts[t.name] = insert_rows(conn, t, g.cols[t.name], g.rows[t.name])
+                if progress:
+                    progress(t.name, counts[t.name])
+            for t in loaded:
+                for ix in t.indexes:
+                    ix.create(conn)
         reset_sequences(conn, S.metadata.sorted_tables)
         total = sum(counts.values())
         seconds = time.perf_counter() - t0

@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 NAMING = {
@@ -306,9 +307,17 @@ inspections = Table(
     _recorded(),
     Column("record_no", String(40), nullable=True),  # 检查记录编号 of a city's system (imported records)
     *_provenance(),
+    # derived (queries.derived, kept by triggers): the enterprise's previous inspection (in (inspected_on, id)
+    # order) overall and by the same department, and whether this is its first inspection in the campaign —
+    # "enterprises inspected" in a period become plain counts instead of COUNT(DISTINCT)
+    Column("prev_on", Date, nullable=True),
+    Column("prev_dept_on", Date, nullable=True),
+    Column("first_in_campaign", Boolean, nullable=False, server_default=false()),
     *_scope_indexes("inspections", "inspected_on"),
     Index("uq_inspections_record_no", "record_no", unique=True),
     Index("ix_inspections_inspected_on", "inspected_on"),
+    Index("ix_inspections_enterprise", "enterprise_id", "inspected_on"),
+    Index("ix_inspections_recorded_at", "recorded_at"),
 )
 
 hidden_hazards = Table(
@@ -475,10 +484,18 @@ risk_reports = Table(
     _recorded(),
     Column("report_no", String(40), nullable=True),  # 报告编号 of the risk-report system (imported reports)
     *_provenance(),
+    # derived (queries.derived, kept by triggers): the obligation's first report (in (submitted_at, id) order),
+    # and the report's risk items: all, 较大 or above (level ≤ 2), 重大 (level 1)
+    Column("first_for_obligation", Boolean, nullable=False, server_default=false()),
+    Column("first_for_required", Boolean, nullable=False, server_default=false()),
+    Column("items_total", Integer, nullable=False, server_default="0"),
+    Column("items_major_or_above", Integer, nullable=False, server_default="0"),
+    Column("items_major", Integer, nullable=False, server_default="0"),
     Index("ix_risk_reports_city_submitted", "city_adcode", "submitted_at"),
     Index("uq_risk_reports_report_no", "report_no", unique=True),
     Index("ix_risk_reports_county_submitted", "county_adcode", "submitted_at"),
     Index("ix_risk_reports_obligation", "obligation_id"),
+    Index("ix_risk_reports_recorded_at", "recorded_at"),
 )
 
 risk_items = Table(
@@ -508,8 +525,12 @@ credit_ratings = Table(
     *_scope_columns(),
     _recorded(),
     *_provenance(),
+    # derived (queries.derived, kept by triggers): when the enterprise's next rating took over (null: none yet),
+    # so "the latest rating at a date" is a plain filter instead of a window over every rating
+    Column("superseded_on", Date, nullable=True),
     CheckConstraint("colour in ('green','blue','yellow','red')", name="colour"),
     Index("ix_credit_ratings_enterprise", "enterprise_id", "rated_on"),
+    Index("ix_credit_ratings_recorded_at", "recorded_at"),
     Index("ix_credit_ratings_city", "city_adcode", "rated_on"),
     Index("ix_credit_ratings_county", "county_adcode", "rated_on"),
 )
