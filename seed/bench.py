@@ -229,6 +229,9 @@ def run(args) -> int:
     from queries import db as dbmod
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)
+    from streamlit import logger as st_logger
+
+    st_logger.set_log_level("error")  # AppTest outside a server: "No runtime found" / "missing ScriptRunContext"
 
     url = args.db_url or bench_url(args.db, args.scale)
     os.environ["OVERSIGHT_DB_URL"] = url
