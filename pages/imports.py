@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import require_admin
+from pages.common import engine, require_admin
 from queries import db
 from queries.intake import KINDS, ImportRefused, import_file, template_bytes
 from queries.intake.cells import MAX_BYTES
@@ -81,7 +81,7 @@ if up is not None:
                     st.rerun()
 
 st.markdown("#### 最近导入")
-batches = recent_batches(engine=primary, limit=20)
+batches = recent_batches(engine=engine(), limit=20)
 if batches.empty:
     st.caption("尚无导入记录。")
 else:

@@ -126,7 +126,9 @@ def clone_database(engine, name: str, tmp: Path) -> str:
     engine.dispose()
     pg_name = f"{name}_{os.getpid()}"
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
+    with admin.connect() as c:  # a template must have no other sessions: other engines' pooled ones are ended
+        c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d "
+                       "AND pid <> pg_backend_pid()"), {"d": engine.url.database})
         c.execute(text(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{pg_name}" TEMPLATE "{engine.url.database}"'))
     admin.dispose()

@@ -79,7 +79,8 @@ def test_bound_user_cannot_open_foreign_objects(db, fn):
 
     table = {"enterprise_points": enterprises, "enterprise_overview": enterprises, "profile": enterprises,
              "point_trend": monitoring_points,
-             "lifecycle": warnings, "campaign_profile": campaigns, "checklist": campaigns}.get(fn.__name__)
+             "lifecycle": warnings, "campaign_profile": campaigns, "checklist": campaigns,
+             "campaign_reports": campaigns}.get(fn.__name__)
     assert table is not None, f"add {fn.__name__} to this test"
     with db.connect() as c:
         col = table.c.city_adcode
