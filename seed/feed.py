@@ -169,6 +169,7 @@ class Feed:
         self.outage_since: float | None = None
         self.last_result: I.IngestResult | None = None
         self._thinned_to: dt.datetime | None = None
+        self._first_tick: dt.datetime | None = None
         self._next_thin = 0.0
         self._next_drop = 0.0
         self.cycles = 0
@@ -190,6 +191,8 @@ class Feed:
 
     # -- one tick ----------------------------------------------------------------------------------------------
     def produce(self, ts: dt.datetime) -> int:
+        if self._first_tick is None:
+            self._first_tick = ts
         ids, vals = self.sim.step(ts)
         self.buffer.append((ts, ids, vals))
         self.buffered += len(ids)
@@ -245,8 +248,10 @@ class Feed:
             out["lifecycle"] = I.advance_lifecycle(now, engine=self.engine, speed=self.lifecycle_speed)
             mono = self.clock()
             if self.dense_minutes and mono >= self._next_thin:
+                # thin only what this feed wrote: history from the seed or an import (a province's 24 h at one
+                # reading a minute) is not the simulator's to thin
                 hi = now - dt.timedelta(minutes=self.dense_minutes)
-                lo = self._thinned_to or hi - dt.timedelta(days=2)
+                lo = self._thinned_to or self._first_tick or hi
                 if hi > lo:
                     out["thinned"] = I.thin_readings(lo, hi, engine=self.engine,
                                                      keep_s=int(max(1, self.cfg.interval)))

@@ -306,3 +306,23 @@ def test_thinning_keeps_an_hourly_sample(eng):
         left = [r[0] for r in c.execute(select(R.c.ts).where(R.c.point_id == 1).order_by(R.c.ts))]
     assert left == [hour, hour + dt.timedelta(hours=1)]
     assert I.drop_readings_before(hour + dt.timedelta(minutes=30), engine=eng) == 1
+
+
+def test_housekeeping_thins_only_what_the_feed_wrote(eng):
+    """Readings older than the feed's first tick (seeded or imported history, e.g. a province's 24 h at one a
+    minute) survive the feed's thinning; the feed's own readings beyond the dense window are thinned."""
+    start = (U.T0 + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    history = [(1, start - dt.timedelta(minutes=m), 85.0) for m in range(1, 121)]  # two hours at one a minute
+    I.ingest(history, engine=eng, now=start)
+    clock = Clock(start)
+    f = Feed(eng, SimConfig(interval=10), clock=clock, sleep=clock.sleep, verbose=False, dense_minutes=1,
+             keep_days=0, log=lambda m: None)
+    f.start(wait=False)
+    f.run(duration=180)  # three minutes of ticks; the first minute ends up beyond the dense window
+    with eng.connect() as c:
+        old = c.execute(select(func.count()).select_from(R)
+                        .where(R.c.point_id == 1, R.c.ts < start)).scalar()
+        mine = [r[0] for r in c.execute(select(R.c.ts).where(R.c.point_id == 1, R.c.ts >= start,
+                                                             R.c.ts < start + dt.timedelta(minutes=2)))]
+    assert old == 120  # the history is untouched
+    assert mine == [start]  # the feed's first two minutes (12 readings) thinned to the hourly sample at hh:00:00
