@@ -69,7 +69,10 @@ def _view(features: list[dict]) -> pdk.ViewState:
 class _Deck(pdk.Deck):
     """A deck serialised once, as compact JSON (pydeck indents it): a map's spec is ~100 KB of boundaries.
 
-    The spec is kept in a slot, outside the instance ``__dict__`` that pydeck's serialiser walks."""
+    The spec is kept in a slot, outside the instance ``__dict__`` that pydeck's serialiser walks. Once serialised,
+    the layers (the boundaries' coordinates and the points as Python lists and dicts: ~10^5 objects a map) are
+    let go: ``st.pydeck_chart`` needs only the spec and the tooltip, and a shared cache of decks full of small
+    objects would make every garbage collection of a busy server slower."""
 
     __slots__ = ("_spec_json",)
 
@@ -80,6 +83,7 @@ class _Deck(pdk.Deck):
             from pydeck.bindings.json_tools import default_serialize
 
             self._spec_json = json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+            self.layers = []
             return self._spec_json
 
 
