@@ -835,11 +835,9 @@ def seed_demo(engine: Engine, seed: int = DEFAULT_SEED, anchor: dt.datetime | No
         seconds = time.perf_counter() - t0
         conn.execute(insert(S.seed_runs).values(scale="demo", seed=seed, started_at=started, anchor_at=g.anchor,
                                                 seconds=round(seconds, 2), rows=total))
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy import text
-            conn.execute(text("ANALYZE"))
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as c:
-            c.exec_driver_sql("ANALYZE")
+    derived.compact(engine)
+    with engine.connect() as c:
+        c.exec_driver_sql("ANALYZE")
+        c.commit()
     return {"rows": counts, "total_rows": sum(counts.values()), "generate_s": round(t_gen, 2),
             "seconds": round(time.perf_counter() - t0, 2), "anchor": g.anchor.isoformat(sep=" ")}

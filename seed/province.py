@@ -282,6 +282,7 @@ def seed_province(engine: Engine, seed: int = demo.DEFAULT_SEED, anchor: dt.date
                                                 seed=seed, started_at=started, anchor_at=g.anchor,
                                                 seconds=round(time.perf_counter() - t0, 2), rows=total))
     t1 = time.perf_counter()
+    derived.compact(engine)
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.execute(text("VACUUM ANALYZE"))
