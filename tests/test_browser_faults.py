@@ -19,7 +19,8 @@ def test_page_recovers_by_itself_after_a_database_restart(pg_demo):
             browser() as page:
         sign_in(page, base, "leader")
         main = page.locator("[data-testid='stMain']")
-        assert not exceptions_on(page) and main.locator("[data-testid='stMetric']").count() > 0
+        main.locator("[data-testid='stMetric']").first.wait_for(timeout=60000)  # the overview has drawn
+        assert not exceptions_on(page)
         pg_demo.stop()
         try:
             page.get_by_role("link", name="网格化监管").click()  # figures not cached yet: they need the database
