@@ -213,24 +213,28 @@ def usable(rs, table: Table, engine: Engine) -> bool:
     return rs.as_of >= newest
 
 
-def check(conn) -> dict[str, int]:
-    """Rows whose derived values differ from a fresh computation, per table (all zero when consistent)."""
-    out = {}
+def check(conn, *, enterprises=None, obligations=None) -> dict[str, int]:
+    """Rows whose derived values differ from a fresh computation, per table (all zero when consistent); only the
+    given enterprises' inspections and ratings and obligations' reports when ``enterprises`` / ``obligations``
+    are given (whole histories: the windows partition by them)."""
+    def only(col, ids):
+        return "" if ids is None else f" WHERE {col} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
+    ent, obl = only("enterprise_id", enterprises), only("obligation_id", obligations)
     q = {
         "inspections": "SELECT count(*) FROM inspections i JOIN (SELECT id, "
                        "lag(inspected_on) OVER (PARTITION BY enterprise_id ORDER BY inspected_on, id) AS p, "
                        "lag(inspected_on) OVER (PARTITION BY enterprise_id, department ORDER BY inspected_on, id) "
                        "AS pd, row_number() OVER (PARTITION BY enterprise_id, campaign_id ORDER BY inspected_on, id) "
-                       "AS rn FROM inspections) w ON w.id = i.id WHERE NOT ("
+                       f"AS rn FROM inspections{ent}) w ON w.id = i.id WHERE NOT ("
                        "coalesce(i.prev_on, '1900-01-01') = coalesce(w.p, '1900-01-01') AND "
                        "coalesce(i.prev_dept_on, '1900-01-01') = coalesce(w.pd, '1900-01-01') AND "
                        "i.first_in_campaign = (i.campaign_id IS NOT NULL AND w.rn = 1))",
         "credit_ratings": "SELECT count(*) FROM credit_ratings c JOIN (SELECT id, lead(rated_on) OVER "
-                          "(PARTITION BY enterprise_id ORDER BY rated_on, id) AS nx FROM credit_ratings) w "
+                          f"(PARTITION BY enterprise_id ORDER BY rated_on, id) AS nx FROM credit_ratings{ent}) w "
                           "ON w.id = c.id WHERE NOT coalesce(c.superseded_on, '1900-01-01') = "
                           "coalesce(w.nx, '1900-01-01')",
         "risk_reports": "SELECT count(*) FROM risk_reports r JOIN (SELECT id, row_number() OVER "
-                        "(PARTITION BY obligation_id ORDER BY submitted_at, id) AS rn FROM risk_reports) w "
+                        f"(PARTITION BY obligation_id ORDER BY submitted_at, id) AS rn FROM risk_reports{obl}) w "
                         "ON w.id = r.id LEFT JOIN (SELECT report_id, count(*) AS n, "
                         "sum(CASE WHEN level <= 2 THEN 1 ELSE 0 END) AS b, "
                         "sum(CASE WHEN level = 1 THEN 1 ELSE 0 END) AS c FROM risk_items GROUP BY report_id) a "
@@ -240,6 +244,8 @@ def check(conn) -> dict[str, int]:
                         "r.items_total = coalesce(a.n, 0) AND r.items_major_or_above = coalesce(a.b, 0) AND "
                         "r.items_major = coalesce(a.c, 0))",
     }
-    for t, s in q.items():
-        out[t] = int(conn.exec_driver_sql(s).scalar())
-    return out
+    if obligations is not None:  # the items of those reports only
+        q["risk_reports"] = q["risk_reports"].replace(
+            "FROM risk_items GROUP BY report_id",
+            "FROM risk_items WHERE report_id IN (SELECT id FROM risk_reports" + obl + ") GROUP BY report_id")
+    return {t: int(conn.exec_driver_sql(s).scalar()) for t, s in q.items()}
