@@ -129,7 +129,8 @@ def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
                    .where(rs.where(W, "raised_at")).group_by(g), eng)
     open_ = frame(select(g.label("adcode"), func.count().label("open"))
                   .where(_open(rs)).group_by(g), eng)
-    df = raised.merge(open_, on="adcode", how="outer") if not raised.empty else open_
+    # always every column: a period before the warning history has no raised rows (but maybe open ones)
+    df = raised.merge(open_, on="adcode", how="outer")
     df = name_children(df, rs)
     for c in df.columns[2:]:
         df[c] = df[c].astype(int)
