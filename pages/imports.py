@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import engine, require_admin
+from pages.common import engine, plain, require_admin
 from queries import db
 from queries.intake import KINDS, ImportRefused, import_file, template_bytes
 from queries.intake.cells import MAX_BYTES
@@ -46,13 +46,13 @@ if up is not None:
                 state[token] = {"preview": import_file(kind, data, up.name, engine=primary, importer=u.username,
                                                        region=u.binding, dry_run=True), "done": None}
         except ImportRefused as e:
-            st.error(str(e))
+            st.error(plain(e))
             st.stop()
     pre, done = state[token]["preview"], state[token]["done"]
     if done is not None:
-        st.success(f"{up.name}：{done.summary_zh()} 批次号 {done.batch_id}。")
+        st.success(f"{plain(up.name)}：{done.summary_zh()} 批次号 {done.batch_id}。")
     elif not pre.ok:
-        st.error(f"{up.name}：{pre.summary_zh()}请按下表逐项修改后重新上传。")
+        st.error(f"{plain(up.name)}：{pre.summary_zh()}请按下表逐项修改后重新上传。")
         probs = pd.DataFrame([{"行": p.row, "列": p.column or "（整行）", "问题": p.message} for p in pre.problems])
         st.dataframe(probs, hide_index=True, width="stretch", height=min(600, 38 + 35 * len(probs)))
         if pre.problem_total > len(pre.problems):
@@ -60,17 +60,17 @@ if up is not None:
         st.download_button("下载问题清单（CSV）", probs.to_csv(index=False).encode("utf-8-sig"),
                            file_name=f"{up.name}-问题清单.csv", mime="text/csv")
     else:
-        st.info(f"{up.name}：校验通过。{pre.summary_zh()}")
+        st.info(f"{plain(up.name)}：校验通过。{pre.summary_zh()}")
         if pre.previous:
             p = pre.previous
-            st.warning(f"同一文件（内容完全相同）已于 {p['imported_at']:%Y-%m-%d %H:%M} 由 {p['importer']} 导入"
+            st.warning(f"同一文件（内容完全相同）已于 {p['imported_at']:%Y-%m-%d %H:%M} 由 {plain(p['importer'])} 导入"
                        f"（批次 {p['id']}）；再次导入不会改变任何数据。")
         if st.button(f"确认导入 {pre.rows} 行", type="primary", key=f"imp_go_{token}"):
             try:
                 with st.spinner("正在写入（一次事务）…"):
                     res = import_file(kind, data, up.name, engine=primary, importer=u.username, region=u.binding)
             except ImportRefused as e:
-                st.error(str(e))
+                st.error(plain(e))
             else:
                 if res.ok:
                     state[token]["done"] = res
