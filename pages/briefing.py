@@ -87,7 +87,7 @@ scopes = [scope.with_(region=a, as_of=as_of) for a in regions]
 datas = [q(briefing.section_data, s) for s in scopes]
 with st.expander("期号、印发日期和各节标题（用于 Word 初稿）"):
     e1, e2 = st.columns(2)
-    issue_no = e1.text_input("期号", value="", placeholder="例如：第5期", key="br_issue")
+    issue_no = e1.text_input("期号", value="", placeholder="例如：第5期", key="br_issue", max_chars=40)
     issue_date = e2.date_input("印发日期", value=as_of.date(), format="YYYY-MM-DD", key=f"br_issue_date_{tok}")
     titles = {d.region: st.text_input(f"{d.name} 一节的标题", value=briefing.default_title(d),
                                       key=f"br_title_{d.region}_{tok}") for d in datas}

@@ -428,6 +428,11 @@ def _cn_date_range(brief: Brief) -> str:
     return "全部时间"
 
 
+def _prop(text: str, limit: int = 255) -> str:
+    """A document property (a long 期号 or many regions would exceed the 255 characters Word allows)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def to_docx(brief: Brief) -> bytes:
     """A draft issue in the bulletin's structure: 红头 (title, 期号, issuing body, date), 内容要目, 【地方工作】 with
     one section per region (numbered paragraphs built from the copy-ready sentences and a table), 抄送 block."""
@@ -443,10 +448,10 @@ def to_docx(brief: Brief) -> bytes:
     normal = doc.styles["Normal"]
     normal.font.size = Pt(16)
     _fonts(normal.element, FANGSONG)
-    props = doc.core_properties
-    props.title = f"{BULLETIN_TITLE} {brief.issue_no}".strip()
-    props.author = brief.generated_by or ISSUER
-    props.comments = f"数据截止 {brief.as_of_text()}；{brief.command()}"
+    props = doc.core_properties  # each at most 255 characters (python-docx raises beyond)
+    props.title = _prop(f"{BULLETIN_TITLE} {brief.issue_no}".strip())
+    props.author = _prop(brief.generated_by or ISSUER)
+    props.comments = _prop(f"数据截止 {brief.as_of_text()}；{brief.command()}")
     _page_number(sec)
 
     # 红头
