@@ -194,9 +194,9 @@ def resolve(scope: Scope, engine: Engine) -> Resolved:
 def parse_date(text: str | None, what: str = "日期") -> dt.date | None:
     if text is None or str(text).strip() == "":
         return None
-    s = fold_fullwidth(text).strip()
+    s = str(text).strip()  # messages quote the text as typed; fullwidth digits (０-９, －) are read as ASCII
     try:
-        d = dt.date.fromisoformat(s)
+        d = dt.date.fromisoformat(fold_fullwidth(s))
     except ValueError:
         raise ScopeError(f"{what}格式不正确（应为 YYYY-MM-DD）：{s[:40]}") from None
     if not (MIN_DATE <= d <= MAX_DATE):
@@ -207,11 +207,11 @@ def parse_date(text: str | None, what: str = "日期") -> dt.date | None:
 def parse_datetime(text: str | None, what: str = "截止时间") -> dt.datetime | None:
     if text is None or str(text).strip() == "":
         return None
-    s = fold_fullwidth(text).strip()
+    s = str(text).strip()
     try:
         if len(s) == 10:
             return dt.datetime.combine(parse_date(s, what), dt.time(23, 59, 59))
-        v = dt.datetime.fromisoformat(s)
+        v = dt.datetime.fromisoformat(fold_fullwidth(s))
     except ValueError:
         raise ScopeError(f"{what}格式不正确（应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM）：{s[:40]}") from None
     if v.tzinfo is not None:

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, and_, case, func, select
 
 from queries.base import day_of, frame, minutes_between, name_children, prepare, row
 from queries.labels import LEVEL_NAMES, WARNING_STAGE_NAMES, WARNING_TYPES
-from queries.scope import Scope, ScopeError
+from queries.scope import MIN_DATE, Scope, ScopeError
 from seed.schema import enterprises as E, monitoring_points as MP, sms_pushes as SMS, warnings as W
 
 
@@ -34,7 +34,8 @@ def window_dates(win: str, *, today: dt.date | None = None,
     if as_of is not None:
         end = min(end, as_of.date())
     days = {"1d": 1, "7d": 6, "30d": 29}[win]
-    return end - dt.timedelta(days=days), end
+    # an as-of at the first day a scope accepts: the window starts there (not days before it, which is refused)
+    return max(end - dt.timedelta(days=days), min(end, MIN_DATE)), end
 
 
 def _by_as_of(rs, col):
