@@ -5,8 +5,8 @@ import streamlit as st
 
 from pages.charts import bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, fmt, open_enterprise, page_header, parse_id, picked_custom, plain, q,
-    q_or_stop, scope_token, set_params,
+    child_label, current_scope, drill_on_click, engine, fmt, open_enterprise, page_header, parse_id, picked_custom,
+    plain, q, q_or_stop, scope_token, set_params,
 )
 from queries import enforcement
 from queries.figures import catalogue
