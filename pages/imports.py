@@ -10,6 +10,7 @@ import streamlit as st
 
 from pages.common import engine, plain, require_admin
 from queries import db
+from queries.exports import text_cell
 from queries.intake import KINDS, ImportRefused, import_file, template_bytes
 from queries.intake.cells import MAX_BYTES
 from queries.intake.core import recent_batches
@@ -57,7 +58,8 @@ if up is not None:
         st.dataframe(probs, hide_index=True, width="stretch", height=min(600, 38 + 35 * len(probs)))
         if pre.problem_total > len(pre.problems):
             st.caption(f"仅列出前 {len(pre.problems)} 处，共 {pre.problem_total} 处。")
-        st.download_button("下载问题清单（CSV）", probs.to_csv(index=False).encode("utf-8-sig"),
+        # the cells quote the uploaded file (headers, values): none may start a formula in the downloaded CSV
+        st.download_button("下载问题清单（CSV）", probs.map(text_cell).to_csv(index=False).encode("utf-8-sig"),
                            file_name=f"{up.name}-问题清单.csv", mime="text/csv")
     else:
         st.info(f"{plain(up.name)}：校验通过。{pre.summary_zh()}")
