@@ -199,6 +199,25 @@ def current_scope() -> Scope:
     return s
 
 
+def say_refused(name: str, message: str | None = None) -> None:
+    """A warning about a bad value in the link (``message``, already escaped) that keeps being said while the view
+    stays the one the page fell back to: the page cleans the link at once, and a browser reruns a page when its
+    charts first report their selection. Call it on every run; ``message`` None says nothing new."""
+    k = f"oversight_refused_{name}"
+    if message is not None:
+        st.session_state[k] = (message, _view_key())
+    said = st.session_state.get(k)
+    if said and said[1] == _view_key():
+        st.warning(said[0])
+    elif said:
+        del st.session_state[k]
+
+
+def forget_refused(name: str) -> bool:
+    """The user chose a value since: stop saying the link's was bad (True if something was being said)."""
+    return st.session_state.pop(f"oversight_refused_{name}", None) is not None
+
+
 def _view_key() -> tuple:
     """The page and its scope parameters (what a refusal message belongs to; a page's own parameters such as
     ``campaign`` do not change it)."""

@@ -5,8 +5,8 @@ import streamlit as st
 
 from pages.charts import bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, fmt, open_enterprise, page_header, parse_id, picked_custom,
-    plain, q, q_or_stop, scope_token, set_params,
+    child_label, current_scope, drill_on_click, engine, fmt, forget_refused, open_enterprise, page_header, parse_id,
+    picked_custom, plain, q, q_or_stop, say_refused, scope_token, set_params,
 )
 from queries import enforcement
 from queries.figures import catalogue
@@ -52,12 +52,13 @@ else:
            if (pd.isna(c) if rs.level == "province" else pd.notna(c))]
     default = own[0] if own else ids[0]
     raw = st.query_params.get("campaign")
-    cur = default
+    cur, msg = default, None
     if raw:
         cur = parse_id(raw)
         if cur not in ids:
-            st.warning(f"链接中的专项行动“{plain(raw, 20)}”不存在或不在当前查看范围内，已显示默认专项行动。")
+            msg = f"链接中的专项行动“{plain(raw, 20)}”不存在或不在当前查看范围内，已显示默认专项行动。"
             cur = default
+    say_refused("campaign", msg)
     table = camps.assign(behind=camps["behind"].map({True: "进度滞后", False: "正常"}))
     st.dataframe(
         table[["region_name", "name", "start_on", "end_on", "target_inspections", "inspections", "progress_pct",
@@ -78,6 +79,8 @@ else:
                        key=f"enf_campaign_{scope.region}_{cur}")
     if str(sel) != st.query_params.get("campaign"):
         st.query_params["campaign"] = str(sel)
+    if sel != cur and forget_refused("campaign"):  # a campaign chosen: the message about the link goes
+        st.rerun()
     prof = q_or_stop(enforcement.campaign_profile, scope, sel)
     crow = camps[camps["id"] == sel].iloc[0]
     c = st.columns(6)

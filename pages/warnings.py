@@ -6,8 +6,8 @@ import streamlit as st
 
 from pages.charts import bar, level_bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, fmt, html_text, page_header, page_link, plain, q, q_or_stop,
-    set_params, url_id,
+    child_label, current_scope, drill_on_click, engine, fmt, forget_refused, html_text, page_header, page_link, plain,
+    q, q_or_stop, say_refused, set_params, url_id,
 )
 from queries import warnings
 from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
@@ -41,14 +41,19 @@ def _level_chip(lv: int) -> str:
 
 def _window() -> str:
     raw = st.query_params.get("wwin", warnings.DEFAULT_WINDOW)
+    msg = None
     if raw not in warnings.WINDOWS:
-        st.warning(f"链接中的预警时间范围无效：{plain(raw, 20)}，已显示{warnings.WINDOWS[warnings.DEFAULT_WINDOW]}。")
+        msg = f"链接中的预警时间范围无效：{plain(raw, 20)}，已显示{warnings.WINDOWS[warnings.DEFAULT_WINDOW]}。"
         raw = warnings.DEFAULT_WINDOW
+    elif "wwin" in st.query_params:  # a window chosen since
+        forget_refused("wwin")
+    say_refused("wwin", msg)
     keys = list(warnings.WINDOWS)
     # the URL is the state: the widget is keyed by the URL's value, a change is written back and rerun
     win = st.radio("预警时间范围", keys, index=keys.index(raw), format_func=warnings.WINDOWS.get, horizontal=True,
                    key=f"w_window_{raw}")
     if win != raw:
+        forget_refused("wwin")
         set_params(wwin=None if win == warnings.DEFAULT_WINDOW else win)
         st.rerun()
     if "wwin" in st.query_params and st.query_params["wwin"] != raw:  # an invalid value: drop it
