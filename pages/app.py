@@ -10,13 +10,13 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-PAGES_DIR = Path(__file__).resolve().parent
+from pages.common import PAGES_DIR, engine
+
 DB_ERRORS = (SQLAlchemyError, OSError)  # the database is unreachable
 # what a page's query raises while the database is down, restarting or locked (not a faulty statement)
 OUTAGE_ERRORS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, OSError)
@@ -77,7 +77,6 @@ def _db_unavailable_page() -> None:
     """Signed-out session while the database is unreachable: say so and retry by itself (nobody reloads)."""
     import datetime as dt
 
-    from pages.common import engine
 
     st.error("数据库暂时无法连接。本页会自动重试，恢复后自动进入，无需刷新。")
     st.session_state["oversight_outage_at"] = time.time()
@@ -99,7 +98,6 @@ def _db_unavailable_page() -> None:
 
 def _probe() -> None:
     """One cheap read that needs the database (raises while it is down or locked)."""
-    from pages.common import engine
 
     with engine().connect() as c:
         c.exec_driver_sql("SELECT count(*) FROM sqlite_master" if c.dialect.name == "sqlite" else "SELECT 1")
@@ -196,7 +194,6 @@ def _production_refusal() -> list[str]:
     """In production mode (OVERSIGHT_ENV=production): what forbids serving (missing/default key, demo accounts)."""
     from pages import auth
     from queries import accounts
-    from pages.common import engine
 
     if not accounts.production_mode():
         return []
@@ -211,7 +208,6 @@ def run(app: str) -> None:
     import streamlit_authenticator as stauth
 
     from pages import auth
-    from pages.common import engine
 
     spec = APPS[app]
     kiosk = spec.get("kiosk", False)

@@ -14,10 +14,10 @@ from queries.intake import KINDS, ImportRefused, import_file, template_bytes
 from queries.intake.cells import MAX_BYTES
 from queries.intake.core import recent_batches
 
+u = require_admin("导入数据")  # before anything is drawn
 st.markdown("## 数据导入")
 st.caption("各设区市上报的执法检查记录、专项行动月报、风险报告导出、信用评定名单和网格登记表。上传后先完整校验并预览"
            "（不写入），确认后整批写入；有任何一行不合格则整个文件不导入。同一文件重复导入不会产生重复数据。")
-u = require_admin("导入数据")
 
 primary = db.get_engine()  # imports write to the primary even when pages read from a replica
 kind = st.selectbox("数据类型", list(KINDS), format_func=lambda k: f"{KINDS[k].title}（{k}）", key="imp_kind")

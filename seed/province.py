@@ -10,7 +10,7 @@ SQLite) so that the 86 million rows never sit in memory.
 
 Unlike the demo seed this is not one transaction: everything except the readings is loaded in one
 transaction (secondary indexes and the derived-column triggers dropped around the load, the derived columns of
-``queries.derived`` computed once after it), then the readings in transactions of
+``seed.derived`` computed once after it), then the readings in transactions of
 about five million rows. An interrupted run leaves a partial database: run it again.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ import time
 import numpy as np
 from sqlalchemy import Engine, insert, text
 
-from queries import derived
+from seed import derived
 from seed import demo, schema as S
 from seed.bulk import insert_rows, reset_sequences
 from seed.reference import CALIBRATION, CITIES, HIGH_RISK_SECTORS, RISK_REPORT_SECTORS
