@@ -314,8 +314,8 @@ def _range_cases(eng):
         ("enforcement", "major_hazards", "重大隐患数", lambda i, v: enf_row(f"ATK-RANGE-M{i}", e, major_hazards=v)),
         ("campaign-stats", "inspections", "检查次数", lambda i, v: stat_row(eng, county, inspections=v,
                                                                          month=f"2021-{1 + i:02d}")),
-        ("campaign-stats", "fines_yuan", "罚款金额（元）", lambda i, v: stat_row(eng, county, fines_yuan=v,
-                                                                            month=f"2021-{1 + i:02d}")),
+        ("campaign-stats", "fines_yuan", "罚款金额（元）", lambda i, v: stat_row(
+            eng, county, fines_yuan=10**12 if v == 2**31 else v, month=f"2021-{1 + i:02d}")),  # Numeric(14, 2)
         ("risk-reports", "year", "报告年度", lambda i, v: {"report_no": f"ATK-RANGE-{i}", "uscc": re_["uscc"],
                                                        "kind": "年度", "year": v, "submitted_at": "2021-03-02"}),
         ("credit", "score", "信用分", lambda i, v: {"uscc": e["uscc"], "rated_on": dt.date(2021, 1, 1 + i),

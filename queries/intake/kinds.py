@@ -98,10 +98,11 @@ ENFORCEMENT_COLS = [
 def _enforcement_check(conn, rows: list[Row], ctx: Ctx, problems: Problems) -> None:
     check_enterprises(conn, rows, ctx, problems)
     campaigns = _campaigns(conn)
-    C = S.cases
+    C, I = S.cases, S.inspections
     case_owner = {}
     for part in chunks(sorted({r.v["case_no"] for r in rows if r.v["case_no"]})):
-        for c in conn.execute(select(C.c.case_no, C.c.enterprise_id, C.c.city_adcode, C.c.county_adcode)
+        for c in conn.execute(select(C.c.case_no, C.c.enterprise_id, C.c.city_adcode, C.c.county_adcode,
+                                     I.c.record_no).outerjoin(I, I.c.id == C.c.inspection_id)
                               .where(C.c.case_no.in_(part))).mappings():
             case_owner[c["case_no"]] = dict(c)
     hazard_rows = sum((r.v["hazards"] or 0) + (r.v["major_hazards"] or 0) for r in rows)
@@ -138,7 +139,8 @@ def _enforcement_check(conn, rows: list[Row], ctx: Ctx, problems: Problems) -> N
             owner = case_owner.get(v["case_no"])
             if owner is not None and not in_region(ctx.region, owner["city_adcode"], owner["county_adcode"]):
                 problems.out_of_region(r.num, "case_no")
-            elif owner is not None and owner["enterprise_id"] != e["id"]:
+            elif (owner is not None and owner["enterprise_id"] != e["id"]
+                  and owner["record_no"] != v["record_no"]):  # a corrected inspection takes its case along
                 problems.add(r.num, "case_no", "该案件编号已属于另一家企业")
             if v["stage"] == "closed" and v["closed_on"] is None:
                 problems.add(r.num, "closed_on", "案件阶段为“结案”时须填写结案日期")
