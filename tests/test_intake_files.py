@@ -183,8 +183,10 @@ def test_row_and_time_limits_are_settings(monkeypatch):
     monkeypatch.delenv("OVERSIGHT_IMPORT_MAX_ROWS")
     monkeypatch.setenv("OVERSIGHT_IMPORT_MAX_SECONDS", "0")
     assert "秒" in refused(data)
-    monkeypatch.setenv("OVERSIGHT_IMPORT_MAX_SECONDS", "bogus")  # a bad setting falls back to the default
-    assert len(read_rows(data, "f.xlsx")[1]) == 10
+    for bad in ("bogus", "inf", "nan", ""):  # a bad setting falls back to the default
+        monkeypatch.setenv("OVERSIGHT_IMPORT_MAX_SECONDS", bad)
+        monkeypatch.setenv("OVERSIGHT_IMPORT_MAX_ROWS", bad)
+        assert len(read_rows(data, "f.xlsx")[1]) == 10
 
 
 # --- zip bombs and damaged archives ---------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 import os
 import re
 import time
@@ -34,12 +35,12 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> "Limits":
-        def num(name: str, default: float, scale: float = 1) -> float:
+        def num(name: str, default: float, scale: float = 1) -> float:  # a bad setting falls back to the default
             try:
                 v = float(os.environ.get(name, "").strip() or default)
             except ValueError:
                 v = default
-            return max(v, 0) * scale if v == v else default * scale
+            return max(v, 0) * scale if math.isfinite(v) else default * scale
 
         d = cls()
         rows = int(num("OVERSIGHT_IMPORT_MAX_ROWS", d.max_rows))
