@@ -446,7 +446,9 @@ def test_a_unique_violation_that_persists_is_a_chinese_message(scratch, monkeypa
 @pytest.mark.parametrize("payload", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)",
                                      "\t=1", "＝1+1", "\r=1"])
 def test_the_problem_list_never_starts_a_formula(scratch, payload):
-    data = ",".join(["网格编码", payload, "网格名称"]).encode() + b"\nG,1,n\n"
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["网格编码", payload, "网格名称"], ["G", "1", "n"]])
+    data = buf.getvalue().encode()
     rep = import_file("grids", data, "f.csv", engine=scratch, importer="t", now=NOW, dry_run=True)
     assert not rep.ok
     cells = [c for r in csv.reader(io.StringIO(problems_csv(rep).decode("utf-8-sig"))) for c in r]
