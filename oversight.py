@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -149,6 +150,23 @@ def _register_extensions(sub) -> None:
         mod.register_cli(sub)
 
 
+# Writing the standard output failed (`oversight figures > /dev/full`, a closed pipe): a message, not a traceback.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EPIPE, errno.EIO, errno.EROFS, errno.EBADF}
+
+
+def _output_failed(e: OSError) -> int:
+    from seed.cliout import reason_zh
+
+    try:  # what is still buffered would fail again at exit: send it nowhere
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    print(f"错误：无法写出结果（{reason_zh(e)}）", file=sys.stderr)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="oversight", description="Jiangsu safety-supervision oversight suite")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -180,7 +198,13 @@ def main(argv: list[str] | None = None) -> int:
 
     args = p.parse_args(argv)
     t0 = time.perf_counter()
-    rc = args.fn(args)
+    try:
+        rc = args.fn(args)
+        sys.stdout.flush()
+    except OSError as e:
+        if e.errno not in _OUTPUT_ERRNOS:
+            raise
+        return _output_failed(e)
     if os.environ.get("OVERSIGHT_TIMING"):
         print(f"[{args.cmd}: {time.perf_counter() - t0:.2f} s]", file=sys.stderr)
     return rc

@@ -425,6 +425,13 @@ def cmd_briefing(args) -> int:
         print(f"error: unknown output format {fmt!r}: use --format docx|xlsx|csv or an --out file ending in one",
               file=sys.stderr)
         return 2
+    from seed.cliout import OutError, check_out, write_out
+
+    try:
+        check_out(out, make_parents=True)
+    except OutError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     eng = ensure_database()
     try:
         ref = reference(eng)
@@ -440,8 +447,11 @@ def cmd_briefing(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     data = exports.render(fmt, brief)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    try:
+        write_out(out, data, make_parents=True)
+    except OutError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     audit.record("export", user, exports.audit_detail(brief, fmt, source="cli", file=out.name), engine=eng)
     print(f"{out}: {fmt}, {len(data):,} bytes; {len(brief.sections)} region(s), {len(brief.figures)} figures, "
           f"period {brief.period_text()}, as of {brief.as_of_text()}")

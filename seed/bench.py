@@ -239,6 +239,14 @@ def run(args) -> int:
     import logging
 
     from queries import db as dbmod
+    from seed.cliout import OutError, check_out, write_out
+
+    if args.out:
+        try:
+            check_out(args.out)  # before minutes of timing, not after
+        except OutError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
 
     # AppTest outside a server logs "No runtime found" / "missing ScriptRunContext" on every cached call
     os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
@@ -273,7 +281,11 @@ def run(args) -> int:
     print(f"targets: {len(result['targets']) - len(missed)} of {len(result['targets'])} met"
           + "".join(f"\n  missed: {t['target']}: {t['value']} (limit {t['limit']})" for t in missed))
     if args.out:
-        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        try:
+            write_out(args.out, json.dumps(result, ensure_ascii=False, indent=2))
+        except OutError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 1
         print(f"wrote {args.out}")
     return 1 if any(p["exception"] for p in pages) else 0
 

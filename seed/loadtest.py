@@ -33,7 +33,6 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 STREAM_PATH = "_stcore/stream"
@@ -534,6 +533,14 @@ def run(cfg: Config, progress=None) -> dict:
 # --- command line ---------------------------------------------------------------------------------------------------
 
 def cmd_loadtest(args) -> int:
+    from seed.cliout import OutError, check_out, write_out
+
+    if args.out:
+        try:
+            check_out(args.out)  # before minutes of load, not after
+        except OutError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
     cfg = Config(url=args.url, sessions=args.sessions, interval=args.interval or None, seconds=args.minutes * 60,
                  ramp=args.ramp, timeout=args.timeout, auth=args.auth, user=args.user, password=args.password,
                  pid=args.pid, cfg_base=args.base_path)
@@ -544,7 +551,11 @@ def cmd_loadtest(args) -> int:
     rep = run(cfg, say)
     text = json.dumps(rep, ensure_ascii=False, indent=2)
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        try:
+            write_out(args.out, text + "\n")
+        except OutError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 1
     r, s = rep["refresh_ms"], rep["server"]
     print(f"{rep['refreshes']} refreshes by {rep['sessions']} sessions in {rep['elapsed_s']:.0f} s; errors "
           f"{rep['errors']} {rep['error_kinds'] or ''}")

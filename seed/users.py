@@ -5,12 +5,24 @@ import getpass
 import sys
 
 
+class PasswordInputError(ValueError):
+    """No password could be read (no terminal, end of input); the message is Chinese."""
+
+
 def _password(args) -> str:
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    pw = getpass.getpass("新密码 / new password: ")
-    if getpass.getpass("再次输入 / repeat: ") != pw:
-        raise SystemExit("error: passwords differ")
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        if not line.strip():
+            raise PasswordInputError("标准输入中没有密码：--password-stdin 从标准输入的第一行读取新密码")
+        return line.rstrip("\r\n")
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise PasswordInputError("没有终端，无法交互输入密码：请在终端中运行，或用 --password-stdin 从标准输入读取新密码")
+    try:
+        pw = getpass.getpass("新密码 / new password: ")
+        if getpass.getpass("再次输入 / repeat: ") != pw:
+            raise PasswordInputError("两次输入的密码不一致")
+    except (EOFError, KeyboardInterrupt):
+        raise PasswordInputError("密码输入已中断，未做任何修改") from None
     return pw
 
 
