@@ -325,6 +325,7 @@ def production_mode() -> bool:
     return os.environ.get("OVERSIGHT_ENV", "").strip().lower() == "production"
 
 
+@functools.lru_cache(maxsize=8)  # production mode checks the key on every page run; zxcvbn takes ~0.1 s
 def cookie_key_bits(key: str) -> float:
     """Estimated entropy of a cookie key in bits: the parts zxcvbn recognises (repetitions, sequences, keyboard
     walks, words, dates) count what guessing them costs, the rest counts its length times the bits of the key's

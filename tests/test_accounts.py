@@ -199,11 +199,14 @@ def test_missing_or_short_cookie_keys_are_refused(db, key):
 
 
 def test_random_cookie_keys_pass():
+    """Generated keys with a margin pass every time (a 32-hex-digit key has exactly 128 bits: the digit runs zxcvbn
+    reads as dates can put it under the estimate, so the README asks for more)."""
     import secrets
 
-    for key in (secrets.token_urlsafe(32), secrets.token_urlsafe(48), secrets.token_hex(16), secrets.token_hex(32)):
-        assert accounts.cookie_key_problem(key) is None, key
-        assert accounts.cookie_key_bits(key) >= 128
+    for _ in range(5):
+        for key in (secrets.token_urlsafe(24), secrets.token_urlsafe(32), secrets.token_urlsafe(48),
+                    secrets.token_hex(32)):
+            assert len(key) >= 32 and accounts.cookie_key_problem(key) is None, key
 
 
 def test_check_production_refuses_a_repeated_key(db, monkeypatch, capsys):
