@@ -145,6 +145,17 @@ def _record(event: str, username: str | None, detail: dict) -> None:
         pass
 
 
+def _sign_out(username: str, app: str) -> None:
+    """Sign-out ends every session of the user (their cookies, copies included, stop working) and is audited."""
+    from queries import accounts
+
+    try:
+        accounts.record_logout(username, engine=accounts.signin_engine(), app=app)
+    except (DB_ERRORS + (accounts.AccountError,)) as e:
+        logging.getLogger("oversight").warning("sign-out of %s not recorded: %s", username,
+                                               str(e).splitlines()[0][:200])
+
+
 def _audit_page_view(app: str, pg, user) -> None:
     """One audit entry per page and scope a session opens (not one per widget rerun)."""
     params = {k: st.query_params.get(k) for k in sorted(st.query_params.keys())}
@@ -161,7 +172,6 @@ def _sign_in_form(app: str, authenticator) -> None:
     authenticator only writes the signed cookie (its lifetime follows the role)."""
     from pages import auth
     from queries import accounts
-    from queries.db import get_engine
 
     with st.form("login", clear_on_submit=False):
         st.subheader("登录")
@@ -175,7 +185,7 @@ def _sign_in_form(app: str, authenticator) -> None:
         st.error("请输入用户名和密码。")
         return
     try:
-        r = accounts.authenticate(username, password, engine=get_engine(), source=app)
+        r = accounts.authenticate(username, password, engine=accounts.signin_engine(), source=app)
     except DB_ERRORS:
         st.error("数据库暂时无法连接，请稍后再试。")
         return
@@ -183,9 +193,9 @@ def _sign_in_form(app: str, authenticator) -> None:
         st.error(r.message)
         return
     st.session_state.update(authentication_status=True, username=r.username, name=r.display_name,
-                            roles=[r.role], logout=None, oversight_since=time.time())
-    authenticator.cookie_controller.cookie_model.cookie_expiry_days = auth.expiry_days(r.role)
-    authenticator.cookie_controller.set_cookie()
+                            roles=[r.role], logout=None, oversight_since=time.time(), oversight_sv=r.session_version,
+                            oversight_iat=time.time())
+    auth.set_cookie(authenticator, r.username, r.role, r.session_version)
     st.session_state["oversight_set_cookie"] = True  # written again after the rerun (see run())
     st.rerun()
 
@@ -256,8 +266,7 @@ def run(app: str) -> None:
     # The login run sets the cookie and reruns at once, which can unmount the cookie component before the browser
     # stored the cookie: write it once more in the first run after signing in (lifetime by role).
     if st.session_state.pop("oversight_set_cookie", False):
-        authenticator.cookie_controller.cookie_model.cookie_expiry_days = auth.expiry_days(user.role)
-        authenticator.cookie_controller.set_cookie()
+        auth.set_cookie(authenticator, user.username, user.role, user.session_version)
     # a session restored from the cookie: tell the authenticator, so that logout works
     if not st.session_state.get("authentication_status"):
         st.session_state.update(authentication_status=True, username=user.username, name=user.name,
@@ -277,5 +286,7 @@ def run(app: str) -> None:
         region = reference(eng).name(user.binding) if user.binding else "江苏省"
         st.caption(f"{user.name}（{auth.ROLE_NAMES.get(user.role, user.role)} · {region}）")
         authenticator.logout("退出登录", "sidebar", key="logout_btn",
-                             callback=lambda _info: _record("logout", user.username, {"app": app}))
+                             callback=lambda _info: _sign_out(user.username, app))
+    if st.session_state.get("logout") and not st.session_state.get("authentication_status"):
+        st.rerun()  # just signed out: the sign-in form at once, not this page once more
     _run_page(pg)

@@ -560,6 +560,13 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("demo", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
+    # sign-in state (queries.accounts, migration 0004): attempts reserved since the last success and the lock the
+    # MAX_FAILURES-th one set; the dashboards' PostgreSQL role can neither write these nor read password_hash
+    Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", DateTime, nullable=True),
+    # carried in the sign-in cookie and compared on every page run: sign-out increments it, and a trigger
+    # increments it whenever password_hash, role, region_adcode or active change (every session of the user ends)
+    Column("session_version", Integer, nullable=False, default=0, server_default="0"),
     CheckConstraint("role in ('leader','city','duty','writer','admin')", name="role"),
 )
 
@@ -568,7 +575,7 @@ audit_log = Table(
     Column("id", Integer, primary_key=True),
     Column("at", DateTime, nullable=False),
     Column("username", String(32), nullable=True),
-    Column("event", String(16), nullable=False),  # login | logout | login_failed | lockout | page_view | export
+    Column("event", String(16), nullable=False),  # login | logout | login_failed | lockout | page_view | export | …
     Column("detail", Text, nullable=False, default=""),
     Index("ix_audit_log_at", "at"),
 )

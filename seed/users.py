@@ -1,4 +1,8 @@
-"""``oversight users add|disable|enable|reset-password|list`` and ``oversight check-production``."""
+"""``oversight users add|disable|enable|reset-password|set-role|unlock|sign-out|list`` and
+``oversight check-production``.
+
+Disabling, a new password, a new role or region and ``sign-out`` end every session of the account (its sign-in
+cookies stop working at the next page run)."""
 from __future__ import annotations
 
 import getpass
@@ -50,20 +54,29 @@ def cmd_users(args) -> int:
         if not args.username:
             print("error: username required", file=sys.stderr)
             return 2
-        if args.action == "add":
-            region = None
-            if args.region:
-                from queries.scope import parse_region
+        region = None
+        if args.region:
+            from queries.scope import parse_region
 
-                region = parse_region(args.region, reference(eng))
-            accounts.add_user(args.username, args.name or args.username, args.role, _password(args), region=region,
-                              engine=eng, by=by)
+            region = parse_region(args.region, reference(eng))
+        if args.action == "add":
+            accounts.add_user(args.username, args.name or args.username, args.role or "leader", _password(args),
+                              region=region, engine=eng, by=by)
         elif args.action == "disable":
             accounts.set_active(args.username, False, engine=eng, by=by)
         elif args.action == "enable":
             accounts.set_active(args.username, True, engine=eng, by=by)
         elif args.action == "reset-password":
             accounts.reset_password(args.username, _password(args), engine=eng, by=by)
+        elif args.action == "set-role":
+            if not args.role:
+                print("error: --role required (and --region for role city)", file=sys.stderr)
+                return 2
+            accounts.set_role(args.username, args.role, region=region, engine=eng, by=by)
+        elif args.action == "unlock":
+            accounts.unlock(args.username, engine=eng, by=by)
+        elif args.action == "sign-out":
+            accounts.end_sessions(args.username, engine=eng, by=by)
     except (accounts.AccountError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -86,14 +99,17 @@ def _check(args) -> int:
 
 
 def register_cli(sub) -> None:
-    p = sub.add_parser("users", help="manage sign-in accounts (bcrypt-hashed, in the database)")
-    p.add_argument("action", choices=["add", "disable", "enable", "reset-password", "list"])
+    p = sub.add_parser("users", help="manage sign-in accounts (bcrypt-hashed, in the database); disable, "
+                                     "reset-password, set-role and sign-out end the account's sessions")
+    p.add_argument("action", choices=["add", "disable", "enable", "reset-password", "set-role", "unlock", "sign-out",
+                                      "list"])
     p.add_argument("username", nargs="?")
-    p.add_argument("--role", choices=["leader", "city", "duty", "writer", "admin"], default="leader")
+    p.add_argument("--role", choices=["leader", "city", "duty", "writer", "admin"],
+                   help="add (default leader) and set-role")
     p.add_argument("--region", help="binding: city or county name or adcode (required for role city)")
     p.add_argument("--name", help="display name")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     p.set_defaults(fn=cmd_users)
     p = sub.add_parser("check-production", help="exit 1 and list what stops a production start "
-                                                "(cookie key, demo accounts)")
+                                                "(cookie key missing, short or guessable; demo accounts)")
     p.set_defaults(fn=_check)
