@@ -425,7 +425,7 @@ def cmd_briefing(args) -> int:
         print(f"error: unknown output format {fmt!r}: use --format docx|xlsx|csv or an --out file ending in one",
               file=sys.stderr)
         return 2
-    from seed.cliout import OutError, check_out, write_out
+    from cli.output import OutError, check_out, write_out
 
     try:
         check_out(out, make_parents=True)

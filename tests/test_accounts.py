@@ -210,7 +210,7 @@ def test_random_cookie_keys_pass():
 
 
 def test_check_production_refuses_a_repeated_key(db, monkeypatch, capsys):
-    import oversight
+    from cli import main as oversight
 
     monkeypatch.setenv("OVERSIGHT_COOKIE_KEY", "a" * 32)
     assert oversight.main(["check-production"]) == 1
@@ -222,7 +222,7 @@ def test_check_production_refuses_a_repeated_key(db, monkeypatch, capsys):
 def _cli(monkeypatch, capsys, *argv, stdin=""):
     import io
 
-    import oversight
+    from cli import main as oversight
 
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     rc = oversight.main(["users", *argv])

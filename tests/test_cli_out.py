@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import oversight
-from seed.cliout import OutError, check_out, write_out
+from cli import main as oversight
+from cli.output import OutError, check_out, write_out
 from tests.conftest import ROOT
 
 
@@ -100,7 +100,7 @@ def _full(tmp: Path) -> Path:
 
 def _cli(args, db_url: str, **kw):
     env = {"OVERSIGHT_DB_URL": db_url, "PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root")}
-    return subprocess.run([sys.executable, str(ROOT / "oversight.py"), *args], env=env, cwd=ROOT, timeout=300,
+    return subprocess.run([sys.executable, "-m", "cli", *args], env=env, cwd=ROOT, timeout=300,
                           **kw)
 
 
@@ -112,7 +112,7 @@ def test_figures_to_a_full_or_closed_stdout(db):
                      text=True)
         assert r.returncode == 1 and chinese(r.stderr) and "Traceback" not in r.stderr, r.stderr
         assert "Exception ignored" not in r.stderr
-    p = subprocess.Popen([sys.executable, str(ROOT / "oversight.py"), "figures", "--format", "markdown"],
+    p = subprocess.Popen([sys.executable, "-m", "cli", "figures", "--format", "markdown"],
                          env={"OVERSIGHT_DB_URL": url, "PATH": "/usr/bin:/bin"}, cwd=ROOT, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     p.stdout.close()  # the reader went away (`| head -0`)

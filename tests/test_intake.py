@@ -292,7 +292,7 @@ def test_a_city_account_imports_only_its_own_region(scratch):
 def test_cli_template_import_and_exit_codes(scratch, tmp_path, monkeypatch):
     url = scratch.url.render_as_string(hide_password=False)
     env = {"OVERSIGHT_DB_URL": url, "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, str(ROOT / "oversight.py")]
+    cli = [sys.executable, "-m", "cli"]
     out = tmp_path / "grids.xlsx"
     r = subprocess.run(cli + ["template", "grids", str(out)], capture_output=True, text=True, env=env, cwd=ROOT)
     assert r.returncode == 0 and out.stat().st_size > 4000

@@ -359,7 +359,7 @@ def test_a_huge_number_through_the_cli_exits_1_with_row_and_column(scratch, tmp_
     f = tmp_path / "huge.xlsx"
     f.write_bytes(xlsx("grids", [grid_row("ATK-RANGE-CLI", county, enterprises_filed=1e30)]))
     env = {"OVERSIGHT_DB_URL": scratch.url.render_as_string(hide_password=False), "PATH": "/usr/bin:/bin"}
-    r = subprocess.run([sys.executable, str(ROOT / "oversight.py"), "import", "grids", str(f)], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "cli", "import", "grids", str(f)], capture_output=True,
                        text=True, env=env, cwd=ROOT, timeout=300)
     assert r.returncode == 1 and "建档企业数" in r.stderr and "不能大于" in r.stderr, r.stderr
     assert "Traceback" not in r.stderr

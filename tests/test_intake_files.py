@@ -295,7 +295,7 @@ def test_malformed_files_through_the_cli_exit_1_without_a_traceback(tmp_path):
     for i, (variant, data) in enumerate(list(_sheet_variants().items())[:4]):
         f = tmp_path / f"bad{i}.xlsx"
         f.write_bytes(data)
-        r = subprocess.run([sys.executable, str(ROOT / "oversight.py"), "import", "grids", str(f), "--dry-run"],
+        r = subprocess.run([sys.executable, "-m", "cli", "import", "grids", str(f), "--dry-run"],
                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
         assert r.returncode in (1, 3) and "Traceback" not in r.stderr, (variant, r.stderr[-2000:])
         assert chinese(r.stderr)

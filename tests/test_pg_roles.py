@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, delete, text
 from sqlalchemy.exc import ProgrammingError
 
-from seed.roles import create_roles
+from cli.roles import create_roles
 
 DENIED = "permission denied|must be owner|row-level security"
 

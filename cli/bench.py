@@ -239,7 +239,7 @@ def run(args) -> int:
     import logging
 
     from queries import db as dbmod
-    from seed.cliout import OutError, check_out, write_out
+    from cli.output import OutError, check_out, write_out
 
     if args.out:
         try:

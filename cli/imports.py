@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from queries.intake import KINDS, FileError, ImportRefused, import_file, read_path, template_bytes
-from seed.cliout import OutError, check_out, write_out
+from cli.output import OutError, check_out, write_out
 
 MAX_PRINTED = 200
 

@@ -1,6 +1,6 @@
 """``oversight``: the suite's command line (seed, migrate, figures, run, …).
 
-Installed as a console script by ``pyproject.toml``; also runnable as ``python oversight.py``.
+Installed as the console script ``oversight`` by ``pyproject.toml``; also runnable as ``python -m cli``.
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def cmd_seed(args) -> int:
     from seed.migrate import upgrade
 
     if args.scale == "province":
-        from seed.province import cmd_seed as seed_province
+        from cli.province import cmd_seed as seed_province
 
         return seed_province(args)
     eng = get_engine()
@@ -135,8 +135,8 @@ def cmd_info(args) -> int:
 
 # Modules that add their own subcommands: each defines ``register_cli(subparsers)``; the handlers they set with
 # ``set_defaults(fn=...)`` return an exit status. A module that does not exist (yet) is skipped.
-CLI_MODULES = ("seed.feed", "queries.briefing", "seed.users", "seed.roles", "seed.bench", "seed.imports",
-               "seed.loadtest")
+CLI_MODULES = ("cli.feed", "queries.briefing", "cli.users", "cli.roles", "cli.bench", "cli.imports",
+               "cli.loadtest")
 
 
 def _register_extensions(sub) -> None:
@@ -155,7 +155,7 @@ _OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EPIPE, errno.EIO, errno.EROF
 
 
 def _output_failed(e: OSError) -> int:
-    from seed.cliout import reason_zh
+    from cli.output import reason_zh
 
     try:  # what is still buffered would fail again at exit: send it nowhere
         devnull = os.open(os.devnull, os.O_WRONLY)

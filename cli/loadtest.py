@@ -532,7 +532,7 @@ def run(cfg: Config, progress=None) -> dict:
 # --- command line ---------------------------------------------------------------------------------------------------
 
 def cmd_loadtest(args) -> int:
-    from seed.cliout import OutError, check_out, write_out
+    from cli.output import OutError, check_out, write_out
 
     if args.out:
         try:
