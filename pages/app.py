@@ -284,7 +284,9 @@ def run(app: str) -> None:
         from queries.regions import reference
 
         region = reference(eng).name(user.binding) if user.binding else "江苏省"
-        st.caption(f"{user.name}（{auth.ROLE_NAMES.get(user.role, user.role)} · {region}）")
+        from pages.common import plain
+
+        st.caption(f"{plain(user.name)}（{auth.ROLE_NAMES.get(user.role, user.role)} · {region}）")
         authenticator.logout("退出登录", "sidebar", key="logout_btn",
                              callback=lambda _info: _sign_out(user.username, app))
     if st.session_state.get("logout") and not st.session_state.get("authentication_status"):

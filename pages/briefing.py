@@ -10,7 +10,9 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages.common import binding, current_scope, engine, q, ref, scope_token, set_params, user
+from pages.common import (
+    binding, current_scope, date_bounds, engine, parse_id, plain, q, ref, scope_token, set_params, user,
+)
 from queries import audit, briefing, exports
 from queries.figures import BASIS_NAMES, TOPIC_NAMES
 from queries.regions import PROVINCE
@@ -30,18 +32,17 @@ default_regions = [b or PROVINCE]
 regions = default_regions
 raw = st.query_params.get("regions", "")
 if raw:
-    try:
-        asked = [int(x) for x in raw.split(",") if x.strip()]
-    except ValueError:
+    asked = [parse_id(x) for x in raw.split(",")[:50] if x.strip()]
+    if None in asked:
         asked = []
-        st.warning("链接中的地区无效，已改为默认地区。")
+        st.warning("链接中的地区无效（应为逗号分隔的行政区划代码），已改为默认地区。")
     ok = []
     for a in asked:
         try:  # validated against the binding like any scope (an ancestor of the binding is narrowed to it)
             ok += [x.region for x in briefing.scopes_for([a], industry=None, date_from=None, date_to=None, as_of=None,
                                                           binding=b, engine=engine())]
         except ScopeError as e:
-            st.error(f"{e}（已从所选地区中去掉）")
+            st.error(f"{plain(e)}（已从所选地区中去掉）")
     regions = [a for a in dict.fromkeys(ok) if a in options] or default_regions
 
 if "brief_default_as_of" not in st.session_state:  # "now" fixed once per session: the end of the last whole minute
@@ -61,10 +62,11 @@ with st.form("brief_scope", border=True):
                        format_func=lambda c: "全部行业" if c is None else (
                            r.industries[c].name + ("（国民经济门类）" if r.industries[c].kind == "section" else "")))
     c3, c4, c5, c6 = st.columns([2, 1.2, 1, 1])
-    period = c3.date_input("统计期", value=(scope.date_from, scope.date_to), min_value=dt.date(2019, 1, 1),
-                           max_value=dt.date(2030, 12, 31), format="YYYY-MM-DD", key=f"br_period_{tok}")
-    d_as_of = c4.date_input("数据截止日期", value=as_of.date(), min_value=dt.date(2019, 1, 1),
-                            max_value=dt.date(2030, 12, 31), format="YYYY-MM-DD", key=f"br_asof_d_{tok}")
+    lo, hi = date_bounds(scope.date_from, scope.date_to, as_of.date())
+    period = c3.date_input("统计期", value=(scope.date_from, scope.date_to), min_value=lo, max_value=hi,
+                           format="YYYY-MM-DD", key=f"br_period_{tok}")
+    d_as_of = c4.date_input("数据截止日期", value=as_of.date(), min_value=lo, max_value=hi, format="YYYY-MM-DD",
+                            key=f"br_asof_d_{tok}")
     t_as_of = c5.time_input("截止时间", value=as_of.time().replace(second=0), step=60, key=f"br_asof_t_{tok}")
     c6.markdown("<div style='height:1.8rem'></div>", unsafe_allow_html=True)
     submitted = c6.form_submit_button("取数", type="primary", width="stretch")
@@ -85,7 +87,7 @@ scopes = [scope.with_(region=a, as_of=as_of) for a in regions]
 datas = [q(briefing.section_data, s) for s in scopes]
 with st.expander("期号、印发日期和各节标题（用于 Word 初稿）"):
     e1, e2 = st.columns(2)
-    issue_no = e1.text_input("期号", value="", placeholder="例如：第5期", key="br_issue")
+    issue_no = e1.text_input("期号", value="", placeholder="例如：第5期", key="br_issue", max_chars=40)
     issue_date = e2.date_input("印发日期", value=as_of.date(), format="YYYY-MM-DD", key=f"br_issue_date_{tok}")
     titles = {d.region: st.text_input(f"{d.name} 一节的标题", value=briefing.default_title(d),
                                       key=f"br_title_{d.region}_{tok}") for d in datas}

@@ -6,6 +6,7 @@ boundaries are the bundled GeoJSON in ``seed/geo``.
 from __future__ import annotations
 
 import copy
+import html
 import json
 import threading
 from collections import OrderedDict
@@ -162,7 +163,14 @@ def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, r
                                 pickable=True, stroked=points_outline, get_line_color=[255, 255, 255, 220],
                                 line_width_min_pixels=1 if points_outline else 0))
     return _Deck(layers=layers, initial_view_state=_view(feats), map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
+                 # "text", never "html": deck.gl sets a text tooltip with innerText, so names in {tip} stay text
                  tooltip={"text": "{tip}"}, map_provider=None)
+
+
+def _text(values) -> list:
+    """Category labels and trace names as plotly text: plotly renders a subset of HTML in them (<a href>, <b>, <br>
+    …), so data text is entity-escaped (plotly shows &lt; as <); numbers and dates pass unchanged."""
+    return [html.escape(v, quote=True) if isinstance(v, str) else v for v in values]
 
 
 def bar(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, key: str, colors: Sequence[str] | None = None,
@@ -171,12 +179,12 @@ def bar(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, ke
     """A bar chart built with graph_objects (cheap); clicking a bar returns a selection carrying ``custom``."""
     fig = go.Figure()
     for i, (y, n) in enumerate(zip(ys, names)):
-        kw = dict(name=n, customdata=df[custom].tolist() if custom and custom in df else None,
+        kw = dict(name=_text([n])[0], customdata=df[custom].tolist() if custom and custom in df else None,
                   marker_color=(colors[i] if colors else None))
         if horizontal:
-            fig.add_trace(go.Bar(y=df[x].tolist(), x=df[y].tolist(), orientation="h", **kw))
+            fig.add_trace(go.Bar(y=_text(df[x].tolist()), x=df[y].tolist(), orientation="h", **kw))
         else:
-            fig.add_trace(go.Bar(x=df[x].tolist(), y=df[y].tolist(), **kw))
+            fig.add_trace(go.Bar(x=_text(df[x].tolist()), y=df[y].tolist(), **kw))
     fig.update_layout(barmode="stack" if stacked else "group", height=height, margin=dict(l=10, r=10, t=30, b=10),
                       legend=dict(orientation="h", y=1.12), yaxis_title=yaxis_title,
                       font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
@@ -200,7 +208,7 @@ def line(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, k
          colors: Sequence[str] | None = None, hlines: Sequence[tuple[float, str, str]] = (), yaxis_title: str = ""):
     fig = go.Figure()
     for i, (y, n) in enumerate(zip(ys, names)):
-        fig.add_trace(go.Scatter(x=df[x].tolist(), y=df[y].tolist(), name=n, mode="lines",
+        fig.add_trace(go.Scatter(x=_text(df[x].tolist()), y=df[y].tolist(), name=_text([n])[0], mode="lines",
                                  line=dict(color=colors[i]) if colors else None))
     for yv, name, color in hlines:
         fig.add_hline(y=yv, line_dash="dash", line_color=color, annotation_text=name)
@@ -210,7 +218,7 @@ def line(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, k
 
 
 def donut(labels: Sequence[str], values: Sequence[float], colors: Sequence[str], *, key: str, height: int = 300):
-    fig = go.Figure(go.Pie(labels=list(labels), values=list(values), hole=0.55, marker=dict(colors=list(colors)),
+    fig = go.Figure(go.Pie(labels=_text(list(labels)), values=list(values), hole=0.55, marker=dict(colors=list(colors)),
                            sort=False, textinfo="label+percent"))
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
                       font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))

@@ -6,7 +6,9 @@ the scope carries the user's binding, so a cached result never crosses a binding
 from __future__ import annotations
 
 import datetime as dt
+import html
 import importlib
+import re
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any, Callable
@@ -54,6 +56,45 @@ def require_admin(what: str):
 def binding() -> int | None:
     u = user()
     return u.binding if u else None
+
+
+# --- text from users, URLs and files: shown as text, never as markdown or HTML ------------------------------
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark and then renders as itself: links,
+# images, autolinks <…>, raw HTML, emphasis, headings, lists, LaTeX ($), :color[…] directives lose their meaning.
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+# Some of Streamlit's markdown plugins rewrite the *parsed* text, where escapes are already gone: GFM's bare-URL
+# and e-mail autolinks (http://…, www.…, a@b.c), :streamlit: / :material_…: icons, emoji shortcodes and
+# typographic arrows (->, <=, --). A WORD JOINER (U+2060, invisible, never a line break) inside each such
+# pattern keeps the text as it reads and stops the rewrite.
+_WJ = "\u2060"
+_MD_REWRITTEN = re.compile(r"(?<=:)|(?=@)|(?i:(?<=www)(?=\.))|(?<=[-<>~=])(?=[-<>=])")
+
+
+def _visible(ch: str) -> str:
+    """Control, format (bidi overrides, zero-width) and line/paragraph separator characters as ``\\u202e`` text."""
+    import unicodedata
+
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        return ch.encode("unicode_escape").decode("ascii")
+    return ch
+
+
+def plain(value: Any, limit: int | None = None) -> str:
+    """``value`` as literal text inside Streamlit markdown (st.markdown / error / warning / info / caption, metric
+    labels and values, help): nothing in it renders as a link, image, HTML, formula, icon or formatting, and
+    control characters show as escapes (``\\x00``, ``\\u202e``). ``limit`` shortens it (with …) first."""
+    s = "" if value is None else str(value)
+    if limit is not None and len(s) > limit:
+        s = s[:limit] + "…"
+    s = "".join(_visible(ch) for ch in s)
+    s = _MD_REWRITTEN.sub(_WJ, s)
+    return _MD_PUNCT.sub(r"\\\1", s)
+
+
+def html_text(value: Any) -> str:
+    """``value`` as text inside HTML rendered with unsafe_allow_html / st.html (quotes escaped too)."""
+    return html.escape("" if value is None else str(value), quote=True)
 
 
 # --- cached queries ------------------------------------------------------------------------------------
@@ -152,7 +193,7 @@ def current_scope() -> Scope:
         s = defaults
     refused = st.session_state.get("oversight_scope_refused")
     if refused and refused[1] == _view_key():
-        st.error(f"链接中的查询条件无效：{refused[0]}。已显示默认视图。")
+        st.error(f"链接中的查询条件无效：{plain(refused[0])}。已显示默认视图。")
     elif refused:
         del st.session_state["oversight_scope_refused"]
     rs = resolve(s, engine())
@@ -195,6 +236,13 @@ def scope_token(scope: Scope) -> str:
     return "_".join(str(x) for x in astuple(scope)).replace(" ", "T").replace(":", "")
 
 
+def date_bounds(*dates: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The range a date picker offers: 2019 – 2030, widened to hold every given date (a link may ask for any
+    date the query layer accepts, 2000 – 2099; a value outside the picker's range would raise)."""
+    given = [d for d in dates if d is not None]
+    return min([dt.date(2019, 1, 1), *given]), max([dt.date(2030, 12, 31), *given])
+
+
 def scope_controls(scope: Scope) -> None:
     """Sidebar filters: city, county, industry, period, as-of. Each change is written to the URL."""
     r = ref()
@@ -234,8 +282,9 @@ def scope_controls(scope: Scope) -> None:
         set_params(industry=ind)
         st.rerun()
     # period
-    val = sb.date_input("统计期", value=(scope.date_from, scope.date_to), min_value=dt.date(2019, 1, 1),
-                        max_value=dt.date(2030, 12, 31), key=f"period_{tok}", format="YYYY-MM-DD")
+    lo, hi = date_bounds(scope.date_from, scope.date_to)
+    val = sb.date_input("统计期", value=(scope.date_from, scope.date_to), min_value=lo, max_value=hi,
+                        key=f"period_{tok}", format="YYYY-MM-DD")
     if isinstance(val, (tuple, list)) and len(val) == 2 and (val[0], val[1]) != (scope.date_from, scope.date_to):
         set_params(**{"from": val[0].isoformat(), "to": val[1].isoformat()})
         st.rerun()
@@ -355,18 +404,26 @@ def open_enterprise(event, ids: list) -> None:
         goto_enterprise(ids[rows[0]])
 
 
+def parse_id(raw: Any) -> int | None:
+    """A positive database id from text: ASCII digits (fullwidth ones folded), at most 18 of them (a bigger number
+    overflows SQLite's INTEGER); None for anything else (superscripts, signs, decimals, 1_000 …)."""
+    from queries.regions import fold_fullwidth
+
+    s = fold_fullwidth(str(raw)).strip()
+    if not (s.isascii() and s.isdigit()) or len(s) > 18 or int(s) <= 0:
+        return None
+    return int(s)
+
+
 def url_id(param: str, what: str, back_label: str, key: str) -> int | None:
     """A positive integer id from the URL (``?enterprise=12``); a malformed one ends the page with a message
     and a button back (which removes the parameter)."""
     raw = st.query_params.get(param)
     if raw is None or str(raw).strip() == "":
         return None
-    try:
-        v = int(str(raw).strip())
-    except ValueError:
-        v = -1
-    if v <= 0:
-        st.error(f"链接中的{what}编号无效：{str(raw)[:40]}")
+    v = parse_id(raw)
+    if v is None:
+        st.error(f"链接中的{what}编号无效：{plain(raw, 40)}")
         if st.button(back_label, key=key):
             set_params(**{param: None})
             st.rerun()

@@ -4,9 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, region_map
-from pages.common import (drill_on_click, open_enterprise, picked_custom, 
-    child_label, current_scope, engine, fmt, page_header, q, q_or_stop, scope_token,
-    set_params,
+from pages.common import (
+    child_label, current_scope, drill_on_click, engine, fmt, open_enterprise, page_header, parse_id, picked_custom,
+    plain, q, q_or_stop, scope_token, set_params,
 )
 from queries import enforcement
 from queries.figures import catalogue
@@ -54,12 +54,9 @@ else:
     raw = st.query_params.get("campaign")
     cur = default
     if raw:
-        try:
-            cur = int(raw)
-        except ValueError:
-            cur = None
+        cur = parse_id(raw)
         if cur not in ids:
-            st.warning(f"链接中的专项行动“{str(raw)[:20]}”不存在或不在当前查看范围内，已显示默认专项行动。")
+            st.warning(f"链接中的专项行动“{plain(raw, 20)}”不存在或不在当前查看范围内，已显示默认专项行动。")
             cur = default
     table = camps.assign(behind=camps["behind"].map({True: "进度滞后", False: "正常"}))
     st.dataframe(

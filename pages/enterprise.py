@@ -5,7 +5,9 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import url_id, current_scope, fmt, page_header, page_link, q, q_or_stop, set_params
+from pages.common import (
+    current_scope, fmt, html_text, page_header, page_link, plain, q, q_or_stop, set_params, url_id,
+)
 from queries import enterprise
 from queries.labels import CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
 
@@ -22,7 +24,7 @@ def profile_view(scope, eid: int) -> None:
     if st.button("← 返回企业查询", key="e_back", type="tertiary"):
         set_params(enterprise=None)
         st.rerun()
-    st.markdown(f"### {e['name']}")
+    st.markdown(f"### {plain(e['name'])}")
     c1, c2 = st.columns([3, 2])
     with c1:
         basics = pd.DataFrame({"项目": ["统一社会信用代码", "所在地", "行业", "国民经济行业", "规模以上企业", "重点企业",
@@ -39,7 +41,8 @@ def profile_view(scope, eid: int) -> None:
                 f"<div style='border-left:10px solid {CREDIT_HEX[colour]};padding:6px 12px;background:#f6f7f9'>"
                 f"<div style='font-size:1.3em;font-weight:600;color:{CREDIT_HEX[colour]}'>{CREDIT_NAMES[colour]}</div>"
                 f"<div>{CREDIT_MEANING[colour]}</div>"
-                f"<div style='color:#666;font-size:0.9em'>评分 {cr['score']} · 评定日期 {str(cr['rated_on'])[:10]}</div>"
+                f"<div style='color:#666;font-size:0.9em'>评分 {html_text(cr['score'])} · "
+                f"评定日期 {html_text(str(cr['rated_on'])[:10])}</div>"
                 "</div>", unsafe_allow_html=True)
         else:
             st.info("截至统计期末尚无信用评定。")
@@ -78,7 +81,7 @@ def search_view(scope) -> None:
         return
     res = q(enterprise.search, scope, text=text)
     if res.empty:
-        st.warning(f"当前范围内没有名称包含或信用代码以“{text[:40]}”开头的企业。")
+        st.warning(f"当前范围内没有名称包含或信用代码以“{plain(text, 40)}”开头的企业。")
         return
     view = pd.DataFrame({"企业名称": res["name"], "统一社会信用代码": res["uscc"], "城市": res["city"],
                          "区县": res["county"], "行业": res["sector"], "规模以上": res["above_scale"],

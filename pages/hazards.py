@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, line, region_map
-from pages.common import (drill_on_click, url_id, 
-    child_label, current_scope, engine, fmt, page_header, page_link, q, q_or_stop, set_params,
+from pages.common import (
+    child_label, current_scope, drill_on_click, engine, fmt, page_header, page_link, plain, q, q_or_stop, set_params,
+    url_id,
 )
 from queries import hazards
 from queries.labels import HAZARD_LEVELS, POINT_KINDS, POINT_STATUS
@@ -30,9 +31,9 @@ def enterprise_view(scope, eid: int) -> None:
     if st.button("← 返回地区总览", key="hz_back", type="tertiary"):
         set_params(enterprise=None, point=None)
         st.rerun()
-    st.markdown(f"### {o['name']}")
-    st.caption(f"{o['city']} · {o['county']} · {o['sector'] or '—'} · 统一社会信用代码 {o['uscc'] or '—'} · "
-               f"最新读数时间 {_when(o['newest_reading'])}")
+    st.markdown(f"### {plain(o['name'])}")
+    st.caption(f"{plain(o['city'])} · {plain(o['county'])} · {plain(o['sector'] or '—')} · "
+               f"统一社会信用代码 {plain(o['uscc'] or '—')} · 最新读数时间 {_when(o['newest_reading'])}")
     cols = st.columns(6)
     cols[0].metric("重大危险源", fmt(o["hazard_sources"], "个"), border=True,
                    help="该企业的重大危险源（GB 18218-2018 分级）：" + "，".join(

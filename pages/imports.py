@@ -8,7 +8,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from pages.common import engine, require_admin
+from pages.common import engine, plain, require_admin
 from queries import db
 from queries.intake import KINDS, ImportRefused, import_file, template_bytes
 from queries.intake.cells import limits
@@ -48,7 +48,7 @@ if up is not None:
                 state[token] = {"preview": import_file(kind, data, up.name, engine=primary, importer=u.username,
                                                        region=u.binding, dry_run=True), "done": None}
         except ImportRefused as e:
-            st.error(str(e))
+            st.error(plain(e))
             st.stop()
     pre, done = state[token]["preview"], state[token]["done"]
     st.text(f"文件：{up.name}")  # the file's name as plain text (it is whatever the uploader called it)
@@ -66,14 +66,14 @@ if up is not None:
         st.info(f"校验通过。{pre.summary_zh()}")
         if pre.previous:
             p = pre.previous
-            st.warning(f"同一文件（内容完全相同）已于 {p['imported_at']:%Y-%m-%d %H:%M} 由 {p['importer']} 导入"
+            st.warning(f"同一文件（内容完全相同）已于 {p['imported_at']:%Y-%m-%d %H:%M} 由 {plain(p['importer'])} 导入"
                        f"（批次 {p['id']}）；再次导入不会改变任何数据。")
         if st.button(f"确认导入 {pre.rows} 行", type="primary", key=f"imp_go_{token}"):
             try:
                 with st.spinner("正在写入（一次事务）…"):
                     res = import_file(kind, data, up.name, engine=primary, importer=u.username, region=u.binding)
             except ImportRefused as e:
-                st.error(str(e))
+                st.error(plain(e))
             else:
                 if res.ok:
                     state[token]["done"] = res

@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, level_bar, region_map
-from pages.common import (drill_on_click, url_id, 
-    child_label, current_scope, engine, fmt, page_header, page_link, q, q_or_stop, set_params,
+from pages.common import (
+    child_label, current_scope, drill_on_click, engine, fmt, html_text, page_header, page_link, plain, q, q_or_stop,
+    set_params, url_id,
 )
 from queries import warnings
 from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
@@ -41,7 +42,7 @@ def _level_chip(lv: int) -> str:
 def _window() -> str:
     raw = st.query_params.get("wwin", warnings.DEFAULT_WINDOW)
     if raw not in warnings.WINDOWS:
-        st.warning(f"链接中的预警时间范围无效：{str(raw)[:20]}，已显示{warnings.WINDOWS[warnings.DEFAULT_WINDOW]}。")
+        st.warning(f"链接中的预警时间范围无效：{plain(raw, 20)}，已显示{warnings.WINDOWS[warnings.DEFAULT_WINDOW]}。")
         raw = warnings.DEFAULT_WINDOW
     keys = list(warnings.WINDOWS)
     # the URL is the state: the widget is keyed by the URL's value, a change is written back and rerun
@@ -62,12 +63,13 @@ def lifecycle_view(scope, wid: int) -> None:
         set_params(warning=None)
         st.rerun()
     lv = int(w["level"])
-    st.markdown(f"### {w['title']}")
-    st.markdown(f"{_level_chip(lv)}&nbsp;&nbsp;预警编号 {w['code']} · {w['type_name']} · {w['enterprise']} · "
-                f"{w['county']}", unsafe_allow_html=True)
+    st.markdown(f"### {plain(w['title'])}")
+    # a paragraph (inline HTML): the data are markdown-escaped, which also makes < > & literal text
+    st.markdown(f"{_level_chip(lv)}&nbsp;&nbsp;预警编号 {plain(w['code'])} · {plain(w['type_name'])} · "
+                f"{plain(w['enterprise'])} · {plain(w['county'])}", unsafe_allow_html=True)
     cols = st.columns(4)
     peak = w.get("peak_value")
-    cols[0].metric("监测点", w.get("point_name") or "—", border=True, help="触发预警的监测点（设备类预警可能没有）")
+    cols[0].metric("监测点", plain(w.get("point_name") or "—"), border=True, help="触发预警的监测点（设备类预警可能没有）")
     cols[1].metric("峰值", "—" if peak is None else f"{peak:,.2f} {w.get('unit') or ''}", border=True,
                    help="预警期间监测值的峰值" + (f"；高报阈值 {w['high_alarm']}，高高报阈值 {w['high_high_alarm']}"
                                           if w.get("high_alarm") is not None else ""))
@@ -85,7 +87,7 @@ def lifecycle_view(scope, wid: int) -> None:
                  if ok and s["step"] != "raised" else ("预警产生" if ok else "尚未完成"))
         c.markdown(
             f"<div style='border-top:6px solid {colour};padding:6px 2px'>"
-            f"<div style='font-weight:600'>{'✔' if ok else '○'} {s['name']}</div>"
+            f"<div style='font-weight:600'>{'✔' if ok else '○'} {html_text(s['name'])}</div>"
             f"<div style='font-size:0.9em'>{_when(s['at']) if ok else '—'}</div>"
             f"<div style='font-size:0.85em;color:#666'>{since}</div></div>", unsafe_allow_html=True)
     st.caption(f"当前环节：{done[-1]['name'] if done else '—'}。闭环流程：产生 → 推送 → 签收 → 现场核查 → 消警。"

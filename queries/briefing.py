@@ -12,6 +12,7 @@ The exports (CSV, XLSX, DOCX) are in ``queries.exports``; every export is record
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -309,19 +310,22 @@ class Brief:
                 "to": self.date_to.isoformat() if self.date_to else None, "as_of": self.as_of_text()}
 
     def command(self, fmt: str = "docx") -> str:
-        """The ``oversight briefing`` call that reproduces this briefing."""
-        parts = ["oversight briefing"] + [f"--region {r}" for r in self.regions]
+        """The ``oversight briefing`` call that reproduces this briefing, every argument shell-quoted (a 期号 such as
+        ``$(…)`` or ``; rm …`` stays one literal argument when the line is pasted into a shell)."""
+        args = ["oversight", "briefing"]
+        for r in self.regions:
+            args += ["--region", str(r)]
         if self.industry:
-            parts.append(f"--industry {self.industry}")
+            args += ["--industry", self.industry]
         if self.date_from:
-            parts.append(f"--from {self.date_from}")
+            args += ["--from", str(self.date_from)]
         if self.date_to:
-            parts.append(f"--to {self.date_to}")
-        parts.append(f'--as-of "{self.as_of_text()}"')
+            args += ["--to", str(self.date_to)]
+        args += ["--as-of", self.as_of_text()]
         if self.issue_no:
-            parts.append(f"--issue {self.issue_no}")
-        parts.append(f"--date {self.issue_date} --out 简报.{fmt}")
-        return " ".join(parts)
+            args += ["--issue", self.issue_no]
+        args += ["--date", str(self.issue_date), "--out", f"简报.{fmt}"]
+        return shlex.join(args)
 
 
 def default_title(d: SectionData) -> str:

@@ -26,6 +26,21 @@ SCOPE_NOTE = ("统计期内指标只计统计期内发生、且在数据截止�
               "结果不变。")
 
 
+# A cell starting with one of these is a formula (or becomes one when edited or pasted) in Excel, LibreOffice and
+# WPS; the fullwidth forms are what a Chinese input method types.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def is_formula_like(v: Any) -> bool:
+    return isinstance(v, str) and v.startswith(FORMULA_PREFIXES)
+
+
+def text_cell(v: Any) -> Any:
+    """A cell of a CSV file or a Word table: text that could start a formula gets a leading apostrophe (shown as
+    text by spreadsheets); numbers and other text unchanged."""
+    return "'" + v if is_formula_like(v) else v
+
+
 def render(fmt: str, brief: Brief) -> bytes:
     if fmt == "csv":
         return to_csv(brief)
@@ -81,16 +96,20 @@ def to_csv(brief: Brief) -> bytes:
     """
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(("类型",) + FIGURE_COLUMNS)
+
+    def put(row) -> None:  # every cell through text_cell
+        w.writerow([text_cell(v) for v in row])
+
+    put(("类型",) + FIGURE_COLUMNS)
     for f in brief.figures:
-        w.writerow(["指标"] + _figure_row(f))
+        put(["指标"] + _figure_row(f))
     for s in brief.sections:
         for sent in s.sentences:
-            w.writerow(["句子", s.data.name, s.data.region, TOPIC_NAMES[sent.topic], sent.title, sent.text, "",
-                        "引用：" + "、".join(sent.keys), "", s.data.figures[0].scope if s.data.figures else "",
-                        brief.period_text(), brief.as_of_text(), "queries.briefing.sentences", ""])
+            put(["句子", s.data.name, s.data.region, TOPIC_NAMES[sent.topic], sent.title, sent.text, "",
+                 "引用：" + "、".join(sent.keys), "", s.data.figures[0].scope if s.data.figures else "",
+                 brief.period_text(), brief.as_of_text(), "queries.briefing.sentences", ""])
     for k, v in _scope_rows(brief):
-        w.writerow(["说明", "", "", "", k, v] + [""] * (len(FIGURE_COLUMNS) - 5))
+        put(["说明", "", "", "", k, v] + [""] * (len(FIGURE_COLUMNS) - 5))
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -160,9 +179,23 @@ def to_xlsx(brief: Brief) -> bytes:
         ws.append([])
         ws.append([f"执法检查：{brief.period_text()}；风险报告：截至 {brief.as_of_text()}；数据截止 {brief.as_of_text()}"])
 
+    _text_cells(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _text_cells(wb) -> None:
+    """Every text cell of the workbook is stored as text, never as a formula or an error value: openpyxl makes a
+    string starting with "=" a formula (and "#REF!" an error); text that could start a formula also gets Excel's
+    quote prefix, so it stays text when a user edits the cell. The text itself is unchanged."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str):
+                    c.data_type = "s"
+                    if is_formula_like(c.value):
+                        c.quotePrefix = True
 
 
 def _plain(v: Any) -> Any:
@@ -328,7 +361,7 @@ def _table(doc, brief: Brief, s: Section, number: int) -> None:
     for _, r in df.iterrows():
         total = r["name"] == "合计"
         cells = t.add_row().cells
-        _cell(cells[0], str(r["name"]), bold=total, size=10)
+        _cell(cells[0], text_cell(str(r["name"])), bold=total, size=10)
         for i, (c, *_rest) in enumerate(TABLE_COLUMNS, start=1):
             _cell(cells[i], num(_plain(r[c])), bold=total, size=10)
     for col, w in zip(t.columns, widths):  # the grid (LibreOffice lays out by it) and every cell (Word)
@@ -395,6 +428,11 @@ def _cn_date_range(brief: Brief) -> str:
     return "全部时间"
 
 
+def _prop(text: str, limit: int = 255) -> str:
+    """A document property (a long 期号 or many regions would exceed the 255 characters Word allows)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def to_docx(brief: Brief) -> bytes:
     """A draft issue in the bulletin's structure: 红头 (title, 期号, issuing body, date), 内容要目, 【地方工作】 with
     one section per region (numbered paragraphs built from the copy-ready sentences and a table), 抄送 block."""
@@ -410,10 +448,10 @@ def to_docx(brief: Brief) -> bytes:
     normal = doc.styles["Normal"]
     normal.font.size = Pt(16)
     _fonts(normal.element, FANGSONG)
-    props = doc.core_properties
-    props.title = f"{BULLETIN_TITLE} {brief.issue_no}".strip()
-    props.author = brief.generated_by or ISSUER
-    props.comments = f"数据截止 {brief.as_of_text()}；{brief.command()}"
+    props = doc.core_properties  # each at most 255 characters (python-docx raises beyond)
+    props.title = _prop(f"{BULLETIN_TITLE} {brief.issue_no}".strip())
+    props.author = _prop(brief.generated_by or ISSUER)
+    props.comments = _prop(f"数据截止 {brief.as_of_text()}；{brief.command()}")
     _page_number(sec)
 
     # 红头

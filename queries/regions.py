@@ -69,12 +69,26 @@ class Reference:
         return [i for i in self.industries.values() if i.kind == "sector"]
 
     def find(self, text: str) -> Division | None:
-        """A division by adcode or by (short) name; ambiguous names (两个鼓楼区) give None."""
+        """A division by adcode or by (short) name; ambiguous names (两个鼓楼区) give None.
+
+        An adcode is ASCII digits (fullwidth digits typed with a Chinese input method are folded to them first);
+        other digits that ``str.isdigit`` accepts (superscripts, Arabic-Indic …) and over-long numbers match
+        nothing instead of raising from ``int()``."""
         text = (text or "").strip()
-        if text.isdigit():
-            return self.divisions.get(int(text))
+        code = fold_fullwidth(text)
+        if code.isdigit():
+            return self.divisions.get(int(code)) if code.isascii() and len(code) <= 12 else None
         hits = [d for d in self.divisions.values() if text in (d.name, d.short_name)]
         return hits[0] if len(hits) == 1 else None
+
+
+# fullwidth ASCII (U+FF01..U+FF5E, what a Chinese input method types as ０-９, Ａ-Ｚ, －, ：) and the ideographic space
+_FULLWIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
+
+
+def fold_fullwidth(text: str) -> str:
+    """Fullwidth ASCII forms to ASCII (``３２０１００`` → ``320100``); everything else unchanged."""
+    return str(text).translate(_FULLWIDTH)
 
 
 _cache: dict[str, Reference] = {}

@@ -14,7 +14,7 @@ from typing import Mapping
 
 from sqlalchemy import Date, DateTime, Engine, Table, and_, or_, true
 
-from queries.regions import PROVINCE, Reference, reference
+from queries.regions import PROVINCE, Reference, fold_fullwidth, reference
 
 MIN_DATE = dt.date(2000, 1, 1)
 MAX_DATE = dt.date(2099, 12, 31)
@@ -194,9 +194,9 @@ def resolve(scope: Scope, engine: Engine) -> Resolved:
 def parse_date(text: str | None, what: str = "日期") -> dt.date | None:
     if text is None or str(text).strip() == "":
         return None
-    s = str(text).strip()
+    s = str(text).strip()  # messages quote the text as typed; fullwidth digits (０-９, －) are read as ASCII
     try:
-        d = dt.date.fromisoformat(s)
+        d = dt.date.fromisoformat(fold_fullwidth(s))
     except ValueError:
         raise ScopeError(f"{what}格式不正确（应为 YYYY-MM-DD）：{s[:40]}") from None
     if not (MIN_DATE <= d <= MAX_DATE):
@@ -211,11 +211,14 @@ def parse_datetime(text: str | None, what: str = "截止时间") -> dt.datetime 
     try:
         if len(s) == 10:
             return dt.datetime.combine(parse_date(s, what), dt.time(23, 59, 59))
-        v = dt.datetime.fromisoformat(s)
+        v = dt.datetime.fromisoformat(fold_fullwidth(s))
     except ValueError:
         raise ScopeError(f"{what}格式不正确（应为 YYYY-MM-DD 或 YYYY-MM-DD HH:MM）：{s[:40]}") from None
     if v.tzinfo is not None:
-        v = v.astimezone().replace(tzinfo=None)
+        try:  # 0001-01-01T00:00+14:00 is before the first representable local time
+            v = v.astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError):
+            raise ScopeError(f"{what}超出范围：{s[:40]}") from None
     if not (MIN_DATE <= v.date() <= MAX_DATE):
         raise ScopeError(f"{what}超出范围：{s[:40]}")
     return v
@@ -226,7 +229,7 @@ def parse_region(text: str | int | None, ref: Reference) -> int:
         return PROVINCE
     d = ref.find(str(text))
     if d is None:
-        raise ScopeError(f"未知的地区：{str(text)[:40]}")
+        raise ScopeError(f"未知的地区：{str(text).strip()[:40]}（应为行政区划代码，如 320100，或地区名称，如 南京市）")
     return d.adcode
 
 
@@ -236,6 +239,8 @@ def parse_industry(text: str | None, ref: Reference) -> str | None:
     s = str(text).strip()
     if s in ref.industries:
         return s
+    if fold_fullwidth(s) in ref.industries:
+        return fold_fullwidth(s)
     hits = [i.code for i in ref.industries.values() if i.name == s]
     if len(hits) == 1:
         return hits[0]

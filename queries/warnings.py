@@ -12,7 +12,7 @@ from sqlalchemy import Engine, and_, case, func, select
 
 from queries.base import day_of, frame, minutes_between, name_children, prepare, row
 from queries.labels import LEVEL_NAMES, WARNING_STAGE_NAMES, WARNING_TYPES
-from queries.scope import Scope, ScopeError
+from queries.scope import MIN_DATE, Scope, ScopeError
 from seed.schema import enterprises as E, monitoring_points as MP, sms_pushes as SMS, warnings as W
 
 
@@ -34,7 +34,8 @@ def window_dates(win: str, *, today: dt.date | None = None,
     if as_of is not None:
         end = min(end, as_of.date())
     days = {"1d": 1, "7d": 6, "30d": 29}[win]
-    return end - dt.timedelta(days=days), end
+    # an as-of at the first day a scope accepts: the window starts there (not days before it, which is refused)
+    return max(end - dt.timedelta(days=days), min(end, MIN_DATE)), end
 
 
 def _by_as_of(rs, col):
@@ -129,7 +130,8 @@ def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
                    .where(rs.where(W, "raised_at")).group_by(g), eng)
     open_ = frame(select(g.label("adcode"), func.count().label("open"))
                   .where(_open(rs)).group_by(g), eng)
-    df = raised.merge(open_, on="adcode", how="outer") if not raised.empty else open_
+    # always every column: a period before the warning history has no raised rows (but maybe open ones)
+    df = raised.merge(open_, on="adcode", how="outer")
     df = name_children(df, rs)
     for c in df.columns[2:]:
         df[c] = df[c].astype(int)

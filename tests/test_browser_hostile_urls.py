@@ -1,0 +1,62 @@
+"""Real browser: hostile links to the three apps render their parameters as text. No <a href> or <img> points
+outside the serving host, no formula or icon is drawn from them, and no request leaves the host."""
+from __future__ import annotations
+
+from urllib.parse import quote, urlparse
+
+import pytest
+
+from tests.browser_util import browser, exceptions_on, foreign_requests, sign_in, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+
+LINK = "[登录已过期，点此重新登录](http://evil.example/login)"
+IMAGE = "![x](http://evil.example/p.png)"
+AUTOLINK = "<http://evil.example/auto>"
+HTML = "<img src=http://evil.example/i.png>"
+LATEX = "$\\href{http://evil.example}{evil}$"
+ICONS = ":red[evil] :material/warning: :streamlit:"
+BARE = "www.evil.example http://evil.example/b evil@evil.example"
+
+VISITS = {
+    "leadership": [("", {"region": LINK}), ("", {"industry": IMAGE}), ("warnings", {"wwin": AUTOLINK}),
+                   ("warnings", {"warning": HTML}), ("enterprise", {"qe": IMAGE}), ("enterprise", {"qe": BARE}),
+                   ("hazards", {"enterprise": LATEX}), ("enforcement", {"campaign": ICONS}),
+                   ("", {"from": BARE}), ("risk", {"as_of": HTML})],
+    "wallscreen": [("", {"region": IMAGE}), ("", {"as_of": LINK, "view": HTML})],
+    "briefing": [("", {"region": LINK}), ("", {"regions": IMAGE, "from": AUTOLINK})],
+}
+USERS = {"leadership": "leader", "wallscreen": "duty", "briefing": "writer"}
+
+
+def _outside(urls) -> list[str]:
+    """Links and sources to another host than the one serving the app."""
+    return [u for u in urls if u and urlparse(u).hostname not in (None, "127.0.0.1", "localhost")]
+
+
+@pytest.mark.parametrize("name", list(VISITS))
+def test_hostile_links_render_as_text(db, name):
+    if db.dialect.name != "sqlite":
+        pytest.skip("one browser walk is enough; it runs against the SQLite test database")
+    url = db.url.render_as_string(hide_password=False)
+    with streamlit_server(name, url) as base, browser() as page:
+        sign_in(page, base, USERS[name])
+        for path, params in VISITS[name]:
+            q = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
+            page.goto(f"{base}/{path}?{q}")
+            wait_idle(page)
+            where = (name, path, params)
+            assert not exceptions_on(page), (where, exceptions_on(page))
+            main = page.query_selector("[data-testid='stMain']")
+            hrefs = [a.get_attribute("href") for a in main.query_selector_all("a")]
+            srcs = [i.get_attribute("src") for i in main.query_selector_all("img, image, iframe, video, audio")]
+            # (the map's own attribution link to mapbox.com is the page's, not the link's)
+            assert not [h for h in _outside(hrefs) if "evil" in h], (where, hrefs)
+            assert not [h for h in hrefs if h and h.startswith("mailto:")], (where, hrefs)
+            assert not _outside(srcs), (where, srcs)
+            assert not main.query_selector_all(".katex"), where
+            assert not main.query_selector_all("script:not([type])"), where
+            text = main.inner_text()
+            assert "evil" in text, (where, "the bad value is not echoed")  # echoed, as text
+            assert "链接" in text or "没有" in text or "无效" in text, where
+    assert foreign_requests(page.requests) == []
