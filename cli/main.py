@@ -135,7 +135,7 @@ def cmd_info(args) -> int:
 
 # Modules that add their own subcommands: each defines ``register_cli(subparsers)``; the handlers they set with
 # ``set_defaults(fn=...)`` return an exit status. A module that does not exist (yet) is skipped.
-CLI_MODULES = ("cli.feed", "queries.briefing", "cli.users", "cli.roles", "cli.bench", "cli.imports",
+CLI_MODULES = ("cli.feed", "cli.briefing", "cli.users", "cli.roles", "cli.bench", "cli.imports",
                "cli.loadtest")
 
 
