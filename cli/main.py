@@ -163,7 +163,8 @@ def _output_failed(e: OSError) -> int:
         os.close(devnull)
     except (OSError, ValueError, AttributeError):
         pass
-    print(f"错误：无法写出结果（{reason_zh(e)}）", file=sys.stderr)
+    if e.errno != errno.EPIPE:  # a reader that went away (`| head`) wanted no more: end quietly
+        print(f"错误：无法写出结果（{reason_zh(e)}）", file=sys.stderr)
     return 1
 
 
