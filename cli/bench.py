@@ -210,7 +210,7 @@ TARGETS = {"warm_ms": 300, "cold_ms": 2000, "cold_over_sql": 2.0, "wall_refresh_
 
 
 def check_targets(result: dict, targets: dict = TARGETS) -> list[dict]:
-    """Each target of issue 7 against a result: {target, value, limit, ok}."""
+    """Each province-scale target (README, Measurements) against a result: {target, value, limit, ok}."""
     out = []
     for p in result["pages"]:
         name = f"{p['app']}/{p['page']}"

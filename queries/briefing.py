@@ -1,4 +1,4 @@
-"""简报取数: figures a writer can cite, sentences in the bulletin's style, and the ``oversight briefing`` CLI.
+"""简报取数: figures a writer can cite, sentences in the bulletin's style (the ``oversight briefing`` command is ``cli.briefing``).
 
 A briefing covers one or more regions (province, cities, counties), an optional industry, a period and an as-of
 cut-off. For every region it takes

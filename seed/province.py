@@ -1,4 +1,4 @@
-"""Province-scale data (issue 7): about a million enterprises, 60,000 monitoring points with 24 h of
+"""Province-scale data: about a million enterprises, 60,000 monitoring points with 24 h of
 readings at one a minute (about 86 million rows), a year of enforcement, risk reports and credit ratings.
 
 ``oversight seed --scale province [--fraction F]``. The rows come from the demo generator's functions
