@@ -249,18 +249,6 @@ def check_password_policy(password: str, username: str = "", display_name: str =
                            "，请换一个更长、更随机的密码")
 
 
-def _check_role(role: str, region: int | None, engine: Engine) -> None:
-    from queries.regions import reference
-
-    if role not in ROLES:
-        raise AccountError(f"未知角色：{role}（可选 {', '.join(ROLES)}）")
-    if role == "city":
-        if region is None:
-            raise AccountError("市级账号必须绑定地区（--region）")
-    if region is not None and region not in reference(engine).divisions:
-        raise AccountError(f"未知的地区代码：{region}")
-
-
 def add_user(username: str, display_name: str, role: str, password: str, *, region: int | None = None,
              engine: Engine, by: str = "") -> None:
     username = username.strip()
