@@ -50,7 +50,7 @@ run: install seed  ## start the three apps and the live monitoring feed
 	 wait
 
 # Two workers (the machines have two cores); browser tests and throwaway-server tests each keep to one worker.
-PYTEST_PARALLEL ?= -n 2 --dist loadgroup
+PYTEST_PARALLEL ?= -n 2
 
 test: install-test system-deps  ## the whole suite, on SQLite and PostgreSQL; prints the ten slowest tests
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)

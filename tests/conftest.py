@@ -291,14 +291,42 @@ def clone_database(engine, name: str, tmp: Path) -> str:
     return seeded_copy(engine.dialect.name, tmp, name)
 
 
+PGSERVER_NAMES = ("pg_server", "pg_demo", "PgServer", "demo_server")
+
+
+def _starts_pg_servers(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8")
+    return any(f"import {n}" in text or f", {n}" in text for n in PGSERVER_NAMES)
+
+
+def _group_of(nodeid: str) -> str:
+    """Tests that must not run at once with their like: the real-browser tests (each starts a Streamlit server and
+    Chromium; two at once on two cores starve both) and those that start throwaway PostgreSQL servers."""
+    file = nodeid.split("::", 1)[0]
+    name = file.rsplit("/", 1)[-1]
+    if name.startswith("test_browser_"):
+        return "browser"
+    path = ROOT / file
+    if path.exists() and _starts_pg_servers(path):
+        return "pgserver"
+    return nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """One worker runs the browser tests one after another, one the throwaway-server tests; the rest spread over
+    both. (xdist's own ``--dist loadgroup`` relies on rewriting node ids, which this pytest no longer honours.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Grouped(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group_of(nodeid)
+
+    return Grouped(config, log)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Under xdist (``--dist loadgroup``) the real-browser tests run one after another on one worker (each starts a
-    Streamlit server and Chromium; two at once on two cores would starve both) and so do the tests that start
-    throwaway PostgreSQL servers; everything else is spread over the workers."""
+    """Mark the throwaway-server tests (``-m "not pgserver"`` leaves them out)."""
     for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
-        elif {"pg_server", "pg_demo", "PgServer", "demo_server"} & set(vars(item.module)):
-            item.add_marker(pytest.mark.xdist_group("pgserver"))
+        if _group_of(item.nodeid) == "pgserver":
             item.add_marker(pytest.mark.pgserver)
