@@ -49,8 +49,14 @@ run: install seed  ## start the three apps and the live monitoring feed
 	 $(BIN)/oversight feed --quiet & \
 	 wait
 
-test: install-test system-deps  ## the whole suite, on SQLite and PostgreSQL
-	$(BIN)/python -m pytest -q
+# Two workers (the machines have two cores); browser tests and throwaway-server tests each keep to one worker.
+PYTEST_PARALLEL ?= -n 2
+
+test: install-test system-deps  ## the whole suite, on SQLite and PostgreSQL; prints the ten slowest tests
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
+
+test-fast: install-test  ## the edit loop: everything but real-browser, throwaway-server and slow tests
+	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not browser and not slow and not pgserver"
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-wal data/*.db-shm .pytest_cache

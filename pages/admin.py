@@ -13,10 +13,10 @@ EVENT_NAMES = {"login": "登录", "logout": "退出", "login_failed": "登录失
                "user_enable": "启用账号", "password_reset": "重置密码", "user_unlock": "解锁账号",
                "import": "数据导入", "import_rejected": "导入被拒"}
 
+u = require_admin("查看审计日志")  # before anything is drawn
 st.markdown("## 审计日志")
 st.caption("记录登录、退出、登录失败、账号锁定、页面访问（页面与查询范围）、数据导出（类型与范围）和数据导入"
            "（文件、批次与行数，含被拒的文件）。日志只能追加，本系统中任何人都不能修改或删除。")
-u = require_admin("查看审计日志")
 c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
 event = c1.selectbox("事件", [None, *EVENT_NAMES], format_func=lambda e: "全部" if e is None else EVENT_NAMES[e])
 who = c2.text_input("账号", max_chars=32).strip() or None

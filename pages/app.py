@@ -10,13 +10,13 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-PAGES_DIR = Path(__file__).resolve().parent
+from pages.common import PAGES_DIR, engine
+
 DB_ERRORS = (SQLAlchemyError, OSError)  # the database is unreachable
 # what a page's query raises while the database is down, restarting or locked (not a faulty statement)
 OUTAGE_ERRORS = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout, OSError)
@@ -77,7 +77,6 @@ def _db_unavailable_page() -> None:
     """Signed-out session while the database is unreachable: say so and retry by itself (nobody reloads)."""
     import datetime as dt
 
-    from pages.common import engine
 
     st.error("数据库暂时无法连接。本页会自动重试，恢复后自动进入，无需刷新。")
     st.session_state["oversight_outage_at"] = time.time()
@@ -99,7 +98,6 @@ def _db_unavailable_page() -> None:
 
 def _probe() -> None:
     """One cheap read that needs the database (raises while it is down or locked)."""
-    from pages.common import engine
 
     with engine().connect() as c:
         c.exec_driver_sql("SELECT count(*) FROM sqlite_master" if c.dialect.name == "sqlite" else "SELECT 1")
@@ -147,6 +145,17 @@ def _record(event: str, username: str | None, detail: dict) -> None:
         pass
 
 
+def _sign_out(username: str, app: str) -> None:
+    """Sign-out ends every session of the user (their cookies, copies included, stop working) and is audited."""
+    from queries import accounts
+
+    try:
+        accounts.record_logout(username, engine=accounts.signin_engine(), app=app)
+    except (DB_ERRORS + (accounts.AccountError,)) as e:
+        logging.getLogger("oversight").warning("sign-out of %s not recorded: %s", username,
+                                               str(e).splitlines()[0][:200])
+
+
 def _audit_page_view(app: str, pg, user) -> None:
     """One audit entry per page and scope a session opens (not one per widget rerun)."""
     params = {k: st.query_params.get(k) for k in sorted(st.query_params.keys())}
@@ -163,7 +172,6 @@ def _sign_in_form(app: str, authenticator) -> None:
     authenticator only writes the signed cookie (its lifetime follows the role)."""
     from pages import auth
     from queries import accounts
-    from queries.db import get_engine
 
     with st.form("login", clear_on_submit=False):
         st.subheader("登录")
@@ -177,7 +185,7 @@ def _sign_in_form(app: str, authenticator) -> None:
         st.error("请输入用户名和密码。")
         return
     try:
-        r = accounts.authenticate(username, password, engine=get_engine(), source=app)
+        r = accounts.authenticate(username, password, engine=accounts.signin_engine(), source=app)
     except DB_ERRORS:
         st.error("数据库暂时无法连接，请稍后再试。")
         return
@@ -185,9 +193,9 @@ def _sign_in_form(app: str, authenticator) -> None:
         st.error(r.message)
         return
     st.session_state.update(authentication_status=True, username=r.username, name=r.display_name,
-                            roles=[r.role], logout=None, oversight_since=time.time())
-    authenticator.cookie_controller.cookie_model.cookie_expiry_days = auth.expiry_days(r.role)
-    authenticator.cookie_controller.set_cookie()
+                            roles=[r.role], logout=None, oversight_since=time.time(), oversight_sv=r.session_version,
+                            oversight_iat=time.time())
+    auth.set_cookie(authenticator, r.username, r.role, r.session_version)
     st.session_state["oversight_set_cookie"] = True  # written again after the rerun (see run())
     st.rerun()
 
@@ -196,7 +204,6 @@ def _production_refusal() -> list[str]:
     """In production mode (OVERSIGHT_ENV=production): what forbids serving (missing/default key, demo accounts)."""
     from pages import auth
     from queries import accounts
-    from pages.common import engine
 
     if not accounts.production_mode():
         return []
@@ -211,7 +218,6 @@ def run(app: str) -> None:
     import streamlit_authenticator as stauth
 
     from pages import auth
-    from pages.common import engine
 
     spec = APPS[app]
     kiosk = spec.get("kiosk", False)
@@ -260,8 +266,7 @@ def run(app: str) -> None:
     # The login run sets the cookie and reruns at once, which can unmount the cookie component before the browser
     # stored the cookie: write it once more in the first run after signing in (lifetime by role).
     if st.session_state.pop("oversight_set_cookie", False):
-        authenticator.cookie_controller.cookie_model.cookie_expiry_days = auth.expiry_days(user.role)
-        authenticator.cookie_controller.set_cookie()
+        auth.set_cookie(authenticator, user.username, user.role, user.session_version)
     # a session restored from the cookie: tell the authenticator, so that logout works
     if not st.session_state.get("authentication_status"):
         st.session_state.update(authentication_status=True, username=user.username, name=user.name,
@@ -283,5 +288,7 @@ def run(app: str) -> None:
 
         st.caption(f"{plain(user.name)}（{auth.ROLE_NAMES.get(user.role, user.role)} · {region}）")
         authenticator.logout("退出登录", "sidebar", key="logout_btn",
-                             callback=lambda _info: _record("logout", user.username, {"app": app}))
+                             callback=lambda _info: _sign_out(user.username, app))
+    if st.session_state.get("logout") and not st.session_state.get("authentication_status"):
+        st.rerun()  # just signed out: the sign-in form at once, not this page once more
     _run_page(pg)

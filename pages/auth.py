@@ -6,6 +6,12 @@
 - Roles: leader (province), city (bound to a city), duty (wall screen only), writer (briefing), admin.
 - Cookie lifetime per role (``expiry_days``): the duty room's kiosk account ``OVERSIGHT_KIOSK_DAYS`` (30), people
   ``OVERSIGHT_SESSION_DAYS`` (0.5); a long kiosk cookie is never accepted for another role.
+- The cookie is an HS256 JWT ``{username, exp_date, iat, sv}`` (streamlit-authenticator's own token has only the
+  first two, so the app writes it itself through the authenticator's cookie manager). ``sv`` is the user's
+  ``session_version``: every page run compares it (and, in a running session, the version the session signed in
+  with) with the database (it must not be older), so sign-out, a password reset, disabling the account or changing its role or region
+  ends every session of the user, a copied cookie included. A cookie issued before the account was (re)created is
+  refused too.
 """
 from __future__ import annotations
 
@@ -40,6 +46,7 @@ class User:
     name: str
     role: str
     binding: int | None  # region adcode; None = whole province
+    session_version: int = 0
 
 
 def configured_cookie_key() -> str:
@@ -74,8 +81,9 @@ def cookie_key() -> str:
 def _users(url: str) -> dict[str, dict]:
     from queries.db import get_engine
 
-    with get_engine(url).connect() as c:
-        rows = c.execute(select(U).where(U.c.active.is_(True))).mappings().all()
+    with get_engine(url).connect() as c:  # never password_hash: the dashboards' database role cannot read it
+        rows = c.execute(select(U.c.username, U.c.display_name, U.c.role, U.c.region_adcode)
+                         .where(U.c.active.is_(True))).mappings().all()
     return {r["username"]: dict(r) for r in rows}
 
 
@@ -84,33 +92,122 @@ def users(engine) -> dict[str, dict]:
 
 
 def credentials(engine) -> dict:
-    """The credentials dict streamlit-authenticator wants (a fresh copy: it mutates it)."""
-    return {"usernames": {u: {"name": r["display_name"], "password": r["password_hash"], "roles": [r["role"]],
-                              "email": f"{u}@oversight.local"}
-                          for u, r in users(engine).items()}}  # lockout: queries.accounts.authenticate
+    """The credentials dict streamlit-authenticator wants (a fresh copy: it mutates it). No password hashes: the
+    authenticator only writes and deletes the cookie here; passwords are checked by queries.accounts."""
+    return {"usernames": {u: {"name": r["display_name"], "roles": [r["role"]], "email": f"{u}@oversight.local"}
+                          for u, r in users(engine).items()}}
+
+
+def account(engine, username: str) -> dict | None:
+    """The account as it is now (no cache: a revoked session must end on its next run)."""
+    with engine.connect() as c:
+        r = c.execute(select(U.c.username, U.c.display_name, U.c.role, U.c.region_adcode, U.c.active,
+                             U.c.session_version, U.c.created_at).where(U.c.username == username)).mappings().first()
+    return dict(r) if r else None
+
+
+def make_token(username: str, version: int, *, days: float, key: str | None = None,
+               now: dt.datetime | None = None) -> str:
+    """The signed sign-in cookie's value for ``username`` at ``session_version`` ``version``, valid ``days``."""
+    import jwt
+
+    now = now or dt.datetime.now()
+    return jwt.encode({"username": username, "exp_date": (now + dt.timedelta(days=days)).timestamp(),
+                       "iat": now.timestamp(), "sv": int(version)}, key or cookie_key(), algorithm="HS256")
+
+
+def cookie_for(username: str, *, engine, days: float | None = None, key: str | None = None) -> str:
+    """A valid sign-in cookie for ``username`` as the app would issue it now (``oversight loadtest``, tests)."""
+    r = account(engine, username)
+    if r is None:
+        raise ValueError(f"unknown user: {username}")
+    return make_token(username, r["session_version"], days=expiry_days(r["role"]) if days is None else days, key=key)
+
+
+def read_token(token: str | None, key: str | None = None) -> dict | None:
+    """The claims of a correctly signed, unexpired cookie of our format (None for anything else)."""
+    import jwt
+
+    if not token:
+        return None
+    try:
+        data = jwt.decode(token, key or cookie_key(), algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    try:
+        if not isinstance(data.get("username"), str) or not isinstance(data.get("sv"), int):
+            return None
+        if float(data["exp_date"]) <= dt.datetime.now().timestamp():
+            return None
+        float(data["iat"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return data
+
+
+def set_cookie(authenticator, username: str, role: str, version: int) -> None:
+    """Write the sign-in cookie (lifetime by role) through the authenticator's cookie manager."""
+    days = expiry_days(role)
+    model = authenticator.cookie_controller.cookie_model
+    model.cookie_manager.set(COOKIE_NAME, make_token(username, version, days=days),
+                             expires_at=dt.datetime.now() + dt.timedelta(days=days))
+
+
+def _end_session(state) -> None:
+    for k in ("authentication_status", "username", "name", "roles", "oversight_sv", "oversight_iat", "oversight_user"):
+        if k in state:
+            state[k] = None
 
 
 def user_from_state(engine) -> User | None:
-    """The signed-in user: from this session, else from a valid cookie (before any widget runs)."""
-    username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    token_exp = None
-    if not username and not st.session_state.get("logout"):
-        token = st.context.cookies.get(COOKIE_NAME) if hasattr(st, "context") else None
+    """The signed-in user: from this session, else from a valid cookie (before any widget runs). Either way the
+    account is read afresh and the session's version must not be older than the account's."""
+    state = st.session_state
+    username = state.get("username") if state.get("authentication_status") else None
+    version, issued = (state.get("oversight_sv"), state.get("oversight_iat")) if username else (None, None)
+    token = None
+    if not username and not state.get("logout"):
+        token = read_token(st.context.cookies.get(COOKIE_NAME) if hasattr(st, "context") else None)
         if token:
-            import jwt
-
-            try:
-                data = jwt.decode(token, cookie_key(), algorithms=["HS256"])
-                if data.get("exp_date", 0) > dt.datetime.now().timestamp():
-                    username = data.get("username")
-                    token_exp = float(data["exp_date"])
-            except jwt.PyJWTError:
-                username = None
+            username, version, issued = token["username"], token["sv"], float(token["iat"])
     if not username:
         return None
-    r = users(engine).get(username)
-    if r is None:
+    r = account(engine, username)
+    if r is None or not r["active"]:
+        if not token:
+            _end_session(state)
         return None
-    if token_exp is not None and token_exp - dt.datetime.now().timestamp() > expiry_days(r["role"]) * 86400 + 120:
+    if version is None and token is None:  # a session the server itself marked signed in (no cookie involved)
+        version, issued = r["session_version"], dt.datetime.now().timestamp()
+    # signed out elsewhere, new password, disabled, role or region changed, or signed in to an earlier account of
+    # the same name (its versions started again at 0). A newer version than the database shows is only possible on
+    # a lagging read replica (versions only grow, and only the server signs cookies).
+    if version < r["session_version"] or (issued or 0) < r["created_at"].timestamp():
+        if not token:
+            _end_session(state)
+        return None
+    if token is not None and \
+            float(token["exp_date"]) - dt.datetime.now().timestamp() > expiry_days(r["role"]) * 86400 + 120:
         return None  # a cookie issued for a longer (kiosk) sign-in does not lengthen a person's session
-    return User(username, r["display_name"], r["role"], r["region_adcode"])
+    state["oversight_sv"], state["oversight_iat"] = version, issued
+    return User(username, r["display_name"], r["role"], r["region_adcode"], version)
+
+
+def end_if_revoked() -> None:
+    """For a fragment that reruns by itself (the wall screen's live part, which a kiosk never leaves): if the
+    session's account was signed out, disabled, given a new password or role since, rerun the whole app, whose
+    ``user_from_state`` ends the session and shows the sign-in form. A database outage changes nothing here."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pages.common import engine
+
+    state = st.session_state
+    username, version = state.get("username"), state.get("oversight_sv")
+    if not username or version is None:
+        return
+    try:
+        r = account(engine(), username)
+    except (SQLAlchemyError, OSError):
+        return
+    if r is None or not r["active"] or r["session_version"] > version:
+        st.rerun(scope="app")

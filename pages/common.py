@@ -10,6 +10,7 @@ import html
 import importlib
 import re
 from dataclasses import astuple
+from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -18,6 +19,8 @@ import streamlit as st
 from queries import db
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope, ScopeError, resolve, scope_from_params
+
+PAGES_DIR = Path(__file__).resolve().parent  # the page scripts
 
 QUERY_TTL = 60  # seconds
 
@@ -379,8 +382,6 @@ def selected_region(event, key: str = "adcode") -> int | None:
 
 def page_link(file: str, label: str, **extra) -> None:
     """A link to another page of the app that keeps the current scope (region, industry, period, as-of)."""
-    from pages.app import PAGES_DIR
-
     params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
     params.update({k: str(v) for k, v in extra.items() if v is not None})
     try:
@@ -410,8 +411,6 @@ def picked_custom(event):
 
 def goto_enterprise(enterprise_id: int) -> None:
     """Open the enterprise page for one enterprise, keeping the scope in the URL."""
-    from pages.app import PAGES_DIR
-
     params = {k: st.query_params.get(k) for k in SCOPE_KEYS if st.query_params.get(k)}
     params["enterprise"] = str(int(enterprise_id))
     st.switch_page(PAGES_DIR / "enterprise.py", query_params=params)

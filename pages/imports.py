@@ -10,15 +10,14 @@ import streamlit as st
 
 from pages.common import engine, plain, require_admin
 from queries import db
-from queries.exports import text_cell
 from queries.intake import KINDS, ImportRefused, import_file, template_bytes
-from queries.intake.cells import MAX_BYTES
-from queries.intake.core import recent_batches
+from queries.intake.cells import limits
+from queries.intake.core import problems_csv, recent_batches
 
+u = require_admin("导入数据")  # before anything is drawn
 st.markdown("## 数据导入")
 st.caption("各设区市上报的执法检查记录、专项行动月报、风险报告导出、信用评定名单和网格登记表。上传后先完整校验并预览"
            "（不写入），确认后整批写入；有任何一行不合格则整个文件不导入。同一文件重复导入不会产生重复数据。")
-u = require_admin("导入数据")
 
 primary = db.get_engine()  # imports write to the primary even when pages read from a replica
 kind = st.selectbox("数据类型", list(KINDS), format_func=lambda k: f"{KINDS[k].title}（{k}）", key="imp_kind")
@@ -33,13 +32,15 @@ with st.expander("模板各列说明"):
                                 "示例": c.example, "说明": c.note} for c in spec.columns]),
                  hide_index=True, width="stretch")
 
-up = st.file_uploader("上传文件（.xlsx 或 .csv，不超过 20 MB）", type=["xlsx", "csv"], key=f"imp_file_{kind}")
+max_bytes = limits().max_bytes
+up = st.file_uploader(f"上传文件（.xlsx 或 .csv，不超过 {max_bytes / 1048576:g} MB）", type=["xlsx", "csv"],
+                      key=f"imp_file_{kind}")
 if up is not None:
     data = up.getvalue()
     token = f"{kind}:{hashlib.sha256(data).hexdigest()}"
     state = st.session_state.setdefault("imp_state", {})
-    if len(data) > MAX_BYTES:
-        st.error(f"文件过大（{len(data) / 1048576:.1f} MB），上限 {MAX_BYTES // 1048576} MB。")
+    if len(data) > max_bytes:
+        st.error(f"文件过大（{len(data) / 1048576:.1f} MB），上限 {max_bytes / 1048576:g} MB。")
         st.stop()
     if token not in state:
         try:
@@ -50,19 +51,19 @@ if up is not None:
             st.error(plain(e))
             st.stop()
     pre, done = state[token]["preview"], state[token]["done"]
+    st.text(f"文件：{up.name}")  # the file's name as plain text (it is whatever the uploader called it)
     if done is not None:
-        st.success(f"{plain(up.name)}：{done.summary_zh()} 批次号 {done.batch_id}。")
+        st.success(f"{done.summary_zh()} 批次号 {done.batch_id}。")
     elif not pre.ok:
-        st.error(f"{plain(up.name)}：{pre.summary_zh()}请按下表逐项修改后重新上传。")
+        st.error(f"{pre.summary_zh()}请按下表逐项修改后重新上传。")
         probs = pd.DataFrame([{"行": p.row, "列": p.column or "（整行）", "问题": p.message} for p in pre.problems])
         st.dataframe(probs, hide_index=True, width="stretch", height=min(600, 38 + 35 * len(probs)))
         if pre.problem_total > len(pre.problems):
             st.caption(f"仅列出前 {len(pre.problems)} 处，共 {pre.problem_total} 处。")
-        # the cells quote the uploaded file (headers, values): none may start a formula in the downloaded CSV
-        st.download_button("下载问题清单（CSV）", probs.map(text_cell).to_csv(index=False).encode("utf-8-sig"),
+        st.download_button("下载问题清单（CSV）", problems_csv(pre),
                            file_name=f"{up.name}-问题清单.csv", mime="text/csv")
     else:
-        st.info(f"{plain(up.name)}：校验通过。{pre.summary_zh()}")
+        st.info(f"校验通过。{pre.summary_zh()}")
         if pre.previous:
             p = pre.previous
             st.warning(f"同一文件（内容完全相同）已于 {p['imported_at']:%Y-%m-%d %H:%M} 由 {plain(p['importer'])} 导入"

@@ -400,6 +400,9 @@ def _region_name(adcode: int) -> str:
 
 @st.fragment(run_every=wk.refresh_s())
 def live() -> None:
+    from pages.auth import end_if_revoked
+
+    end_if_revoked()  # a signed-out or changed account does not keep its kiosk screen running
     render()
 
 

@@ -15,7 +15,8 @@ or by piping JSON lines into ``oversight ingest`` (which calls it). No Streamlit
    ``repeat_count + 1``; every abnormal reading moves ``last_seen_at`` and the peak; the level escalates if
    the new crossing is worse, never de-escalates);
 5. records the SMS pushes of every new warning (and of every escalation) to the enterprise's responsible
-   people and to the local regulator; ``pushed_at`` is set when the warning is raised.
+   people and to the local regulator (who they are: ``seed.contacts``); ``pushed_at`` is set when the warning is
+   raised.
 
 Any database error rolls the whole batch back (nothing half-written) and propagates: the caller keeps the
 batch and retries (``oversight feed`` buffers; ``oversight ingest`` stops reading stdin until it succeeds).
@@ -38,8 +39,7 @@ outside the sensor's physical range (e.g. level < -5 %,  ``equipment``   4 低  
 =====================================================  ==============  =========================
 
 Points that stop reporting are marked offline by :func:`detect_offline` (an ``offline`` warning, level 4 低);
-:func:`advance_lifecycle` stands in for the duty officers in the simulation (acknowledge → verify on site →
-close, 消警, with the demo data's timing); :func:`thin_readings` / :func:`drop_readings_before` keep the
+the simulator's stand-in for the duty officers lives apart, in ``cli.simulate``; :func:`thin_readings` / :func:`drop_readings_before` keep the
 readings table bounded.
 """
 from __future__ import annotations
@@ -47,7 +47,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -57,6 +56,7 @@ from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 from sqlalchemy import Engine, bindparam, insert, select, update
 
 from queries import db
+from seed.contacts import sms_recipients
 from seed.schema import (
     enterprises as E, monitoring_points as MP, point_state as PS, readings as R, sms_pushes as SMS, warnings as W,
 )
@@ -71,9 +71,6 @@ PHYSICAL_RANGE: dict[str, tuple[float | None, float | None]] = {
     "pressure": (-0.1013, None),  # MPa gauge: not below vacuum
 }
 FAMILY = {"over_limit": "threshold", "gas_leak": "threshold", "equipment": "equipment", "offline": "offline"}
-# who gets the SMS (the demo data's recipients): level 2 and above also goes to the city's duty room
-RECIPIENTS = [("enterprise", "主要负责人"), ("enterprise", "安全管理负责人"), ("regulator", "属地应急管理局值班室")]
-RECIPIENTS_MAJOR = [("regulator", "市应急管理局值班室")]
 MAX_FUTURE_S = 300  # clock skew tolerated between a gateway and the database host
 MIN_TS = dt.datetime(2000, 1, 1)
 PG_LOCK_KEY = 47110815  # advisory lock that serialises ingest transactions on PostgreSQL
@@ -213,21 +210,6 @@ def title_for(p: Point, wtype: str, value: float | None = None) -> str:
     if wtype == "equipment":
         return f"{s}{p.name}监测设备故障"
     return f"{s}{p.name}监测点位离线"
-
-
-def _phone(seed: int) -> str:
-    h = (seed * 2654435761) & 0xFFFFFFFF
-    return f"1{3 + h % 7}{(h >> 3) % 10}****{1000 + (h >> 8) % 9000}"
-
-
-def sms_recipients(p: Point, level: int) -> list[tuple[str, str, str]]:
-    """``(recipient_kind, recipient, masked phone)`` of a warning of ``level`` at point ``p``."""
-    who = RECIPIENTS + (RECIPIENTS_MAJOR if level <= 2 else [])
-    out = []
-    for k, (kind, name) in enumerate(who):
-        seed = p.enterprise_id * 10 + k if kind == "enterprise" else (p.county if k == 2 else p.city) * 10 + k
-        out.append((kind, name, _phone(seed)))
-    return out
 
 
 # --- validation ---------------------------------------------------------------------------------------------
@@ -426,7 +408,7 @@ def _is_pg(conn) -> bool:
     return conn.dialect.name == "postgresql"
 
 
-def _lock(conn) -> None:
+def lock_writers(conn) -> None:
     if _is_pg(conn):
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK_KEY})")
     else:
@@ -565,7 +547,7 @@ def _write_warnings(conn, ws: Sequence[_Warn], pts: Mapping[int, Point], now: dt
 
 # --- the integration point ------------------------------------------------------------------------------------
 
-def _writer(engine: Engine | None) -> Engine:
+def writer_engine(engine: Engine | None) -> Engine:
     return engine or db.ensure_database()
 
 
@@ -579,7 +561,7 @@ def ingest(readings: Iterable[Reading | tuple | Mapping], *, engine: Engine | No
     the transaction was rolled back.
     """
     t0 = time.perf_counter()
-    eng = _writer(engine)
+    eng = writer_engine(engine)
     now = (now or dt.datetime.now()).replace(microsecond=0)
     res = IngestResult()
     pts = points(eng)
@@ -594,7 +576,7 @@ def ingest(readings: Iterable[Reading | tuple | Mapping], *, engine: Engine | No
     valid.sort(key=lambda r: (r[0], r[1]))
     pids = {r[0] for r in valid}
     with eng.begin() as conn:
-        _lock(conn)
+        lock_writers(conn)
         res.inserted = _insert_readings(conn, valid, now)  # SQLite: takes the write lock first
         state = _load_state(conn, pids)
         open_w = _load_open(conn, pids, pts.by_id)
@@ -616,13 +598,13 @@ def ingest(readings: Iterable[Reading | tuple | Mapping], *, engine: Engine | No
 def detect_offline(now: dt.datetime | None = None, *, engine: Engine | None = None, after_s: float = 60.0) -> dict:
     """Mark points whose newest reading is older than ``after_s`` as offline and raise (or merge) an ``offline``
     warning (level 4 低) with its SMS pushes. A point comes back online with its next reading."""
-    eng = _writer(engine)
+    eng = writer_engine(engine)
     now = (now or dt.datetime.now()).replace(microsecond=0)
     cutoff = now - dt.timedelta(seconds=after_s)
     pts = points(eng)
     went = []
     with eng.begin() as conn:
-        _lock(conn)
+        lock_writers(conn)
         cand = conn.execute(select(PS.c.point_id).where(PS.c.status != "offline",
                                                         (PS.c.reading_at < cutoff) | PS.c.reading_at.is_(None))).all()
         stmt = (update(PS).where(PS.c.point_id == bindparam("_pid"), PS.c.status != "offline",
@@ -653,73 +635,12 @@ def detect_offline(now: dt.datetime | None = None, *, engine: Engine | None = No
 
 # --- the handling lifecycle (simulated duty officers) ---------------------------------------------------------
 
-ACK_MEAN_MIN = {1: 4, 2: 12, 3: 35, 4: 90}  # the demo data's mean minutes to acknowledge
-
-
-def lifecycle_plan(warning_id: int, level: int) -> tuple[float, float | None, float]:
-    """Minutes from push to acknowledgement, from acknowledgement to on-site verification (None for level 4,
-    which is closed without a visit) and from the previous step to closing; deterministic per warning."""
-    r = random.Random(warning_id * 1_000_003 + 17)
-    ack = r.expovariate(1 / ACK_MEAN_MIN.get(level, 90)) + 0.5
-    verify = r.uniform(0.5, 6) * 60 if level <= 3 else None
-    close = r.uniform(0.3, 10) * 60
-    return ack, verify, close
-
-
-def advance_lifecycle(now: dt.datetime | None = None, *, engine: Engine | None = None, speed: float = 1.0) -> dict:
-    """Move open warnings along acknowledge → verify on site → close when their (simulated) time has come.
-
-    ``speed`` compresses the handling times (60: an hour of handling takes a minute). A warning is not closed
-    while its point is still abnormal (in alarm, or offline for an offline warning); it then closes at the
-    first call after the point recovers. Timestamps never precede the previous step or the last occurrence.
-    """
-    eng = _writer(engine)
-    now = (now or dt.datetime.now()).replace(microsecond=0)
-    speed = max(float(speed), 1e-6)
-    stmt = (select(W.c.id, W.c.level, W.c.type, W.c.raised_at, W.c.last_seen_at, W.c.pushed_at, W.c.acknowledged_at,
-                   W.c.verified_at, PS.c.status)
-            .select_from(W.outerjoin(PS, PS.c.point_id == W.c.point_id)).where(W.c.closed_at.is_(None)))
-    changes = []
-    counts = {"acknowledged": 0, "verified": 0, "closed": 0}
-    with eng.begin() as conn:
-        _lock(conn)
-        for wid, level, typ, raised, last_seen, pushed, acked, verified, status in conn.execute(stmt).all():
-            ack_m, ver_m, close_m = lifecycle_plan(wid, level)
-            base = pushed or raised
-            ch: dict[str, Any] = {}
-            if acked is None:
-                t = base + dt.timedelta(minutes=ack_m / speed)
-                if t > now:
-                    continue
-                acked = ch["acknowledged_at"] = t
-                counts["acknowledged"] += 1
-            if ver_m is not None and verified is None:
-                t = acked + dt.timedelta(minutes=ver_m / speed)
-                if t <= now:
-                    verified = ch["verified_at"] = t
-                    counts["verified"] += 1
-            if ver_m is None or verified is not None:
-                abnormal = (status == "offline") if typ == "offline" else (status == "alarm")
-                t = (verified or acked) + dt.timedelta(minutes=close_m / speed)
-                if t <= now and not abnormal:
-                    ch["closed_at"] = min(now, max(t, last_seen or t))
-                    counts["closed"] += 1
-            if ch:
-                changes.append({"_id": wid, "acknowledged_at": acked, "verified_at": verified,
-                                "closed_at": ch.get("closed_at")})
-        if changes:
-            conn.execute(update(W).where(W.c.id == bindparam("_id"))
-                         .values(acknowledged_at=bindparam("acknowledged_at"), verified_at=bindparam("verified_at"),
-                                 closed_at=bindparam("closed_at")), changes)
-    return counts
-
-
 # --- keeping the readings table bounded ----------------------------------------------------------------------
 
 def thin_readings(start: dt.datetime, end: dt.datetime, *, engine: Engine | None = None, keep_s: int = 60) -> int:
     """Delete readings with ``start <= ts < end`` except the first ``keep_s`` seconds of every hour (an hourly
     sample is kept, like the demo data's 60-minute resolution). Uses the primary key (point, ts) per point."""
-    eng = _writer(engine)
+    eng = writer_engine(engine)
     pids = sorted(points(eng).by_id)
     keep_s = int(max(1, min(keep_s, 3599)))
     with eng.begin() as conn:
@@ -736,7 +657,7 @@ def thin_readings(start: dt.datetime, end: dt.datetime, *, engine: Engine | None
 
 def drop_readings_before(before: dt.datetime, *, engine: Engine | None = None) -> int:
     """Delete every reading older than ``before`` (retention)."""
-    eng = _writer(engine)
+    eng = writer_engine(engine)
     pids = sorted(points(eng).by_id)
     with eng.begin() as conn:
         if _is_pg(conn):
@@ -748,5 +669,5 @@ def drop_readings_before(before: dt.datetime, *, engine: Engine | None = None) -
 
 
 __all__ = ["Reading", "IngestResult", "Rejected", "ingest", "classify", "evaluate", "detect_offline",
-           "advance_lifecycle", "lifecycle_plan", "thin_readings", "drop_readings_before", "points", "parse_ts",
+           "thin_readings", "drop_readings_before", "points", "parse_ts",
            "sms_recipients", "title_for"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Engine, delete, insert
 
-from queries import derived
+from seed import derived
 from seed import geo, schema as S
 from seed.bulk import insert_rows, reset_sequences
 from seed.reference import (

@@ -307,7 +307,7 @@ inspections = Table(
     _recorded(),
     Column("record_no", String(40), nullable=True),  # 检查记录编号 of a city's system (imported records)
     *_provenance(),
-    # derived (queries.derived, kept by triggers): the enterprise's previous inspection (in (inspected_on, id)
+    # derived (seed.derived, kept by triggers): the enterprise's previous inspection (in (inspected_on, id)
     # order) overall and by the same department, and whether this is its first inspection in the campaign —
     # "enterprises inspected" in a period become plain counts instead of COUNT(DISTINCT)
     Column("prev_on", Date, nullable=True),
@@ -484,7 +484,7 @@ risk_reports = Table(
     _recorded(),
     Column("report_no", String(40), nullable=True),  # 报告编号 of the risk-report system (imported reports)
     *_provenance(),
-    # derived (queries.derived, kept by triggers): the obligation's first report (in (submitted_at, id) order),
+    # derived (seed.derived, kept by triggers): the obligation's first report (in (submitted_at, id) order),
     # and the report's risk items: all, 较大 or above (level ≤ 2), 重大 (level 1)
     Column("first_for_obligation", Boolean, nullable=False, server_default=false()),
     Column("first_for_required", Boolean, nullable=False, server_default=false()),
@@ -525,7 +525,7 @@ credit_ratings = Table(
     *_scope_columns(),
     _recorded(),
     *_provenance(),
-    # derived (queries.derived, kept by triggers): when the enterprise's next rating took over (null: none yet),
+    # derived (seed.derived, kept by triggers): when the enterprise's next rating took over (null: none yet),
     # so "the latest rating at a date" is a plain filter instead of a window over every rating
     Column("superseded_on", Date, nullable=True),
     CheckConstraint("colour in ('green','blue','yellow','red')", name="colour"),
@@ -560,6 +560,13 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("demo", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
+    # sign-in state (queries.accounts, migration 0004): attempts reserved since the last success and the lock the
+    # MAX_FAILURES-th one set; the dashboards' PostgreSQL role can neither write these nor read password_hash
+    Column("failed_logins", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", DateTime, nullable=True),
+    # carried in the sign-in cookie and compared on every page run: sign-out increments it, and a trigger
+    # increments it whenever password_hash, role, region_adcode or active change (every session of the user ends)
+    Column("session_version", Integer, nullable=False, default=0, server_default="0"),
     CheckConstraint("role in ('leader','city','duty','writer','admin')", name="role"),
 )
 
@@ -568,7 +575,7 @@ audit_log = Table(
     Column("id", Integer, primary_key=True),
     Column("at", DateTime, nullable=False),
     Column("username", String(32), nullable=True),
-    Column("event", String(16), nullable=False),  # login | logout | login_failed | lockout | page_view | export
+    Column("event", String(16), nullable=False),  # login | logout | login_failed | lockout | page_view | export | …
     Column("detail", Text, nullable=False, default=""),
     Index("ix_audit_log_at", "at"),
 )

@@ -1,6 +1,6 @@
 """A small benchmark inside ``make test``: the wall screen's and the briefing workbench's pages through
 ``oversight bench``'s own functions, on the demo data, with limits ten times the targets so that only a gross
-regression fails on a busy machine. The targets themselves (issue 7) live in ``seed.bench.TARGETS`` and are
+regression fails on a busy machine. The targets themselves live in ``cli.bench.TARGETS`` and are
 judged by ``oversight bench`` at province scale (README, Measurements); they are not timed tests."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import json
 import pytest
 
 from queries import db as dbmod
-from seed import bench
+from cli import bench
 from tests.apptest_util import clear_caches
 
 GENEROUS = 10  # × the targets

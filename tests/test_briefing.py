@@ -7,7 +7,7 @@ import getpass
 
 import pytest
 
-import oversight
+from cli import main as oversight
 from queries import audit, briefing, enforcement, risk
 from queries.scope import Scope
 from tests.apptest_util import app, clear_caches

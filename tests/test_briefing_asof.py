@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 from sqlalchemy import delete, func, insert, select
 
-import oversight
+from cli import main as oversight
 from queries import briefing
 from queries import db as dbmod
 from queries.scope import Scope

@@ -103,7 +103,7 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
     st_log = open(tmp_path / "streamlit.log", "w")
     feed = server = None
     try:
-        feed = subprocess.Popen([sys.executable, str(ROOT / "oversight.py"), "feed", "--interval", str(FEED_S),
+        feed = subprocess.Popen([sys.executable, "-m", "cli", "feed", "--interval", str(FEED_S),
                                  "--dense-minutes", "0", "--keep-days", "0"], cwd=ROOT, env=env, stdout=feed_log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboards/wallscreen.py",

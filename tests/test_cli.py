@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-import oversight
+from cli import main as oversight
 
 
 def run(capsys, *argv):

@@ -1,4 +1,4 @@
-"""Derived columns (queries.derived): the triggers keep them equal to a fresh computation whatever is written,
+"""Derived columns (seed.derived; used by queries when queries.derived.usable): the triggers keep them equal to a fresh computation whatever is written,
 and every figure computed with them equals the figure computed without them (OVERSIGHT_DERIVED=0), for
 scopes of every kind."""
 from __future__ import annotations
@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, func, insert, select, update
 
 from queries import credit, derived, enforcement, risk
+from seed import derived as derived_columns
 from queries.base import prepare
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope
@@ -102,7 +103,7 @@ def test_the_derived_path_is_taken_and_the_raw_one_when_as_of_is_past(db, monkey
 
 def test_derived_columns_match_a_fresh_computation(db):
     with db.connect() as c:
-        assert derived.check(c) == {"inspections": 0, "credit_ratings": 0, "risk_reports": 0}
+        assert derived_columns.check(c) == {"inspections": 0, "credit_ratings": 0, "risk_reports": 0}
 
 
 def test_triggers_keep_them_exact_through_any_write(db):
@@ -118,7 +119,7 @@ def test_triggers_keep_them_exact_through_any_write(db):
                           .order_by(I.c.enterprise_id).limit(1)).scalar()
 
             def ok_for(enterprises=(), obligations=()):  # the touched histories only: the whole check takes seconds
-                return derived.check(c, enterprises=list(enterprises), obligations=list(obligations)) == ok
+                return derived_columns.check(c, enterprises=list(enterprises), obligations=list(obligations)) == ok
 
             rows = c.execute(select(I).where(I.c.enterprise_id == e).order_by(I.c.inspected_on, I.c.id)).mappings().all()
             new = {k: v for k, v in rows[1].items() if k not in ("id", "prev_on", "prev_dept_on", "first_in_campaign")}
@@ -164,12 +165,12 @@ def test_triggers_keep_them_exact_through_any_write(db):
                       .values(above_scale=not ob["above_scale"]))  # the obligation no longer counts (or now does)
             assert ok_for(obligations=[rr["obligation_id"]])
 
-            assert derived.check(c) == ok  # and nothing else moved
+            assert derived_columns.check(c) == ok  # and nothing else moved
 
             # and the check itself sees a stale column
-            derived.drop_triggers(c)
+            derived_columns.drop_triggers(c)
             c.execute(update(I).where(I.c.id == rows[1]["id"]).values(inspected_on=dt.date(2019, 1, 1)))
-            assert derived.check(c, enterprises=[e], obligations=[])["inspections"] > 0
+            assert derived_columns.check(c, enterprises=[e], obligations=[])["inspections"] > 0
         finally:
             tx.rollback()
     with db.connect() as c:  # the rollback restored the triggers too
@@ -177,6 +178,6 @@ def test_triggers_keep_them_exact_through_any_write(db):
         try:
             i = c.execute(select(I.c.id).order_by(I.c.id).limit(1)).scalar()
             c.execute(update(I).where(I.c.id == i).values(inspected_on=dt.date(2019, 1, 1)))
-            assert derived.check(c) == ok
+            assert derived_columns.check(c) == ok
         finally:
             tx.rollback()

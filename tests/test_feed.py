@@ -1,4 +1,4 @@
-"""seed.feed: the simulated monitoring network, its buffering through database outages, and the two CLI commands
+"""cli.feed: the simulated monitoring network, its buffering through database outages, and the two CLI commands
 (``oversight feed``, ``oversight ingest``), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 
-import oversight
+from cli import main as oversight
 from queries import ingest as I
 from seed import schema as S
-from seed.feed import Feed, SimConfig, Simulator
+from cli.feed import Feed, SimConfig, Simulator
 from tests import ingest_util as U
 from tests.conftest import PG_ADMIN, fresh_url
 

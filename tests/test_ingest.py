@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from cli import simulate
 from queries import ingest as I
 from seed import schema as S
 from tests import ingest_util as U
@@ -173,24 +174,24 @@ def test_late_readings_are_stored_without_changing_state(eng):
 def test_warning_closes_through_its_lifecycle(eng):
     I.ingest([(TEMP, t(10), 130.0)], engine=eng, now=t(10))
     w = warnings_of(eng, TEMP)[0]
-    ack_m, ver_m, close_m = I.lifecycle_plan(w["id"], w["level"])
+    ack_m, ver_m, close_m = simulate.lifecycle_plan(w["id"], w["level"])
     assert ver_m is not None  # 一般 and above are verified on site
     pushed = w["pushed_at"]
     # before the acknowledgement is due: nothing moves
-    assert I.advance_lifecycle(pushed + dt.timedelta(minutes=ack_m * 0.5), engine=eng)["acknowledged"] == 0
+    assert simulate.advance_lifecycle(pushed + dt.timedelta(minutes=ack_m * 0.5), engine=eng)["acknowledged"] == 0
     # acknowledged, then verified
-    I.advance_lifecycle(pushed + dt.timedelta(minutes=ack_m + 0.1), engine=eng)
+    simulate.advance_lifecycle(pushed + dt.timedelta(minutes=ack_m + 0.1), engine=eng)
     w = warnings_of(eng, TEMP)[0]
     assert w["acknowledged_at"] is not None and w["verified_at"] is None and w["closed_at"] is None
     end = pushed + dt.timedelta(minutes=ack_m + ver_m + close_m + 1)
     # the point is still in alarm: verified but not closed (消警 needs the point back to normal)
-    I.advance_lifecycle(end, engine=eng)
+    simulate.advance_lifecycle(end, engine=eng)
     w = warnings_of(eng, TEMP)[0]
     assert w["verified_at"] is not None and w["closed_at"] is None
     # back to normal: the next step closes it
     I.ingest([(TEMP, end + dt.timedelta(seconds=5), 85.0)], engine=eng, now=end + dt.timedelta(seconds=5))
     later = end + dt.timedelta(seconds=10)
-    assert I.advance_lifecycle(later, engine=eng)["closed"] == 1
+    assert simulate.advance_lifecycle(later, engine=eng)["closed"] == 1
     w = warnings_of(eng, TEMP)[0]
     assert w["raised_at"] <= w["pushed_at"] <= w["acknowledged_at"] <= w["verified_at"] <= w["closed_at"] <= later
     assert w["closed_at"] >= w["last_seen_at"]
@@ -204,9 +205,9 @@ def test_low_warnings_close_without_a_site_visit(eng):
     I.ingest([(TEMP, t(20), 85.0)], engine=eng, now=t(20))
     w = warnings_of(eng, TEMP)[0]
     assert w["level"] == 4
-    ack_m, ver_m, close_m = I.lifecycle_plan(w["id"], 4)
+    ack_m, ver_m, close_m = simulate.lifecycle_plan(w["id"], 4)
     assert ver_m is None
-    I.advance_lifecycle(w["pushed_at"] + dt.timedelta(minutes=ack_m + close_m + 1), engine=eng)
+    simulate.advance_lifecycle(w["pushed_at"] + dt.timedelta(minutes=ack_m + close_m + 1), engine=eng)
     w = warnings_of(eng, TEMP)[0]
     assert w["acknowledged_at"] and w["verified_at"] is None and w["closed_at"]
 
@@ -214,9 +215,9 @@ def test_low_warnings_close_without_a_site_visit(eng):
 def test_speed_compresses_handling(eng):
     I.ingest([(TOXIC, t(10), 30.0), (TOXIC, t(20), 1.0)], engine=eng, now=t(20))
     w = warnings_of(eng, TOXIC)[0]
-    ack_m, ver_m, close_m = I.lifecycle_plan(w["id"], w["level"])
+    ack_m, ver_m, close_m = simulate.lifecycle_plan(w["id"], w["level"])
     total_s = (ack_m + ver_m + close_m) * 60 / 3600 + 2  # at speed 3600 an hour of handling takes a second
-    I.advance_lifecycle(w["pushed_at"] + dt.timedelta(seconds=total_s), engine=eng, speed=3600)
+    simulate.advance_lifecycle(w["pushed_at"] + dt.timedelta(seconds=total_s), engine=eng, speed=3600)
     assert warnings_of(eng, TOXIC)[0]["closed_at"] is not None
 
 

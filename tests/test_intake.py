@@ -292,7 +292,7 @@ def test_a_city_account_imports_only_its_own_region(scratch):
 def test_cli_template_import_and_exit_codes(scratch, tmp_path, monkeypatch):
     url = scratch.url.render_as_string(hide_password=False)
     env = {"OVERSIGHT_DB_URL": url, "PATH": "/usr/bin:/bin"}
-    cli = [sys.executable, str(ROOT / "oversight.py")]
+    cli = [sys.executable, "-m", "cli"]
     out = tmp_path / "grids.xlsx"
     r = subprocess.run(cli + ["template", "grids", str(out)], capture_output=True, text=True, env=env, cwd=ROOT)
     assert r.returncode == 0 and out.stat().st_size > 4000
@@ -332,12 +332,12 @@ def test_any_cell_gives_a_value_or_a_chinese_message(value, col: Col):
 
 
 def test_readme_documents_every_template_with_an_example_that_parses():
-    """README's template section is the generated reference, and each kind's example row is a valid row."""
+    """docs/templates.md is the generated reference, and each kind's example row is a valid row."""
     from queries.intake.core import Problems, map_header, parse_rows
     from queries.intake.template import header_text, reference_markdown
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert reference_markdown() in readme, "README's templates are stale: paste reference_markdown() again"
+    readme = (ROOT / "docs" / "templates.md").read_text(encoding="utf-8")
+    assert reference_markdown() in readme, "docs/templates.md is stale: paste reference_markdown() again"
     for key, kind in KINDS.items():
         assert all(c.example for c in kind.columns if c.required), key
         data = (",".join(header_text(c) for c in kind.columns) + "\n"

@@ -123,7 +123,7 @@ def test_postgresql_down_before_the_import_and_the_cli(pg_demo, pg_intake):
         path.write_bytes(data)
         env = {"OVERSIGHT_DB_URL": pg_demo.url("intake_faults"), "OVERSIGHT_DB_CONNECT_TIMEOUT": "3",
                "PATH": "/usr/bin:/bin"}
-        cli = subprocess.run([sys.executable, str(ROOT / "oversight.py"), "import", "grids", str(path)],
+        cli = subprocess.run([sys.executable, "-m", "cli", "import", "grids", str(path)],
                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
         assert cli.returncode == 3, (cli.returncode, cli.stderr)
         assert "未写入任何数据" in cli.stderr

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from browser_util import streamlit_server
-from seed import loadtest
+from cli import loadtest
 
 KEY = "loadtest-cookie-key-" + "k" * 40
 REFRESH_S = 4
@@ -51,6 +51,6 @@ def test_a_rejected_cookie_is_an_error(server):
 
 
 def test_cli_registers_loadtest():
-    import oversight
+    from cli import main as oversight
 
-    assert "seed.loadtest" in oversight.CLI_MODULES
+    assert "cli.loadtest" in oversight.CLI_MODULES

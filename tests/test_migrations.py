@@ -57,6 +57,7 @@ def test_upgrade_from_the_previous_schema_keeps_every_row(db, session_tmp):
         insp = inspect(eng)
         old = {t: [c["name"] for c in insp.get_columns(t)] for t in insp.get_table_names() if t != "alembic_version"}
         assert "import_batches" not in old and "failed_attempts" in old["users"]
+        now = _sign_in_history_of_the_old_schema(eng)
         kept = {t: [c for c in cols if (t, c) not in DROPPED] for t, cols in old.items()}
         before = _every_row(eng, kept)
         assert sum(n for n, _ in before.values()) > 1_000_000  # the whole demo data set, not an empty schema
@@ -71,5 +72,60 @@ def test_upgrade_from_the_previous_schema_keeps_every_row(db, session_tmp):
                 assert c.execute(text(f"select count(*) from {t} where import_id is not null")).scalar() == 0
             head = ScriptDirectory.from_config(alembic_config()).get_current_head()
             assert c.execute(text("select version_num from alembic_version")).scalar() == head
+        _sign_in_state_carried_over(eng, now)
     finally:
         eng.dispose()
+
+
+def _old_tables():
+    import sqlalchemy as sa
+
+    users = sa.table("users", *(sa.column(n, t) for n, t in (
+        ("username", sa.String), ("display_name", sa.String), ("password_hash", sa.String), ("role", sa.String),
+        ("active", sa.Boolean), ("demo", sa.Boolean), ("failed_attempts", sa.Integer), ("created_at", sa.DateTime),
+        ("failed_logins", sa.Integer), ("locked_until", sa.DateTime), ("session_version", sa.Integer))))
+    audit = sa.table("audit_log", sa.column("at", sa.DateTime), sa.column("username", sa.String),
+                     sa.column("event", sa.String), sa.column("detail", sa.Text))
+    return users, audit
+
+
+def _sign_in_history_of_the_old_schema(eng):
+    """Before 0004 a lock was derived from the audit log: one account locked now (five wrong passwords a few minutes
+    ago), one with three failures, one whose failures ended with a sign-in, one whose lock has run out."""
+    import datetime as dt
+
+    users, audit = _old_tables()
+    now = dt.datetime.now().replace(microsecond=0)
+    history = {
+        "mig_locked": [("login", 60)] + [("login_failed", 10 - i) for i in range(5)],
+        "mig_three": [("login_failed", 9 - i) for i in range(3)],
+        "mig_back": [("login_failed", 30 - i) for i in range(5)] + [("login", 2)],
+        "mig_expired": [("login_failed", 40 - i) for i in range(6)],
+    }
+    with eng.begin() as c:
+        for name, events in history.items():
+            c.execute(users.insert().values(username=name, display_name=name, password_hash="x", role="leader",
+                                            active=True, demo=False, failed_attempts=0, created_at=now))
+            for event, minutes_ago in events:
+                c.execute(audit.insert().values(at=now - dt.timedelta(minutes=minutes_ago), username=name, event=event,
+                                                detail='{"reason": "wrong_password"}' if event == "login_failed" else "{}"))
+    return now
+
+
+def _sign_in_state_carried_over(eng, now):
+    import datetime as dt
+
+    from sqlalchemy import select, update
+
+    users, _ = _old_tables()
+    with eng.connect() as c:
+        state = {r.username: (r.failed_logins, r.locked_until, r.session_version) for r in c.execute(
+            select(users.c.username, users.c.failed_logins, users.c.locked_until, users.c.session_version)
+            .where(users.c.username.like("mig_%")))}
+    assert state == {"mig_locked": (5, now - dt.timedelta(minutes=6) + dt.timedelta(minutes=15), 0),
+                     "mig_three": (3, None, 0), "mig_back": (0, None, 0), "mig_expired": (1, None, 0)}
+    with eng.begin() as c:  # the trigger of 0004: a new role ends the sessions
+        c.execute(update(users).where(users.c.username == "mig_three").values(role="writer"))
+        assert c.execute(select(users.c.session_version).where(users.c.username == "mig_three")).scalar() == 1
+        c.execute(update(users).where(users.c.username == "mig_three").values(display_name="x"))
+        assert c.execute(select(users.c.session_version).where(users.c.username == "mig_three")).scalar() == 1

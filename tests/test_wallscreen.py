@@ -10,7 +10,6 @@ import datetime as dt
 import time
 import types
 
-import jwt
 import pytest
 
 from pages import auth
@@ -100,12 +99,10 @@ def test_playlist_from_url_and_env(monkeypatch):
 
 # --- kiosk sign-in ---------------------------------------------------------------------------------------------
 
-def _token(username: str, days: float) -> str:
-    return jwt.encode({"username": username, "exp_date": (dt.datetime.now() + dt.timedelta(days=days)).timestamp()},
-                      auth.cookie_key(), algorithm="HS256")
-
-
 def test_kiosk_expiry_only_for_the_duty_room(db, monkeypatch):
+    def _token(username: str, days: float) -> str:
+        return auth.cookie_for(username, engine=db, days=days)
+
     assert auth.expiry_days("duty") == auth.KIOSK_EXPIRY_DAYS == 30.0
     for role in ("leader", "city", "writer", "admin"):
         assert auth.expiry_days(role) == auth.PERSON_EXPIRY_DAYS == 0.5

@@ -7,17 +7,53 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from seed.uscc import ALPHABET, check_digit
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 100_000
 EARLIEST = dt.date(2000, 1, 1)
+INT_MAX = 2**31 - 1  # the database's INTEGER (PostgreSQL refuses anything larger as "out of range")
+MAX_COLUMNS = 64  # columns that may hold content (the widest template has 21)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may cost to read; each is a setting (README, "City data intake", Limits)."""
+    max_bytes: int = 20 * 1024 * 1024  # the file as uploaded
+    max_rows: int = 100_000  # data rows (non-blank rows after the header)
+    max_sheet_rows: int = 200_000  # rows read of any kind: blank ones and gaps in the numbering count too
+    max_cells: int = 5_000_000  # cells read (blank ones included)
+    max_unzipped: int = 200 * 1024 * 1024  # an .xlsx's parts once decompressed (declared and actual)
+    max_seconds: float = 60.0  # reading and parsing the file
+
+    @classmethod
+    def from_env(cls) -> "Limits":
+        def num(name: str, default: float, scale: float = 1) -> float:  # a bad setting falls back to the default
+            try:
+                v = float(os.environ.get(name, "").strip() or default)
+            except ValueError:
+                v = default
+            return max(v, 0) * scale if math.isfinite(v) else default * scale
+
+        d = cls()
+        rows = int(num("OVERSIGHT_IMPORT_MAX_ROWS", d.max_rows))
+        return cls(max_bytes=int(num("OVERSIGHT_IMPORT_MAX_MB", d.max_bytes / 2**20, 2**20)),
+                   max_rows=rows, max_sheet_rows=2 * rows,
+                   max_cells=int(num("OVERSIGHT_IMPORT_MAX_CELLS", d.max_cells)),
+                   max_unzipped=int(num("OVERSIGHT_IMPORT_MAX_UNZIPPED_MB", d.max_unzipped / 2**20, 2**20)),
+                   max_seconds=num("OVERSIGHT_IMPORT_MAX_SECONDS", d.max_seconds))
+
+
+def limits() -> Limits:
+    return Limits.from_env()
+
 
 TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "t"}
 FALSE = {"否", "n", "no", "false", "0", "×", "✗", "f"}
@@ -50,7 +86,7 @@ class Col:
         """The accepted format, for the template's instructions and the README."""
         return {
             "text": f"文本，不超过 {self.max_len} 字",
-            "int": "非负整数",
+            "int": "非负整数" if self.hi is None and self.lo == 0 else f"整数 {self.lo:g}–{self.hi:g}",
             "money": "金额（元），最多两位小数",
             "number": f"数值 {self.lo:g}–{self.hi:g}" if self.hi is not None else "数值",
             "date": "日期 YYYY-MM-DD",
@@ -169,8 +205,9 @@ def parse_int(v: Any, col: Col) -> int:
         v = int(s)
     if col.lo is not None and v < col.lo:
         raise CellError("不能为负数" if col.lo == 0 else f"不能小于 {col.lo:g}")
-    if col.hi is not None and v > col.hi:
-        raise CellError(f"不能大于 {col.hi:g}")
+    hi = INT_MAX if col.hi is None else min(col.hi, INT_MAX)
+    if v > hi:
+        raise CellError(f"不能大于 {hi:,.0f}")
     return v
 
 
@@ -281,15 +318,21 @@ def normalise_header(h: Any) -> str:
     return s
 
 
-def read_rows(data: bytes, file_name: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    """The header and the non-blank data rows ``(row number as the user sees it, cells)`` of an .xlsx or .csv."""
-    if len(data) > MAX_BYTES:
-        raise FileError(f"文件过大（{len(data) / 1048576:.1f} MB），上限 {MAX_BYTES // 1048576} MB")
+def read_rows(data: bytes, file_name: str,
+              lim: Limits | None = None) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The header and the non-blank data rows ``(row number as the user sees it, cells)`` of an .xlsx or .csv.
+
+    Every row is counted by reading it (an .xlsx's ``<dimension>`` is not trusted), and the work is bounded
+    (``Limits``): a file past a limit is refused as a whole with a Chinese message (``FileError``)."""
+    lim = lim or limits()
+    if len(data) > lim.max_bytes:
+        raise FileError(f"文件过大（{len(data) / 1048576:.1f} MB），上限 {lim.max_bytes / 1048576:g} MB")
     if not data:
         raise FileError("文件为空")
+    deadline = time.monotonic() + lim.max_seconds
     name = file_name.lower()
     if name.endswith(".xlsx") or data[:2] == b"PK":
-        rows = _xlsx_rows(data)
+        rows = _xlsx_rows(data, lim, deadline)
     elif name.endswith(".csv") or name.endswith(".txt"):
         rows = _csv_rows(data)
     elif name.endswith(".xls"):
@@ -298,33 +341,101 @@ def read_rows(data: bytes, file_name: str) -> tuple[list[str], list[tuple[int, l
         raise FileError("只接受 .xlsx 或 .csv 文件")
     header: list[str] | None = None
     out: list[tuple[int, list[Any]]] = []
-    for num, cells in rows:
+    for num, cells in _bounded(rows, lim, deadline):
         if all(_blank(c) for c in cells):
             continue
         if header is None:
             header = [normalise_header(c) for c in cells]
             continue
         out.append((num, list(cells)))
-        if len(out) > MAX_ROWS:
-            raise FileError(f"数据行超过 {MAX_ROWS:,} 行，请分批导入")
+        if len(out) > lim.max_rows:
+            raise FileError(f"数据行超过 {lim.max_rows:,} 行，请分批导入")
     if header is None:
         raise FileError("文件中没有表头和数据")
     return header, out
 
 
-def _xlsx_rows(data: bytes):
-    from zipfile import BadZipFile
+def _too_slow(lim: Limits) -> FileError:
+    return FileError(f"读取文件超过 {lim.max_seconds:g} 秒仍未完成（行、列或空白单元格过多），请删除多余的行列或分批导入")
 
+
+def _bounded(rows: Iterable[tuple[int, Any]], lim: Limits, deadline: float) -> Iterator[tuple[int, list[Any]]]:
+    """The rows as lists of at most ``MAX_COLUMNS`` cells, refusing a file past the row, cell or time limits.
+
+    Rows are numbered as read (blank rows and gaps in an .xlsx's numbering included), so a row's number is the
+    one the user sees."""
+    cells = 0
+    for num, row in rows:
+        if num > lim.max_sheet_rows:
+            raise FileError(f"表格超过 {lim.max_sheet_rows:,} 行（含空行；第 {num:,} 行仍有单元格），"
+                            f"请删除多余的空行或分批导入")
+        cells += len(row)
+        if cells > lim.max_cells:
+            raise FileError(f"表格单元格超过 {lim.max_cells:,} 个（含空白单元格），请删除多余的行列或分批导入")
+        if time.monotonic() > deadline:
+            raise _too_slow(lim)
+        row = list(row)
+        if len(row) > MAX_COLUMNS:
+            extra = next((i for i in range(MAX_COLUMNS, len(row)) if not _blank(row[i])), None)
+            if extra is not None:
+                raise FileError(f"第 {num} 行第 {extra + 1} 列有内容：最多 {MAX_COLUMNS} 列，请使用导入模板")
+            row = row[:MAX_COLUMNS]
+        yield num, row
+
+
+def _check_zip(data: bytes, lim: Limits, deadline: float) -> None:
+    """Refuse a zip bomb or a damaged archive before any XML is parsed: the parts' declared sizes must fit the
+    limit, and each part is decompressed once, counting what it really holds (zipfile stops at the declared size
+    and checks the CRC, so a part that holds more than it declares fails here)."""
+    import zipfile
+    import zlib
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, IndexError) as e:
+        raise FileError(f"无法读取 Excel 文件（{type(e).__name__}），请确认是 .xlsx 格式且未损坏") from None
+    limit_mb = f"{lim.max_unzipped / 1048576:g} MB"
+    if len(infos) > 10_000 or sum(i.file_size for i in infos) > lim.max_unzipped:
+        raise FileError(f"Excel 文件解压后超过 {limit_mb}（疑似压缩炸弹或内容过多），请分批导入")
+    total = 0
+    try:
+        for info in infos:
+            if info.is_dir():
+                continue
+            with zf.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    total += len(chunk)
+                    if total > lim.max_unzipped:
+                        raise FileError(f"Excel 文件解压后超过 {limit_mb}（疑似压缩炸弹或内容过多），请分批导入")
+                    if time.monotonic() > deadline:
+                        raise _too_slow(lim)
+    except FileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, RuntimeError, NotImplementedError) as e:
+        raise FileError(f"Excel 文件已损坏，其中“{info.filename[:60]}”无法解压（{type(e).__name__}），"
+                        f"请在 Excel 中重新保存后再导入") from None
+
+
+def _xlsx_rows(data: bytes, lim: Limits, deadline: float):
     from openpyxl import load_workbook
 
+    _check_zip(data, lim, deadline)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as e:
+    except Exception as e:  # noqa: BLE001 - whatever a hostile or damaged file makes openpyxl raise
         raise FileError(f"无法读取 Excel 文件（{type(e).__name__}），请确认是 .xlsx 格式且未损坏") from None
+    num = 0
     try:
         ws = wb["数据"] if "数据" in wb.sheetnames else wb.worksheets[0]
-        for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield i, row
+        ws.reset_dimensions()  # <dimension> may understate the sheet (rows would be lost) or overstate it
+        for num, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            yield num, row
+    except FileError:
+        raise
+    except Exception as e:  # noqa: BLE001 - malformed sheet XML, bad cell values, bad shared-string indexes …
+        where = f"第 {num + 1} 行附近" if num else "工作表"
+        raise FileError(f"Excel 文件{where}内容无法解析（{type(e).__name__}），请在 Excel 中重新保存后再导入") from None
     finally:
         wb.close()
 
@@ -340,14 +451,28 @@ def _csv_rows(data: bytes):
         raise FileError("CSV 文件编码无法识别（应为 UTF-8 或 GBK）")
     if "\x00" in text:
         raise FileError("CSV 文件含有二进制内容")
-    for i, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        yield i, row
+    reader = csv.reader(io.StringIO(text))
+    num = 0
+    try:
+        for num, row in enumerate(reader, start=1):
+            yield num, row
+    except csv.Error as e:
+        line = num + 1
+        if "field larger than field limit" in str(e):
+            raise FileError(f"CSV 第 {line} 行附近有超过 {csv.field_size_limit() // 1024} KiB 的字段"
+                            f"（可能缺少配对的引号），请检查后再导入") from None
+        raise FileError(f"CSV 第 {line} 行附近格式错误（{str(e)[:60]}），请检查引号和分隔符") from None
 
 
-def read_path(path: str | Path) -> tuple[bytes, str]:
+def read_path(path: str | Path, lim: Limits | None = None) -> tuple[bytes, str]:
+    lim = lim or limits()
     p = Path(path)
-    if not p.is_file():
-        raise FileError(f"找不到文件：{p}")
-    if p.stat().st_size > MAX_BYTES:
-        raise FileError(f"文件过大（{p.stat().st_size / 1048576:.1f} MB），上限 {MAX_BYTES // 1048576} MB")
-    return p.read_bytes(), p.name
+    try:
+        if not p.is_file():
+            raise FileError(f"找不到文件：{p}")
+        size = p.stat().st_size
+        if size > lim.max_bytes:
+            raise FileError(f"文件过大（{size / 1048576:.1f} MB），上限 {lim.max_bytes / 1048576:g} MB")
+        return p.read_bytes(), p.name
+    except OSError as e:
+        raise FileError(f"无法读取文件 {p}（{e.strerror or type(e).__name__}）") from None

@@ -5,6 +5,13 @@ checks what needs the database (enterprises, divisions, campaigns, the importer'
 has a problem writes everything inside one transaction: an ``import_batches`` row (file, SHA-256, importer,
 time, counts), the rows themselves with ``import_id`` / ``import_row``, and an audit entry. A dry run does the
 same and rolls back, so its counts are exactly what the import would do.
+
+Scope: an importer bound to a region (a city account) writes only inside it. ``upsert`` — the one write by
+natural key — refuses a row whose existing record, or whose new values, lie outside the importer's region
+(``OutOfScope``): the file is refused with the same message as any other out-of-region row, nothing is written,
+and the attempt is audited (``import_rejected``, also for a dry run). The scope columns a fact table copies from
+its enterprise (city, county, industry, sector) are rewritten on every update, so a record re-pointed at another
+enterprise counts where that enterprise is.
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import Engine, Table, and_, insert, select, tuple_, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from queries.audit import append as audit_append
 from seed.schema import enterprises as E
@@ -25,6 +32,11 @@ from .cells import CellError, Col, FileError, normalise_header, parse_cell, read
 
 MAX_PROBLEMS = 500
 CHUNK = 500
+ATTEMPTS = 3  # an import that collides with a concurrent one (unique violation) is validated and run again
+SCOPE_COLS = ("city_adcode", "county_adcode", "industry_code", "sector_code")
+# one message for every row outside the importer's region (an enterprise, a county, or a record of another region
+# under the same number), so a refusal never tells whether, or where, a number exists elsewhere
+OUT_OF_SCOPE = "不在本账号管辖范围内（本账号只能导入、修改本地区的数据）"
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class Kind:
 class Problems:
     def __init__(self, kind: Kind):
         self.kind, self.items, self.total, self.bad_rows = kind, [], 0, set()
+        self.out_of_scope = 0  # rows refused because they lie outside the importer's region
 
     def add(self, row: int, key_or_header: str, message: str) -> None:
         header = next((c.header for c in self.kind.columns if c.key == key_or_header), key_or_header)
@@ -81,6 +94,10 @@ class Problems:
         self.bad_rows.add(row)
         if len(self.items) < MAX_PROBLEMS:
             self.items.append(Problem(row, header, message))
+
+    def out_of_region(self, row: int, key: str) -> None:
+        self.out_of_scope += 1
+        self.add(row, key, OUT_OF_SCOPE)
 
 
 @dataclass
@@ -113,7 +130,22 @@ class Report:
 
 
 class ImportRefused(Exception):
-    """The database could not take the import (unreachable, locked); nothing was written."""
+    """The database could not take the import (unreachable, locked); nothing was written.
+
+    ``transient``: the same file may well land if tried again later (exit status 3); otherwise the database
+    refused something in the file itself (exit status 1)."""
+
+    def __init__(self, message: str, *, transient: bool = True):
+        super().__init__(message)
+        self.transient = transient
+
+
+class OutOfScope(Exception):
+    """``upsert`` met rows outside the importer's region: ``rows`` are ``(row number, column key)``."""
+
+    def __init__(self, rows: list[tuple[int, str]]):
+        super().__init__(f"{len(rows)} row(s) outside the importer's region")
+        self.rows = rows
 
 
 # --- validation ----------------------------------------------------------------------------------------------
@@ -216,24 +248,25 @@ def check_enterprises(conn, rows: list[Row], ctx: Ctx, problems: Problems, *, us
     ents = enterprises_by_uscc(conn, [r.v[uscc] for r in rows])
     for r in rows:
         e = ents.get(r.v[uscc])
+        if e is not None and not in_region(ctx.region, e["city_adcode"], e["county_adcode"]):
+            # before the name check: another region's enterprise is not described (not even its name)
+            problems.out_of_region(r.num, uscc)
+            continue
         if e is None:
             problems.add(r.num, uscc, f"企业库中没有统一社会信用代码为 {r.v[uscc]} 的企业")
             continue
         if r.v.get(name) and r.v[name] != e["name"]:
             problems.add(r.num, name, f"企业名称与统一社会信用代码不符（库中为“{e['name']}”）")
             continue
-        if not in_region(ctx.region, e["city_adcode"], e["county_adcode"]):
-            problems.add(r.num, uscc, "该企业不在本账号管辖范围内")
-            continue
         r.x["ent"] = e
 
 
-def in_region(region: int | None, city: int, county: int) -> bool:
-    return region is None or region in (city, county) or region == 320000
+def in_region(region: int | None, city: int | None, county: int | None) -> bool:
+    return region is None or region == 320000 or region in (city, county)
 
 
 def scope_of(e: dict) -> dict[str, Any]:
-    return {k: e[k] for k in ("city_adcode", "county_adcode", "industry_code", "sector_code")}
+    return {k: e[k] for k in SCOPE_COLS}
 
 
 def _norm(v: Any) -> Any:
@@ -264,9 +297,29 @@ def fetch_by_key(conn, table: Table, key: tuple[str, ...], keys: list[tuple], co
 
 
 def upsert(conn, table: Table, key: tuple[str, ...], records: list[tuple[Row, dict]], compare: list[str],
-           ctx: Ctx) -> list[str]:
-    """Insert new, update changed, leave equal rows alone (and their provenance with them)."""
-    existing = fetch_by_key(conn, table, key, [tuple(rec[c] for c in key) for _, rec in records], compare)
+           ctx: Ctx, *, blame: str | None = None) -> list[str]:
+    """Insert new, update changed, leave equal rows alone (and their provenance with them).
+
+    Scoped like every read: when the importer is bound to a region, a record already there under the same key
+    must lie in that region, and so must the new values; otherwise nothing is written and ``OutOfScope`` names
+    the rows (blaming the file's column ``blame``, by default the key's first column). The scope columns a
+    record carries (``SCOPE_COLS``) are compared and rewritten on every update, so they follow the enterprise."""
+    compare = [*compare, *(c for c in SCOPE_COLS if c in table.c and any(c in rec for _, rec in records[:1])
+                           and c not in compare)]
+    fetched = [*compare, *(c for c in ("city_adcode", "county_adcode") if c in table.c and c not in compare)]
+    existing = fetch_by_key(conn, table, key, [tuple(rec[c] for c in key) for _, rec in records], fetched)
+    if ctx.region is not None:
+        if "city_adcode" not in table.c or "county_adcode" not in table.c:
+            raise ValueError(f"{table.name} has no region columns: a region-bound import cannot be scoped")
+        outside = []
+        for row, rec in records:
+            old = existing.get(tuple(rec[c] for c in key))
+            for r in (old, rec):
+                if r is not None and not in_region(ctx.region, r.get("city_adcode"), r.get("county_adcode")):
+                    outside.append((row.num, blame or key[0]))
+                    break
+        if outside:
+            raise OutOfScope(outside)
     outcomes, inserts = [], []
     for row, rec in records:
         old = existing.get(tuple(rec[c] for c in key))
@@ -294,56 +347,85 @@ def previous_import(conn, sha: str, kind: str) -> dict | None:
 
 def run_import(kind: Kind, data: bytes, file_name: str, *, engine: Engine, importer: str, region: int | None = None,
                dry_run: bool = False, now: dt.datetime | None = None) -> Report:
-    """Validate and (unless ``dry_run`` or invalid) write the file in one transaction. See the module doc."""
+    """Validate and (unless ``dry_run`` or invalid) write the file in one transaction. See the module doc.
+
+    Two imports of the same new rows at once: the one that loses the race hits a unique violation, is rolled
+    back and runs again from the start (its rows are then found and updated or left alone); after ``ATTEMPTS``
+    it is refused with a Chinese message."""
     now = (now or dt.datetime.now()).replace(microsecond=0)
     file_name = (file_name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _attempt(kind, data, file_name, engine=engine, importer=importer, region=region,
+                            dry_run=dry_run, now=now)
+        except IntegrityError as e:
+            if attempt == ATTEMPTS:
+                raise ImportRefused("另一个导入正在同时写入相同编号的记录，本次导入未写入任何数据（整批回滚），"
+                                    "请稍后重新导入同一文件。") from e
+        except DataError as e:
+            raise ImportRefused(f"数据库拒绝了文件中的某个值（{_db_error_name(e)}，如数值超出范围），本次导入未写入"
+                                f"任何数据。", transient=False) from e
+        except DBAPIError as e:
+            raise ImportRefused(db_problem_zh(e)) from e
+    raise AssertionError("unreachable")
+
+
+def _attempt(kind: Kind, data: bytes, file_name: str, *, engine: Engine, importer: str, region: int | None,
+             dry_run: bool, now: dt.datetime) -> Report:
     sha = hashlib.sha256(data).hexdigest()
     rep = Report(kind.key, file_name, sha, dry_run=dry_run)
     ctx = Ctx(now=now, importer=importer[:64] or "unknown", region=region)
     problems = Problems(kind)
-    try:
-        with engine.connect() as conn:
-            trans = conn.begin()
+    with engine.connect() as conn:
+        trans = conn.begin()
+        try:
             try:
-                try:
-                    rows = validate(kind, data, file_name, conn, ctx, problems)
-                except FileError as e:
-                    problems.add(1, "", str(e))
-                    rows = []
-                rep.rows = len(rows)
-                rep.problems, rep.problem_total = problems.items, problems.total
-                rep.previous = previous_import(conn, sha, kind.key)
-                if problems.total:
-                    trans.rollback()
-                    if not dry_run:
-                        _audit_rejected(engine, rep, ctx)
-                    return rep
+                rows = validate(kind, data, file_name, conn, ctx, problems)
+            except FileError as e:
+                problems.add(1, "", str(e))
+                rows = []
+            rep.rows = len(rows)
+            rep.previous = previous_import(conn, sha, kind.key)
+            if not problems.total:
                 res = conn.execute(insert(B).values(
                     kind=kind.key, file_name=file_name, file_sha256=sha, importer=ctx.importer, imported_at=now,
                     rows=len(rows), inserted=0, updated=0, unchanged=0))
                 ctx.batch_id = rep.batch_id = int(res.inserted_primary_key[0])
-                outcomes = kind.apply(conn, rows, ctx)
-                rep.outcomes = {r.num: o for r, o in zip(rows, outcomes)}
-                rep.inserted, rep.updated = outcomes.count("inserted"), outcomes.count("updated")
-                rep.unchanged = outcomes.count("unchanged")
-                conn.execute(update(B).where(B.c.id == ctx.batch_id).values(
-                    inserted=rep.inserted, updated=rep.updated, unchanged=rep.unchanged))
-                audit_append(conn, "import", ctx.importer, {
-                    "kind": kind.key, "file": file_name, "sha256": sha, "batch": ctx.batch_id, "rows": rep.rows,
-                    "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged}, at=now)
-                if dry_run:
-                    trans.rollback()
+                try:
+                    outcomes = kind.apply(conn, rows, ctx)
+                except OutOfScope as e:  # nothing of the file is written: the transaction is rolled back below
+                    for num, key in e.rows:
+                        problems.out_of_region(num, key)
                     rep.batch_id = None
-                else:
-                    trans.commit()
-                    rep.committed = True
+            rep.problems, rep.problem_total = problems.items, problems.total
+            if problems.total:
+                trans.rollback()
+                if not dry_run or problems.out_of_scope:
+                    _audit_rejected(engine, rep, ctx, problems.out_of_scope)
                 return rep
-            except BaseException:
-                if trans.is_active:
-                    trans.rollback()
-                raise
-    except DBAPIError as e:
-        raise ImportRefused(db_problem_zh(e)) from e
+            rep.outcomes = {r.num: o for r, o in zip(rows, outcomes)}
+            rep.inserted, rep.updated = outcomes.count("inserted"), outcomes.count("updated")
+            rep.unchanged = outcomes.count("unchanged")
+            conn.execute(update(B).where(B.c.id == ctx.batch_id).values(
+                inserted=rep.inserted, updated=rep.updated, unchanged=rep.unchanged))
+            audit_append(conn, "import", ctx.importer, {
+                "kind": kind.key, "file": file_name, "sha256": sha, "batch": ctx.batch_id, "rows": rep.rows,
+                "inserted": rep.inserted, "updated": rep.updated, "unchanged": rep.unchanged}, at=now)
+            if dry_run:
+                trans.rollback()
+                rep.batch_id = None
+            else:
+                trans.commit()
+                rep.committed = True
+            return rep
+        except BaseException:
+            if trans.is_active:
+                trans.rollback()
+            raise
+
+
+def _db_error_name(e: BaseException) -> str:
+    return type(getattr(e, "orig", e)).__name__
 
 
 def db_problem_zh(e: BaseException) -> str:
@@ -353,17 +435,40 @@ def db_problem_zh(e: BaseException) -> str:
     if getattr(e, "connection_invalidated", False) or any(
             s in msg for s in ("connection", "server closed", "terminating", "shutting down", "could not connect")):
         return "数据库连接中断，本次导入未写入任何数据（整批回滚），请在数据库恢复后重新导入同一文件。"
-    return f"数据库拒绝了本次导入，未写入任何数据：{str(getattr(e, 'orig', e))[:200]}"
+    return f"数据库拒绝了本次导入（{_db_error_name(e)}），未写入任何数据，请稍后重试或联系管理员。"
 
 
-def _audit_rejected(engine: Engine, rep: Report, ctx: Ctx) -> None:
+def _audit_rejected(engine: Engine, rep: Report, ctx: Ctx, out_of_scope: int = 0) -> None:
+    detail = {"kind": rep.kind, "file": rep.file_name, "sha256": rep.sha256, "problems": rep.problem_total}
+    if out_of_scope:  # rows aimed outside the importer's region: recorded even for a dry run (a probe)
+        detail |= {"out_of_scope": out_of_scope, "region": ctx.region, "dry_run": rep.dry_run}
     try:
         with engine.begin() as conn:
-            audit_append(conn, "import_rejected", ctx.importer, {
-                "kind": rep.kind, "file": rep.file_name, "sha256": rep.sha256, "problems": rep.problem_total},
-                at=ctx.now)
+            audit_append(conn, "import_rejected", ctx.importer, detail, at=ctx.now)
     except DBAPIError:
         pass
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def _inert(v: Any) -> Any:
+    """A cell a spreadsheet shows as text: a leading formula character gets an apostrophe in front."""
+    return f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v
+
+
+def problems_csv(rep: Report) -> bytes:
+    """The report's problems as a CSV (UTF-8 with BOM, for Excel): 行, 列, 问题. A column header or a value from
+    the file never starts a formula in it."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["行", "列", "问题"])
+    for p in rep.problems:
+        w.writerow([p.row, _inert(p.column or "（整行）"), _inert(p.message)])
+    return buf.getvalue().encode("utf-8-sig")
 
 
 def recent_batches(*, engine: Engine, limit: int = 20):

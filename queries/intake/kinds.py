@@ -18,11 +18,13 @@ from queries.labels import CASE_STAGES, CREDIT_NAMES, GRID_KINDS
 from seed import schema as S
 
 from .cells import Col
-from .core import (Ctx, Kind, Problems, Row, check_enterprises, chunks, differs, fetch_by_key, in_region, scope_of,
-                   upsert)
+from .core import (SCOPE_COLS, Ctx, Kind, Problems, Row, check_enterprises, chunks, differs, fetch_by_key, in_region,
+                   scope_of, upsert)
 
 YES_NO = "是 / 否"
 DEFAULT_DEADLINE_DAYS = 30
+MAX_HAZARDS_PER_ROW = 1000  # hidden hazards one inspection may report (each becomes a row)
+MAX_HAZARDS_PER_FILE = 200_000  # hidden-hazard rows one file may create
 
 
 def _counties(conn) -> dict[int, dict]:
@@ -74,9 +76,10 @@ ENFORCEMENT_COLS = [
     Col("department", "检查部门", "text", True, "市应急管理局", max_len=32),
     Col("campaign", "专项行动", "text", False, "安全生产专项整治三年行动", "须为库中已有专项行动名称，留空表示日常检查"),
     Col("online", "线上检查", "bool", False, "是", "默认“是”（通过执法系统线上流转）"),
-    Col("hazards", "一般隐患数", "int", False, "3", "默认 0"),
-    Col("major_hazards", "重大隐患数", "int", False, "0", "默认 0"),
-    Col("rectified", "已整改隐患数", "int", False, "2", "不超过一般与重大隐患之和；先计一般隐患"),
+    Col("hazards", "一般隐患数", "int", False, "3", "默认 0", hi=MAX_HAZARDS_PER_ROW),
+    Col("major_hazards", "重大隐患数", "int", False, "0", "默认 0", hi=MAX_HAZARDS_PER_ROW),
+    Col("rectified", "已整改隐患数", "int", False, "2", "不超过一般与重大隐患之和；先计一般隐患",
+        hi=2 * MAX_HAZARDS_PER_ROW),
     Col("rectify_deadline", "整改期限", "date", False, "2021-05-15", f"默认检查日期后 {DEFAULT_DEADLINE_DAYS} 天",
         future_ok=True),
     Col("rectified_on", "整改完成日期", "date", False, "2021-05-10", "已整改隐患数大于 0 时必填"),
@@ -95,11 +98,17 @@ ENFORCEMENT_COLS = [
 def _enforcement_check(conn, rows: list[Row], ctx: Ctx, problems: Problems) -> None:
     check_enterprises(conn, rows, ctx, problems)
     campaigns = _campaigns(conn)
-    C = S.cases
+    C, I = S.cases, S.inspections
     case_owner = {}
     for part in chunks(sorted({r.v["case_no"] for r in rows if r.v["case_no"]})):
-        for cn, eid in conn.execute(select(C.c.case_no, C.c.enterprise_id).where(C.c.case_no.in_(part))):
-            case_owner[cn] = eid
+        for c in conn.execute(select(C.c.case_no, C.c.enterprise_id, C.c.city_adcode, C.c.county_adcode,
+                                     I.c.record_no).outerjoin(I, I.c.id == C.c.inspection_id)
+                              .where(C.c.case_no.in_(part))).mappings():
+            case_owner[c["case_no"]] = dict(c)
+    hazard_rows = sum((r.v["hazards"] or 0) + (r.v["major_hazards"] or 0) for r in rows)
+    if hazard_rows > MAX_HAZARDS_PER_FILE:
+        problems.add(1, "hazards", f"本文件的隐患合计 {hazard_rows:,} 条，超过一次导入的上限 {MAX_HAZARDS_PER_FILE:,} 条，"
+                                   f"请分批导入")
     for r in rows:
         v, e = r.v, r.x.get("ent")
         if e is None:
@@ -128,7 +137,10 @@ def _enforcement_check(conn, rows: list[Row], ctx: Ctx, problems: Problems) -> N
                 if v[k] is None:
                     problems.add(r.num, k, "有案件编号时必填")
             owner = case_owner.get(v["case_no"])
-            if owner is not None and owner != e["id"]:
+            if owner is not None and not in_region(ctx.region, owner["city_adcode"], owner["county_adcode"]):
+                problems.out_of_region(r.num, "case_no")
+            elif (owner is not None and owner["enterprise_id"] != e["id"]
+                  and owner["record_no"] != v["record_no"]):  # a corrected inspection takes its case along
                 problems.add(r.num, "case_no", "该案件编号已属于另一家企业")
             if v["stage"] == "closed" and v["closed_on"] is None:
                 problems.add(r.num, "closed_on", "案件阶段为“结案”时须填写结案日期")
@@ -166,16 +178,20 @@ def _enforcement_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
                                                          []).items()}
     insp_ids = [ids[r.v["record_no"]] for r in rows]
 
-    # hidden hazards: the set an inspection found, replaced whole when it differs from what the file says
+    # hidden hazards: the set an inspection found, replaced whole when it differs from what the file says (their
+    # enterprise, scope columns and date follow the inspection's)
     have: dict[int, list] = {i: [] for i in insp_ids}
     for part in chunks(insp_ids):
-        for h in conn.execute(select(H.c.inspection_id, H.c.major, H.c.rectify_deadline, H.c.rectified_on)
+        for h in conn.execute(select(H.c.inspection_id, H.c.major, H.c.rectify_deadline, H.c.rectified_on,
+                                     H.c.found_on, H.c.enterprise_id, *(H.c[c] for c in SCOPE_COLS))
                               .where(H.c.inspection_id.in_(part))):
-            have[h.inspection_id].append((bool(h.major), h.rectify_deadline, h.rectified_on))
+            have[h.inspection_id].append((bool(h.major), h.rectify_deadline, h.rectified_on, h.found_on,
+                                          h.enterprise_id, *(h._mapping[c] for c in SCOPE_COLS)))
     # suspension orders and cases attached to these inspections
     susp = {}
     for part in chunks(insp_ids):
-        for s in conn.execute(select(SO.c.id, SO.c.inspection_id, SO.c.ordered_on, SO.c.lifted_on)
+        for s in conn.execute(select(SO.c.id, SO.c.inspection_id, SO.c.ordered_on, SO.c.lifted_on, SO.c.enterprise_id,
+                                     *(SO.c[c] for c in SCOPE_COLS))
                               .where(SO.c.inspection_id.in_(part))).mappings():
             susp[s["inspection_id"]] = dict(s)
     hazard_rows, case_recs, replaced = [], [], []
@@ -184,11 +200,13 @@ def _enforcement_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
         day = v["inspected_on"]
         deadline = v["rectify_deadline"] or day + dt.timedelta(days=DEFAULT_DEADLINE_DAYS)
         flags = [False] * (v["hazards"] or 0) + [True] * (v["major_hazards"] or 0)
-        want = [(m, deadline, v["rectified_on"] if k < (v["rectified"] or 0) else None) for k, m in enumerate(flags)]
+        here = (day, e["id"], *(e[c] for c in SCOPE_COLS))
+        want = [(m, deadline, v["rectified_on"] if k < (v["rectified"] or 0) else None, *here)
+                for k, m in enumerate(flags)]
         if sorted(want, key=repr) != sorted(have[iid], key=repr):
             if have[iid]:
                 replaced.append(iid)
-            for m, dl, done in want:
+            for m, dl, done, *_ in want:
                 hazard_rows.append({"inspection_id": iid, "enterprise_id": e["id"], "checklist_item_id": None,
                                     "major": m, "found_on": day, "rectify_deadline": dl, "rectified_on": done,
                                     **scope_of(e), "recorded_at": ctx.now, **ctx.provenance(r)})
@@ -196,10 +214,9 @@ def _enforcement_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
                 outcome[i] = "updated"
         old = susp.get(iid)
         if v["suspended"]:
-            want_s = {"ordered_on": day, "lifted_on": v["lifted_on"]}
+            want_s = {"ordered_on": day, "lifted_on": v["lifted_on"], "enterprise_id": e["id"], **scope_of(e)}
             if old is None:
-                conn.execute(insert(SO).values(enterprise_id=e["id"], inspection_id=iid, **want_s, **scope_of(e),
-                                               recorded_at=ctx.now, **ctx.provenance(r)))
+                conn.execute(insert(SO).values(inspection_id=iid, **want_s, recorded_at=ctx.now, **ctx.provenance(r)))
             elif differs(old, want_s, want_s):
                 conn.execute(S.suspension_orders.update().where(SO.c.id == old["id"]).values(
                     **want_s, **ctx.provenance(r)))
@@ -222,7 +239,7 @@ def _enforcement_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
     if case_recs:
         case_cmp = ["enterprise_id", "inspection_id", "filed_on", "stage", "decided_on", "closed_on", "fine_yuan",
                     "online", "transferred_judicial"]
-        case_out = upsert(conn, C, ("case_no",), case_recs, case_cmp, ctx)
+        case_out = upsert(conn, C, ("case_no",), case_recs, case_cmp, ctx)  # scope columns: compared by upsert
         pos = {r.num: i for i, r in enumerate(rows)}
         for (r, _), o in zip(case_recs, case_out):
             if o != "unchanged" and outcome[pos[r.num]] == "unchanged":
@@ -256,7 +273,7 @@ def _stats_check(conn, rows: list[Row], ctx: Ctx, problems: Problems) -> None:
             problems.add(r.num, "county", f"{v['county']} 不是江苏省的县级行政区划代码")
             continue
         if not in_region(ctx.region, c["city_adcode"], v["county"]):
-            problems.add(r.num, "county", "该县（市、区）不在本账号管辖范围内")
+            problems.out_of_region(r.num, "county")
             continue
         r.x["county"] = c
         camp = _check_campaign(campaigns, r, "campaign", None, problems, c["city_adcode"])
@@ -281,7 +298,8 @@ STAT_VALUES = ["enterprises_checked", "inspections", "hidden_hazards", "major_ha
 def _stats_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
     recs = [(r, {"campaign_id": r.x["campaign"]["id"], "county_adcode": r.v["county"], "month": r.v["month"],
                  "city_adcode": r.x["county"]["city_adcode"], **{k: r.v[k] for k in STAT_VALUES}}) for r in rows]
-    return upsert(conn, S.campaign_stats, ("campaign_id", "county_adcode", "month"), recs, STAT_VALUES, ctx)
+    return upsert(conn, S.campaign_stats, ("campaign_id", "county_adcode", "month"), recs, STAT_VALUES, ctx,
+                  blame="county")
 
 
 # --- risk-report exports -----------------------------------------------------------------------------------------
@@ -407,8 +425,8 @@ def _credit_check(conn, rows: list[Row], ctx: Ctx, problems: Problems) -> None:
 def _credit_apply(conn, rows: list[Row], ctx: Ctx) -> list[str]:
     recs = [(r, {"enterprise_id": r.x["ent"]["id"], "rated_on": r.v["rated_on"], "colour": r.v["colour"],
                  "score": r.v["score"], **scope_of(r.x["ent"])}) for r in rows]
-    return upsert(conn, S.credit_ratings, ("enterprise_id", "rated_on"), recs,
-                  ["colour", "score", "city_adcode", "county_adcode", "industry_code", "sector_code"], ctx)
+    return upsert(conn, S.credit_ratings, ("enterprise_id", "rated_on"), recs, ["colour", "score", *SCOPE_COLS], ctx,
+                  blame="uscc")
 
 
 # --- grid registries -----------------------------------------------------------------------------------------------
@@ -432,7 +450,7 @@ def _grids_check(conn, rows: list[Row], ctx: Ctx, problems: Problems) -> None:
         if c is None:
             problems.add(r.num, "county", f"{r.v['county']} 不是江苏省的县级行政区划代码")
         elif not in_region(ctx.region, c["city_adcode"], r.v["county"]):
-            problems.add(r.num, "county", "该县（市、区）不在本账号管辖范围内")
+            problems.out_of_region(r.num, "county")
         else:
             r.x["county"] = c
 

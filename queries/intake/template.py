@@ -96,7 +96,7 @@ def reference_markdown() -> str:
     out = []
     for key, k in KINDS.items():
         keys = "、".join(k.col(c).header for c in k.natural_key)
-        out.append(f"#### `{key}`: {k.title}\n")
+        out.append(f"## `{key}`: {k.title}\n")
         out.append(f"{k.summary} Natural key (re-import updates, never duplicates): {keys}.\n")
         out.append("| column (表头) | required | format | example | note |")
         out.append("| --- | --- | --- | --- | --- |")

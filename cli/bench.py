@@ -210,7 +210,7 @@ TARGETS = {"warm_ms": 300, "cold_ms": 2000, "cold_over_sql": 2.0, "wall_refresh_
 
 
 def check_targets(result: dict, targets: dict = TARGETS) -> list[dict]:
-    """Each target of issue 7 against a result: {target, value, limit, ok}."""
+    """Each province-scale target (README, Measurements) against a result: {target, value, limit, ok}."""
     out = []
     for p in result["pages"]:
         name = f"{p['app']}/{p['page']}"
@@ -239,6 +239,14 @@ def run(args) -> int:
     import logging
 
     from queries import db as dbmod
+    from cli.output import OutError, check_out, write_out
+
+    if args.out:
+        try:
+            check_out(args.out)  # before minutes of timing, not after
+        except OutError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
 
     # AppTest outside a server logs "No runtime found" / "missing ScriptRunContext" on every cached call
     os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
@@ -273,7 +281,11 @@ def run(args) -> int:
     print(f"targets: {len(result['targets']) - len(missed)} of {len(result['targets'])} met"
           + "".join(f"\n  missed: {t['target']}: {t['value']} (limit {t['limit']})" for t in missed))
     if args.out:
-        Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+        try:
+            write_out(args.out, json.dumps(result, ensure_ascii=False, indent=2))
+        except OutError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 1
         print(f"wrote {args.out}")
     return 1 if any(p["exception"] for p in pages) else 0
 

@@ -2,7 +2,7 @@
 
 Exit codes of ``import``: 0 imported (or a dry run that would import), 1 the file was rejected (every problem is
 printed by row and column; nothing was written), 3 the database could not take it (unreachable or locked; nothing
-was written), 2 bad arguments.
+was written), 2 bad arguments. ``template``: 0 written, 2 the output cannot be a file there, 1 writing it failed.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from queries.intake import KINDS, FileError, ImportRefused, import_file, read_path, template_bytes
+from cli.output import OutError, check_out, write_out
 
 MAX_PRINTED = 200
 
@@ -18,9 +19,18 @@ MAX_PRINTED = 200
 def cmd_template(args) -> int:
     out = Path(args.out or f"{args.kind}-template.xlsx")
     if out.suffix.lower() != ".xlsx":
-        print("the template is an Excel file: give an output name ending in .xlsx", file=sys.stderr)
+        print("错误：模板是 Excel 文件，输出文件名应以 .xlsx 结尾", file=sys.stderr)
         return 2
-    out.write_bytes(template_bytes(args.kind))
+    try:
+        check_out(out)
+    except OutError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 2
+    try:
+        write_out(out, template_bytes(args.kind))
+    except OutError as e:
+        print(f"错误：{e}", file=sys.stderr)
+        return 1
     k = KINDS[args.kind]
     print(f"wrote {out} ({k.title}: {len(k.columns)} columns, "
           f"{sum(c.required for c in k.columns)} required)")
@@ -34,10 +44,10 @@ def _importer(args, engine) -> tuple[str, int | None] | None:
 
     u = next((u for u in list_users(engine=engine) if u["username"] == args.user and u["active"]), None)
     if u is None:
-        print(f"no active account named {args.user!r}", file=sys.stderr)
+        print(f"错误：没有名为 {args.user!r} 的有效账号", file=sys.stderr)
         return None
     if u["role"] not in ("admin", "city"):
-        print(f"account {args.user!r} (role {u['role']}) may not import data", file=sys.stderr)
+        print(f"错误：账号 {args.user!r}（角色 {u['role']}）无权导入数据", file=sys.stderr)
         return None
     return u["username"], u["region_adcode"]
 
@@ -66,7 +76,7 @@ def cmd_import(args) -> int:
         rep = import_file(args.kind, data, name, engine=engine, importer=who[0], region=who[1], dry_run=args.dry_run)
     except ImportRefused as e:
         print(str(e), file=sys.stderr)
-        return 3
+        return 3 if e.transient else 1
     if rep.previous and rep.ok:
         print(f"note: the same file (SHA-256 {rep.sha256[:12]}…) was imported on {rep.previous['imported_at']} "
               f"by {rep.previous['importer']} (batch {rep.previous['id']})")

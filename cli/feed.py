@@ -34,6 +34,7 @@ import numpy as np
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from cli import simulate
 from queries import ingest as I
 from seed.schema import point_state as PS
 
@@ -245,7 +246,7 @@ class Feed:
         out = {}
         try:
             out["offline"] = I.detect_offline(now, engine=self.engine, after_s=self.offline_after_s)
-            out["lifecycle"] = I.advance_lifecycle(now, engine=self.engine, speed=self.lifecycle_speed)
+            out["lifecycle"] = simulate.advance_lifecycle(now, engine=self.engine, speed=self.lifecycle_speed)
             mono = self.clock()
             if self.dense_minutes and mono >= self._next_thin:
                 # thin only what this feed wrote: history from the seed or an import (a province's 24 h at one

@@ -9,9 +9,9 @@ interval; so does each session here. A refresh is timed from that request to the
 
 Sign-in, as the duty room's screen does it:
 - ``cookie`` (default): the kiosk screen comes back signed in from its sign-in cookie. The cookie is issued the
-  way the app issues it (an HS256 JWT ``{username, exp_date}`` under the app's cookie key, ``pages.auth``), and
-  sent in the websocket handshake; this needs the same ``OVERSIGHT_COOKIE_KEY`` (or ``data/.cookie_key``) as the
-  server.
+  way the app issues it (an HS256 JWT ``{username, exp_date, iat, sv}`` under the app's cookie key, with the
+  account's current session version, ``pages.auth``), and sent in the websocket handshake; this needs the same
+  ``OVERSIGHT_COOKIE_KEY`` (or ``data/.cookie_key``) and the same database (``OVERSIGHT_DB_URL``) as the server.
 - ``form``: fill in the sign-in form's widgets (用户名, 密码) and submit it through BackMsg widget states, as a
   person at the screen does (one bcrypt check and one audit entry per session).
 
@@ -33,7 +33,6 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 STREAM_PATH = "_stcore/stream"
@@ -97,17 +96,16 @@ def summary(values: list[float]) -> dict:
 # --- the cookie the app issues --------------------------------------------------------------------------------------
 
 def kiosk_cookie(username: str, key: str | None = None, hours: float = 2.0) -> tuple[str, str]:
-    """(cookie name, value): the sign-in cookie ``pages.auth`` accepts, an HS256 JWT ``{username, exp_date}``
-    under the app's cookie key (``OVERSIGHT_COOKIE_KEY``, ``st.secrets`` or ``data/.cookie_key``)."""
-    import jwt
+    """(cookie name, value): the sign-in cookie ``pages.auth`` accepts (``pages.auth.cookie_for``: the account's
+    current session version, read from ``OVERSIGHT_DB_URL``) under the app's cookie key (``OVERSIGHT_COOKIE_KEY``,
+    ``st.secrets`` or ``data/.cookie_key``)."""
     from streamlit import logger
 
     logger.set_log_level("ERROR")  # importing the pages outside a server run warns about the missing runtime
     from pages import auth
+    from queries.db import get_engine
 
-    exp = (dt.datetime.now() + dt.timedelta(hours=hours)).timestamp()
-    return auth.COOKIE_NAME, jwt.encode({"username": username, "exp_date": exp}, key or auth.cookie_key(),
-                                        algorithm="HS256")
+    return auth.COOKIE_NAME, auth.cookie_for(username, engine=get_engine(), days=hours / 24, key=key)
 
 
 # --- one session --------------------------------------------------------------------------------------------------
@@ -534,6 +532,14 @@ def run(cfg: Config, progress=None) -> dict:
 # --- command line ---------------------------------------------------------------------------------------------------
 
 def cmd_loadtest(args) -> int:
+    from cli.output import OutError, check_out, write_out
+
+    if args.out:
+        try:
+            check_out(args.out)  # before minutes of load, not after
+        except OutError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 2
     cfg = Config(url=args.url, sessions=args.sessions, interval=args.interval or None, seconds=args.minutes * 60,
                  ramp=args.ramp, timeout=args.timeout, auth=args.auth, user=args.user, password=args.password,
                  pid=args.pid, cfg_base=args.base_path)
@@ -544,7 +550,11 @@ def cmd_loadtest(args) -> int:
     rep = run(cfg, say)
     text = json.dumps(rep, ensure_ascii=False, indent=2)
     if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        try:
+            write_out(args.out, text + "\n")
+        except OutError as e:
+            print(f"错误：{e}", file=sys.stderr)
+            return 1
     r, s = rep["refresh_ms"], rep["server"]
     print(f"{rep['refreshes']} refreshes by {rep['sessions']} sessions in {rep['elapsed_s']:.0f} s; errors "
           f"{rep['errors']} {rep['error_kinds'] or ''}")

@@ -1,11 +1,12 @@
 """``oversight``: the suite's command line (seed, migrate, figures, run, …).
 
-Installed as a console script by ``pyproject.toml``; also runnable as ``python oversight.py``.
+Installed as the console script ``oversight`` by ``pyproject.toml``; also runnable as ``python -m cli``.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -42,7 +43,7 @@ def cmd_seed(args) -> int:
     from seed.migrate import upgrade
 
     if args.scale == "province":
-        from seed.province import cmd_seed as seed_province
+        from cli.province import cmd_seed as seed_province
 
         return seed_province(args)
     eng = get_engine()
@@ -134,8 +135,8 @@ def cmd_info(args) -> int:
 
 # Modules that add their own subcommands: each defines ``register_cli(subparsers)``; the handlers they set with
 # ``set_defaults(fn=...)`` return an exit status. A module that does not exist (yet) is skipped.
-CLI_MODULES = ("seed.feed", "queries.briefing", "seed.users", "seed.roles", "seed.bench", "seed.imports",
-               "seed.loadtest")
+CLI_MODULES = ("cli.feed", "cli.briefing", "cli.users", "cli.roles", "cli.bench", "cli.imports",
+               "cli.loadtest")
 
 
 def _register_extensions(sub) -> None:
@@ -147,6 +148,24 @@ def _register_extensions(sub) -> None:
             continue
         mod = importlib.import_module(name)
         mod.register_cli(sub)
+
+
+# Writing the standard output failed (`oversight figures > /dev/full`, a closed pipe): a message, not a traceback.
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EPIPE, errno.EIO, errno.EROFS, errno.EBADF}
+
+
+def _output_failed(e: OSError) -> int:
+    from cli.output import reason_zh
+
+    try:  # what is still buffered would fail again at exit: send it nowhere
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    if e.errno != errno.EPIPE:  # a reader that went away (`| head`) wanted no more: end quietly
+        print(f"错误：无法写出结果（{reason_zh(e)}）", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,7 +199,13 @@ def main(argv: list[str] | None = None) -> int:
 
     args = p.parse_args(argv)
     t0 = time.perf_counter()
-    rc = args.fn(args)
+    try:
+        rc = args.fn(args)
+        sys.stdout.flush()
+    except OSError as e:
+        if e.errno not in _OUTPUT_ERRNOS:
+            raise
+        return _output_failed(e)
     if os.environ.get("OVERSIGHT_TIMING"):
         print(f"[{args.cmd}: {time.perf_counter() - t0:.2f} s]", file=sys.stderr)
     return rc
