@@ -9,7 +9,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-import oversight
+from cli import main as oversight
 from queries import warnings
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope, ScopeError, parse_region, scope_from_params
