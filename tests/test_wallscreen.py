@@ -39,7 +39,7 @@ def htmls(at) -> str:
 
 def alert_figures(at) -> dict[int, float]:
     m = metrics(at)
-    return {lv: number(m[f"未消警 {name}（{c}）"]) for lv, name, c in
+    return {lv: number(m[f"未消警{name}预警（{c}）"]) for lv, name, c in
             ((1, "重大", "红"), (2, "较大", "橙"), (3, "一般", "黄"), (4, "低", "蓝"))}
 
 
@@ -154,16 +154,16 @@ def test_every_view_renders(db, view):
     m = metrics(at)
     p = wall.pulse(Scope(region=PROVINCE), engine=db)
     if view == "hazards":
-        assert number(m["监测点位"]) == p["points"]
-        assert number(m["报警点位"]) == p["points_alarm"]
-        assert number(m["离线点位"]) == p["points_offline"]
-        assert number(m["在线率"]) == p["online_rate"]
+        assert number(m["在线采集安全参数（监测点）"]) == p["points"]
+        assert number(m["报警监测点"]) == p["points_alarm"]
+        assert number(m["离线监测点"]) == p["points_offline"]
+        assert number(m["监测点在线率"]) == p["online_rate"]
     elif view == "warnings":
         assert number(m["今日预警"]) == p["today"]
     elif view == "risk":
         c = risk.completion(Scope(region=PROVINCE, **PERIOD), engine=db)
-        assert number(m["规上企业完成上报率"]) == c["completion_rate"]
-        assert number(m["较大以上风险"]) == c["risks_major_or_above"]
+        assert number(m["风险报告完成上报率"]) == c["completion_rate"]
+        assert number(m["上报较大以上风险"]) == c["risks_major_or_above"]
     elif view == "credit":
         d = credit.distribution(Scope(region=PROVINCE, **PERIOD), engine=db)
         assert number(m["红色企业（%.1f%%）" % d["shares"]["red"]]) == d["red"]
@@ -182,9 +182,9 @@ def test_roles_see_their_region(db, user, region):
     binding = None if region == PROVINCE else region
     p = wall.pulse(Scope(region=region, binding=binding), engine=db)
     assert alert_figures(at) == {lv: p["open_by_level"][lv] for lv in (1, 2, 3, 4)}
-    assert number(metrics(at)["监测点位"]) == p["points"]
+    assert number(metrics(at)["在线采集安全参数（监测点）"]) == p["points"]
     if binding:
-        assert number(metrics(at)["监测点位"]) < wall.pulse(Scope(), engine=db)["points"]
+        assert number(metrics(at)["在线采集安全参数（监测点）"]) < wall.pulse(Scope(), engine=db)["points"]
 
 
 def test_writer_has_no_wall(db):
