@@ -364,8 +364,9 @@ def figure(key: str):
     return _FIGURES[key]
 
 
-def figure_label(key: str) -> str:
-    return figure(key).label
+def figure_label(key: str, *, short: bool = False) -> str:
+    """The figure's label (``short``: its label for tight places, e.g. the wall screen's tiles)."""
+    return figure(key).short if short else figure(key).label
 
 
 def figure_help(key: str, extra: str = "") -> str:

@@ -24,7 +24,7 @@ from pages import ui, wallkit as wk
 from pages.charts import region_map
 from pages.common import binding, current_scope, figure_help, figure_label
 from queries import credit, enforcement, hazards, risk, wall, warnings
-from queries.labels import CREDIT_MEANING, LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
+from queries.labels import CREDIT_MEANING, LEVEL_HEX, LEVEL_NAMES
 from queries.regions import PROVINCE
 from queries.scope import Scope
 
@@ -77,8 +77,8 @@ def tile(name: str, label: str, value: str, *, fresh: str = "static", caption: s
 
 
 def fig_tile(name: str, key: str, value: str, *, label_suffix: str = "", extra: str = "", **kw) -> None:
-    """A tile of catalogue figure ``key``: its label (and ``label_suffix``) and help text (and ``extra``)."""
-    tile(name, figure_label(key) + label_suffix, value, help=figure_help(key, extra), **kw)
+    """A tile of catalogue figure ``key``: its short label (and ``label_suffix``) and help text (and ``extra``)."""
+    tile(name, figure_label(key, short=True) + label_suffix, value, help=figure_help(key, extra), **kw)
 
 
 def num(v, unit: str = "") -> str:
@@ -356,8 +356,8 @@ def render() -> None:
             n = p["open_by_level"][lv]
             heat = "_hot" if lv == 1 and n else "_warm" if lv == 2 and n else ""
             with cols[i]:
-                fig_tile(f"alert_l{lv}{heat}", f"warnings.open_level_{lv}", num(n, "条"), fresh=fresh, caption=cap,
-                         label_suffix=f"（{LEVEL_COLOUR_NAMES[lv]}）")
+                # the level's colour is the tile's thick left border
+                fig_tile(f"alert_l{lv}{heat}", f"warnings.open_level_{lv}", num(n, "条"), fresh=fresh, caption=cap)
         with cols[4]:
             tile("alert_l0", "待签收预警", num(p["unacked"], "条"), fresh=fresh, caption=cap,
                  help="已推送但尚无人签收的未消警预警")

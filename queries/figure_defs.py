@@ -36,6 +36,11 @@ class FigureDef:
     better: str | None  # up | down | None
     source: Callable[..., dict]  # the query function: source(scope, engine=...) -> dict
     field: str | Callable[[dict], Any]  # the value in the source's result: a key, or a function of the result
+    short: str = ""  # the label where space is tight (the wall screen's tiles); "" = the label
+
+    def __post_init__(self):
+        if not self.short:
+            object.__setattr__(self, "short", self.label)
 
     @property
     def topic(self) -> str:
@@ -63,13 +68,14 @@ class _Draft:
     better: str | None
     basis: str | None
     field: str | Callable[[dict], Any] | None
+    short: str
 
 
 def fig(name: str, label: str, unit: str, definition: str, *, better: str | None, basis: str | None = None,
-        field: str | Callable[[dict], Any] | None = None) -> _Draft:
+        field: str | Callable[[dict], Any] | None = None, short: str = "") -> _Draft:
     """One figure of a ``declare`` list. ``basis`` overrides the list's; ``field`` (default ``name``) says where
-    the value is in the source's result."""
-    return _Draft(name, label, unit, definition, better, basis, field)
+    the value is in the source's result; ``short``: a shorter label for tight places (the wall screen)."""
+    return _Draft(name, label, unit, definition, better, basis, field, short)
 
 
 def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: list[_Draft]) -> tuple[FigureDef, ...]:
@@ -82,5 +88,5 @@ def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: lis
         if d.better not in BETTER_NAMES:
             raise ValueError(f"{topic}.{d.name}: better {d.better!r} is not 'up', 'down' or None")
         out.append(FigureDef(f"{topic}.{d.name}", d.label, d.unit, d.definition, b, d.better, source,
-                             d.field or d.name))
+                             d.field or d.name, d.short))
     return tuple(out)

@@ -104,7 +104,8 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
 
 FIGURES = declare("risk", completion, basis="cutoff", figures=[
     fig("required", "应报规上工业企业", "家", "截至截止时间负有首次风险报告义务的规模以上工业企业数", better=None),
-    fig("completed", "已完成风险报告的规上企业", "家", "截至截止时间已提交并入库风险报告的规模以上工业企业数", better="up"),
+    fig("completed", "已完成风险报告的规上企业", "家", "截至截止时间已提交并入库风险报告的规模以上工业企业数", better="up",
+        short="已完成上报企业"),
     fig("completion_rate", "风险报告完成上报率", "%", "已完成风险报告的规上企业 ÷ 应报规上工业企业", better="up"),
     fig("risks_major_or_above", "上报较大以上风险", "条", "截至截止时间已入库报告中较大及重大风险条数", better=None),
     fig("risks_major", "上报重大风险", "条", "截至截止时间已入库报告中重大风险条数", better=None),

@@ -138,7 +138,7 @@ def page_literal_metrics(root=ROOT) -> list[tuple[str, int, str, str | None]]:
 def restated(found) -> list[str]:
     """Metrics that write a catalogue figure's label, or a help text holding a catalogue definition."""
     cat = figures.catalogue().values()
-    labels = {d.label for d in cat}
+    labels = {d.label for d in cat} | {d.short for d in cat}
     definitions = {d.definition for d in cat}
     bad = [f"{f}:{n}: {label}" for f, n, label, _ in found if label in labels]
     bad += [f"{f}:{n}: the help of {label} restates a definition" for f, n, label, h in found

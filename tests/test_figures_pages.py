@@ -24,13 +24,13 @@ def _fresh():
 
 
 def _key_of(label: str) -> str | None:
-    """The catalogue figure a metric label names: the label itself, or the label with a parenthesised suffix
-    (a unit moved into the label, a share)."""
+    """The catalogue figure a metric label names: its label or short label, or either with a parenthesised
+    suffix (a unit moved into the label, a share, a colour)."""
     cat = figures.catalogue()
-    exact = [k for k, d in cat.items() if d.label == label]
+    exact = [k for k, d in cat.items() if label in (d.label, d.short)]
     if exact:
         return exact[0]
-    return next((k for k, d in cat.items() if label.startswith(d.label + "（")), None)
+    return next((k for k, d in cat.items() if label.startswith((d.label + "（", d.short + "（"))), None)
 
 
 def catalogue_metrics(at) -> dict[str, str]:

@@ -1,6 +1,7 @@
 // The wall screen's clock and client-side watchdog: pages/wallkit.py reads it once and pages/wall.py puts it on the
-// page (nothing is fetched) after <div class="wall-clock" data-limit-ms="…">, how long the live part may go without a
-// refresh before the screen says it has stopped.
+// page (nothing is fetched), after the clock element whose data-limit-ms says how long the live part may go
+// without a refresh before the screen says it has stopped. No less-than sign directly before a letter or a slash
+// anywhere in this file: Streamlit's HTML sanitizer drops a script whose text looks like markup.
 (function () {
   var clock = document.querySelector(".wall-clock");
   var LIMIT_MS = Number(clock && clock.getAttribute("data-limit-ms")) || 30000;
