@@ -16,6 +16,8 @@ LEADERSHIP = {"overview.py": 21, "hazards.py": 8, "warnings.py": 11, "enforcemen
               "credit.py": 6, "grids.py": 8}
 WALL_VIEWS = {"hazards": 8, "risk": 7, "credit": 8}
 
+pytestmark = pytest.mark.engines("sqlite")  # what a page draws does not depend on the database (test_pages_postgresql)
+
 
 @pytest.fixture(autouse=True)
 def _fresh():
@@ -48,14 +50,12 @@ def catalogue_metrics(at) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("page", list(LEADERSHIP))
 def test_leadership_pages_take_labels_and_help_from_the_catalogue(db, page):
     found = catalogue_metrics(app("leadership", "leader", page=page))
     assert len(found) >= LEADERSHIP[page], sorted(found)
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_one_enterprise_views_take_them_too(db):
     with db.connect() as c:
         eid = int(c.execute(select(HS.c.enterprise_id).order_by(HS.c.enterprise_id).limit(1)).scalar())
@@ -67,7 +67,6 @@ def test_one_enterprise_views_take_them_too(db):
         assert len(found) >= least, (page, sorted(found))
 
 
-@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("view", list(WALL_VIEWS))
 def test_wall_tiles_take_them_too(db, view):
     found = catalogue_metrics(app("wallscreen", "duty", params={"view": view}))
