@@ -67,6 +67,24 @@ def streamlit_server(app: str, db_url: str, env: dict | None = None, port: int |
         log.close()
 
 
+_shared: dict[tuple[str, str], tuple[contextlib.ExitStack, str]] = {}
+
+
+def shared_server(app: str, db_url: str) -> str:
+    """The base URL of a server of ``app`` on ``db_url`` kept for the whole test process (the browser tests run
+    one after another on one worker): tests that only read share it, and its warm caches, instead of each paying
+    a start and cold pages. Stopped when the process ends."""
+    key = (app, db_url)
+    if key not in _shared:
+        import atexit
+
+        stack = contextlib.ExitStack()
+        base = stack.enter_context(streamlit_server(app, db_url))
+        atexit.register(stack.close)
+        _shared[key] = (stack, base)
+    return _shared[key][1]
+
+
 @contextlib.contextmanager
 def browser(viewport=(1600, 1000)):
     """A Playwright page in headless Debian Chromium; ``page.requests`` lists every URL it requested."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pages.app import pages_for
-from tests.browser_util import (ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, streamlit_server,
+from tests.browser_util import (ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, shared_server,
                                 wait_idle)
 
 pytestmark = pytest.mark.browser
@@ -20,7 +20,8 @@ def test_suqian_sees_nothing_of_nanjing_or_yancheng(db):
     url = db.url.render_as_string(hide_password=False)
     pages = pages_for("leadership", "city")
     assert len(pages) >= 8
-    with streamlit_server("leadership", url) as base, browser() as page:
+    base = shared_server("leadership", url)
+    with browser() as page:
         sign_in(page, base, "suqian")
         # every page plain and with one deep link to another city; the deep-link kinds rotate over the pages so
         # each kind is tried in the browser (each page's own refusal is tested in AppTest: tests/test_page_*.py)

@@ -6,7 +6,7 @@ from urllib.parse import quote, urlparse
 
 import pytest
 
-from tests.browser_util import browser, exceptions_on, foreign_requests, sign_in, streamlit_server, wait_idle
+from tests.browser_util import browser, exceptions_on, foreign_requests, sign_in, shared_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,8 @@ def test_hostile_links_render_as_text(db, name):
     if db.dialect.name != "sqlite":
         pytest.skip("one browser walk is enough; it runs against the SQLite test database")
     url = db.url.render_as_string(hide_password=False)
-    with streamlit_server(name, url) as base, browser() as page:
+    base = shared_server(name, url)
+    with browser() as page:
         sign_in(page, base, USERS[name])
         for path, params in VISITS[name]:
             q = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())

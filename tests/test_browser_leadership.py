@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pages.app import APPS, pages_for
-from tests.browser_util import (ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, streamlit_server,
+from tests.browser_util import (ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, shared_server,
                                 wait_idle)
 
 pytestmark = pytest.mark.browser
@@ -17,7 +17,8 @@ def test_leader_visits_every_page(db):
     url = db.url.render_as_string(hide_password=False)
     pages = pages_for("leadership", "leader")
     assert len(pages) == len([p for p in APPS["leadership"]["pages"] if "leader" in p.roles]) >= 8
-    with streamlit_server("leadership", url) as base, browser() as page:
+    base = shared_server("leadership", url)
+    with browser() as page:
         sign_in(page, base, "leader")
         for i, spec in enumerate(pages):
             page.goto(f"{base}/" if i == 0 else f"{base}/{spec.url_path}")  # the default page lives at /

@@ -26,7 +26,7 @@ ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 PORTS = range(8620, 8630)
 AMBER_S, RED_S = 14, 24  # short staleness thresholds (above two feed intervals), so the test need not wait minutes
-DWELL_S, REFRESH_S, FEED_S = 6, 2, 5
+DWELL_S, REFRESH_S, FEED_S = 4, 2, 5
 
 pytestmark = pytest.mark.browser
 
@@ -135,9 +135,8 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
             shot = set()
             t0 = time.time()
 
-            def seen_enough() -> bool:
-                return (len(set(views)) >= 2 and views[0] in views[1:] and len(newest) >= 3
-                        and any("fresh" in s for s in states))
+            def seen_enough() -> bool:  # three views (a pinned one among them) and three live readings
+                return len(set(views)) >= 3 and len(newest) >= 3 and any("fresh" in s for s in states)
 
             while time.time() - t0 < 150 and not seen_enough():
                 try:
@@ -159,7 +158,7 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
                     shot.add(title)
                 time.sleep(1)
             page.screenshot(path=str(ARTIFACTS / "wall_live.png"))
-            assert len(set(views)) >= 2 and views[0] in views[1:], f"views did not come round: {views}"
+            assert len(set(views)) >= 3, f"views did not rotate: {views}"
             assert len(newest) >= 3, f"no live figure changed while the feed ran: {newest} {states[-5:]}"
             assert any("fresh" in s for s in states)
 
