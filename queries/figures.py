@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from queries import credit, enforcement, grids, hazards, overview, risk, warnings
+from queries import credit, enforcement, grids, handling, hazards, overview, risk, warnings
 from queries.base import prepare
 from queries.labels import CREDIT_NAMES, LEVEL_NAMES
 from queries.scope import Resolved, Scope
@@ -58,6 +58,8 @@ _D = {
     "warnings.avg_ack_min": ("平均签收时长", "分钟", PERIOD + "已签收预警从产生到签收的平均分钟数"),
     "warnings.avg_close_min": ("平均消警时长", "分钟", PERIOD + "已消警预警从产生到消警的平均分钟数"),
     "warnings.sms_sent": ("预警短信推送", "条", PERIOD + "预警推送给企业负责人和属地监管部门的短信数"),
+    # handling of warnings (queries.handling)
+    **{f"warnings.{k}": v for k, v in handling.FIGURE_DEFINITIONS.items()},
     # enforcement
     "enforcement.enterprises_inspected": ("检查企业", "家", PERIOD + "被检查的企业数（同一企业多次检查计 1 家）"),
     "enforcement.inspections": ("检查企业（家次）", "家次", PERIOD + "检查次数"),
@@ -101,7 +103,9 @@ _D = {
 # the query function behind each figure (key prefix → source; a longer prefix wins)
 _SOURCE = {
     "platform": "queries.overview.platform", "hazards": "queries.hazards.summary",
-    "warnings": "queries.warnings.summary", "enforcement": "queries.enforcement.summary",
+    "warnings": "queries.warnings.summary", "warnings.ack_timely_rate": "queries.handling.timeliness",
+    "warnings.close_timely_rate": "queries.handling.timeliness", "warnings.overdue": "queries.handling.timeliness",
+    "enforcement": "queries.enforcement.summary",
     "risk": "queries.risk.completion", "risk.training": "queries.risk.training",
     "credit": "queries.credit.distribution", "grids": "queries.grids.summary",
 }
@@ -112,7 +116,8 @@ TOPIC_NAMES = {"platform": "平台汇集", "hazards": "重大危险源监测", "
 # state of the monitoring points when read and cannot be reproduced as of a past time.
 _PERIOD_KEYS = {k for k in _D if k.startswith("enforcement.")} | {
     "warnings.raised", "warnings.alarms_merged", "warnings.closed", "warnings.avg_ack_min", "warnings.avg_close_min",
-    "warnings.sms_sent", "risk.training_sessions", "risk.training_participants"}
+    "warnings.sms_sent", "warnings.ack_timely_rate", "warnings.close_timely_rate", "risk.training_sessions",
+    "risk.training_participants"}
 _LIVE_KEYS = {"hazards.points_alarm", "hazards.points_offline", "hazards.online_rate"}
 BASIS_NAMES = {"period": "统计期内", "cutoff": "截至截止时间", "live": "实时"}
 
@@ -141,6 +146,7 @@ _LOADERS = {
     "queries.overview.platform": lambda s, e: overview.platform(s, engine=e),
     "queries.hazards.summary": lambda s, e: hazards.summary(s, engine=e),
     "queries.warnings.summary": _load_warnings,
+    "queries.handling.timeliness": lambda s, e: handling.timeliness(s, engine=e),
     "queries.enforcement.summary": lambda s, e: enforcement.summary(s, engine=e),
     "queries.risk.completion": lambda s, e: risk.completion(s, engine=e),
     "queries.risk.training": _load_training,
