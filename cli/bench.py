@@ -2,7 +2,8 @@
 
 For each page: the AppTest script-run time cold (caches cleared) and warm (second run), and ``sql_ms``, the raw
 time of the SQL statements the cold run issued, replayed directly against the database. Also ``oversight
-figures`` time, ingest throughput (if the ingest module exists) and the process's peak memory.
+figures`` time, the handling desk's query and each step of one warning (``queries.handling``), ingest throughput
+(if the ingest module exists) and the process's peak memory.
 
 The benchmark runs against its own database (``data/bench_<scale>.db`` or PostgreSQL ``oversight_bench_<scale>``),
 seeded on first use, because the ingest part writes readings. Machines are shared and noisy: compare figures

@@ -54,6 +54,8 @@ Reads (scoped like every query: ``Scope`` with the user's binding, narrowed or r
   result_name, note, actor, actor_name, actor_role, role_name, at, version``; as-of aware; ``ScopeError`` outside
   the scope (not audited, like every read).
 - ``allowed_steps(actor, st)`` → the steps ``actor`` may take now on a state ``st`` (for the buttons).
+- ``annotate(df, now=…)`` → any list of warnings (``queries.warnings.listing``, the wall's rolling list) with
+  ``state, state_name, deadline_step, deadline_name, deadline_at, minutes_left, overdue`` added (超时 marks).
 - ``deadlines()`` → DataFrame ``level, level_name, ack_minutes, verify_minutes, close_minutes, version,
   updated_by, updated_at``.
 - figures: ``timeliness(scope, now=…)`` → ``{ack_due, ack_timely, ack_timely_rate, close_due, close_timely,
@@ -386,6 +388,28 @@ def desk(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None 
     return out[DESK_COLUMNS]
 
 
+ANNOTATIONS = ["state", "state_name", "deadline_step", "deadline_name", "deadline_at", "minutes_left", "overdue"]
+
+
+def annotate(df: pd.DataFrame, *, engine: Engine | None = None, now: dt.datetime | None = None) -> pd.DataFrame:
+    """Any list of warnings (e.g. ``queries.warnings.listing``, the wall's rolling list) with its handling state
+    and deadline added: ``ANNOTATIONS`` columns, judged at ``now`` (a listing taken as of a past time: pass that
+    time). Needs the columns ``level, raised_at, acknowledged_at, verified_at, closed_at`` (``handled_at`` and
+    ``verify_result`` when present). A copy; the input is left as it is."""
+    out = df.copy()
+    if out.empty:
+        for c in ANNOTATIONS:
+            out[c] = []
+        return out
+    dl = deadline_map(engine or db.reader())
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    recs = [_describe({"handled_at": None, "verify_result": None, **r}, dl, now) for r in out.to_dict("records")]
+    for c in ANNOTATIONS:
+        out[c] = [r[c] for r in recs]
+    out["deadline_at"] = pd.to_datetime(out["deadline_at"])
+    return out
+
+
 def _overdue_at(T, dl, eng):
     """SQL: a warning open at ``T`` whose awaited milestone is past its deadline at ``T`` (see the module doc)."""
     ack_dl, ver_dl, close_dl = (plus_minutes(W.c.raised_at, case({lv: dl[lv][k] for lv in dl}, value=W.c.level), eng)
@@ -705,6 +729,6 @@ def timeliness_by_region(scope: Scope, *, engine: Engine | None = None,
 
 
 __all__ = ["Actor", "actor_of", "HandlingError", "InvalidInput", "NotPermitted", "OutOfScope", "Conflict",
-           "StepFailed", "StepResult", "desk", "desk_summary", "state", "history", "allowed_steps", "take_step",
-           "acknowledge", "verify", "handle", "close", "escalate", "deadlines", "set_deadlines", "timeliness",
+           "StepFailed", "StepResult", "desk", "desk_summary", "state", "history", "allowed_steps", "annotate",
+           "take_step", "acknowledge", "verify", "handle", "close", "escalate", "deadlines", "set_deadlines", "timeliness",
            "timeliness_by_region", "FIGURE_DEFINITIONS", "STEP_ROLES", "NOTE_MAX"]
