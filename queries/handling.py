@@ -592,22 +592,25 @@ def take_step(warning_id: Any, step: str, actor: Actor, *, version: Any, result:
         raise NotPermitted(f"{ROLE_NAMES.get(actor.role, actor.role)}账号不能{STEP_NAMES[step]}预警"
                            f"（{STEP_NAMES[step]}由{'、'.join(ROLE_NAMES[r] for r in sorted(STEP_ROLES[step]))}办理）")
     if step == "verify":
-        if result not in VERIFY_RESULTS:
+        if not isinstance(result, str) or result not in VERIFY_RESULTS:
             raise InvalidInput("请选择核查结果：属实、误报或设备故障")
     elif result is not None:
         raise InvalidInput(f"{STEP_NAMES[step]}不需要核查结果")
     text = clean_note(note, step)
     v = _version(version)
     wid = _parse_id(warning_id)
+    failed = f"数据库暂时无法完成本次操作，「{STEP_NAMES[step]}」未被记录（预警未作任何改动），请稍后重试"
     try:
         rs = resolve(Scope(region=actor.binding or PROVINCE, binding=actor.binding), eng)
+        dl = deadline_map(eng)
     except ScopeError:
         _refuse(eng, actor, step, warning_id, "bad_binding", now)
         raise OutOfScope(OUT_OF_SCOPE) from None
+    except DBAPIError as e:
+        raise StepFailed(failed) from e
     if wid is None:
         _refuse(eng, actor, step, warning_id, "out_of_scope", now)
         raise OutOfScope(OUT_OF_SCOPE)
-    dl = deadline_map(eng)
     refused = False
     try:
         with eng.begin() as conn:
@@ -637,12 +640,14 @@ def take_step(warning_id: Any, step: str, actor: Actor, *, version: Any, result:
         with eng.connect() as conn:
             raise _conflict(conn, wid, step, v, rs, dl, now) from e
     except DBAPIError as e:
-        raise StepFailed(f"数据库暂时无法完成本次操作，「{STEP_NAMES[step]}」未被记录（预警未作任何改动），"
-                         "请稍后重试") from e
+        raise StepFailed(failed) from e
     if refused:
         raise OutOfScope(OUT_OF_SCOPE)
     w = dict(w)
-    ent = row(select(E.c.name).where(E.c.id == w["enterprise_id"]), eng).get("name", "")
+    try:
+        ent = row(select(E.c.name).where(E.c.id == w["enterprise_id"]), eng).get("name", "")
+    except DBAPIError:  # the step is committed; only the enterprise's name for the answer is missing
+        ent = ""
     st = _full_state({**w, "enterprise": ent}, rs.ref, dl, now)
     label = f"（{VERIFY_RESULTS[result]}）" if step == "verify" else ""
     return StepResult(wid, step, int(w["version"]), now, f"已{STEP_NAMES[step]}{label}：{w['code']}", st)
