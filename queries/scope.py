@@ -252,6 +252,8 @@ def scope_from_params(params: Mapping[str, str], engine: Engine, *, binding: int
     """A Scope from text parameters ``region``, ``industry``, ``from``, ``to``, ``as_of``."""
     ref = reference(engine)
     base = defaults or Scope()
+    # a parameter that is only blanks (spaces, tabs, CR/LF, fullwidth spaces) is the same as no parameter
+    params = {k: v for k, v in params.items() if v is not None and str(v).strip()}
     region = parse_region(params.get("region"), ref) if params.get("region") else base.region
     industry = parse_industry(params.get("industry"), ref) if params.get("industry") else base.industry
     dfrom = parse_date(params.get("from"), "开始日期") if params.get("from") else base.date_from

@@ -103,9 +103,16 @@ def foreign_requests(urls) -> list[str]:
 
 def wait_idle(page, timeout_ms: int = 60000) -> None:
     """Wait until the Streamlit script run has finished and no skeleton placeholders remain."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
-    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")", timeout=timeout_ms)
-    page.wait_for_timeout(800)
+    # idle = the script is not running and no skeleton is shown, and it has stayed so for 400 ms (a chart's first
+    # event or a query-parameter change starts another run right after the first one ends)
+    page.wait_for_function("""() => {
+        const app = document.querySelector("[data-testid='stApp']");
+        const idle = !!app && app.dataset.testScriptState === "notRunning"
+                     && !document.querySelector("[data-testid='stSkeleton']");
+        if (!idle) { window.__ovIdleSince = null; return false; }
+        if (window.__ovIdleSince == null) window.__ovIdleSince = performance.now();
+        return performance.now() - window.__ovIdleSince >= 400;
+    }""", timeout=timeout_ms, polling=100)
 
 
 def sign_in(page, base: str, username: str, password: str | None = None) -> None:

@@ -83,7 +83,7 @@ def _decide_anchor() -> dt.datetime:
             except (ValueError, KeyError):
                 pass
         for old in CACHE_DIR.glob("demo-*"):  # stale or other hashes: keep the cache directory small
-            old.unlink(missing_ok=True)
+            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
         meta.write_text(json.dumps({"anchor": now.isoformat(), "hash": SEED_HASH}))
         return now
 
@@ -253,16 +253,26 @@ def seeded_copy(kind: str, tmp: Path, name: str = "oversight_test") -> str:
     return url
 
 
-@pytest.fixture(scope="session", params=ENGINES)
-def db(request, session_tmp):
-    """A migrated, seeded engine; the same demo data on both databases."""
-    kind = request.param
+def seeded_engine(kind: str, tmp: Path):
+    """This test process's seeded engine of ``kind`` (one private copy per process, shared by its tests)."""
     if kind not in _seeded:
-        url = seeded_copy(kind, session_tmp)
+        url = seeded_copy(kind, tmp)
         eng = dbmod.get_engine(url)
         dbmod._ready.add(str(eng.url))
         _seeded[kind] = eng
     return _seeded[kind]
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def db(request, session_tmp):
+    """A migrated, seeded engine; the same demo data on both databases."""
+    return seeded_engine(request.param, session_tmp)
+
+
+@pytest.fixture(scope="session")
+def engines(session_tmp):
+    """Both seeded engines at once, for comparing the databases: {"sqlite": …, "postgresql": …}."""
+    return {kind: seeded_engine(kind, session_tmp) for kind in ENGINES}
 
 
 @pytest.fixture(autouse=True)
@@ -309,7 +319,10 @@ def _group_of(nodeid: str) -> str:
     path = ROOT / file
     if path.exists() and _starts_pg_servers(path):
         return "pgserver"
-    return nodeid
+    # a module's tests of one database stay together, so its module-scoped fixtures (private copies of the demo
+    # database, servers) are set up once; the two databases' halves of a module may run on different workers
+    engine = next((e for e in ENGINES if f"[{e}" in nodeid or f"-{e}" in nodeid.split("[", 1)[-1]), "")
+    return f"{file}::{engine}"
 
 
 def pytest_xdist_make_scheduler(config, log):

@@ -65,10 +65,41 @@ def table_digest(conn, table: str, columns: list[str] | None = None, order: list
     return n, h.hexdigest()
 
 
-def snapshot(engine) -> dict[str, tuple[int, str]]:
-    """Row count and a digest of every row of every table an import may write."""
-    with engine.connect() as c:
-        return {name: table_digest(c, name) for name in WRITTEN}
+WRITES_LOG = "_test_writes"
+
+
+def _watch(conn) -> None:
+    """Row triggers on every table an import may write, logging each inserted, updated or deleted row into
+    ``_test_writes`` (a test-only table of a throwaway copy). Whatever path writes — the import, a bug beside it,
+    a statement that "changes" a row to the same values — leaves a line; a rolled-back transaction leaves none."""
+    if conn.dialect.name == "postgresql":
+        if conn.exec_driver_sql(f"SELECT to_regclass('{WRITES_LOG}')").scalar() is not None:
+            return
+        conn.exec_driver_sql(f"CREATE TABLE {WRITES_LOG} (id bigserial PRIMARY KEY, tbl text, op text)")
+        conn.exec_driver_sql(f"""CREATE FUNCTION {WRITES_LOG}_note() RETURNS trigger LANGUAGE plpgsql
+            SECURITY DEFINER SET search_path = public AS $$
+            BEGIN INSERT INTO {WRITES_LOG}(tbl, op) VALUES (TG_TABLE_NAME, TG_OP); RETURN NULL; END $$""")
+        for t in WRITTEN:
+            conn.exec_driver_sql(f'CREATE TRIGGER {WRITES_LOG}_{t} AFTER INSERT OR UPDATE OR DELETE ON "{t}" '
+                                 f"FOR EACH ROW EXECUTE FUNCTION {WRITES_LOG}_note()")
+        return
+    if conn.exec_driver_sql(f"SELECT 1 FROM sqlite_master WHERE name = '{WRITES_LOG}'").first():
+        return
+    conn.exec_driver_sql(f"CREATE TABLE {WRITES_LOG} (id INTEGER PRIMARY KEY, tbl TEXT, op TEXT)")
+    for t in WRITTEN:
+        for op in ("INSERT", "UPDATE", "DELETE"):
+            conn.exec_driver_sql(f'CREATE TRIGGER {WRITES_LOG}_{t}_{op.lower()} AFTER {op} ON "{t}" FOR EACH ROW '
+                                 f"BEGIN INSERT INTO {WRITES_LOG}(tbl, op) VALUES ('{t}', '{op}'); END")
+
+
+def snapshot(engine) -> dict[str, int]:
+    """How many rows of each table an import may write have been inserted, updated or deleted since the first
+    snapshot of this database (equal snapshots: not one row written in between). The first call installs the
+    row triggers; compare snapshots of one database only."""
+    with engine.begin() as c:
+        _watch(c)
+        counts = dict(c.exec_driver_sql(f"SELECT tbl || ':' || op, count(*) FROM {WRITES_LOG} GROUP BY 1").all())
+    return {f"{t}:{op}": counts.get(f"{t}:{op}", 0) for t in WRITTEN for op in ("INSERT", "UPDATE", "DELETE")}
 
 
 def enterprises(engine, n: int, *, city: int | None = None, risk_scope: bool = False, offset: int = 0) -> list[dict]:

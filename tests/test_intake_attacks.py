@@ -457,3 +457,19 @@ def test_the_problem_list_never_starts_a_formula(payload):
     cells = [c for r in csv.reader(io.StringIO(problems_csv(rep).decode("utf-8-sig"))) for c in r]
     assert any(payload.strip() in c for c in cells), cells
     assert not any(c[:1] in "=+-@\t\r＝＋－＠" for c in cells if c), cells
+
+
+def test_the_write_watch_sees_every_kind_of_write(scratch):
+    """``snapshot`` (row triggers) notices an insert, an update to the same values and a delete, and nothing of a
+    rolled-back transaction: the attack tests above rest on it."""
+    before = snapshot(scratch)
+    with scratch.connect() as c:
+        c.exec_driver_sql("UPDATE grids SET name = name WHERE id = (SELECT min(id) FROM grids)")
+        c.rollback()
+    assert snapshot(scratch) == before
+    with scratch.begin() as c:
+        c.exec_driver_sql("UPDATE grids SET name = name WHERE id = (SELECT min(id) FROM grids)")
+        c.exec_driver_sql("DELETE FROM credit_ratings WHERE id = (SELECT max(id) FROM credit_ratings)")
+    after = snapshot(scratch)
+    assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {"grids:UPDATE": 1,
+                                                                              "credit_ratings:DELETE": 1}

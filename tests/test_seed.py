@@ -35,14 +35,17 @@ def _figs(scope, eng):
 
 
 @pytest.mark.slow
-def test_seeding_twice_gives_identical_figures(db, second_sqlite):
-    """Same seed → same figures, again on SQLite and across SQLite and PostgreSQL."""
+def test_seeding_twice_gives_identical_figures(engines, second_sqlite):
+    """Same seed → same figures (the cached demo database was seeded by the same code)."""
     for s in SCOPES:
-        assert _figs(s, db) == _figs(s, second_sqlite)
+        assert _figs(s, engines["sqlite"]) == _figs(s, second_sqlite)
 
 
-def test_row_counts_identical_across_engines(db, second_sqlite):
-    with db.connect() as a, second_sqlite.connect() as b:
+def test_identical_figures_and_row_counts_across_engines(engines):
+    sq, pg = engines["sqlite"], engines["postgresql"]
+    for s in SCOPES:
+        assert _figs(s, sq) == _figs(s, pg)
+    with sq.connect() as a, pg.connect() as b:
         for t in metadata.sorted_tables:
             if t.name in ("audit_log", "seed_runs"):
                 continue
