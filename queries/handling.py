@@ -467,25 +467,26 @@ def history(warning_id: Any, scope: Scope, *, engine: Engine | None = None) -> p
 
 # --- steps ---------------------------------------------------------------------------------------------------------
 
+INT_MAX = 2**31 - 1  # ids and versions are INTEGER columns
+
+
 def _parse_id(v: Any) -> int | None:
-    """A warning id from a page or a URL: a positive whole number of at most 18 ASCII digits; else None."""
+    """A warning id from a page or a URL: a positive whole number (ASCII digits) an INTEGER column can hold;
+    else None."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, int):
-        return v if 0 < v < 10**18 else None
     if isinstance(v, str):
         s = v.strip()
-        if s.isascii() and s.isdigit() and 0 < len(s) <= 18:
-            return int(s) or None
+        v = int(s) if s.isascii() and s.isdigit() and len(s) <= 10 else None
+    if isinstance(v, int):
+        return v if 0 < v <= INT_MAX else None
     return None
 
 
 def _version(v: Any) -> int:
-    if isinstance(v, bool):
-        raise InvalidInput("页面状态无效，请刷新页面后重试")
-    if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit() and len(v.strip()) <= 18:
+    if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit() and len(v.strip()) <= 10:
         v = int(v.strip())
-    if not isinstance(v, int) or not 0 <= v < 10**18:
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= INT_MAX:
         raise InvalidInput("页面状态无效，请刷新页面后重试")
     return v
 

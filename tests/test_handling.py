@@ -227,7 +227,7 @@ def test_each_role_only_its_steps(eng, actor, step):
 
 def _crafted(yc_id: int, missing: int) -> list:
     return [yc_id, str(yc_id), f" {yc_id} ", f"{yc_id}\n", str(yc_id).translate(str.maketrans("0123456789", "０１２３４５６７８９")),
-            f"{yc_id} OR 1=1", f"{yc_id};--", f"-{yc_id}", 0, -1, missing, str(missing), 10**30, "9" * 40, 2**31,
+            f"{yc_id} OR 1=1", f"{yc_id};--", f"-{yc_id}", 0, -1, missing, str(missing), 10**30, "9" * 40, 2**31, 2**31 - 1, 2**63,
             float(yc_id), True, None, "", "abc", [yc_id], {"id": yc_id}]
 
 
@@ -723,7 +723,7 @@ def test_feed_without_handling_leaves_every_warning_to_people(eng, monkeypatch, 
         raise AssertionError("the simulator ran")
 
     monkeypatch.setattr(simulate, "advance_lifecycle", boom)
-    f = feed.Feed(eng, handling=False, log=lambda m: None, verbose=False)
+    f = feed.Feed(eng, handling=False, log=lambda m: None, verbose=False, dense_minutes=0, keep_days=0)
     assert "lifecycle" not in f.housekeeping(dt.datetime.now())
     seen = {}
     def run(self, **kw):

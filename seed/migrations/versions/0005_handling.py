@@ -23,14 +23,15 @@ branch_labels = None
 depends_on = None
 
 # Frozen at revision 0005 (never edit: a later change is a new migration).
-WARNING_COLUMNS = [
-    sa.Column('version', sa.Integer(), nullable=False, server_default='0'),
-    sa.Column('handled_at', sa.DateTime(), nullable=True),
-    sa.Column('verify_result', sa.String(length=16), nullable=True),
-    sa.Column('close_reason', sa.Text(), nullable=True),
-    sa.Column('escalated_at', sa.DateTime(), nullable=True),
-    sa.Column('touched_at', sa.DateTime(), nullable=True),
-]
+def _warning_columns() -> list[sa.Column]:
+    return [
+        sa.Column('version', sa.Integer(), nullable=False, server_default='0'),
+        sa.Column('handled_at', sa.DateTime(), nullable=True),
+        sa.Column('verify_result', sa.String(length=16), nullable=True),
+        sa.Column('close_reason', sa.Text(), nullable=True),
+        sa.Column('escalated_at', sa.DateTime(), nullable=True),
+        sa.Column('touched_at', sa.DateTime(), nullable=True),
+    ]
 # level: (ack, verify, close) minutes from raising — 重大 15 min / 1 h / 24 h, 较大 30 min / 2 h / 48 h,
 # 一般 1 h / 4 h / 72 h, 低 2 h / 8 h / 7 days
 DEFAULT_DEADLINES = {1: (15, 60, 1440), 2: (30, 120, 2880), 3: (60, 240, 4320), 4: (120, 480, 10080)}
@@ -89,8 +90,8 @@ def _role_check(conn, check: str) -> None:
 
 def upgrade() -> None:
     conn = op.get_bind()
-    for col in WARNING_COLUMNS:  # plain ADD COLUMN: no table rebuild on SQLite, instant on PostgreSQL
-        op.add_column('warnings', col.copy())
+    for col in _warning_columns():  # plain ADD COLUMN: no table rebuild on SQLite, instant on PostgreSQL
+        op.add_column('warnings', col)
     op.create_table(
         'warning_steps',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -142,5 +143,5 @@ def downgrade() -> None:
     op.drop_index('ix_warning_steps_warning', table_name='warning_steps')
     op.drop_table('warning_steps')
     # SQLite (3.35+) drops a plain column in place; batch mode would rebuild the table.
-    for col in reversed(WARNING_COLUMNS):
+    for col in reversed(_warning_columns()):
         op.drop_column('warnings', col.name)
