@@ -55,7 +55,7 @@ def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     eng, rs = prepare(scope, engine)
     lat = _latest(rs, eng)
     df = frame(select(lat.c.sector_code.label("sector"), func.count().label("rated"), *_colour_sums(lat))
-               .group_by(lat.c.sector_code).order_by(func.count().desc()), eng)
+               .group_by(lat.c.sector_code).order_by(func.count().desc(), lat.c.sector_code), eng)
     df.insert(1, "sector_name", [rs.ref.industries[s].name for s in df["sector"]])
     return df
 

@@ -293,7 +293,7 @@ def watchlist(scope: Scope, *, engine: Engine | None = None, limit: int = 200) -
     stmt = (select(WL.c.listed_on, E.c.name.label("enterprise"), WL.c.county_adcode, WL.c.sector_code, WL.c.reason,
                    WL.c.pushed_to)
             .select_from(WL.join(E, E.c.id == WL.c.enterprise_id))
-            .where(rs.where(WL, "listed_on")).order_by(WL.c.listed_on.desc()).limit(limit))
+            .where(rs.where(WL, "listed_on")).order_by(WL.c.listed_on.desc(), WL.c.id.desc()).limit(limit))
     df = frame(stmt, eng)
     df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
     df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
@@ -321,7 +321,7 @@ def joint_actions(scope: Scope, *, engine: Engine | None = None, limit: int = 50
     """Joint enforcement actions in the period, newest first."""
     eng, rs = prepare(scope, engine)
     stmt = (select(JA.c.action_on, JA.c.name, JA.c.departments, JA.c.enterprises_checked, JA.c.county_adcode)
-            .where(rs.where(JA, "action_on")).order_by(JA.c.action_on.desc()).limit(limit))
+            .where(rs.where(JA, "action_on")).order_by(JA.c.action_on.desc(), JA.c.id.desc()).limit(limit))
     df = frame(stmt, eng)
     df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
     return df.drop(columns=["county_adcode"])
@@ -335,7 +335,7 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, limit: int = 100)
                   .label("hazards_open"),
                   func.sum(case((H.c.major, 1), else_=0)).label("major_hazards"))
            .where(rs.where(H, "found_on")).group_by(H.c.enterprise_id)
-           .order_by(func.count().desc()).limit(limit).subquery())
+           .order_by(func.count().desc(), H.c.enterprise_id).limit(limit).subquery())
     stmt = (select(E.c.id, E.c.name, E.c.uscc, E.c.county_adcode, E.c.sector_code, haz.c.hazards_found,
                    haz.c.hazards_open, haz.c.major_hazards)
             .select_from(haz.join(E, E.c.id == haz.c.enterprise_id))

@@ -163,7 +163,7 @@ def key_control(scope: Scope, *, engine: Engine | None = None, limit: int = 500)
     stmt = (select(E.c.id, E.c.name.label("enterprise"), RR.c.county_adcode, RR.c.sector_code, RR.c.submitted_at,
                    RR.c.zero_risk, RR.c.verification, RR.c.verified_on, RR.c.rectify_deadline)
             .select_from(RR.join(E, E.c.id == RR.c.enterprise_id))
-            .where(_reports(rs), RR.c.key_control.is_(True)).order_by(RR.c.submitted_at.desc()).limit(limit))
+            .where(_reports(rs), RR.c.key_control.is_(True)).order_by(RR.c.submitted_at.desc(), RR.c.id.desc()).limit(limit))
     df = frame(stmt, eng)
     if rs.as_of is not None:
         late = pd.to_datetime(df["verified_on"]) > pd.Timestamp(rs.as_of)
@@ -208,7 +208,7 @@ def major_risks(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
                .select_from(RI.join(RR, RR.c.id == RI.c.report_id))
                .where(_reports(rs), RI.c.level <= 2)
                .group_by(RI.c.catalogue_code, RI.c.name, RI.c.level)
-               .order_by(RI.c.level, func.count().desc()), eng)
+               .order_by(RI.c.level, func.count().desc(), RI.c.catalogue_code), eng)
     df["level_name"] = [LEVEL_NAMES[int(v)] for v in df["level"]]
     return df
 

@@ -140,7 +140,7 @@ def open_warning_sites(scope: Scope, *, engine: Engine | None = None, limit: int
                    func.count().label("open"))
             .select_from(W.join(E, E.c.id == W.c.enterprise_id)).where(_open(rs))
             .group_by(W.c.enterprise_id, E.c.name, E.c.lon, E.c.lat)
-            .order_by(func.min(W.c.level), func.count().desc()).limit(limit))
+            .order_by(func.min(W.c.level), func.count().desc(), W.c.enterprise_id).limit(limit))
     return frame(stmt, eng)
 
 

@@ -117,7 +117,7 @@ def by_level(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
 def by_type(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     eng, rs = prepare(scope, engine)
     df = frame(select(W.c.type, func.count().label("raised"), *_level_sums())
-               .where(rs.where(W, "raised_at")).group_by(W.c.type).order_by(func.count().desc()), eng)
+               .where(rs.where(W, "raised_at")).group_by(W.c.type).order_by(func.count().desc(), W.c.type), eng)
     df.insert(1, "type_name", [WARNING_TYPES.get(t, t) for t in df["type"]])
     return df
 
@@ -141,7 +141,7 @@ def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
 def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     eng, rs = prepare(scope, engine)
     df = frame(select(W.c.sector_code.label("sector"), func.count().label("raised"), *_level_sums())
-               .where(rs.where(W, "raised_at")).group_by(W.c.sector_code).order_by(func.count().desc()), eng)
+               .where(rs.where(W, "raised_at")).group_by(W.c.sector_code).order_by(func.count().desc(), W.c.sector_code), eng)
     df.insert(1, "sector_name", [rs.ref.industries[s].name for s in df["sector"]])
     return df
 
@@ -175,7 +175,7 @@ def listing(scope: Scope, *, engine: Engine | None = None, open_only: bool = Fal
                    W.c.raised_at, W.c.repeat_count, W.c.pushed_at, W.c.acknowledged_at, W.c.verified_at,
                    W.c.closed_at)
             .select_from(W.join(E, E.c.id == W.c.enterprise_id)).where(cond))
-    order = (W.c.level, W.c.raised_at.desc()) if open_only else (W.c.raised_at.desc(),)
+    order = (W.c.level, W.c.raised_at.desc(), W.c.id.desc()) if open_only else (W.c.raised_at.desc(), W.c.id.desc())
     stmt = stmt.order_by(*order)
     df = frame(stmt.limit(limit), eng)
     for c in ("raised_at", "pushed_at", "acknowledged_at", "verified_at", "closed_at"):

@@ -275,6 +275,16 @@ def engines(session_tmp):
     return {kind: seeded_engine(kind, session_tmp) for kind in ENGINES}
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc):
+    """``pytestmark = pytest.mark.engines("sqlite")``: the module's tests take ``db`` on those engines only (page
+    tests: what a page draws from a query does not depend on the database; tests/test_pages_postgresql.py renders
+    every page on PostgreSQL and compares it with SQLite)."""
+    mark = metafunc.definition.get_closest_marker("engines")
+    if mark and "db" in metafunc.fixturenames:  # as a mark, so the fixture's own params step aside
+        metafunc.definition.add_marker(pytest.mark.parametrize("db", list(mark.args), indirect=True, scope="session"))
+
+
 @pytest.fixture(autouse=True)
 def _point_default_db_at(request, monkeypatch):
     """Code that takes the default engine (CLI, pages) sees the test's database."""

@@ -11,6 +11,9 @@ from queries import credit, enforcement
 from queries.scope import Scope
 from tests.apptest_util import app, clear_caches, metrics, number
 
+# drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
+pytestmark = pytest.mark.engines("sqlite")
+
 NJ, JIANGNING, SQ = 320100, 320115, 321300
 
 

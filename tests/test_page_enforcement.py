@@ -11,6 +11,9 @@ from queries import enforcement
 from queries.scope import Scope
 from tests.apptest_util import app, clear_caches, metrics, number, plotly_click
 
+# drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
+pytestmark = pytest.mark.engines("sqlite")
+
 YC, NJ, SQ = 320900, 320100, 321300
 YC_PARAMS = {"region": YC, "from": "2021-01-01", "to": "2021-02-28"}
 YC_SCOPE = dict(region=YC, date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 2, 28))

@@ -10,6 +10,9 @@ from queries import enforcement, grids, overview
 from queries.scope import Scope
 from tests.apptest_util import app, clear_caches, metrics, number
 
+# drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
+pytestmark = pytest.mark.engines("sqlite")
+
 NJ, JIANGNING, YC = 320100, 320115, 320900
 
 

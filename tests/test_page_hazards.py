@@ -12,6 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from tests.apptest_util import app, clear_caches, metrics, number
 
+# drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
+pytestmark = pytest.mark.engines("sqlite")
+
 NJ, SQ = 320100, 321300
 HOME = {"leader": 320000, "admin": 320000, "nanjing": NJ, "yancheng": 320900, "suqian": SQ}
 

@@ -9,6 +9,9 @@ from queries import enforcement, hazards, risk, warnings
 from queries.scope import Scope
 from tests.apptest_util import app, clear_caches, deck_click, metrics, number
 
+# drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
+pytestmark = pytest.mark.engines("sqlite")
+
 PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
 
 

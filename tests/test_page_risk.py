@@ -11,6 +11,9 @@ from queries import risk
 from queries.scope import Scope
 from tests.apptest_util import app, clear_caches, metrics, number, plotly_click
 
+# drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
+pytestmark = pytest.mark.engines("sqlite")
+
 SQ, NJ, YC = 321300, 320100, 320900
 BULLETIN = dt.datetime(2021, 3, 13, 23, 59, 59)
 SQ_PARAMS = {"region": SQ, "to": "2021-03-13", "as_of": "2021-03-13 23:59:59"}

@@ -13,6 +13,9 @@ from queries.scope import Scope
 from seed.schema import warnings as W
 from tests.apptest_util import app, clear_caches, metrics, number
 
+# drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
+pytestmark = pytest.mark.engines("sqlite")
+
 NJ, YC, SQ = 320100, 320900, 321300
 HOME = {"leader": 320000, "admin": 320000, "nanjing": NJ, "yancheng": YC, "suqian": SQ}
 

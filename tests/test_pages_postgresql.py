@@ -1,0 +1,61 @@
+"""Every page of every app, drawn from PostgreSQL, shows exactly what it shows from SQLite: the same tiles with the
+same values and the same tables. (The page tests, tests/test_page_*.py, run on SQLite only; the queries beneath
+them are tested on both databases.)"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from pages.app import pages_for
+from queries import db as dbmod
+from tests.apptest_util import app, clear_caches
+
+# (the admin page's tables are the accounts and the audit log, which differ by the page views of the test itself)
+# a national-level view, and a city account narrowed to a county, an industry and an as-of cut-off
+VIEWS = [("leader", {}), ("nanjing", {"region": "320102", "industry": "chem", "as_of": "2021-03-13 23:59:59"})]
+CASES = ([("leadership", user, p.file, params) for user, params in VIEWS
+          for p in pages_for("leadership", "leader" if user == "leader" else "city")]
+         + [("leadership", "admin", "imports.py", {})]
+         + [("briefing", "writer", None, params) for _, params in VIEWS]
+         + [("wallscreen", "duty", None, {})])
+
+
+def _cell(v):
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.6g}"
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
+    return str(v)
+
+
+def _drawn(at) -> dict:
+    """What a reader sees of the figures: tiles, tables (values as text), errors and warnings."""
+    tables = []
+    for el in list(at.dataframe) + list(at.table):
+        df = el.value if isinstance(el.value, pd.DataFrame) else pd.DataFrame(el.value)
+        tables.append((list(map(str, df.columns)), [[_cell(v) for v in row] for row in df.itertuples(index=False)]))
+    return {"exception": [str(e.value) for e in at.exception], "error": [e.value for e in at.error],
+            "warning": [w.value for w in at.warning], "metrics": [(m.label, m.value) for m in at.metric],
+            "tables": tables}
+
+
+def _render(eng, monkeypatch, name, user, page, params) -> dict:
+    if page == "enterprise.py":
+        params = {**params, "qe": "化工"}  # the enterprise file starts with a search
+    monkeypatch.setenv("OVERSIGHT_DB_URL", eng.url.render_as_string(hide_password=False))
+    dbmod._ready.add(str(eng.url))
+    clear_caches()
+    return _drawn(app(name, user, params=params, page=page))
+
+
+@pytest.mark.parametrize("name,user,page,params", CASES,
+                         ids=[f"{n}-{u}-{p or 'home'}-{'scoped' if q else 'default'}" for n, u, p, q in CASES])
+def test_page_on_postgresql_equals_sqlite(engines, monkeypatch, name, user, page, params):
+    lite = _render(engines["sqlite"], monkeypatch, name, user, page, params)
+    pg = _render(engines["postgresql"], monkeypatch, name, user, page, params)
+    assert not lite["exception"] and not pg["exception"], (lite["exception"], pg["exception"])
+    assert lite["metrics"] or lite["tables"], "the page drew no figure"
+    for part in ("error", "warning", "metrics", "tables"):
+        assert pg[part] == lite[part], part
