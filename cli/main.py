@@ -107,11 +107,11 @@ def cmd_figures(args) -> int:
                 d = resolve(s, eng).describe()
                 print(f"### {d['region_name']} · {d['industry_name']} · {d['from'] or '…'} – {d['to'] or '…'}"
                       f"{' · 截至 ' + d['as_of'] if d['as_of'] else ''}\n")
-                print("| key | 指标 | 数值 | 单位 | 口径 |\n| --- | --- | ---: | --- | --- |")
+                print("| key | 指标 | 数值 | 单位 | 方向 | 口径 |\n| --- | --- | ---: | --- | --- | --- |")
                 for f in recs:
                     v = f.value
                     v = "" if v is None else (f"{v:,}" if isinstance(v, int) else v)
-                    print(f"| {f.key} | {f.label} | {v} | {f.unit} | {f.definition} |")
+                    print(f"| {f.key} | {f.label} | {v} | {f.unit} | {figures.BETTER_NAMES[f.better]} | {f.definition} |")
                 print()
     except ScopeError as e:
         print(f"error: {e}", file=sys.stderr)

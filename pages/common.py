@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from queries import db
+from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope, ScopeError, resolve, scope_from_params
 
@@ -351,6 +352,43 @@ def fmt(v: Any, unit: str = "") -> str:
     else:
         s = f"{int(v):,}"
     return f"{s}{unit}" if unit in ("%",) else (f"{s} {unit}" if unit else s)
+
+
+# --- catalogue figures: a figure's label, unit and 口径 come from its declaration (queries/figures.py) -----------
+
+_FIGURES = catalogue()
+
+
+def figure(key: str):
+    """The declaration of catalogue figure ``key`` (``queries.figure_defs.FigureDef``)."""
+    return _FIGURES[key]
+
+
+def figure_label(key: str, *, short: bool = False) -> str:
+    """The figure's label (``short``: its label for tight places, e.g. the wall screen's tiles)."""
+    return figure(key).short if short else figure(key).label
+
+
+def figure_help(key: str, extra: str = "") -> str:
+    """A figure's help text: its definition (口径), basis and better direction, then ``extra`` (e.g. a breakdown)."""
+    d = figure(key)
+    better = f"；{BETTER_NAMES[d.better]}" if d.better else ""
+    extra = extra.rstrip("。")
+    return f"{d.definition}。统计类型：{BASIS_NAMES[d.basis]}{better}。" + (f"{extra}。" if extra else "")
+
+
+def metric(key: str, value: Any, *, where: Any = None, unit: str | None = None, extra: str = "",
+           unit_in_label: bool = False, label_suffix: str = "", **kwargs) -> None:
+    """``st.metric`` of catalogue figure ``key``: its label, ``value`` formatted with its unit (``unit`` overrides;
+    a str value is shown as it is), its help text (``figure_help``). ``where``: a column or container (default
+    ``st``); ``unit_in_label``: the unit goes into the label, for long values; ``label_suffix``: e.g. （红）."""
+    d = figure(key)
+    label = d.label + label_suffix
+    if unit_in_label:
+        label, unit = f"{label}（{d.unit}）", ""
+    text = value if isinstance(value, str) else fmt(value, d.unit if unit is None else unit)
+    kwargs.setdefault("border", True)
+    (where or st).metric(label, text, help=figure_help(key, extra), **kwargs)
 
 
 def child_label(scope: Scope) -> str:

@@ -3,22 +3,18 @@ import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, region_map
-from pages.common import (drill_on_click, goto_enterprise, picked_custom, child_label, current_scope, engine, fmt, page_header, q,
-                          set_params)
+from pages.common import (
+    child_label, current_scope, drill_on_click, engine, fmt, goto_enterprise, metric, page_header, picked_custom, q,
+    set_params,
+)
+from pages.ui import rgba, stripe
 from queries import credit
 from queries.labels import CREDIT_COLOURS, CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
 
 MAX_POINTS = 3000  # enterprises drawn on the map at most, worst first: pydeck's JSON costs ~15 ms per 1,000 points
 MAX_LIST = 20000  # red/yellow enterprises listed at most
 WORST_FIRST = list(reversed(CREDIT_COLOURS))  # red, yellow, blue, green
-
-
-def _rgba(hex_colour: str, alpha: int = 230) -> list[int]:
-    h = hex_colour.lstrip("#")
-    return [int(h[i:i + 2], 16) for i in (0, 2, 4)] + [alpha]
-
-
-FILL = {c: _rgba(CREDIT_HEX[c]) for c in CREDIT_COLOURS}
+FILL = {c: rgba(CREDIT_HEX[c]) for c in CREDIT_COLOURS}
 
 
 def _clicked_point(event, ids: pd.Series):
@@ -34,13 +30,12 @@ page_header("安全信用脸谱", scope)
 d = q(credit.distribution, scope)
 newest = d["newest_rating"]
 st.caption("四色评级从好到差依次为 **绿色（最好）→ 蓝色 → 黄色 → 红色（最差）**，按颜色分级监管。"
-           "每家企业只计一次，取其在统计期末（或数据截止时间）之前的最新一次评级"
+           "每家企业只计一次，取其截至截止时间（统计期末，或数据截止时间，取较早者）的最新一次评级"
            + (f"；最新评级日期 {newest}。" if newest else "。"))
 
 cols = st.columns(4)
-cols[0].metric("评级企业", fmt(d["rated"], "家"), border=True,
-               help="有安全信用评级的企业数（每家企业取统计期末前的最新评级）")
-cols[1].metric("覆盖行业", fmt(d["sectors"], "个"), border=True, help="评级企业所属的监管行业数")
+metric("credit.rated", d["rated"], where=cols[0])
+metric("credit.sectors", d["sectors"], where=cols[1])
 cols[2].metric("红黄色企业占比", fmt(d["red_yellow_share"], "%"), border=True,
                help="最新评级为红色或黄色的企业占评级企业的比例")
 cols[3].metric("红黄色企业", fmt(d["red_yellow"], "家"), border=True,
@@ -49,10 +44,8 @@ cols[3].metric("红黄色企业", fmt(d["red_yellow"], "家"), border=True,
 cols = st.columns(4)
 for i, c in enumerate(CREDIT_COLOURS):
     with cols[i]:
-        st.markdown(f"<div style='height:6px;background:{CREDIT_HEX[c]};border-radius:3px'></div>",
-                    unsafe_allow_html=True)
-        st.metric(CREDIT_NAMES[c], fmt(d[c], "家"), border=True,
-                  help=f"最新评级为{CREDIT_NAMES[c]}的企业数，占评级企业 {d['shares'][c]}%。{CREDIT_MEANING[c]}")
+        stripe(CREDIT_HEX[c])
+        metric(f"credit.{c}", d[c], extra=f"占评级企业 {d['shares'][c]}%。{CREDIT_MEANING[c]}")
         st.caption(f"占 {d['shares'][c]}% · {CREDIT_MEANING[c]}")
 
 if not d["rated"]:

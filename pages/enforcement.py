@@ -5,39 +5,31 @@ import streamlit as st
 
 from pages.charts import bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, fmt, forget_refused, open_enterprise, page_header, parse_id,
-    picked_custom, plain, q, q_or_stop, say_refused, scope_token, set_params,
+    child_label, current_scope, drill_on_click, engine, figure, fmt, forget_refused, metric, open_enterprise,
+    page_header, parse_id, picked_custom, plain, q, q_or_stop, say_refused, scope_token, set_params,
 )
 from queries import enforcement
-from queries.figures import catalogue
 from queries.scope import resolve
 
 CHECKLIST_KINDS = {"common": "共性问题", "individual": "个性重点事项"}
-MAP_INDICATORS = {  # column: (label, unit, higher_is_worse)
-    "hazards_found": ("排查隐患", "个", True),
-    "enterprises_inspected": ("检查企业", "家", False),
-    "cases_filed": ("立案查处", "起", True),
-    "suspensions": ("责令停产停业整顿", "家", True),
-    "rectification_rate": ("隐患整改率", "%", False),
-}
+# the map's indicators (catalogue figures by region) and whether a darker colour means more attention
+MAP_WORSE = {"hazards_found": True, "enterprises_inspected": False, "cases_filed": True, "suspensions": True,
+             "rectification_rate": False}
+MAP_INDICATORS = {c: (figure(f"enforcement.{c}").label, figure(f"enforcement.{c}").unit, worse)
+                  for c, worse in MAP_WORSE.items()}  # column: (label, unit, higher_is_worse)
 
 scope = current_scope()
 page_header("执法专项行动", scope)
 rs = resolve(scope, engine())
 tok = scope_token(scope)
-CAT = catalogue()
 
 
-def tile(col, key: str, value, unit: str | None = None, extra: str = "", unit_in_label: bool = False) -> None:
-    """A metric labelled and defined by the figures catalogue (queries.figures)."""
-    label, cunit, definition = CAT[key]
-    if unit_in_label:  # long values (万元 with decimals): the unit goes into the label so the value fits
-        label, unit = f"{label}（{cunit}）", ""
-    col.metric(label, fmt(value, cunit if unit is None else unit), border=True,
-               help=definition + (f"。{extra}" if extra else ""))
+def tile(col, key: str, value, **kw) -> None:
+    """A catalogue figure's metric in column ``col``."""
+    metric(key, value, where=col, **kw)
 
 
-st.caption("“统计期内”指统计期（侧栏选择）内发生、并在数据截止时间前录入系统的业务量；专项行动进度为截至统计期末"
+st.caption("“统计期内”指统计期（侧栏选择）内发生、并在数据截止时间前录入系统的业务量；专项行动进度为截至截止时间"
            "（或数据截止时间，取较早者）的累计数。")
 
 # --- campaigns ---------------------------------------------------------------------------------------------
@@ -68,7 +60,7 @@ else:
             "region_name": "组织地区", "name": "专项行动", "start_on": "开始日期", "end_on": "结束日期",
             "target_inspections": st.column_config.NumberColumn("目标检查（家次）", format="localized"),
             "inspections": st.column_config.NumberColumn("已检查（家次）", format="localized",
-                                                         help="截至统计期末（或截止时间），本范围内该行动的检查家次"),
+                                                         help="截至截止时间，本范围内该行动的检查家次"),
             "progress_pct": st.column_config.ProgressColumn("完成进度", format="%.1f%%", min_value=0, max_value=100,
                                                             help="已检查家次 ÷ 目标检查家次（目标为整个行动的目标）"),
             "time_pct": st.column_config.ProgressColumn("时间进度", format="%.1f%%", min_value=0, max_value=100,
@@ -93,7 +85,7 @@ else:
     c[4].metric("行动完成进度", fmt(float(crow["progress_pct"]), "%"), border=True,
                 help=f"已检查 {int(crow['inspections']):,} 家次 ÷ 目标 {int(crow['target_inspections']):,} 家次")
     c[5].metric("行动时间进度", fmt(float(crow["time_pct"]), "%"), border=True,
-                help=f"{crow['start_on']} 至 {crow['end_on']}，按统计截止日计算的已过天数占比")
+                help=f"{crow['start_on']} 至 {crow['end_on']}，按截止时间计算的已过天数占比")
     ck = q_or_stop(enforcement.checklist, scope, sel)
     with st.expander(f"检查清单（{len(ck):,} 项）及统计期内对应发现的隐患", expanded=False):
         st.dataframe(ck.assign(kind=ck["kind"].map(CHECKLIST_KINDS))[["kind", "sector_name", "text", "hazards_found"]],
@@ -101,7 +93,7 @@ else:
                      column_config={"kind": "类别", "sector_name": "行业", "text": "检查事项",
                                     "hazards_found": st.column_config.NumberColumn("发现隐患（个）", format="localized")})
     reports = q_or_stop(enforcement.campaign_reports, scope, sel)
-    st.markdown(f"##### 各地月报（各地上报，自行动开始至{'统计期末' if scope.date_to else '今'}累计）")
+    st.markdown(f"##### 各地月报（各地上报，自行动开始至{'截止时间' if scope.date_to else '今'}累计）")
     if reports.empty or int(reports["reports"].sum()) == 0:
         st.info("该专项行动尚无各地上报的月报。管理员可在“数据导入”页导入专项行动月报（campaign-stats）。")
     else:
@@ -113,7 +105,7 @@ else:
             hide_index=True, key=f"enf_reports_{tok}_{sel}",
             column_config={
                 "name": "地区", "reports": num("已报（县·月）", "已上报月报的县（市、区）·月份数"),
-                "due": num("应报（县·月）", "行动开始至统计截止，各县（市、区）每月一份"),
+                "due": num("应报（县·月）", "行动开始至截止时间，各县（市、区）每月一份"),
                 "reported_pct": st.column_config.ProgressColumn("上报率", format="%.1f%%", min_value=0, max_value=100),
                 "latest_month": "最近上报月份", "enterprises_checked": num("检查企业（家）"),
                 "inspections": num("检查（次）", "月报数"),
@@ -213,11 +205,11 @@ with right:
 st.markdown("#### 数字监督工单（统计期内生成）")
 wo = q(enforcement.work_orders, scope)
 c = st.columns(6)
-c[0].metric("提醒、监督类工单", fmt(wo["total"], "条"), border=True, help=CAT["enforcement.work_orders"][2])
+tile(c[0], "enforcement.work_orders", wo["total"])
 c[1].metric("提醒类工单", fmt(wo["reminder"], "条"), border=True, help="统计期内生成的提醒类工单数")
 c[2].metric("监督类工单", fmt(wo["supervision"], "条"), border=True, help="统计期内生成的监督类工单数")
-c[3].metric("已办结工单", fmt(wo["closed"], "条"), border=True, help="统计期内生成、截至统计截止日已办结的工单数")
-c[4].metric("超期未办结工单", fmt(wo["overdue"], "条"), border=True, help="截至统计截止日已过办理期限仍未办结的工单数")
+c[3].metric("已办结工单", fmt(wo["closed"], "条"), border=True, help="统计期内生成、截至截止时间已办结的工单数")
+c[4].metric("超期未办结工单", fmt(wo["overdue"], "条"), border=True, help="截至截止时间已过办理期限仍未办结的工单数")
 c[5].metric("工单办结率", fmt(wo["closed_rate"], "%"), border=True, help="已办结工单 ÷ 提醒、监督类工单")
 
 left, right = st.columns(2)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import (
-    current_scope, fmt, html_text, page_header, page_link, plain, q, q_or_stop, set_params, url_id,
+    current_scope, fmt, html_text, metric, page_header, page_link, plain, q, q_or_stop, set_params, url_id,
 )
 from queries import enterprise
 from queries.labels import CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
@@ -45,21 +45,21 @@ def profile_view(scope, eid: int) -> None:
                 f"评定日期 {html_text(str(cr['rated_on'])[:10])}</div>"
                 "</div>", unsafe_allow_html=True)
         else:
-            st.info("截至统计期末尚无信用评定。")
+            st.info("截至截止时间尚无信用评定。")
         st.caption("信用颜色：绿色最好，其次蓝色、黄色，红色最差。")
 
     st.markdown("#### 统计期内")
     cols = st.columns(3)
-    cols[0].metric("监督检查", fmt(f["inspections"], "次"), border=True, help="统计期内对该企业的执法检查次数")
-    cols[1].metric("发现隐患", fmt(f["hazards_found"], "个"), border=True, help="统计期内检查发现的隐患")
-    cols[2].metric("立案查处", fmt(f["cases_filed"], "起"), border=True, help="统计期内立案的行政处罚案件")
+    metric("enforcement.inspections", f["inspections"], where=cols[0], unit="", extra="仅计该企业")
+    metric("enforcement.hazards_found", f["hazards_found"], where=cols[1], extra="仅计该企业")
+    metric("enforcement.cases_filed", f["cases_filed"], where=cols[2], extra="仅计该企业")
     st.markdown("#### 当前（或截止时间）")
     cols = st.columns(4)
     cols[0].metric("未整改隐患", fmt(f["hazards_open"], "个"), border=True, help="尚未整改完成的隐患（不限发现时间）")
-    cols[1].metric("重大危险源", fmt(f["hazard_sources"], "个"), border=True, help="该企业构成的重大危险源（GB 18218-2018）")
-    cols[2].metric("未消警预警", fmt(f["open_warnings"], "条"), border=True, help="尚未消警的监测预警（实时）")
+    metric("hazards.hazard_sources", f["hazard_sources"], where=cols[1], extra="仅计该企业（GB 18218-2018）")
+    metric("warnings.open", f["open_warnings"], where=cols[2], extra="仅计该企业")
     cols[3].metric("风险报告", fmt(f["risk_reports"], "份"), border=True,
-                   help="截至统计期末（或截止时间）已提交的安全生产风险报告")
+                   help="截至截止时间已提交的安全生产风险报告")
     st.caption("“统计期内”按侧边栏统计期计算；“当前”指实时状态，按截止时间统计时为截止时刻的状态。")
     if f["hazard_sources"]:
         page_link("hazards.py", "重大危险源监测点读数 →", enterprise=eid)

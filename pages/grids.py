@@ -2,7 +2,8 @@
 import streamlit as st
 
 from pages.charts import bar, region_map
-from pages.common import drill_on_click, child_label, current_scope, engine, fmt, page_header, q
+from pages.common import child_label, current_scope, drill_on_click, engine, fmt, metric, page_header, q
+from pages.ui import stripe
 from queries import grids, overview
 from queries.labels import GRID_KINDS
 
@@ -13,37 +14,33 @@ TOP_N = 50
 scope = current_scope()
 page_header("网格化监管", scope)
 s = q(grids.summary, scope)
-st.caption("网格数为截至统计期末（或数据截止时间）已设立的网格；实有企业建档数取自网格台账（安全生产监管网格登记），"
-           "入格企业为平台企业库中已落入网格的企业。")
+st.caption("网格数为截至截止时间（统计期末，或数据截止时间，取较早者）已设立的网格；实有企业建档数取自网格台账"
+           "（安全生产监管网格登记），入格企业为平台企业库中已落入网格的企业。")
 
 st.markdown("#### 网格设置")
 cols = st.columns(4)
 for i, k in enumerate(KINDS):
     with cols[i]:
-        st.markdown(f"<div style='height:6px;background:{KIND_HEX[k]};border-radius:3px'></div>",
-                    unsafe_allow_html=True)
-        st.metric(GRID_KINDS[k], fmt(s[k], "个"), border=True,
-                  help=f"截至统计期末已设立的{GRID_KINDS[k]}数")
+        stripe(KIND_HEX[k])
+        metric(f"grids.{k}", s[k])
 with cols[3]:
-    st.markdown("<div style='height:6px'></div>", unsafe_allow_html=True)
-    st.metric("网格内实有企业建档", fmt(s["enterprises_filed"], "家"), border=True,
-              help="安全生产监管网格登记的实有企业建档数（网格台账口径，统计范围与平台企业库不同）")
+    stripe(None)
+    metric("grids.enterprises_filed", s["enterprises_filed"], extra="统计范围与平台企业库不同")
 
 st.markdown("#### 覆盖情况")
 cols = st.columns(4)
-cols[0].metric("平台企业", fmt(s["enterprises"], "家"), border=True, help="平台企业库中本地区（本行业）的企业数")
-cols[1].metric("已入格企业", fmt(s["in_grid"], "家"), border=True, help="平台企业库中已落入某个网格的企业数")
-cols[2].metric("入格率", fmt(s["grid_coverage"], "%"), border=True, help="已入格企业 ÷ 平台企业")
+metric("platform.enterprises", s["enterprises"], where=cols[0], extra="本地区（本行业）")
+cols[1].metric("已入格企业", fmt(s["in_grid"], "家"), border=True, help="平台登记企业中已落入某个网格的企业数")
+cols[2].metric("入格率", fmt(s["grid_coverage"], "%"), border=True, help="已入格企业 ÷ 平台登记企业")
 cols[3].metric("每个监管网格建档企业", f"{s['filed_per_grid']:,.1f} 家", border=True,
                help="网格内实有企业建档数 ÷ 安全生产监管网格数")
 
 p = q(overview.platform, scope)
 st.markdown("#### 平台数据汇集")
 cols = st.columns(4)
-cols[0].metric("接入成员单位", fmt(p["data_sources"], "个"), border=True,
-               help="向平台汇集数据的安委会成员单位数（按设区市统计：区县视图显示所在市的成员单位）")
-cols[1].metric("重点企业", fmt(p["key_enterprises"], "家"), border=True, help="平台汇集安全监管数据的重点企业数")
-cols[2].metric("规模以上企业", fmt(p["above_scale"], "家"), border=True, help="平台企业库中的规模以上企业数")
+metric("platform.data_sources", p["data_sources"], where=cols[0], extra="区县视图显示所在市的成员单位")
+metric("platform.key_enterprises", p["key_enterprises"], where=cols[1])
+metric("platform.above_scale", p["above_scale"], where=cols[2])
 
 kid = child_label(scope)
 reg = q(grids.by_region, scope)

@@ -7,22 +7,17 @@ import streamlit as st
 
 from pages.charts import bar, line, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, fmt, page_header, page_link, plain, q, q_or_stop, set_params,
-    url_id,
+    child_label, current_scope, drill_on_click, engine, figure, fmt, metric, page_header, page_link, plain, q,
+    q_or_stop, set_params, url_id,
 )
+from pages.ui import when
 from queries import hazards
 from queries.labels import HAZARD_LEVELS, POINT_KINDS, POINT_STATUS
 
 STATUS_HEX = {"normal": "#2e9d48", "alarm": "#e02020", "offline": "#8a8f98"}
 ROW_BG = {"alarm": "background-color: #fde2e2", "offline": "background-color: #eceef1"}
 LIVE_NOTE = ("“实时”指各监测点最近一次上传的状态（正常 / 报警 / 离线），不受侧边栏统计期影响；"
-             "接入率 = 已接入在线监测的重大危险源企业 ÷ 重大危险源企业；在线率 = 非离线监测点 ÷ 监测点。")
-
-
-def _when(v) -> str:
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return "—"
-    return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M")
+             "各指标的口径见指标名称旁的“?”。")
 
 
 def enterprise_view(scope, eid: int) -> None:
@@ -33,16 +28,16 @@ def enterprise_view(scope, eid: int) -> None:
         st.rerun()
     st.markdown(f"### {plain(o['name'])}")
     st.caption(f"{plain(o['city'])} · {plain(o['county'])} · {plain(o['sector'] or '—')} · "
-               f"统一社会信用代码 {plain(o['uscc'] or '—')} · 最新读数时间 {_when(o['newest_reading'])}")
+               f"统一社会信用代码 {plain(o['uscc'] or '—')} · 最新读数时间 {when(o['newest_reading'])}")
     cols = st.columns(6)
-    cols[0].metric("重大危险源", fmt(o["hazard_sources"], "个"), border=True,
-                   help="该企业的重大危险源（GB 18218-2018 分级）：" + "，".join(
-                       f"{HAZARD_LEVELS[lv]} {o[f'level_{lv}']} 个" for lv in (1, 2, 3, 4)))
-    cols[1].metric("监测点", fmt(o["points"], "个"), border=True, help="该企业接入在线监测的监测点总数")
+    metric("hazards.hazard_sources", o["hazard_sources"], where=cols[0],
+           extra="该企业（GB 18218-2018 分级）：" + "，".join(
+               f"{HAZARD_LEVELS[lv]} {o[f'level_{lv}']} 个" for lv in (1, 2, 3, 4)))
+    metric("hazards.points", o["points"], where=cols[1], extra="该企业接入在线监测的监测点")
     cols[2].metric("正常", fmt(o["points_normal"], "个"), border=True, help="最新读数在阈值范围内的监测点")
-    cols[3].metric("报警", fmt(o["points_alarm"], "个"), border=True, help="最新读数超出报警阈值的监测点")
-    cols[4].metric("离线", fmt(o["points_offline"], "个"), border=True, help="超时未上传读数的监测点")
-    cols[5].metric("在线率", fmt(o["online_rate"], "%"), border=True, help="非离线监测点 ÷ 监测点")
+    metric("hazards.points_alarm", o["points_alarm"], where=cols[3])
+    metric("hazards.points_offline", o["points_offline"], where=cols[4], extra="超时未上传读数即为离线")
+    metric("hazards.online_rate", o["online_rate"], where=cols[5])
     page_link("enterprise.py", "企业档案 →", enterprise=eid)
 
     st.markdown("#### 监测点最新读数与阈值（实时，报警、离线在前）")
@@ -93,21 +88,18 @@ def enterprise_view(scope, eid: int) -> None:
 
 def region_view(scope) -> None:
     s = q(hazards.summary, scope)
-    st.caption(f"{LIVE_NOTE} 最新读数时间：{_when(s['newest_reading'])}")
+    st.caption(f"{LIVE_NOTE} 最新读数时间：{when(s['newest_reading'])}")
     cols = st.columns(4)
-    cols[0].metric("重大危险源企业", fmt(s["hazard_enterprises"], "家"), border=True,
-                   help="辖区内构成重大危险源（GB 18218-2018）的企业")
-    cols[1].metric("接入在线监测企业", fmt(s["connected_enterprises"], "家"), border=True,
-                   help="至少有一个重大危险源接入在线监测的企业")
-    cols[2].metric("接入率", fmt(s["access_rate"], "%"), border=True,
-                   help="接入在线监测的重大危险源企业 ÷ 重大危险源企业")
-    cols[3].metric("重大危险源", fmt(s["hazard_sources"], "个"), border=True,
-                   help=f"其中接入在线监测 {s['connected_sources']:,} 个")
+    metric("hazards.hazard_enterprises", s["hazard_enterprises"], where=cols[0])
+    metric("hazards.connected_enterprises", s["connected_enterprises"], where=cols[1])
+    metric("hazards.access_rate", s["access_rate"], where=cols[2])
+    metric("hazards.hazard_sources", s["hazard_sources"], where=cols[3],
+           extra=f"其中接入在线监测 {s['connected_sources']:,} 个")
     cols = st.columns(4)
-    cols[0].metric("监测点", fmt(s["points"], "个"), border=True, help="接入在线监测的监测点（温度、压力、液位、流量、气体浓度）")
-    cols[1].metric("在线率", fmt(s["online_rate"], "%"), border=True, help="非离线监测点 ÷ 监测点")
-    cols[2].metric("报警监测点", fmt(s["points_alarm"], "个"), border=True, help="最新读数超出报警阈值的监测点")
-    cols[3].metric("离线监测点", fmt(s["points_offline"], "个"), border=True, help="超时未上传读数的监测点")
+    metric("hazards.points", s["points"], where=cols[0])
+    metric("hazards.online_rate", s["online_rate"], where=cols[1])
+    metric("hazards.points_alarm", s["points_alarm"], where=cols[2])
+    metric("hazards.points_offline", s["points_offline"], where=cols[3], extra="超时未上传读数即为离线")
     st.markdown("##### 重大危险源分级（GB 18218-2018）")
     cols = st.columns(4)
     rule = {1: "R ≥ 100", 2: "50 ≤ R < 100", 3: "10 ≤ R < 50", 4: "R < 10"}
@@ -118,9 +110,9 @@ def region_view(scope) -> None:
     kid = child_label(scope)
     st.markdown(f"#### 各{kid}监测点状态（实时）")
     reg = q(hazards.by_region, scope)
-    options = {"points_alarm": ("报警监测点", "个", True), "points_offline": ("离线监测点", "个", True),
-               "online_rate": ("在线率", "%", False), "access_rate": ("接入率", "%", False),
-               "hazard_enterprises": ("重大危险源企业", "家", True)}
+    attention = {"points_alarm": True, "points_offline": True, "online_rate": False, "access_rate": False,
+                 "hazard_enterprises": True}  # a darker colour means more attention
+    options = {c: (figure(f"hazards.{c}").label, figure(f"hazards.{c}").unit, w) for c, w in attention.items()}
     c1, c2 = st.columns([3, 2])
     with c1:
         ind = st.selectbox("地图指标", list(options), format_func=lambda k: options[k][0], key="hz_map_ind")

@@ -3,11 +3,12 @@ deadline, by region and sector, over time; 较大/重大 risks; the key control 
 import streamlit as st
 
 from pages.charts import bar, line, region_map
-from pages.common import (drill_on_click, open_enterprise, picked_custom, 
-    child_label, current_scope, engine, fmt, page_header, q, scope_token, set_params,
+from pages.common import (
+    child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, open_enterprise, page_header,
+    picked_custom, q, scope_token, set_params,
 )
+from pages.ui import when
 from queries import risk
-from queries.figures import catalogue
 from queries.labels import LEVEL_HEX, LEVEL_NAMES
 from queries.scope import resolve
 
@@ -15,29 +16,21 @@ scope = current_scope()
 page_header("风险报告", scope)
 rs = resolve(scope, engine())
 tok = scope_token(scope)
-CAT = catalogue()
-
-
-def help_of(key: str, extra: str = "") -> str:
-    return CAT[key][2] + (f"。{extra}" if extra else "")
-
-
 cut = rs.cutoff
-cut_text = cut.strftime("%Y-%m-%d %H:%M") if cut else "当前"
-st.caption(f"完成情况是截至统计截止时刻（{cut_text}：统计期末，或所选数据截止时间，取较早者）的累计数，不是统计期内的"
+cut_text = when(cut, missing="当前")
+st.caption(f"完成情况是截至截止时间（{cut_text}：统计期末，或所选数据截止时间，取较早者）的累计数，不是统计期内的"
            "增量：已完成 = 截至该时刻已提交并入库首次风险报告的规模以上工业企业；应报 = 负有首次报告义务的规模以上工业企业"
            "（省政府令第140号，既有企业首次报告期限 2021-05-01，目标 100%）。培训场次与人数按统计期内统计。")
 
 c = q(risk.completion, scope)
-st.markdown("#### 完成情况（截至统计截止时刻）")
+st.markdown("#### 完成情况（截至截止时间）")
 cols = st.columns(5)
-cols[0].metric("应报规上工业企业", fmt(c["required"], "家"), border=True,
-               help=help_of("risk.required", f"含规下企业的全部应报工业企业 {c['required_all']:,} 家"))
-cols[1].metric("已完成上报企业", fmt(c["completed"], "家"), border=True,
-               help=help_of("risk.completed", f"含规下企业共已报 {c['completed_all']:,} 家"))
-cols[2].metric("完成上报率", fmt(c["completion_rate"], "%"), border=True,
-               help=help_of("risk.completion_rate", f"含规下企业的完成率 {c['completion_rate_all']}%"))
-cols[3].metric("未完成上报企业", fmt(c["outstanding"], "家"), border=True, help="应报规上工业企业 − 已完成上报企业")
+metric("risk.required", c["required"], where=cols[0], extra=f"含规下企业的全部应报工业企业 {c['required_all']:,} 家")
+metric("risk.completed", c["completed"], where=cols[1], extra=f"含规下企业共已报 {c['completed_all']:,} 家")
+metric("risk.completion_rate", c["completion_rate"], where=cols[2],
+       extra=f"含规下企业的完成率 {c['completion_rate_all']}%")
+cols[3].metric("未完成上报企业", fmt(c["outstanding"], "家"), border=True,
+               help=f"{figure_label('risk.required')} − {figure_label('risk.completed')}")
 days = c["days_to_deadline"]
 due = c["due_on"].isoformat() if c["due_on"] else "—"
 if days is None:
@@ -47,20 +40,19 @@ elif days >= 0:
 else:
     dl_value = f"已过 {-days:,} 天"
 cols[4].metric("距首次报告期限", dl_value, border=True,
-               help=f"既有企业首次报告期限 {due}，按统计截止日（{cut_text[:10]}）计算")
+               help=f"既有企业首次报告期限 {due}，按截止时间（{cut_text[:10]}）计算")
 if days is not None and days < 0 and c["outstanding"] > 0:
     st.warning(f"首次报告期限（{due}）已过，仍有 {c['outstanding']:,} 家规上工业企业未完成风险报告。")
 
-st.markdown("#### 报告内容与质量核查（截至统计截止时刻）")
+st.markdown("#### 报告内容与质量核查（截至截止时间）")
 kc = q(risk.key_control_summary, scope)
 cols = st.columns(6)
-cols[0].metric("较大以上风险", fmt(c["risks_major_or_above"], "条"), border=True, help=help_of("risk.risks_major_or_above"))
-cols[1].metric("重大风险", fmt(c["risks_major"], "条"), border=True, help=help_of("risk.risks_major"))
-cols[2].metric("“零风险”报告", fmt(c["zero_risk_reports"], "份"), border=True, help=help_of("risk.zero_risk_reports"))
+metric("risk.risks_major_or_above", c["risks_major_or_above"], where=cols[0])
+metric("risk.risks_major", c["risks_major"], where=cols[1])
+metric("risk.zero_risk_reports", c["zero_risk_reports"], where=cols[2])
 cols[3].metric("高危零风险报告", fmt(kc["zero_risk_high_risk"], "份"), border=True,
                help="危险化学品、化工、冶金、有色、烟花爆竹、非煤矿山、城镇燃气等高危行业中未报告较大以上风险的“零风险”报告数，疑似瞒报漏报，需核查")
-cols[4].metric("纳入重点管控清单", fmt(kc["key_control"], "家"), border=True,
-               help=help_of("risk.key_control", f"已现场核查 {kc['verified_rate']}%"))
+metric("risk.key_control", kc["key_control"], where=cols[4], extra=f"已现场核查 {kc['verified_rate']}%")
 cols[5].metric("核查发现瞒报漏报", fmt(kc["under_reported"], "家"), border=True,
                help=f"重点管控清单中经现场核查确认瞒报漏报、已下达限期整改通知的企业数；核查属实 {kc['confirmed']:,} 家，"
                     f"尚未核查 {kc['unverified']:,} 家")
@@ -72,7 +64,8 @@ reg = q(risk.by_region, scope)
 left, right = st.columns([5, 6])
 with left:
     ev = region_map(scope, engine(), reg[["adcode", "completion_rate"]].rename(columns={"completion_rate": "value"}),
-                    "完成上报率", "%", key=f"risk_map_{scope.region}", higher_is_worse=False, height=500)
+                    figure_label("risk.completion_rate"), "%", key=f"risk_map_{scope.region}", higher_is_worse=False,
+                    height=500)
 with right:
     ev_bar = bar(reg, "name", ["required", "completed"], ["应报规上工业企业（家）", "已完成上报（家）"],
                  key=f"risk_region_bar_{scope.region}", colors=["#9aa7b8", "#2e9d48"], height=500)
@@ -91,14 +84,14 @@ with left:
     st.markdown("#### 累计完成上报率走势")
     tr = q(risk.trend, scope)
     if tr.empty:
-        st.info("截至统计截止时刻尚无已完成的风险报告。")
+        st.info("截至截止时间尚无已完成的风险报告。")
     else:
         years = {d.year for d in tr["day"]}
         # short category labels (a plotly date axis would print English month names)
         tr = tr.assign(label=[(f"{d.year}/" if len(years) > 1 else "") + f"{d.month}/{d.day}" for d in tr["day"]])
         line(tr, "label", ["rate"], ["累计完成上报率"], key=f"risk_trend_{tok}", colors=["#2e9d48"], height=360,
              hlines=[(100, "目标 100%", "#e02020")], yaxis_title="%")
-        st.caption(f"按日累计的完成上报率（分母为截至统计截止时刻的应报规上工业企业数）；首次报告期限 {due}。")
+        st.caption(f"按日累计的完成上报率（分母为截至截止时间的应报规上工业企业数）；首次报告期限 {due}。")
 with right:
     st.markdown("#### 各行业完成上报率")
     sec = q(risk.by_sector, scope)
@@ -115,7 +108,7 @@ with right:
 st.markdown("#### 较大以上风险（按《较大以上安全生产风险目录》）")
 mr = q(risk.major_risks, scope)
 if mr.empty:
-    st.info("截至统计截止时刻没有上报较大以上风险。")
+    st.info("截至截止时间没有上报较大以上风险。")
 else:
     wide = (mr.pivot(index=["catalogue_code", "name"], columns="level", values="risks")
             .reindex(columns=[1, 2]).fillna(0).astype(int).reset_index())
@@ -132,7 +125,7 @@ st.caption("高危行业“零风险”等疑似瞒报漏报的报告纳入重�
            "核查结果按数据截止时间统计。")
 kl = q(risk.key_control, scope)
 if kl.empty:
-    st.info("截至统计截止时刻重点管控清单为空。")
+    st.info("截至截止时间重点管控清单为空。")
 else:
     if len(kl) >= 500:
         st.caption("仅显示最近提交的 500 份报告。")
@@ -151,6 +144,6 @@ else:
 st.markdown("#### 推进部署与培训（统计期内）")
 t = q(risk.training, scope)
 cols = st.columns(3)
-cols[0].metric("推进部署会、培训会", fmt(t["sessions"], "场"), border=True, help=help_of("risk.training_sessions"))
-cols[1].metric("参培人员", fmt(t["participants"], "人次"), border=True, help=help_of("risk.training_participants"))
+metric("risk.training_sessions", t["sessions"], where=cols[0])
+metric("risk.training_participants", t["participants"], where=cols[1])
 cols[2].metric("参培企业", fmt(t["enterprises"], "家次"), border=True, help="统计期内风险报告培训覆盖的企业家次")

@@ -20,11 +20,11 @@ import time
 import pandas as pd
 import streamlit as st
 
-from pages import wallkit as wk
+from pages import ui, wallkit as wk
 from pages.charts import region_map
-from pages.common import binding, current_scope
+from pages.common import binding, current_scope, figure_help, figure_label
 from queries import credit, enforcement, hazards, risk, wall, warnings
-from queries.labels import CREDIT_MEANING, CREDIT_NAMES, LEVEL_HEX, LEVEL_NAMES
+from queries.labels import CREDIT_MEANING, LEVEL_HEX, LEVEL_NAMES
 from queries.regions import PROVINCE
 from queries.scope import Scope
 
@@ -76,6 +76,11 @@ def tile(name: str, label: str, value: str, *, fresh: str = "static", caption: s
         st.metric(label, value, delta=caption, delta_color="off", delta_arrow="off", border=True, help=help)
 
 
+def fig_tile(name: str, key: str, value: str, *, label_suffix: str = "", extra: str = "", **kw) -> None:
+    """A tile of catalogue figure ``key``: its short label (and ``label_suffix``) and help text (and ``extra``)."""
+    tile(name, figure_label(key, short=True) + label_suffix, value, help=figure_help(key, extra), **kw)
+
+
 def num(v, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "—"
@@ -89,8 +94,8 @@ def num(v, unit: str = "") -> str:
 def live_caption(c: Ctx, t, fresh: str) -> str:
     """The data time of a live tile; when stale, how long ago (e.g. '数据 12:01:05（2 分 10 秒未更新）')."""
     if fresh != "fresh" and t is not None:
-        return f"数据 {wk.stamp(t, c.now)}（{wk.age_text((c.now - t).total_seconds())}未更新）"
-    return f"数据时间 {wk.stamp(t, c.now)}"
+        return f"数据 {ui.stamp(t, c.now)}（{ui.age_text((c.now - t).total_seconds())}未更新）"
+    return f"数据时间 {ui.stamp(t, c.now)}"
 
 
 # --- views: load() fetches everything first (the screen then changes in one quick burst), draw() renders -------
@@ -98,7 +103,7 @@ def live_caption(c: Ctx, t, fresh: str) -> str:
 def load_situation(c: Ctx, p: dict) -> dict:
     return {"sit": c.get(wall.situation, live_scope, live=True),
             "sites": c.get(wall.open_warning_sites, live_scope, live=True),
-            "meta": f"实时 · 数据时间 {wk.stamp(p.get('newest_reading'), c.now)}"}
+            "meta": f"实时 · 数据时间 {ui.stamp(p.get('newest_reading'), c.now)}"}
 
 
 def draw_situation(c: Ctx, p: dict, fresh: str, d: dict) -> None:
@@ -109,7 +114,7 @@ def draw_situation(c: Ctx, p: dict, fresh: str, d: dict) -> None:
             vals = sit[["adcode", "name", "open"]].rename(columns={"open": "value"})
             pts = None
             if sites is not None and not sites.empty:
-                pts = sites.assign(fill=[wk.rgba(LEVEL_HEX[int(lv)]) for lv in sites["level"]],
+                pts = sites.assign(fill=[ui.rgba(LEVEL_HEX[int(lv)]) for lv in sites["level"]],
                                    tip=[f"{n}：未消警 {k} 条（最高 {LEVEL_NAMES[int(lv)]}）"
                                         for n, k, lv in zip(sites["name"], sites["open"], sites["level"])])
                 pts = pts.sort_values("level", ascending=False)  # worst drawn last, on top
@@ -135,25 +140,23 @@ def draw_situation(c: Ctx, p: dict, fresh: str, d: dict) -> None:
 def load_hazards(c: Ctx, p: dict) -> dict:
     return {"sit": c.get(wall.situation, live_scope, live=True),
             "top": c.get(hazards.enterprises, live_scope, live=True, limit=9),
-            "meta": f"实时 · 数据时间 {wk.stamp(p.get('newest_reading'), c.now)}"}
+            "meta": f"实时 · 数据时间 {ui.stamp(p.get('newest_reading'), c.now)}"}
 
 
 def draw_hazards(c: Ctx, p: dict, fresh: str, d: dict) -> None:
     cap = live_caption(c, p.get("newest_reading"), fresh)
     cols = st.columns(5)
     with cols[0]:
-        tile("hz_points", "监测点位", num(p["points"], "个"), fresh=fresh, caption=cap,
-             help="接入在线监测的重大危险源监测点位总数")
+        fig_tile("hz_points", "hazards.points", num(p["points"], "个"), fresh=fresh, caption=cap)
     with cols[1]:
-        tile("hz_online", "在线率", num(p["online_rate"], "%"), fresh=fresh, caption=cap,
-             help="在线点位 ÷ 全部点位；离线：超过 3 个采集周期未上报")
+        fig_tile("hz_online", "hazards.online_rate", num(p["online_rate"], "%"), fresh=fresh, caption=cap,
+                 extra="离线：超过 3 个采集周期未上报")
     with cols[2]:
-        tile("hz_alarm", "报警点位", num(p["points_alarm"], "个"), fresh=fresh, caption=cap,
-             help="最新读数越限（或设备故障）的点位")
+        fig_tile("hz_alarm", "hazards.points_alarm", num(p["points_alarm"], "个"), fresh=fresh, caption=cap)
     with cols[3]:
-        tile("hz_offline", "离线点位", num(p["points_offline"], "个"), fresh=fresh, caption=cap)
+        fig_tile("hz_offline", "hazards.points_offline", num(p["points_offline"], "个"), fresh=fresh, caption=cap)
     with cols[4]:
-        tile("hz_newest", "最新数据", wk.hms(p.get("newest_reading")), fresh=fresh,
+        tile("hz_newest", "最新数据", ui.hms(p.get("newest_reading")), fresh=fresh,
              caption="监测网络最近一次上报", help="所有监测点中最新一条读数的采集时间")
     sit, top = d["sit"], d["top"]
     left, right = st.columns([1, 1], gap="medium")
@@ -176,7 +179,7 @@ def draw_hazards(c: Ctx, p: dict, fresh: str, d: dict) -> None:
 
 def load_warnings(c: Ctx, p: dict) -> dict:
     return {"list": c.get(warnings.listing, live_scope, live=True, limit=40),
-            "meta": f"实时 · 最新预警 {wk.stamp(p.get('newest_warning'), c.now)}"}
+            "meta": f"实时 · 最新预警 {ui.stamp(p.get('newest_warning'), c.now)}"}
 
 
 def draw_warnings(c: Ctx, p: dict, fresh: str, d: dict) -> None:
@@ -187,10 +190,11 @@ def draw_warnings(c: Ctx, p: dict, fresh: str, d: dict) -> None:
             rows = []
             for _, r in df.iterrows():
                 t = r["raised_at"]
-                when = t.strftime("%H:%M") if t.date() == c.now.date() else t.strftime("%m-%d")
+                when = ui.clock_or_day(t, c.now)
                 rep = f" ×{int(r['repeat_count'])}" if int(r["repeat_count"]) > 1 else ""
                 closed = pd.notna(r["closed_at"])
-                rows.append(f"<div class='wall-wrow'><span class='t'>{when}</span>{wk.level_chip(r['level'])}"
+                chip = ui.level_chip(r["level"], short=True, css_class="wall-chip")
+                rows.append(f"<div class='wall-wrow'><span class='t'>{when}</span>{chip}"
                             f"<span class='n'>{wk.esc(r['title'])}{rep}</span><span class='c'>{wk.esc(r['county'])}"
                             f"</span><span class='s {'' if closed else 'open'}'>{wk.esc(r['stage'])}</span></div>")
             body = "".join(rows) or "<div class='wall-wrow'>暂无预警</div>"
@@ -206,13 +210,13 @@ def draw_warnings(c: Ctx, p: dict, fresh: str, d: dict) -> None:
             for lv, slot in zip(pair, st.columns(2)):
                 with slot:
                     tile(f"w_today_l{lv}", f"今日{LEVEL_NAMES[lv]}", num(p["today_by_level"][lv], "条"), fresh=fresh,
-                         caption=wk.stamp(p.get("newest_reading"), c.now))
+                         caption=ui.stamp(p.get("newest_reading"), c.now))
 
 
 def load_campaigns(c: Ctx, p: dict) -> dict:
     times = c.get(wall.topic_times, scope) or {}
     return {"camps": c.get(enforcement.campaigns, scope),
-            "meta": f"统计期 {scope.date_from} 至 {scope.date_to} · 数据截至 {wk.stamp(times.get('inspections'), c.now)}"}
+            "meta": f"统计期 {scope.date_from} 至 {scope.date_to} · 数据截至 {ui.stamp(times.get('inspections'), c.now)}"}
 
 
 def draw_campaigns(c: Ctx, p: dict, fresh: str, d: dict) -> None:
@@ -232,7 +236,7 @@ def draw_campaigns(c: Ctx, p: dict, fresh: str, d: dict) -> None:
 
 def load_risk(c: Ctx, p: dict) -> dict:
     times = c.get(wall.topic_times, scope) or {}
-    when = wk.stamp(times.get("risk_reports"), c.now)
+    when = ui.stamp(times.get("risk_reports"), c.now)
     return {"comp": c.get(risk.completion, scope), "by": c.get(risk.by_region, scope), "when": when,
             "meta": f"统计期 {scope.date_from} 至 {scope.date_to} · 数据截至 {when}"}
 
@@ -243,20 +247,20 @@ def draw_risk(c: Ctx, p: dict, fresh: str, d: dict) -> None:
     with left:
         if comp is not None:
             dd = comp.get("days_to_deadline")
-            tiles = [
-                ("rk_rate", "规上企业完成上报率", num(comp["completion_rate"], "%"), f"数据截至 {when}",
-                 "已完成首次风险报告的规上工业企业 ÷ 应报规上工业企业"),
-                ("rk_done", "已完成上报（家）", num(comp["completed"]),
-                 f"应报 {comp['required']:,} · 未完成 {comp['outstanding']:,}", None),
-                ("rk_major", "较大以上风险", num(comp["risks_major_or_above"], "条"),
-                 f"其中重大 {comp['risks_major']:,} 条 · 截至 {when}", None),
-                ("rk_due", "首次报告截止", str(comp["due_on"] or "—"),
-                 None if dd is None else ("已截止" if dd < 0 else f"还剩 {dd} 天"), "《江苏省工业企业安全生产风险报告规定》"),
-            ]
-            for pair in (tiles[:2], tiles[2:]):
-                for (name, label, value, cap, hlp), slot in zip(pair, st.columns(2)):
-                    with slot:
-                        tile(name, label, value, caption=cap, help=hlp)
+            cols = st.columns(2)
+            with cols[0]:
+                fig_tile("rk_rate", "risk.completion_rate", num(comp["completion_rate"], "%"), caption=f"数据截至 {when}")
+            with cols[1]:
+                fig_tile("rk_done", "risk.completed", num(comp["completed"], "家"),
+                         caption=f"应报 {comp['required']:,} · 未完成 {comp['outstanding']:,}")
+            cols = st.columns(2)
+            with cols[0]:
+                fig_tile("rk_major", "risk.risks_major_or_above", num(comp["risks_major_or_above"], "条"),
+                         caption=f"其中重大 {comp['risks_major']:,} 条 · 截至 {when}")
+            with cols[1]:
+                tile("rk_due", "首次报告截止", str(comp["due_on"] or "—"),
+                     caption=None if dd is None else ("已截止" if dd < 0 else f"还剩 {dd} 天"),
+                     help="《江苏省工业企业安全生产风险报告规定》")
     with right:
         if by is not None:
             df = by.sort_values("completion_rate").head(13)
@@ -268,7 +272,7 @@ def draw_risk(c: Ctx, p: dict, fresh: str, d: dict) -> None:
 
 def load_credit(c: Ctx, p: dict) -> dict:
     times = c.get(wall.topic_times, scope) or {}
-    when = wk.stamp(times.get("credit"), c.now)
+    when = ui.stamp(times.get("credit"), c.now)
     dist = c.get(credit.distribution, scope)
     meta = f"已评定 {dist['rated']:,} 家 · 绿色最好、红色最差 · 数据截至 {when}" if dist else f"数据截至 {when}"
     return {"dist": dist, "by": c.get(credit.by_region, scope), "when": when, "meta": meta}
@@ -293,9 +297,9 @@ def draw_credit(c: Ctx, p: dict, fresh: str, d: dict) -> None:
                 cols = st.columns(2)
                 for col, slot in zip(pair, cols):
                     with slot:
-                        tile(f"cr_{col}", f"{CREDIT_NAMES[col]}企业（{dist['shares'][col]:.1f}%）",
-                             num(dist[col], "家"), caption=f"数据截至 {when}",
-                             help=CREDIT_MEANING[col])
+                        fig_tile(f"cr_{col}", f"credit.{col}", num(dist[col], "家"),
+                                 label_suffix=f"（{dist['shares'][col]:.1f}%）", caption=f"数据截至 {when}",
+                                 extra=CREDIT_MEANING[col])
             st.html(f"<div class='wall-panel'><h3>红、黄色企业 {dist['red_yellow']:,} 家，占 {dist['red_yellow_share']:.1f}%"
                     f"</h3><div class='wall-legend'>黄色：失信警示，提高检查频次；红色：严重失信，重点监管</div></div>")
 
@@ -331,18 +335,18 @@ def render() -> None:
         data = {"failed": True}
     # header: title, data status (the page's heartbeat for the client-side watchdog)
     region = "江苏省" if scope.region == PROVINCE else _region_name(scope.region)
-    age = f"（{wk.age_text((c.now - newest).total_seconds())}前）" if newest is not None and fresh != "fresh" else ""
+    age = f"（{ui.age_text((c.now - newest).total_seconds())}前）" if newest is not None and fresh != "fresh" else ""
     st.html(f"<div class='wall-head'><div class='wall-title'>{wk.esc(region)}应急管理 · 值班大屏</div>"
             f"<div class='wall-status {fresh} wall-beat' data-beat='{beat}'>● {wk.FRESH_NAMES[fresh]} · 最新数据 "
-            f"{wk.stamp(newest, c.now)}{age}</div></div>")
+            f"{ui.stamp(newest, c.now)}{age}</div></div>")
     # banners (fixed at the bottom edge)
     banners = []
     if fresh == "red":
-        what = f"监测数据已 {wk.age_text((c.now - newest).total_seconds())} 未更新（最新数据 {wk.stamp(newest, c.now)}）" \
+        what = f"监测数据已 {ui.age_text((c.now - newest).total_seconds())} 未更新（最新数据 {ui.stamp(newest, c.now)}）" \
             if newest is not None else "没有监测数据"
         banners.append(f"<div class='wall-banner red'>数据中断：{what}。请检查监测数据接入（网关 / oversight feed）。</div>")
     elif fresh == "amber":
-        banners.append(f"<div class='wall-banner amber'>数据延迟：监测数据已 {wk.age_text((c.now - newest).total_seconds())}"
+        banners.append(f"<div class='wall-banner amber'>数据延迟：监测数据已 {ui.age_text((c.now - newest).total_seconds())}"
                        f" 未更新，画面数字可能不是最新。</div>")
     # the alert strip: open warnings by level, and those nobody has acknowledged yet
     if p:
@@ -352,8 +356,8 @@ def render() -> None:
             n = p["open_by_level"][lv]
             heat = "_hot" if lv == 1 and n else "_warm" if lv == 2 and n else ""
             with cols[i]:
-                tile(f"alert_l{lv}{heat}", f"未消警 {LEVEL_NAMES[lv]}（{'红橙黄蓝'[lv - 1]}）", num(n, "条"), fresh=fresh,
-                     caption=cap, help=f"尚未消警的{LEVEL_NAMES[lv]}预警（实时）")
+                # the level's colour is the tile's thick left border
+                fig_tile(f"alert_l{lv}{heat}", f"warnings.open_level_{lv}", num(n, "条"), fresh=fresh, caption=cap)
         with cols[4]:
             tile("alert_l0", "待签收预警", num(p["unacked"], "条"), fresh=fresh, caption=cap,
                  help="已推送但尚无人签收的未消警预警")
@@ -381,8 +385,8 @@ def render() -> None:
     if c.errors:
         if down_since is None:
             down_since = st.session_state["wall_db_down_since"] = c.now
-        shown = wk.stamp(c.oldest_ok, c.now) if c.oldest_ok else "—"
-        banners.append(f"<div class='wall-banner db'>数据库连接中断（自 {wk.stamp(down_since, c.now)} 起）：画面保留 {shown} "
+        shown = ui.stamp(c.oldest_ok, c.now) if c.oldest_ok else "—"
+        banners.append(f"<div class='wall-banner db'>数据库连接中断（自 {ui.stamp(down_since, c.now)} 起）：画面保留 {shown} "
                        f"获取的最后数据，每 {c.refresh:g} 秒自动重试。</div>")
     elif down_since is not None:
         st.session_state["wall_db_down_since"] = None

@@ -6,21 +6,14 @@ import streamlit as st
 
 from pages.charts import bar, level_bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, fmt, forget_refused, html_text, page_header, page_link, plain,
-    q, q_or_stop, say_refused, set_params, url_id,
+    child_label, current_scope, drill_on_click, engine, figure_label, fmt, forget_refused, html_text, metric,
+    page_header, page_link, plain, q, q_or_stop, say_refused, set_params, url_id,
 )
+from pages.ui import level_chip, level_style, month_day, stripe, when
 from queries import warnings
 from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
-
-TEXT_ON = {1: "#ffffff", 2: "#ffffff", 3: "#222222", 4: "#ffffff"}
 SMS_KIND = {"enterprise": "企业", "regulator": "监管部门"}
 SMS_STATUS = {"delivered": "已送达", "failed": "发送失败"}
-
-
-def _when(v) -> str:
-    if v is None or (not isinstance(v, str) and pd.isna(v)):
-        return "—"
-    return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _minutes(v) -> str:
@@ -32,11 +25,6 @@ def _minutes(v) -> str:
     if v < 1440:
         return f"{v / 60:.1f} 小时"
     return f"{v / 1440:.1f} 天"
-
-
-def _level_chip(lv: int) -> str:
-    return (f"<span style='background:{LEVEL_HEX[lv]};color:{TEXT_ON[lv]};padding:2px 10px;border-radius:10px'>"
-            f"{LEVEL_NAMES[lv]}（{LEVEL_COLOUR_NAMES[lv]}）</span>")
 
 
 def _window() -> str:
@@ -70,7 +58,7 @@ def lifecycle_view(scope, wid: int) -> None:
     lv = int(w["level"])
     st.markdown(f"### {plain(w['title'])}")
     # a paragraph (inline HTML): the data are markdown-escaped, which also makes < > & literal text
-    st.markdown(f"{_level_chip(lv)}&nbsp;&nbsp;预警编号 {plain(w['code'])} · {plain(w['type_name'])} · "
+    st.markdown(f"{level_chip(lv)}&nbsp;&nbsp;预警编号 {plain(w['code'])} · {plain(w['type_name'])} · "
                 f"{plain(w['enterprise'])} · {plain(w['county'])}", unsafe_allow_html=True)
     cols = st.columns(4)
     peak = w.get("peak_value")
@@ -93,7 +81,7 @@ def lifecycle_view(scope, wid: int) -> None:
         c.markdown(
             f"<div style='border-top:6px solid {colour};padding:6px 2px'>"
             f"<div style='font-weight:600'>{'✔' if ok else '○'} {html_text(s['name'])}</div>"
-            f"<div style='font-size:0.9em'>{_when(s['at']) if ok else '—'}</div>"
+            f"<div style='font-size:0.9em'>{when(s['at'], seconds=True) if ok else '—'}</div>"
             f"<div style='font-size:0.85em;color:#666'>{since}</div></div>", unsafe_allow_html=True)
     st.caption(f"当前环节：{done[-1]['name'] if done else '—'}。闭环流程：产生 → 推送 → 签收 → 现场核查 → 消警。"
                + ("按截止时间统计时，截止之后的环节不显示。" if scope.as_of else ""))
@@ -120,7 +108,7 @@ def _listing_table(df: pd.DataFrame, key: str):
     })
     levels = df["level"].astype(int).tolist()
     styled = view.style.apply(
-        lambda col: [f"background-color:{LEVEL_HEX[lv]};color:{TEXT_ON[lv]}" for lv in levels], subset=["等级"])
+        lambda col: [level_style(lv) for lv in levels], subset=["等级"])
     sel = st.dataframe(styled, hide_index=True, width="stretch", height=360, on_select="rerun",
                        selection_mode="single-row", key=key,
                        column_config={"产生时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
@@ -135,29 +123,26 @@ def distribution_view(scope, ws, win: str) -> None:
     st.markdown("#### 未消警预警（实时）")
     cols = st.columns(5)
     with cols[0]:
-        st.markdown("<div style='height:6px;background:#5a6270;border-radius:3px'></div>", unsafe_allow_html=True)
-        st.metric("未消警预警合计", fmt(s["open"], "条"), border=True,
-                  help="当前（或截止时间）尚未消警的预警，不论产生时间")
+        stripe("#5a6270")
+        metric("warnings.open", s["open"], extra="不论产生时间")
     for i, lv in enumerate((1, 2, 3, 4), start=1):
         with cols[i]:
-            st.markdown(f"<div style='height:6px;background:{LEVEL_HEX[lv]};border-radius:3px'></div>",
-                        unsafe_allow_html=True)
-            st.metric(f"未消警·{LEVEL_NAMES[lv]}（{LEVEL_COLOUR_NAMES[lv]}）", fmt(s["open_by_level"][lv], "条"),
-                      border=True, help=f"尚未消警的{LEVEL_NAMES[lv]}预警（{LEVEL_COLOUR_NAMES[lv]}色）")
+            stripe(LEVEL_HEX[lv])
+            metric(f"warnings.open_level_{lv}", s["open_by_level"][lv], label_suffix=f"（{LEVEL_COLOUR_NAMES[lv]}）")
 
     st.markdown(f"#### {warnings.WINDOWS[win]}产生的预警")
     cols = st.columns(4)
-    cols[0].metric("产生预警", fmt(s["raised"], "条"), border=True,
-                   help="产生时间在所选时间范围内的预警：" + "，".join(
-                       f"{LEVEL_NAMES[lv]} {s['raised_by_level'][lv]:,}" for lv in (1, 2, 3, 4)))
-    cols[1].metric("已消警", fmt(s["closed"], "条"), border=True, help="其中已消警（闭环）的预警")
-    cols[2].metric("平均签收用时", f"{s['avg_ack_min']:,.1f} 分钟", border=True, help="从预警产生到企业签收的平均分钟数")
-    cols[3].metric("平均消警用时", f"{s['avg_close_min']:,.1f} 分钟", border=True, help="从预警产生到消警的平均分钟数")
+    window = f"本页的统计期为所选预警时间范围（{warnings.WINDOWS[win]}）"
+    metric("warnings.raised", s["raised"], where=cols[0], extra=window + "；" + "，".join(
+        f"{LEVEL_NAMES[lv]} {s['raised_by_level'][lv]:,}" for lv in (1, 2, 3, 4)))
+    metric("warnings.closed", s["closed"], where=cols[1], extra=window)
+    metric("warnings.avg_ack_min", f"{s['avg_ack_min']:,.1f} 分钟", where=cols[2], extra=window)
+    metric("warnings.avg_close_min", f"{s['avg_close_min']:,.1f} 分钟", where=cols[3], extra=window)
     cols = st.columns(4)
     cols[0].metric("已签收", fmt(s["acknowledged"], "条"), border=True, help="其中企业已签收的预警")
-    cols[1].metric("重复报警已合并", fmt(s["alarms_merged"], "次"), border=True,
-                   help="同一监测点在预警未消警期间的重复报警，合并到原预警，不另行推送")
-    cols[2].metric("短信推送", fmt(s["sms_sent"], "条"), border=True, help="向企业负责人和属地监管部门推送的短信")
+    metric("warnings.alarms_merged", s["alarms_merged"], where=cols[1],
+           extra="同一监测点在预警未消警期间的重复报警合并到原预警，不另行推送")
+    metric("warnings.sms_sent", s["sms_sent"], where=cols[2], extra=window)
     cols[3].metric("推送失败", fmt(s["sms_failed"], "条"), border=True, help="发送失败的短信（需人工补充通知）")
 
     lv_df = q(warnings.by_level, ws)
@@ -168,7 +153,7 @@ def distribution_view(scope, ws, win: str) -> None:
             "等级": [f"{n}（{LEVEL_COLOUR_NAMES[int(l)]}）" for l, n in zip(lv_df["level"], lv_df["level_name"])],
             "产生": lv_df["raised"], "已消警": lv_df["closed"], "未消警": lv_df["open"],
             "平均签收用时(分钟)": lv_df["avg_ack_min"], "平均消警用时(分钟)": lv_df["avg_close_min"],
-        }).style.apply(lambda col: [f"background-color:{LEVEL_HEX[lv]};color:{TEXT_ON[lv]}" for lv in (1, 2, 3, 4)],
+        }).style.apply(lambda col: [level_style(lv) for lv in (1, 2, 3, 4)],
                        subset=["等级"]), hide_index=True, width="stretch",
             column_config={"平均签收用时(分钟)": st.column_config.NumberColumn(format="%.1f"),
                            "平均消警用时(分钟)": st.column_config.NumberColumn(format="%.1f")})
@@ -183,10 +168,10 @@ def distribution_view(scope, ws, win: str) -> None:
     reg = q(warnings.by_region, ws)
     c1, c2 = st.columns([3, 2])
     with c1:
-        metric = st.radio("地图指标", ["raised", "open"], horizontal=True, key="w_map_ind",
+        ind = st.radio("地图指标", ["raised", "open"], horizontal=True, key="w_map_ind",
                           format_func={"raised": f"{warnings.WINDOWS[win]}产生", "open": "未消警（实时）"}.get)
-        ev = region_map(scope, engine(), reg[["adcode"]].assign(value=reg[metric]),
-                        "产生预警" if metric == "raised" else "未消警预警", "条", key=f"w_map_{scope.region}",
+        ev = region_map(scope, engine(), reg[["adcode"]].assign(value=reg[ind]),
+                        figure_label(f"warnings.{ind}"), "条", key=f"w_map_{scope.region}",
                         height=460)
         drill_on_click(scope, ev)
     with c2:
@@ -205,7 +190,7 @@ def distribution_view(scope, ws, win: str) -> None:
                   height=320)
     st.markdown("##### 按日")
     day = q(warnings.by_day, ws)
-    level_bar(day.assign(day=[d.strftime("%m-%d") for d in day["day"]]), "day", key="w_day", custom=None,
+    level_bar(day.assign(day=[month_day(d) for d in day["day"]]), "day", key="w_day", custom=None,
               selectable=False, height=300)
 
     st.markdown("#### 预警清单")

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, case, distinct, func, or_, select
 
 from queries import derived
 from queries.base import frame, name_children, pct, prepare, row
-from queries.labels import CREDIT_COLOURS
+from queries.figure_defs import declare, fig
+from queries.labels import CREDIT_COLOURS, CREDIT_NAMES
 from queries.scope import Scope
 from seed.schema import credit_ratings as CR, enterprises as E
 
@@ -49,6 +50,14 @@ def distribution(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any
     out["red_yellow"] = out["red"] + out["yellow"]
     out["red_yellow_share"] = pct(out["red_yellow"], out["rated"])
     return out
+
+
+FIGURES = declare("credit", distribution, basis="cutoff", figures=[
+    fig("rated", "安全信用脸谱评定企业", "家", "截至截止时间有安全信用等级的企业数（取最新一次评定）", better="up"),
+    fig("sectors", "覆盖行业", "个", "评定企业所属监管行业数", better="up"),
+    *[fig(c, f"{CREDIT_NAMES[c]}企业", "家", f"最新等级为{CREDIT_NAMES[c]}的企业数（绿最好、红最差）", better=b)
+      for c, b in (("green", "up"), ("blue", None), ("yellow", "down"), ("red", "down"))],
+])
 
 
 def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
 
 from queries import derived
 from queries.base import frame, month_of, name_children, pct, prepare, row
+from queries.figure_defs import PERIOD, declare, fig
 from queries.scope import Scope, ScopeError
 from seed.schema import (
     blacklist_entries as BL, campaign_departments as CD, campaign_stats as CS, campaign_industries as CI, campaigns as CP,
@@ -82,6 +83,31 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     out["rectification_rate"] = pct(out["hazards_rectified"], out["hazards_found"])
     floats = {"fines_yuan", "fines_wan", "avg_fine_wan", "rectification_rate"}
     return {k: (v if k in floats else int(v)) for k, v in out.items()}
+
+
+# Effort, detection and rectification are better higher; sanctions (suspensions, cases, fines, exposures,
+# punishments, blacklists) and the lists the platform raises are neutral: more means both more violations and
+# firmer enforcement.
+FIGURES = declare("enforcement", summary, basis="period", figures=[
+    fig("enterprises_inspected", "检查企业", "家", PERIOD + "被检查的企业数（同一企业多次检查计 1 家）", better="up"),
+    fig("inspections", "检查企业（家次）", "家次", PERIOD + "检查次数", better="up"),
+    fig("hazards_found", "排查隐患", "个", PERIOD + "检查发现的隐患数", better="up"),
+    fig("major_hazards", "重大事故隐患", "个", PERIOD + "发现的重大事故隐患数", better="up"),
+    fig("hazards_rectified", "已整改隐患", "个", PERIOD + "发现、截至截止时间已整改的隐患数", better="up"),
+    fig("rectification_rate", "隐患整改率", "%", "已整改隐患 ÷ 排查隐患", better="up"),
+    fig("suspensions", "责令停产停业整顿", "家", PERIOD + "下达责令停产停业整顿的企业数", better=None),
+    fig("cases_filed", "立案查处", "起", PERIOD + "立案的行政处罚案件数", better=None),
+    fig("cases_online", "全流程线上流转案件", "起", PERIOD + "立案且全流程线上办理的案件数", better="up"),
+    fig("fines_wan", "罚没款", "万元", PERIOD + "作出处罚决定的案件罚没款合计", better=None),
+    fig("avg_fine_wan", "案均罚款", "万元", "罚没款 ÷ 作出决定的案件数", better=None),
+    fig("transferred_judicial", "移送司法机关", "起", PERIOD + "立案并移送司法机关的案件数", better=None),
+    fig("joint_actions", "联合（联动）执法", "次", PERIOD + "组织的多部门联合执法次数", better="up"),
+    fig("exposures", "曝光违法案件", "起", PERIOD + "通过现场会、警示会、媒体等曝光的案件数", better=None),
+    fig("joint_punishments", "联合惩戒", "家", PERIOD + "实施联合惩戒的企业数", better=None),
+    fig("blacklisted", "纳入黑名单", "家", PERIOD + "纳入黑名单（严重失信主体名单）的企业数", better=None),
+    fig("work_orders", "提醒、监督类工单", "条", PERIOD + "平台生成的提醒类、监督类工单数", better=None),
+    fig("watchlist", "“不放心”企业", "家", PERIOD + "列入“不放心”名单并推送相关部门的企业数", better=None),
+])
 
 
 def _grouped(rs, eng, key_of) -> pd.DataFrame:

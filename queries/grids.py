@@ -7,6 +7,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
 from queries.base import frame, name_children, pct, prepare, row
+from queries.figure_defs import declare, fig
 from queries.labels import GRID_KINDS
 from queries.scope import Scope
 from seed.schema import enterprises as E, grids as G
@@ -35,6 +36,14 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     out["grid_coverage"] = pct(out["in_grid"], out["enterprises"])
     out["filed_per_grid"] = round(out["enterprises_filed"] / out["anquan"], 1) if out["anquan"] else 0.0
     return out
+
+
+FIGURES = declare("grids", summary, basis="cutoff", figures=[
+    fig("zongzhi", "综治网格", "个", "截至截止时间设立的综治网格数", better=None),
+    fig("yingji", "应急网格", "个", "截至截止时间设立的应急网格数", better=None),
+    fig("anquan", "安全生产监管网格", "个", "截至截止时间设立的安全生产监管网格数", better=None),
+    fig("enterprises_filed", "网格内实有企业建档", "家", "安全生产监管网格登记的实有企业建档数（网格台账）", better=None),
+])
 
 
 def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:

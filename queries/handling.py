@@ -60,7 +60,9 @@ Reads (scoped like every query: ``Scope`` with the user's binding, narrowed or r
   updated_by, updated_at``.
 - figures: ``timeliness(scope, now=…)`` → ``{ack_due, ack_timely, ack_timely_rate, close_due, close_timely,
   close_timely_rate, open, overdue}``; ``timeliness_by_region(scope, now=…)`` → the same per child region
-  (``adcode, name`` first; counties of a city, cities of the province). Definitions in ``FIGURE_DEFINITIONS``.
+  (``adcode, name`` first; counties of a city, cities of the province). Their 口径: ``FIGURES`` (declared
+  below ``timeliness``; ``queries.figures`` puts them in the catalogue as ``warnings.ack_timely_rate``,
+  ``warnings.close_timely_rate``, ``warnings.overdue``).
 
 Writes (default engine: the primary database, ``queries.db.get_engine()``):
 - ``take_step(warning_id, step, actor, version=…, result=None, note="")`` → ``StepResult`` (``warning_id, step,
@@ -82,6 +84,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queries import audit, db
 from queries.base import frame, name_children, pct, plus_minutes, prepare, row
+from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import HANDLING_STATES, LEVEL_NAMES, ROLE_NAMES, STEP_NAMES, VERIFY_RESULTS, WARNING_TYPES
 from queries.regions import PROVINCE
 from queries.scope import Scope, ScopeError, resolve
@@ -101,17 +104,6 @@ OUT_OF_SCOPE = "该预警不存在或不在您的权限范围内"
 STEP_EVENT, REFUSED_EVENT, DEADLINE_EVENT, DEADLINE_REFUSED = ("warning_step", "step_refused", "deadline_update",
                                                               "deadline_refused")
 EVENTS = (STEP_EVENT, REFUSED_EVENT, DEADLINE_EVENT, DEADLINE_REFUSED)  # what this module appends to audit_log
-
-# the 口径 of the figures (queries.figures cites them)
-FIGURE_DEFINITIONS = {
-    "ack_timely_rate": ("签收及时率", "%", "统计期内产生的预警中，在签收时限内签收的 ÷（截至截止时间已签收的 + 已过签收时限仍未"
-                        "签收的）；时限按预警当前等级、自产生时起算，取当前处置时限表"),
-    "close_timely_rate": ("处置及时率", "%", "统计期内产生的预警中，在消警时限内消警的 ÷（截至截止时间已消警的 + 已过消警时限"
-                          "仍未消警的）；时限按预警当前等级、自产生时起算，取当前处置时限表"),
-    "overdue": ("超时未处置预警", "条", "截至当前（或截止时间）尚未消警、且所处环节已超过时限的预警数：未签收的超过签收时限，"
-                "已签收未核查的超过核查时限，已核查未消警的超过消警时限（处置计入消警时限）"),
-}
-
 
 # --- who acts, what went wrong ----------------------------------------------------------------------------------
 
@@ -699,7 +691,7 @@ def _cutoff(rs, now) -> dt.datetime:
 
 def timeliness(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """签收及时率, 处置及时率 (warnings raised in the period, judged at the as-of time or now) and 超时未处置
-    (open at that time and past the deadline of the milestone they wait for). See ``FIGURE_DEFINITIONS``."""
+    (open at that time and past the deadline of the milestone they wait for). Their 口径: ``FIGURES`` below."""
     eng, rs = prepare(scope, engine)
     T = literal(_cutoff(rs, now), DateTime)
     period, live = _timeliness_columns(rs, eng, T)
@@ -711,6 +703,18 @@ def timeliness(scope: Scope, *, engine: Engine | None = None, now: dt.datetime |
     out["open"] = int(o["open"] or 0)
     out["overdue"] = int(o["overdue"] or 0)
     return out
+
+
+# the 口径 of the figures (queries.figures assembles the catalogue from these declarations)
+FIGURES = declare("warnings", timeliness, basis="period", figures=[
+    fig("ack_timely_rate", "签收及时率", "%", PERIOD + "产生的预警中，在签收时限内签收的 ÷（截至截止时间已签收的 + 已过签收时限"
+        "仍未签收的）；时限按预警当前等级、自产生时起算，取当前处置时限表", better="up"),
+    fig("close_timely_rate", "处置及时率", "%", PERIOD + "产生的预警中，在消警时限内消警的 ÷（截至截止时间已消警的 + 已过消警"
+        "时限仍未消警的）；时限按预警当前等级、自产生时起算，取当前处置时限表", better="up"),
+    fig("overdue", "超时未处置预警", "条", "截至当前（或截止时间）尚未消警、且所处环节已超过时限的预警数：未签收的超过签收时限，"
+        "已签收未核查的超过核查时限，已核查未消警的超过消警时限（处置计入消警时限）", better="down", basis="cutoff",
+        short="超时未处置"),
+])
 
 
 def timeliness_by_region(scope: Scope, *, engine: Engine | None = None,
@@ -737,4 +741,4 @@ def timeliness_by_region(scope: Scope, *, engine: Engine | None = None,
 __all__ = ["Actor", "actor_of", "HandlingError", "InvalidInput", "NotPermitted", "OutOfScope", "Conflict",
            "StepFailed", "StepResult", "desk", "desk_summary", "state", "history", "allowed_steps", "annotate",
            "take_step", "acknowledge", "verify", "handle", "close", "escalate", "deadlines", "set_deadlines", "timeliness",
-           "timeliness_by_region", "FIGURE_DEFINITIONS", "STEP_ROLES", "NOTE_MAX"]
+           "timeliness_by_region", "FIGURES", "STEP_ROLES", "NOTE_MAX"]

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine, case, distinct, func, select
 
 from queries.base import frame, name_children, pct, prepare, row
+from queries.figure_defs import declare, fig
 from queries.scope import Scope, ScopeError
 from seed.schema import (
     enterprises as E, hazard_sources as HS, monitoring_points as MP, point_state as PS, readings as R,
@@ -41,6 +42,20 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     out["access_rate"] = pct(out["connected_enterprises"], out["hazard_enterprises"])
     out["online_rate"] = pct(out["points"] - out["points_offline"], out["points"])
     return out
+
+
+FIGURES = declare("hazards", summary, basis="cutoff", figures=[
+    fig("hazard_enterprises", "重大危险源企业", "家", "辖区内有重大危险源（GB 18218）的企业数", better=None),
+    fig("connected_enterprises", "接入在线监测的重大危险源企业", "家", "至少一个重大危险源已接入在线监测预警系统的企业数",
+        better="up"),
+    fig("access_rate", "重大危险源企业接入率", "%", "接入在线监测的企业 ÷ 重大危险源企业", better="up"),
+    fig("hazard_sources", "重大危险源", "个", "登记的重大危险源数", better=None),
+    fig("points", "在线采集安全参数（监测点）", "个", "已接入的监测点数（温度、压力、液位、流量、可燃/有毒气体）", better="up",
+        short="监测点数"),
+    fig("points_alarm", "报警监测点", "个", "最新读数超出报警阈值的监测点数（实时）", better="down", basis="live"),
+    fig("points_offline", "离线监测点", "个", "当前离线的监测点数（实时）", better="down", basis="live"),
+    fig("online_rate", "监测点在线率", "%", "(监测点 − 离线监测点) ÷ 监测点（实时）", better="up", basis="live"),
+])
 
 
 def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, case, func, select
 
 from queries import credit, enforcement, grids, hazards, risk, warnings
 from queries.base import name_children, prepare, row
+from queries.figure_defs import declare, fig
 from queries.scope import Scope
 from seed.schema import data_sources as DS, enterprises as E
 
@@ -24,6 +25,14 @@ def platform(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
                           func.coalesce(func.sum(case((E.c.above_scale, 1), else_=0)), 0).label("above_scale"))
                    .where(rs.where(E)), eng))
     return {k: int(v) for k, v in out.items()}
+
+
+FIGURES = declare("platform", platform, basis="cutoff", figures=[
+    fig("data_sources", "接入数据的安委会成员单位", "家", "截至统计截止时已接入平台的安委会成员单位数（设区市平台）", better="up"),
+    fig("key_enterprises", "重点企业（监管数据汇集）", "家", "平台汇集监管数据的重点企业数", better="up"),
+    fig("enterprises", "平台登记企业", "家", "平台登记的企业数", better=None),
+    fig("above_scale", "规模以上企业", "家", "平台登记的规模以上企业数", better=None),
+])
 
 
 def headline(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, and_, case, distinct, func, select
 
 from queries import derived
 from queries.base import day_of, frame, name_children, pct, prepare, row
+from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, VERIFICATION
 from queries.scope import Scope
 from seed.schema import (
@@ -99,6 +100,18 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     cut = (rs.cutoff or dt.datetime.now()).date()
     out["days_to_deadline"] = (due - cut).days if due else None
     return out
+
+
+FIGURES = declare("risk", completion, basis="cutoff", figures=[
+    fig("required", "应报规上工业企业", "家", "截至截止时间负有首次风险报告义务的规模以上工业企业数", better=None),
+    fig("completed", "已完成风险报告的规上企业", "家", "截至截止时间已提交并入库风险报告的规模以上工业企业数", better="up",
+        short="已完成上报企业"),
+    fig("completion_rate", "风险报告完成上报率", "%", "已完成风险报告的规上企业 ÷ 应报规上工业企业", better="up"),
+    fig("risks_major_or_above", "上报较大以上风险", "条", "截至截止时间已入库报告中较大及重大风险条数", better=None),
+    fig("risks_major", "上报重大风险", "条", "截至截止时间已入库报告中重大风险条数", better=None),
+    fig("zero_risk_reports", "“零风险”报告", "份", "未报告较大以上风险的报告数", better="down"),
+    fig("key_control", "纳入重点管控清单", "家", "高危行业“零风险”等疑似瞒报漏报、纳入重点管控清单的报告数", better="down"),
+])
 
 
 def _grouped(rs, eng, key) -> pd.DataFrame:
@@ -222,3 +235,10 @@ def training(scope: Scope, *, engine: Engine | None = None, topic: str | None = 
     r = row(select(func.count().label("sessions"), func.coalesce(func.sum(TS.c.participants), 0).label("participants"),
                    func.coalesce(func.sum(TS.c.enterprises), 0).label("enterprises")).where(*cond), eng)
     return {k: int(v) for k, v in r.items()}
+
+
+FIGURES += declare("risk", training, basis="period", figures=[
+    fig("training_sessions", "推进部署会、教育培训会", "场", PERIOD + "召开的风险报告推进部署会、培训会场次", better="up",
+        field="sessions"),
+    fig("training_participants", "参培人员", "人次", PERIOD + "风险报告培训参培人次", better="up", field="participants"),
+])

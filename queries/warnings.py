@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 
 from queries.base import day_of, frame, minutes_between, name_children, prepare, row
+from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, WARNING_STAGE_NAMES, WARNING_TYPES
 from queries.scope import MIN_DATE, Scope, ScopeError
 from seed.schema import enterprises as E, monitoring_points as MP, sms_pushes as SMS, warnings as W
@@ -90,6 +91,21 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
         "newest_raised": period["newest_raised"] or open_["newest_open"] or None,
     }
     return out
+
+
+FIGURES = declare("warnings", summary, basis="period", figures=[
+    fig("open", "未消警预警", "条", "截至当前（或截止时间）尚未消警的预警数", better="down", basis="cutoff"),
+    *[fig(f"open_level_{lv}", f"未消警{LEVEL_NAMES[lv]}预警", "条",
+          f"截至当前（或截止时间）尚未消警的{LEVEL_NAMES[lv]}（{'红橙黄蓝'[lv - 1]}色）预警数", better="down",
+          basis="cutoff", field=lambda r, lv=lv: r["open_by_level"][lv])
+      for lv in (1, 2, 3, 4)],
+    fig("raised", "预警", "条", PERIOD + "产生的预警数（同一点位重复报警合并为一条）", better="down"),
+    fig("alarms_merged", "合并的重复报警", "次", PERIOD + "预警中合并的重复报警次数", better=None),
+    fig("closed", "已消警预警", "条", PERIOD + "产生且截至截止时间已消警的预警数", better="up"),
+    fig("avg_ack_min", "平均签收时长", "分钟", PERIOD + "已签收预警从产生到签收的平均分钟数", better="down"),
+    fig("avg_close_min", "平均消警时长", "分钟", PERIOD + "已消警预警从产生到消警的平均分钟数", better="down"),
+    fig("sms_sent", "预警短信推送", "条", PERIOD + "预警推送给企业负责人和属地监管部门的短信数", better=None),
+])
 
 
 def by_level(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:

@@ -35,7 +35,9 @@ from queries.regions import clear_cache  # noqa: E402
 
 PG_ADMIN = os.environ.get("OVERSIGHT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 ENGINES = ["sqlite", "postgresql"]
-CACHE_DIR = Path(os.environ.get("OVERSIGHT_TEST_CACHE", ROOT / "data" / "test-cache"))
+# one cache per machine, shared by every checkout (worktrees of one repository seed the same data once)
+CACHE_DIR = Path(os.environ.get("OVERSIGHT_TEST_CACHE")
+                 or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "oversight-tests")
 SEED_MAX_AGE = dt.timedelta(minutes=float(os.environ.get("OVERSIGHT_TEST_SEED_MAX_AGE", "20")))
 # what seed_demo runs: a change to any of these seeds the cache anew
 SEED_INPUTS = ["seed", "queries/base.py", "queries/db.py", "queries/scope.py",
@@ -54,8 +56,8 @@ def seed_hash() -> str:
 
 
 SEED_HASH = seed_hash()
-SQLITE_CACHE = CACHE_DIR / f"demo-{SEED_HASH}.db"
-PG_TEMPLATE = f"oversight_tpl_{SEED_HASH}"
+# a cache of another anchor or hash is kept this long after it was made (a run elsewhere may still copy from it)
+KEEP_OTHERS = SEED_MAX_AGE + dt.timedelta(hours=2)
 
 
 @contextmanager
@@ -71,8 +73,8 @@ def cache_lock(name: str = "seed"):
 
 
 def _decide_anchor() -> dt.datetime:
-    """The anchor of this content hash's cache if it is fresh enough, else now (and the caches are stale)."""
-    meta = CACHE_DIR / f"demo-{SEED_HASH}.json"
+    """The anchor of this content hash's cache if it is fresh enough, else now (and a new cache is made)."""
+    meta = CACHE_DIR / f"anchor-{SEED_HASH}.json"
     now = dt.datetime.now().replace(microsecond=0)
     with cache_lock("anchor"):
         if meta.exists():
@@ -82,13 +84,18 @@ def _decide_anchor() -> dt.datetime:
                     return anchor
             except (ValueError, KeyError):
                 pass
-        for old in CACHE_DIR.glob("demo-*"):  # stale or other hashes: keep the cache directory small
-            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
+        for old in CACHE_DIR.glob("*-*"):  # caches of other anchors and hashes no run is likely to use any more
+            if old.suffix != ".lock" and now - dt.datetime.fromtimestamp(old.stat().st_mtime) > KEEP_OTHERS:
+                shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
         meta.write_text(json.dumps({"anchor": now.isoformat(), "hash": SEED_HASH}))
         return now
 
 
 ANCHOR = _decide_anchor()
+# the caches of this hash and anchor: names carry both, so no run ever sees a cache change under it
+CACHE_TAG = f"{SEED_HASH}_{ANCHOR:%Y%m%d%H%M%S}"
+SQLITE_CACHE = CACHE_DIR / f"demo-{CACHE_TAG}.db"
+PG_TEMPLATE = f"oversight_tpl_{CACHE_TAG}"
 
 
 def pg_url(name: str) -> str:
@@ -163,14 +170,15 @@ def _pg_template_anchor() -> dt.datetime | None:
 
 
 def _drop_stale_templates() -> None:
-    """This hash's template, and other hashes' templates seeded more than a day ago (another checkout on this
-    machine may be using a recent one), go."""
+    """Templates of other hashes or anchors seeded longer than KEEP_OTHERS ago go (a run in another checkout on
+    this machine may be using a recent one)."""
     admin = _pg_admin()
     with admin.connect() as c:
         names = [n for (n,) in c.execute(text(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'oversight\\_tpl\\_%'"))]
-    for name in names:
-        if name != PG_TEMPLATE and not name.endswith("_building"):
+            "SELECT datname FROM pg_database WHERE datname LIKE 'oversight\\_tpl\\_%' "
+            "OR datname LIKE 'oversight\\_build\\_%'"))]
+    for name in names:  # (builds are made under the machine-wide lock held now: one left over is a crash's)
+        if name != PG_TEMPLATE and not name.startswith("oversight_build_"):
             eng = create_engine(pg_url(name))
             try:
                 with eng.connect() as c:
@@ -179,7 +187,7 @@ def _drop_stale_templates() -> None:
                 anchor = None
             finally:
                 eng.dispose()
-            if anchor is not None and dt.datetime.now() - anchor < dt.timedelta(days=1):
+            if anchor is not None and dt.datetime.now() - anchor < KEEP_OTHERS:
                 continue
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -205,7 +213,7 @@ def ensure_seed_cache(kind: str) -> None:
         if _pg_template_anchor() == ANCHOR:
             return
         _drop_stale_templates()
-        building = f"{PG_TEMPLATE}_building"
+        building = f"oversight_build_{CACHE_TAG}"
         eng = migrate_and_seed(create_pg_database(building))
         eng.dispose()
         dbmod.dispose_all()

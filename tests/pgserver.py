@@ -304,9 +304,9 @@ def demo_server() -> PgServer:
     is seeded (~35 s) and its stopped data directory kept beside the cache; later servers, in this run or the
     next, start from a copy of that directory (~2 s)."""
     if "pg" not in _demo:
-        from tests.conftest import CACHE_DIR, SEED_HASH, cache_lock, migrate_and_seed
+        from tests.conftest import CACHE_DIR, CACHE_TAG, cache_lock, migrate_and_seed
 
-        cached = CACHE_DIR / f"demo-{SEED_HASH}-pgdata"
+        cached = CACHE_DIR / f"pgdata-{CACHE_TAG}"
         pg = PgServer(name="demo")
         atexit.register(pg.cleanup)
         with cache_lock("pgdemo"):

@@ -126,6 +126,9 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
             page.get_by_role("textbox", name="密码").fill("duty-demo")
             page.get_by_role("button", name="登录").click()
             page.wait_for_selector(".wall-head", timeout=90_000)
+            # the clock's script ran (a script the sanitizer dropped would leave --:--:--)
+            page.wait_for_function("/^\\d\\d:\\d\\d:\\d\\d$/.test(document.getElementById('wall-clock-time').textContent)",
+                                   timeout=10_000)
 
             # --- live: the views rotate (each one seen and photographed) and a live figure changes -------------
             views, newest, states = [], set(), []

@@ -630,8 +630,9 @@ def test_figures_are_in_the_catalogue_with_their_definitions(db):
 
     cat = figures.catalogue()
     for key in ("warnings.ack_timely_rate", "warnings.close_timely_rate", "warnings.overdue"):
-        label, unit, definition = cat[key]
-        assert definition and figures.source_of(key) == "queries.handling.timeliness"
+        assert cat[key].definition and figures.source_of(key) == "queries.handling.timeliness"
+    assert [cat[k].better for k in ("warnings.ack_timely_rate", "warnings.close_timely_rate", "warnings.overdue")] \
+        == ["up", "up", "down"]
     assert figures.basis_of("warnings.ack_timely_rate") == "period" and figures.basis_of("warnings.overdue") == "cutoff"
     figs = {f.key: f for f in figures.collect(Scope(region=NANJING, date_from=dt.date(2020, 1, 1)), engine=db)}
     assert figs["warnings.ack_timely_rate"].label == "签收及时率" and 0 < figs["warnings.ack_timely_rate"].value < 100

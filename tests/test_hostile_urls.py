@@ -63,6 +63,9 @@ NOT_ECHOED = [
     ("leadership", "suqian", "hazards.py", "point", [P[1], P[8]]),
 ]
 
+# how a page reads, echoes and survives its URL does not depend on the database: drawn from SQLite
+pytestmark = pytest.mark.engines("sqlite")
+
 
 def _open(name, user, page, params):
     clear_caches()
@@ -80,8 +83,6 @@ def _visible(text: str) -> str:
 @pytest.mark.parametrize("name,user,page,param,payloads", ECHOED,
                          ids=[f"{a}-{p or 'home'}-{k}" for a, _, p, k, _ in ECHOED])
 def test_echoed_parameters_are_shown_as_text(db, name, user, page, param, payloads):
-    if db.dialect.name != "sqlite":
-        pytest.skip("how a page echoes its URL does not depend on the database")
     for key in payloads:
         payload = PAYLOADS[key]
         at = _open(name, user, page, {param: payload})
@@ -100,8 +101,6 @@ def test_echoed_parameters_are_shown_as_text(db, name, user, page, param, payloa
 @pytest.mark.parametrize("name,user,page,param,payloads", NOT_ECHOED,
                          ids=[f"{a}-{p or 'home'}-{k}" for a, _, p, k, _ in NOT_ECHOED])
 def test_parameters_read_without_echo_render_nothing(db, name, user, page, param, payloads):
-    if db.dialect.name != "sqlite":
-        pytest.skip("how a page reads its URL does not depend on the database")
     for key in payloads:
         at = _open(name, user, page, {param: PAYLOADS[key]})
         assert not at.exception, (name, page, param, key, at.exception)
@@ -127,13 +126,10 @@ APP_PAGES = ([("leadership", "suqian", p.file) for p in pages_for("leadership", 
 
 @pytest.mark.parametrize("name,user,page", APP_PAGES, ids=[f"{a}-{p or 'home'}" for a, _, p in APP_PAGES])
 def test_pages_survive_hostile_parameters(db, name, user, page):
-    if db.dialect.name != "sqlite":
-        pytest.skip("the pages are the same on both databases; fuzzing once is enough")
 
     @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
     @given(params=st.dictionaries(st.sampled_from(KEYS), NASTY, min_size=1, max_size=4))
-    def run(params):
-        clear_caches()
+    def run(params):  # the caches are kept between examples: a hostile parameter is a new key, computed anew
         at = app(name, user, params=params, page=page)
         assert not at.exception, (name, page, params, at.exception)
         # whatever was asked, nothing of another city is shown to a 宿迁市 user
@@ -146,14 +142,13 @@ def test_pages_survive_hostile_parameters(db, name, user, page):
                 if len(v) > 3 and v in body and active_markup(v):
                     assert kind.endswith("(html)") or kind == "html" or not active_markup(body), (kind, body)
 
+    clear_caches()
     run()
 
 
 def test_refused_window_is_still_said_after_a_rerun(db):
     """The bad ?wwin= is dropped from the link at once; the message stays for that view (a chart's first event
     reruns the page in a browser) until a window is chosen."""
-    if db.dialect.name != "sqlite":
-        pytest.skip("page state does not depend on the database")
     at = _open("leadership", "suqian", "warnings.py", {"wwin": PAYLOADS["link"]})
     said = lambda: [w.value for w in at.warning if "预警时间范围无效" in w.value]  # noqa: E731
     assert said() and "wwin" not in at.query_params
@@ -164,8 +159,6 @@ def test_refused_window_is_still_said_after_a_rerun(db):
 
 
 def test_refused_campaign_is_still_said_after_a_rerun(db):
-    if db.dialect.name != "sqlite":
-        pytest.skip("page state does not depend on the database")
     at = _open("leadership", "suqian", "enforcement.py", {"campaign": PAYLOADS["image"]})
     said = lambda: [w.value for w in at.warning if "链接中的专项行动" in w.value]  # noqa: E731
     assert said() and not active_markup(said()[0])

@@ -11,6 +11,8 @@ import pytest
 from browser_util import streamlit_server
 from cli import loadtest
 
+# the protocol does not depend on the database (the wall's queries are tested on both): one server, on SQLite
+pytestmark = pytest.mark.engines("sqlite")
 KEY = "loadtest-cookie-key-" + "k" * 40
 REFRESH_S = 4
 

@@ -31,11 +31,11 @@ def page_scope(db, region: int, **kw) -> Scope:
 
 def tiles_match(at, d: dict) -> None:
     m = metrics(at)
-    assert number(m["评级企业"]) == d["rated"]
+    assert number(m["安全信用脸谱评定企业"]) == d["rated"]
     assert number(m["覆盖行业"]) == d["sectors"]
     assert number(m["红黄色企业"]) == d["red_yellow"]
     assert number(m["红黄色企业占比"]) == d["red_yellow_share"]
-    for label, c in (("绿色", "green"), ("蓝色", "blue"), ("黄色", "yellow"), ("红色", "red")):
+    for label, c in (("绿色企业", "green"), ("蓝色企业", "blue"), ("黄色企业", "yellow"), ("红色企业", "red")):
         assert number(m[label]) == d[c]
 
 
@@ -50,9 +50,9 @@ def test_nanjing_bulletin_n10_through_the_page(db, user, params):
     at = app("leadership", user, params=params, page="credit.py")
     assert not at.exception, at.exception
     m = metrics(at)
-    assert number(m["评级企业"]) == 9306  # bulletin N10: 9,306 enterprises rated ...
+    assert number(m["安全信用脸谱评定企业"]) == 9306  # bulletin N10: 9,306 enterprises rated ...
     assert number(m["覆盖行业"]) == 11  # ... in 11 industries
-    assert sum(number(m[c]) for c in ("绿色", "蓝色", "黄色", "红色")) == 9306
+    assert sum(number(m[c]) for c in ("绿色企业", "蓝色企业", "黄色企业", "红色企业")) == 9306
     tiles_match(at, credit.distribution(page_scope(db, NJ), engine=db))
     # the page says which colour is best and worst, and what each colour means for supervision
     text = " ".join(c.value for c in at.caption)
@@ -135,5 +135,5 @@ def test_city_user_cannot_open_another_city(db):
 def test_renders_for_every_allowed_role(db, user):
     at = app("leadership", user, page="credit.py")
     assert not at.exception, at.exception
-    assert number(metrics(at)["评级企业"]) > 0
+    assert number(metrics(at)["安全信用脸谱评定企业"]) > 0
     assert len(at.dataframe) == 2

@@ -56,7 +56,7 @@ def _plain_enterprise(db, city: int) -> int:
                              .order_by(E.c.id).limit(1)).scalar())
 
 
-FIGURES = {"监督检查": "inspections", "发现隐患": "hazards_found", "立案查处": "cases_filed", "未整改隐患": "hazards_open",
+FIGURES = {"检查企业（家次）": "inspections", "排查隐患": "hazards_found", "立案查处": "cases_filed", "未整改隐患": "hazards_open",
            "重大危险源": "hazard_sources", "未消警预警": "open_warnings", "风险报告": "risk_reports"}
 
 

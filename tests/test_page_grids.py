@@ -34,12 +34,12 @@ def tiles_match(at, s: dict, p: dict) -> None:
     assert number(m["应急网格"]) == s["yingji"]
     assert number(m["安全生产监管网格"]) == s["anquan"]
     assert number(m["网格内实有企业建档"]) == s["enterprises_filed"]
-    assert number(m["平台企业"]) == s["enterprises"]
+    assert number(m["平台登记企业"]) == s["enterprises"]
     assert number(m["已入格企业"]) == s["in_grid"]
     assert number(m["入格率"]) == s["grid_coverage"]
     assert number(m["每个监管网格建档企业"]) == s["filed_per_grid"]
-    assert number(m["接入成员单位"]) == p["data_sources"]
-    assert number(m["重点企业"]) == p["key_enterprises"]
+    assert number(m["接入数据的安委会成员单位"]) == p["data_sources"]
+    assert number(m["重点企业（监管数据汇集）"]) == p["key_enterprises"]
     assert number(m["规模以上企业"]) == p["above_scale"]
 
 
@@ -54,8 +54,8 @@ def test_nanjing_bulletin_n1_n2_n8_n9_through_the_page(db, user, params):
     assert number(m["网格内实有企业建档"]) == 402316
     assert 400000 < number(m["网格内实有企业建档"]) <= 405000
     # N1 / N2: 20+ member units feeding the platform, 16,000 key enterprises
-    assert 20 < number(m["接入成员单位"]) <= 22
-    assert number(m["重点企业"]) == 16000
+    assert 20 < number(m["接入数据的安委会成员单位"]) <= 22
+    assert number(m["重点企业（监管数据汇集）"]) == 16000
     s = page_scope(db, NJ)
     tiles_match(at, grids.summary(s, engine=db), overview.platform(s, engine=db))
 

@@ -34,8 +34,8 @@ def test_overview_tiles_equal_queries(db, user, region):
     assert number(m["立案查处"]) == en["cases_filed"]
     hz = hazards.summary(s, engine=db)
     assert number(m["重大危险源企业"]) == hz["hazard_enterprises"]
-    assert number(m["未消警预警合计"]) == warnings.summary(s, engine=db)["open"]
-    assert number(m["完成上报率"]) == risk.completion(s, engine=db)["completion_rate"]
+    assert number(m["未消警预警"]) == warnings.summary(s, engine=db)["open"]
+    assert number(m["风险报告完成上报率"]) == risk.completion(s, engine=db)["completion_rate"]
 
 
 def test_city_user_cannot_open_another_city_by_url(db):

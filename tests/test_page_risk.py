@@ -37,11 +37,11 @@ def _page(user, params=None):
 @pytest.mark.parametrize("user", ["suqian", "leader"])
 def test_bulletin_suqian_s1_to_s4_on_the_page(db, user):
     m = metrics(_page(user, SQ_PARAMS))
-    assert m["已完成上报企业"] == "385 家"
+    assert m["已完成风险报告的规上企业"] == "385 家"
     assert m["应报规上工业企业"] == "1,720 家"
-    assert m["完成上报率"] == "22.4%"
-    assert m["较大以上风险"] == "1,019 条"
-    assert m["重大风险"] == "56 条"
+    assert m["风险报告完成上报率"] == "22.4%"
+    assert m["上报较大以上风险"] == "1,019 条"
+    assert m["上报重大风险"] == "56 条"
     assert m["距首次报告期限"] == "剩余 49 天"  # 2021-03-13 → 2021-05-01
 
 
@@ -56,7 +56,7 @@ def test_all_tiles_equal_the_queries(db):
     assert number(m["纳入重点管控清单"]) == k["key_control"] == c["key_control"]
     assert number(m["核查发现瞒报漏报"]) == k["under_reported"] == c["under_reported"]
     t = risk.training(s, engine=db)
-    assert (number(m["推进部署会、培训会"]), number(m["参培人员"]), number(m["参培企业"])) == \
+    assert (number(m["推进部署会、教育培训会"]), number(m["参培人员"]), number(m["参培企业"])) == \
         (t["sessions"], t["participants"], t["enterprises"])
 
 
@@ -64,7 +64,7 @@ def test_completion_is_to_date_at_the_cut_off(db):
     """Later cut-off: more reports, the deadline passed; the same obligations."""
     m = metrics(_page("suqian"))
     c = risk.completion(Scope(region=SQ, **DEFAULT, binding=SQ), engine=db)
-    assert number(m["已完成上报企业"]) == c["completed"] > 385
+    assert number(m["已完成风险报告的规上企业"]) == c["completed"] > 385
     assert number(m["应报规上工业企业"]) == c["required"]
     assert m["距首次报告期限"] == f"已过 {-c['days_to_deadline']} 天"
 
@@ -75,8 +75,8 @@ def test_every_role_sees_its_own_scope(db, user, region):
     m = metrics(_page(user))
     b = None if region == 320000 else region
     c = risk.completion(Scope(region=region, **DEFAULT, binding=b), engine=db)
-    assert number(m["完成上报率"]) == c["completion_rate"]
-    assert number(m["较大以上风险"]) == c["risks_major_or_above"]
+    assert number(m["风险报告完成上报率"]) == c["completion_rate"]
+    assert number(m["上报较大以上风险"]) == c["risks_major_or_above"]
 
 
 def test_city_user_cannot_open_another_city(db):
@@ -86,16 +86,16 @@ def test_city_user_cannot_open_another_city(db):
     assert not at.exception, at.exception
     assert any("无权查看" in e.value for e in at.error)
     own = risk.completion(Scope(region=SQ, **DEFAULT, binding=SQ), engine=db)
-    assert number(metrics(at)["已完成上报企业"]) == own["completed"]
+    assert number(metrics(at)["已完成风险报告的规上企业"]) == own["completed"]
 
 
 def test_county_in_the_url_narrows_the_figures(db):
     reg = risk.by_region(Scope(**SQ_SCOPE), engine=db)
     county = reg.iloc[0]
     m = metrics(_page("suqian", {**SQ_PARAMS, "region": int(county["adcode"])}))
-    assert number(m["已完成上报企业"]) == county["completed"] < 385
+    assert number(m["已完成风险报告的规上企业"]) == county["completed"] < 385
     assert number(m["应报规上工业企业"]) == county["required"]
-    assert number(m["完成上报率"]) == county["completion_rate"]
+    assert number(m["风险报告完成上报率"]) == county["completion_rate"]
 
 
 def test_clicking_a_region_bar_drills_down(db):
@@ -106,7 +106,7 @@ def test_clicking_a_region_bar_drills_down(db):
     assert not at.exception, at.exception
     assert at.query_params["region"] == str(county)
     c = risk.completion(Scope(**{**SQ_SCOPE, "region": county}), engine=db)
-    assert number(metrics(at)["已完成上报企业"]) == c["completed"]
+    assert number(metrics(at)["已完成风险报告的规上企业"]) == c["completed"]
 
 
 def test_clicking_a_sector_bar_sets_the_industry(db):
@@ -118,7 +118,7 @@ def test_clicking_a_sector_bar_sets_the_industry(db):
     c = risk.completion(Scope(**SQ_SCOPE, industry="chem"), engine=db)
     m = metrics(at)
     assert number(m["应报规上工业企业"]) == c["required"] < 1720
-    assert number(m["已完成上报企业"]) == c["completed"]
+    assert number(m["已完成风险报告的规上企业"]) == c["completed"]
 
 
 def test_key_control_list_and_opening_an_enterprise(db):
@@ -145,4 +145,4 @@ def test_clicking_a_county_on_the_map_drills_down(db):
     assert not at.exception, at.exception
     assert at.query_params["region"] == str(county)
     c = risk.completion(Scope(**{**SQ_SCOPE, "region": county}), engine=db)
-    assert number(metrics(at)["完成上报率"]) == c["completion_rate"]
+    assert number(metrics(at)["风险报告完成上报率"]) == c["completion_rate"]

@@ -42,17 +42,17 @@ def window_scope(region: int, win: str = "7d") -> Scope:
 
 
 def _tiles_equal_summary(m: dict, s: dict) -> None:
-    assert number(m["未消警预警合计"]) == s["open"]
+    assert number(m["未消警预警"]) == s["open"]
     for lv, name, colour in ((1, "重大", "红"), (2, "较大", "橙"), (3, "一般", "黄"), (4, "低", "蓝")):
-        assert number(m[f"未消警·{name}（{colour}）"]) == s["open_by_level"][lv]
-    assert number(m["产生预警"]) == s["raised"]
-    assert number(m["已消警"]) == s["closed"]
+        assert number(m[f"未消警{name}预警（{colour}）"]) == s["open_by_level"][lv]
+    assert number(m["预警"]) == s["raised"]
+    assert number(m["已消警预警"]) == s["closed"]
     assert number(m["已签收"]) == s["acknowledged"]
-    assert number(m["平均签收用时"]) == s["avg_ack_min"]
-    assert number(m["平均消警用时"]) == s["avg_close_min"]
-    assert number(m["短信推送"]) == s["sms_sent"]
+    assert number(m["平均签收时长"]) == s["avg_ack_min"]
+    assert number(m["平均消警时长"]) == s["avg_close_min"]
+    assert number(m["预警短信推送"]) == s["sms_sent"]
     assert number(m["推送失败"]) == s["sms_failed"]
-    assert number(m["重复报警已合并"]) == s["alarms_merged"]
+    assert number(m["合并的重复报警"]) == s["alarms_merged"]
 
 
 @pytest.mark.parametrize("user", list(HOME))
@@ -94,7 +94,7 @@ def test_invalid_window_falls_back_to_seven_days(db):
 
 def test_drill_down_narrows_and_city_user_sees_only_their_city(db):
     at = open_page("leader")
-    province = number(metrics(at)["产生预警"])
+    province = number(metrics(at)["预警"])
     at.session_state["w_bar_320000"] = {"selection": {"points": [{"customdata": YC, "x": "盐城市"}],
                                                      "point_indices": [0], "box": [], "lasso": []}}
     at.run()

@@ -154,7 +154,7 @@ def test_a_reading_written_to_the_primary_reaches_the_pages_after_replay(split):
     pg.wait_for_replay(rep)
     open_before = warnings.summary(province, engine=replica)["open"]
     at = app("leadership", "leader")
-    shown_before = number(metrics(at)["未消警预警合计"])
+    shown_before = number(metrics(at)["未消警预警"])
     assert shown_before == open_before
 
     res = I.ingest([(p.id, dt.datetime.now().replace(microsecond=0), float(p.high_high_alarm) * 1.2 + 1)],
@@ -169,4 +169,4 @@ def test_a_reading_written_to_the_primary_reaches_the_pages_after_replay(split):
     clear_caches()  # the pages' shared cache keeps a result up to a minute; a new one reads the replica again
     at = app("leadership", "leader")
     assert not at.exception
-    assert number(metrics(at)["未消警预警合计"]) == open_before + 1
+    assert number(metrics(at)["未消警预警"]) == open_before + 1

@@ -39,8 +39,7 @@ def htmls(at) -> str:
 
 def alert_figures(at) -> dict[int, float]:
     m = metrics(at)
-    return {lv: number(m[f"未消警 {name}（{c}）"]) for lv, name, c in
-            ((1, "重大", "红"), (2, "较大", "橙"), (3, "一般", "黄"), (4, "低", "蓝"))}
+    return {lv: number(m[f"未消警{name}预警"]) for lv, name in ((1, "重大"), (2, "较大"), (3, "一般"), (4, "低"))}
 
 
 # --- pure parts ------------------------------------------------------------------------------------------------
@@ -52,6 +51,21 @@ NOW = dt.datetime(2021, 3, 13, 10, 0, 0)
                                             (299, "amber"), (300, "red"), (3600, "red"), (-30, "fresh")])
 def test_freshness_thresholds(age_s, expected):
     assert wall.freshness(NOW - dt.timedelta(seconds=age_s), NOW) == expected
+
+
+def test_the_theme_and_the_clock_come_whole_from_the_static_files():
+    """wall.css and wall.js reach the page as they are; the script has nothing that looks like markup (Streamlit's
+    HTML sanitizer drops a script whose text has a less-than sign before a letter or slash) and reads its limit from
+    the clock element."""
+    import re
+
+    css = (wk._STATIC / "wall.css").read_text(encoding="utf-8")
+    js = (wk._STATIC / "wall.js").read_text(encoding="utf-8")
+    assert wk.CSS == f"<style>\n{css}</style>\n" and ".wall-chip.level-1" in css and "</style" not in css
+    html = wk.clock_html(5)
+    assert js in html and not re.search(r"<[/\w]", js), "the sanitizer would drop the clock's script"
+    assert 'class="wall-clock" data-limit-ms="30000"' in html and 'data-limit-ms="70000"' in wk.clock_html(15)
+    assert "http" not in css + js  # nothing fetched
 
 
 def test_freshness_without_data_is_red_and_thresholds_are_configurable(monkeypatch):
@@ -154,16 +168,16 @@ def test_every_view_renders(db, view):
     m = metrics(at)
     p = wall.pulse(Scope(region=PROVINCE), engine=db)
     if view == "hazards":
-        assert number(m["监测点位"]) == p["points"]
-        assert number(m["报警点位"]) == p["points_alarm"]
-        assert number(m["离线点位"]) == p["points_offline"]
-        assert number(m["在线率"]) == p["online_rate"]
+        assert number(m["监测点数"]) == p["points"]
+        assert number(m["报警监测点"]) == p["points_alarm"]
+        assert number(m["离线监测点"]) == p["points_offline"]
+        assert number(m["监测点在线率"]) == p["online_rate"]
     elif view == "warnings":
         assert number(m["今日预警"]) == p["today"]
     elif view == "risk":
         c = risk.completion(Scope(region=PROVINCE, **PERIOD), engine=db)
-        assert number(m["规上企业完成上报率"]) == c["completion_rate"]
-        assert number(m["较大以上风险"]) == c["risks_major_or_above"]
+        assert number(m["风险报告完成上报率"]) == c["completion_rate"]
+        assert number(m["上报较大以上风险"]) == c["risks_major_or_above"]
     elif view == "credit":
         d = credit.distribution(Scope(region=PROVINCE, **PERIOD), engine=db)
         assert number(m["红色企业（%.1f%%）" % d["shares"]["red"]]) == d["red"]
@@ -182,9 +196,9 @@ def test_roles_see_their_region(db, user, region):
     binding = None if region == PROVINCE else region
     p = wall.pulse(Scope(region=region, binding=binding), engine=db)
     assert alert_figures(at) == {lv: p["open_by_level"][lv] for lv in (1, 2, 3, 4)}
-    assert number(metrics(at)["监测点位"]) == p["points"]
+    assert number(metrics(at)["监测点数"]) == p["points"]
     if binding:
-        assert number(metrics(at)["监测点位"]) < wall.pulse(Scope(), engine=db)["points"]
+        assert number(metrics(at)["监测点数"]) < wall.pulse(Scope(), engine=db)["points"]
 
 
 def test_writer_has_no_wall(db):

@@ -1,0 +1,167 @@
+"""The figures catalogue: each figure declared once, beside its query function, with a better direction; the CLI
+shows the direction; pages take catalogue figures' labels and help texts from the catalogue, never their own."""
+from __future__ import annotations
+
+import ast
+import json
+
+import pytest
+
+from cli import main as oversight
+from queries import figure_defs, figures
+from tests.conftest import ROOT
+
+TOPIC_ORDER = ["platform", "hazards", "warnings", "enforcement", "risk", "credit", "grids"]
+
+
+def _calls(tree: ast.AST, name: str):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if (isinstance(f, ast.Name) and f.id == name) or (isinstance(f, ast.Attribute) and f.attr == name):
+                yield node
+
+
+# --- the declarations ---------------------------------------------------------------------------------------------
+
+def test_every_figure_declares_a_better_direction():
+    cat = figures.catalogue()
+    assert len(cat) == 63 and list(dict.fromkeys(d.topic for d in cat.values())) == TOPIC_ORDER
+    bad = {k: d.better for k, d in cat.items() if d.better not in ("up", "down", None)}
+    assert not bad, bad
+    assert {d.better for d in cat.values()} == {"up", "down", None}
+    # written out in every declaration (None too), not left to a default: read from the source
+    missing = []
+    for f in sorted((ROOT / "queries").glob("*.py")):
+        for call in _calls(ast.parse(f.read_text(encoding="utf-8")), "fig"):
+            if "better" not in {k.arg for k in call.keywords}:
+                missing.append(f"{f.name}:{call.lineno}")
+    assert not missing, missing
+
+
+def test_some_directions_that_a_reader_relies_on():
+    cat = figures.catalogue()
+    want = {"enforcement.rectification_rate": "up", "enforcement.hazards_found": "up", "hazards.points_offline": "down",
+            "hazards.online_rate": "up", "warnings.open": "down", "warnings.avg_ack_min": "down", "credit.red": "down",
+            "credit.green": "up", "platform.enterprises": None, "grids.enterprises_filed": None}
+    assert {k: cat[k].better for k in want} == want
+
+
+def test_a_bad_declaration_is_refused():
+    def src(scope, *, engine=None):
+        return {}
+
+    with pytest.raises(ValueError, match="better"):
+        figure_defs.declare("t", src, basis="period", figures=[figure_defs.fig("x", "X", "个", "d", better="higher")])
+    with pytest.raises(ValueError, match="basis"):
+        figure_defs.declare("t", src, basis="now", figures=[figure_defs.fig("x", "X", "个", "d", better=None)])
+    with pytest.raises(TypeError):
+        figure_defs.fig("x", "X", "个", "d")  # no direction
+
+
+def test_each_declaration_lives_in_the_module_of_its_source_function():
+    cat = figures.catalogue()
+    seen = []
+    for mod in figures._MODULES:
+        for d in mod.FIGURES:
+            assert d.source.__module__ == mod.__name__, (d.key, d.source_name, mod.__name__)
+            assert getattr(mod, d.source.__name__) is d.source, d.key
+            assert cat[d.key] is d
+            seen.append(d.key)
+    assert seen == list(cat), "the catalogue is exactly the modules' declarations, in their order"
+    # in the source: every declare(topic, fn, ...) names a function defined in the same file, and no other file
+    # (figures.py itself included) declares figures or restates a catalogue definition
+    definitions = {d.definition for d in cat.values() if len(d.definition) >= 8}
+    declaring = set()
+    for f in sorted((ROOT / "queries").rglob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        defs = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        for call in _calls(tree, "declare"):
+            if f.name == "figure_defs.py":
+                continue
+            fn = call.args[1]
+            assert isinstance(fn, ast.Name) and fn.id in defs, f"{f.name}:{call.lineno}: source not defined here"
+            declaring.add(f.stem)
+        consts = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        if f.stem not in {m.__name__.rsplit(".", 1)[1] for m in figures._MODULES}:
+            assert not consts & definitions, f"{f.name} restates a figure's definition"
+    assert declaring == {m.__name__.rsplit(".", 1)[1] for m in figures._MODULES}
+
+
+# --- the command line ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_cli_shows_the_direction(db, capsys):
+    assert oversight.main(["figures", "--region", "宿迁市", "--format", "json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["better"]["hazards"]["points_offline"] == "down" and d["better"]["platform"]["enterprises"] is None
+    assert {t: set(v) for t, v in d["better"].items()} == {t: set(d[t]) for t in TOPIC_ORDER}
+    assert oversight.main(["figures", "--region", "宿迁市", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| key | 指标 | 数值 | 单位 | 方向 | 口径 |" in out
+    assert "| enforcement.rectification_rate | 隐患整改率 |" in out and "| % | 越高越好 | 已整改隐患 ÷ 排查隐患 |" in out
+    assert "| 家 | 越低越好 | 最新等级为红色的企业数" in out and "| 家 | 中性 | 平台登记的企业数 |" in out
+
+
+# --- pages: catalogue figures are labelled and explained by the catalogue -------------------------------------
+
+def _literal(node) -> str | None:
+    """The text of a string literal, or of an f-string's literal parts (None for anything else)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    return None
+
+
+def page_literal_metrics(root=ROOT) -> list[tuple[str, int, str, str | None]]:
+    """(file, line, label, help) of every metric or wall tile on a page whose label is written in the page."""
+    out = []
+    for f in sorted((root / "pages").glob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for name, label_at in (("metric", 0), ("tile", 1)):
+            for call in _calls(tree, name):
+                if name == "metric" and isinstance(call.func, ast.Name):
+                    continue  # pages.common.metric(key, …): the catalogue's label
+                if len(call.args) <= label_at:
+                    continue
+                label = call.args[label_at]
+                # a label with placeholders is not any one text: only a written-out label can be compared
+                label = _literal(label) if not isinstance(label, ast.JoinedStr) or all(
+                    isinstance(v, ast.Constant) for v in label.values) else None
+                help_ = next((_literal(k.value) for k in call.keywords if k.arg == "help"), None)
+                if label is not None:
+                    out.append((f.name, call.lineno, label, help_))
+    return out
+
+
+def restated(found) -> list[str]:
+    """Metrics that write a catalogue figure's label, or a help text holding a catalogue definition."""
+    cat = figures.catalogue().values()
+    labels = {d.label for d in cat} | {d.short for d in cat}
+    definitions = {d.definition for d in cat}
+    bad = [f"{f}:{n}: {label}" for f, n, label, _ in found if label in labels]
+    bad += [f"{f}:{n}: the help of {label} restates a definition" for f, n, label, h in found
+            if h and any(d in h for d in definitions)]
+    return bad
+
+
+def test_pages_write_no_label_or_help_of_a_catalogue_figure():
+    found = page_literal_metrics()
+    assert len(found) > 20, "the scan finds the pages' own metrics"
+    bad = restated(found)
+    assert not bad, "use pages.common.metric(key, …) / figure_label / figure_help:\n" + "\n".join(bad)
+
+
+def test_the_page_scan_would_see_a_restated_figure(tmp_path):
+    """The check above can fail: a page that writes a catalogue label, or a definition as its own help, is found."""
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "x.py").write_text(
+        'import streamlit as st\ncols = st.columns(2)\n'
+        'cols[0].metric("隐患整改率", "97.0%", border=True, help="整改的隐患占比")\n'
+        'st.metric("在线监测点", "3 个", help=f"口径：已整改隐患 ÷ 排查隐患，{3}")\n'
+        'tile("a", f"报警监测点", "3 个", help="超限的点")\n'
+        'metric("enforcement.rectification_rate", 97.0)\n', encoding="utf-8")
+    found = page_literal_metrics(tmp_path)
+    assert [label for _, _, label, _ in found] == ["隐患整改率", "在线监测点", "报警监测点"]
+    assert len(restated(found)) == 3
