@@ -290,14 +290,10 @@ def run(args) -> int:
     import logging
 
     from queries import db as dbmod
-    from cli.output import OutError, check_out, write_out
+    from cli.output import out_refused, save_out
 
-    if args.out:
-        try:
-            check_out(args.out)  # before minutes of timing, not after
-        except OutError as e:
-            print(f"错误：{e}", file=sys.stderr)
-            return 2
+    if (rc := out_refused(args.out)) is not None:  # before minutes of timing, not after
+        return rc
 
     # AppTest outside a server logs "No runtime found" / "missing ScriptRunContext" on every cached call
     os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
@@ -334,11 +330,8 @@ def run(args) -> int:
     print(f"targets: {len(result['targets']) - len(missed)} of {len(result['targets'])} met"
           + "".join(f"\n  missed: {t['target']}: {t['value']} (limit {t['limit']})" for t in missed))
     if args.out:
-        try:
-            write_out(args.out, json.dumps(result, ensure_ascii=False, indent=2))
-        except OutError as e:
-            print(f"错误：{e}", file=sys.stderr)
-            return 1
+        if (rc := save_out(args.out, json.dumps(result, ensure_ascii=False, indent=2))) is not None:
+            return rc
         print(f"wrote {args.out}")
     return 1 if any(p["exception"] for p in pages) else 0
 

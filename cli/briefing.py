@@ -42,13 +42,10 @@ def cmd_briefing(args) -> int:
         print(f"error: unknown output format {fmt!r}: use --format docx|xlsx|csv or an --out file ending in one",
               file=sys.stderr)
         return 2
-    from cli.output import OutError, check_out, write_out
+    from cli.output import out_refused, save_out
 
-    try:
-        check_out(out, make_parents=True)
-    except OutError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    if (rc := out_refused(out, make_parents=True)) is not None:
+        return rc
     eng = ensure_database()
     try:
         ref = reference(eng)
@@ -64,11 +61,8 @@ def cmd_briefing(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     data = exports.render(fmt, brief)
-    try:
-        write_out(out, data, make_parents=True)
-    except OutError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    if (rc := save_out(out, data, make_parents=True)) is not None:
+        return rc
     audit.record("export", user, exports.audit_detail(brief, fmt, source="cli", file=out.name), engine=eng)
     print(f"{out}: {fmt}, {len(data):,} bytes; {len(brief.sections)} region(s), {len(brief.figures)} figures, "
           f"period {brief.period_text()}, as of {brief.as_of_text()}")

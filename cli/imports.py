@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from queries.intake import KINDS, FileError, ImportRefused, import_file, read_path, template_bytes
-from cli.output import OutError, check_out, write_out
+from cli.output import out_refused, save_out
 
 MAX_PRINTED = 200
 
@@ -19,18 +19,10 @@ MAX_PRINTED = 200
 def cmd_template(args) -> int:
     out = Path(args.out or f"{args.kind}-template.xlsx")
     if out.suffix.lower() != ".xlsx":
-        print("错误：模板是 Excel 文件，输出文件名应以 .xlsx 结尾", file=sys.stderr)
+        print("error: 模板是 Excel 文件，输出文件名应以 .xlsx 结尾", file=sys.stderr)
         return 2
-    try:
-        check_out(out)
-    except OutError as e:
-        print(f"错误：{e}", file=sys.stderr)
-        return 2
-    try:
-        write_out(out, template_bytes(args.kind))
-    except OutError as e:
-        print(f"错误：{e}", file=sys.stderr)
-        return 1
+    if (rc := out_refused(out)) is not None or (rc := save_out(out, template_bytes(args.kind))) is not None:
+        return rc
     k = KINDS[args.kind]
     print(f"wrote {out} ({k.title}: {len(k.columns)} columns, "
           f"{sum(c.required for c in k.columns)} required)")
@@ -44,10 +36,10 @@ def _importer(args, engine) -> tuple[str, int | None] | None:
 
     u = next((u for u in list_users(engine=engine) if u["username"] == args.user and u["active"]), None)
     if u is None:
-        print(f"错误：没有名为 {args.user!r} 的有效账号", file=sys.stderr)
+        print(f"error: 没有名为 {args.user!r} 的有效账号", file=sys.stderr)
         return None
     if u["role"] not in ("admin", "city"):
-        print(f"错误：账号 {args.user!r}（角色 {u['role']}）无权导入数据", file=sys.stderr)
+        print(f"error: 账号 {args.user!r}（角色 {u['role']}）无权导入数据", file=sys.stderr)
         return None
     return u["username"], u["region_adcode"]
 

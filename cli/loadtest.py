@@ -532,14 +532,10 @@ def run(cfg: Config, progress=None) -> dict:
 # --- command line ---------------------------------------------------------------------------------------------------
 
 def cmd_loadtest(args) -> int:
-    from cli.output import OutError, check_out, write_out
+    from cli.output import out_refused, save_out
 
-    if args.out:
-        try:
-            check_out(args.out)  # before minutes of load, not after
-        except OutError as e:
-            print(f"错误：{e}", file=sys.stderr)
-            return 2
+    if (rc := out_refused(args.out)) is not None:  # before minutes of load, not after
+        return rc
     cfg = Config(url=args.url, sessions=args.sessions, interval=args.interval or None, seconds=args.minutes * 60,
                  ramp=args.ramp, timeout=args.timeout, auth=args.auth, user=args.user, password=args.password,
                  pid=args.pid, cfg_base=args.base_path)
@@ -549,12 +545,8 @@ def cmd_loadtest(args) -> int:
             f"{cfg.interval or 'run_every'} s, signed in as {cfg.user} ({cfg.auth})")
     rep = run(cfg, say)
     text = json.dumps(rep, ensure_ascii=False, indent=2)
-    if args.out:
-        try:
-            write_out(args.out, text + "\n")
-        except OutError as e:
-            print(f"错误：{e}", file=sys.stderr)
-            return 1
+    if args.out and (rc := save_out(args.out, text + "\n")) is not None:
+        return rc
     r, s = rep["refresh_ms"], rep["server"]
     print(f"{rep['refreshes']} refreshes by {rep['sessions']} sessions in {rep['elapsed_s']:.0f} s; errors "
           f"{rep['errors']} {rep['error_kinds'] or ''}")

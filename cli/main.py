@@ -164,7 +164,7 @@ def _output_failed(e: OSError) -> int:
     except (OSError, ValueError, AttributeError):
         pass
     if e.errno != errno.EPIPE:  # a reader that went away (`| head`) wanted no more: end quietly
-        print(f"错误：无法写出结果（{reason_zh(e)}）", file=sys.stderr)
+        print(f"error: 无法写出结果（{reason_zh(e)}）", file=sys.stderr)
     return 1
 
 

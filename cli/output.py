@@ -9,6 +9,7 @@ the commands print it and exit with status 2 (refused before starting) or 1 (the
 from __future__ import annotations
 
 import errno
+import sys
 import os
 import stat
 import tempfile
@@ -102,3 +103,32 @@ def write_out(path: str | os.PathLike, data: bytes | str, *, make_parents: bool 
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def say_error(message: str) -> None:
+    """A command's error, as every command prints it (argparse's ``error:`` then the Chinese message)."""
+    print(f"error: {message}", file=sys.stderr)
+
+
+def out_refused(path: str | os.PathLike | None, *, make_parents: bool = False) -> int | None:
+    """For a command, before its work: ``None`` if ``path`` (or no path) can become the output, else the message
+    is printed and 2 returned."""
+    if not path:
+        return None
+    try:
+        check_out(path, make_parents=make_parents)
+    except OutError as e:
+        say_error(str(e))
+        return 2
+    return None
+
+
+def save_out(path: str | os.PathLike, data: bytes | str, *, make_parents: bool = False) -> int | None:
+    """For a command, after its work: ``None`` once ``data`` is written whole, else the message is printed and 1
+    returned (the work was done; only the file could not be written)."""
+    try:
+        write_out(path, data, make_parents=make_parents)
+    except OutError as e:
+        say_error(str(e))
+        return 1
+    return None

@@ -34,6 +34,9 @@ def test_admin_uploads_previews_and_confirms(db, session_tmp, tmp_path):
         page.get_by_text("数据类型").wait_for(timeout=30000)
         page.get_by_role("combobox").first.click()
         page.get_by_role("option", name="网格登记（grids）").click()
+        # the page has been drawn for the new kind (its own uploader) before a file is given to it: on a busy
+        # machine the run the choice starts may begin after the page looked idle for a moment
+        page.get_by_text("按“网格编码”识别同一条记录").wait_for(timeout=60000)
         wait_idle(page)
         page.locator("input[type='file']").set_input_files(str(bad))
         page.get_by_text("文件未通过校验").wait_for(timeout=60000)
