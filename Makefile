@@ -40,7 +40,7 @@ run: install seed  ## start the three apps and the live monitoring feed
 	@echo "  值班大屏   wallscreen  http://localhost:$(PORT_WALLSCREEN)"
 	@echo "  简报取数   briefing    http://localhost:$(PORT_BRIEFING)"
 	@echo "  live monitoring feed: oversight feed (a reading for every online point every 10 s)"
-	@echo "  demo accounts (password <username>-demo): leader nanjing yancheng suqian duty writer admin"
+	@echo "  demo accounts (password <username>-demo): leader nanjing yancheng suqian nanjing-officer jiangning-officer yancheng-officer duty writer admin"
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	 $(BIN)/streamlit run dashboards/leadership.py --server.port $(PORT_LEADERSHIP) $(STREAMLIT_FLAGS) & \

@@ -3,8 +3,9 @@
 
 ``oversight feed`` every ``--interval`` seconds produces one reading for every online monitoring point (values
 drift around each point's normal value; now and then a point crosses a threshold, sometimes repeatedly; sensors
-fail; points go offline and come back), ingests them, marks silent points offline, moves open warnings through
-acknowledge → verify → close, and keeps the readings table bounded (dense for the last hour, hourly after).
+fail; points go offline and come back), ingests them, marks silent points offline, moves open warnings nobody has
+touched through acknowledge → verify → close (``cli.simulate``; ``--no-handling``: never, people handle every
+warning), and keeps the readings table bounded (dense for the last hour, hourly after).
 When the database is unreachable it keeps the readings in memory and writes them, oldest first, when the
 database is back: no reading is lost (up to ``--buffer-max`` readings, about 1.8 hours of the demo network).
 
@@ -149,6 +150,7 @@ class Feed:
     """Simulate, buffer, ingest, and keep house. ``clock`` / ``sleep`` are injectable for tests."""
 
     def __init__(self, engine: Engine, cfg: SimConfig | None = None, *, lifecycle_speed: float = 1.0,
+                 handling: bool = True,
                  offline_after_s: float | None = None, buffer_max: int = 20_000_000, batch_max: int = 200_000,
                  dense_minutes: float = 60, keep_days: float = 30, log: Callable[[str], None] = _log,
                  clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
@@ -156,6 +158,7 @@ class Feed:
         self.engine = engine
         self.cfg = cfg or SimConfig()
         self.lifecycle_speed = lifecycle_speed
+        self.handling = handling  # False (--no-handling): people handle every warning, the simulator none
         self.offline_after_s = offline_after_s or max(3 * self.cfg.interval, 30.0)
         self.buffer: deque[tuple[dt.datetime, np.ndarray, np.ndarray]] = deque()
         self.buffered = 0
@@ -246,7 +249,8 @@ class Feed:
         out = {}
         try:
             out["offline"] = I.detect_offline(now, engine=self.engine, after_s=self.offline_after_s)
-            out["lifecycle"] = simulate.advance_lifecycle(now, engine=self.engine, speed=self.lifecycle_speed)
+            if self.handling:
+                out["lifecycle"] = simulate.advance_lifecycle(now, engine=self.engine, speed=self.lifecycle_speed)
             mono = self.clock()
             if self.dense_minutes and mono >= self._next_thin:
                 # thin only what this feed wrote: history from the seed or an import (a province's 24 h at one
@@ -329,7 +333,8 @@ def cmd_feed(args) -> int:
     except OUTAGE_ERRORS as e:
         _log(f"database unreachable ({type(e).__name__}); the feed waits for it")
         eng = get_engine()
-    feed = Feed(eng, cfg, lifecycle_speed=args.lifecycle_speed, buffer_max=args.buffer_max,
+    feed = Feed(eng, cfg, lifecycle_speed=args.lifecycle_speed, handling=not args.no_handling,
+                buffer_max=args.buffer_max,
                 dense_minutes=args.dense_minutes, keep_days=args.keep_days, verbose=not args.quiet)
     try:
         return feed.run(once=args.once, duration=args.duration)
@@ -428,6 +433,8 @@ def register_cli(sub) -> None:
                    help="outages per point per day (default %(default)s)")
     s.add_argument("--lifecycle-speed", type=float, default=1.0,
                    help="compress warning handling times (60: an hour of handling takes a minute)")
+    s.add_argument("--no-handling", action="store_true",
+                   help="simulate no handling of warnings: people take every step (acknowledge … close)")
     s.add_argument("--buffer-max", type=int, default=20_000_000,
                    help="readings kept in memory while the database is unreachable (default %(default)s)")
     s.add_argument("--dense-minutes", type=float, default=60,

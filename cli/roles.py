@@ -1,8 +1,11 @@
 """``oversight db-roles``: least-privilege PostgreSQL roles.
 
 - the dashboards' role (reader): CONNECT, SELECT on every table except ``users.password_hash`` and the sign-in state
-  (``failed_logins``, ``locked_until``), INSERT on ``audit_log`` for the events the pages write (page views and
-  exports, by a row-level security policy); nothing can be edited;
+  (``failed_logins``, ``locked_until``), INSERT on ``audit_log`` for the events the pages write (page views,
+  exports, handling steps and their refusals, deadline changes, by a row-level security policy); the handling of
+  warnings (``queries.handling``): INSERT on ``warning_steps``, UPDATE of only the columns of ``warnings`` a step
+  changes and of the deadlines in ``handling_deadlines`` (the admin's page writes through the apps' database URL,
+  as the imports page does); nothing else can be edited;
 - the sign-in role (signin): reads ``users`` (the password hashes), writes only the sign-in state and session
   version of ``users`` and appends sign-in events (login, login_failed, lockout, logout) to ``audit_log``;
 - the writer role (feed, imports, migrations, seeding, ``oversight users``): all rights on the schema's tables and
@@ -26,7 +29,12 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 READER_USER_COLUMNS = ("username", "display_name", "role", "region_adcode", "active", "demo", "created_at",
                        "session_version")
 SIGNIN_STATE_COLUMNS = ("failed_logins", "locked_until", "session_version")
-APP_EVENTS = ("page_view", "export")  # what the dashboards append themselves
+# what the dashboards append themselves (queries.handling.EVENTS: steps, refused steps, deadline changes)
+APP_EVENTS = ("page_view", "export", "warning_step", "step_refused", "deadline_update", "deadline_refused")
+# the columns of warnings a handling step writes (queries.handling._values), and of the deadline table
+STEP_COLUMNS = ("version", "acknowledged_at", "verified_at", "verify_result", "handled_at", "closed_at",
+                "close_reason", "escalated_at", "touched_at")
+DEADLINE_COLUMNS = ("ack_minutes", "verify_minutes", "close_minutes", "version", "updated_by", "updated_at")
 SIGNIN_EVENTS = ("login", "login_failed", "lockout", "logout")
 
 
@@ -71,6 +79,11 @@ def create_roles(engine: Engine, reader: str = "oversight_reader", writer: str =
         c.execute(text(f"GRANT SELECT ({', '.join(READER_USER_COLUMNS)}) ON users TO {r}"))
         c.execute(text(f"GRANT INSERT ON audit_log TO {r}"))
         c.execute(text(f"GRANT USAGE ON SEQUENCE audit_log_id_seq TO {r}"))
+        # handling of warnings: the steps table, the columns a step changes, the deadlines
+        c.execute(text(f"GRANT INSERT ON warning_steps TO {r}"))
+        c.execute(text(f"GRANT USAGE ON SEQUENCE warning_steps_id_seq TO {r}"))
+        c.execute(text(f"GRANT UPDATE ({', '.join(STEP_COLUMNS)}) ON warnings TO {r}"))
+        c.execute(text(f"GRANT UPDATE ({', '.join(DEADLINE_COLUMNS)}) ON handling_deadlines TO {r}"))
         # signin: the users row (hash included), its sign-in state and session version, appends to audit_log
         c.execute(text(f"GRANT SELECT ON users TO {s}"))
         c.execute(text(f"GRANT UPDATE ({', '.join(SIGNIN_STATE_COLUMNS)}) ON users TO {s}"))
@@ -107,7 +120,8 @@ def _cmd(args) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"ok: roles {args.reader} (SELECT without password hashes + INSERT page views/exports into audit_log), "
+    print(f"ok: roles {args.reader} (SELECT without password hashes + INSERT page views/exports/handling events "
+          f"into audit_log + the handling of warnings: steps, their columns of warnings, deadlines), "
           f"{args.signin} (sign-in: password hashes, sign-in state, sign-in events) and {args.writer} (read/write)")
     return 0
 

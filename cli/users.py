@@ -45,10 +45,10 @@ def cmd_users(args) -> int:
     try:
         if args.action == "list":
             ref = reference(eng)
-            print(f"{'username':<14}{'role':<8}{'region':<10}{'active':<8}{'demo':<6}name")
+            print(f"{'username':<20}{'role':<8}{'region':<10}{'active':<8}{'demo':<6}name")
             for u in accounts.list_users(engine=eng):
                 region = ref.name(u["region_adcode"]) if u["region_adcode"] else "全省"
-                print(f"{u['username']:<14}{u['role']:<8}{region:<10}{str(bool(u['active'])):<8}"
+                print(f"{u['username']:<20}{u['role']:<8}{region:<10}{str(bool(u['active'])):<8}"
                       f"{str(bool(u['demo'])):<6}{u['display_name']}")
             return 0
         if not args.username:
@@ -70,7 +70,7 @@ def cmd_users(args) -> int:
             accounts.reset_password(args.username, _password(args), engine=eng, by=by)
         elif args.action == "set-role":
             if not args.role:
-                print("error: --role required (and --region for role city)", file=sys.stderr)
+                print("error: --role required (and --region for roles city and officer)", file=sys.stderr)
                 return 2
             accounts.set_role(args.username, args.role, region=region, engine=eng, by=by)
         elif args.action == "unlock":
@@ -104,9 +104,10 @@ def register_cli(sub) -> None:
     p.add_argument("action", choices=["add", "disable", "enable", "reset-password", "set-role", "unlock", "sign-out",
                                       "list"])
     p.add_argument("username", nargs="?")
-    p.add_argument("--role", choices=["leader", "city", "duty", "writer", "admin"],
+    p.add_argument("--role", choices=["leader", "city", "officer", "duty", "writer", "admin"],
                    help="add (default leader) and set-role")
-    p.add_argument("--region", help="binding: city or county name or adcode (required for role city)")
+    p.add_argument("--region", help="binding: city or county name or adcode (required for role city: a city; "
+                                    "for officer: a city or a county)")
     p.add_argument("--name", help="display name")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     p.set_defaults(fn=cmd_users)

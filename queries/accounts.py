@@ -34,7 +34,12 @@ from queries.base import clean_text
 
 from seed.schema import users as U
 
-ROLES = ("leader", "city", "duty", "writer", "admin")
+# leader: the province's leaders (read); city: a city's leaders (read, bound to a city); officer (监管人员): a city's
+# or a county's regulators who handle warnings there (bound to a city or a county); duty: the provincial duty room
+# (wall screen; acknowledges and escalates warnings anywhere); writer: the briefing; admin: administration
+ROLES = ("leader", "city", "officer", "duty", "writer", "admin")
+# roles that must be bound to a region, and the levels of division each may be bound to
+BOUND_ROLES = {"city": ("city",), "officer": ("city", "county")}
 MAX_FAILURES = int(os.environ.get("OVERSIGHT_LOCKOUT_FAILURES", "5"))
 LOCKOUT_MINUTES = float(os.environ.get("OVERSIGHT_LOCKOUT_MINUTES", "15"))
 MIN_PASSWORD = 10
@@ -189,11 +194,16 @@ def _check_role(role: str, region: int | None, engine: Engine) -> None:
 
     if role not in ROLES:
         raise AccountError(f"未知角色：{role}（可选 {', '.join(ROLES)}）")
-    if role == "city":
-        if region is None:
-            raise AccountError("市级账号必须绑定地区（--region）")
-    if region is not None and region not in reference(engine).divisions:
+    if role == "city" and region is None:
+        raise AccountError("市级账号必须绑定地区（--region）")
+    if role == "officer" and region is None:
+        raise AccountError("监管人员账号必须绑定设区市或县（市、区）（--region）")
+    divisions = reference(engine).divisions
+    if region is not None and region not in divisions:
         raise AccountError(f"未知的地区代码：{region}")
+    if role in BOUND_ROLES and divisions[region].level not in BOUND_ROLES[role]:
+        raise AccountError("市级账号只能绑定设区市（区县的监管人员请用 officer 角色）" if role == "city"
+                           else "监管人员账号只能绑定设区市或县（市、区）")
 
 
 _COMMON_WORDS = ["jiangsu", "oversight", "yingji", "anquan", "admin", "password", "江苏", "应急", "安全", "监管"]

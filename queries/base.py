@@ -69,3 +69,13 @@ def minutes_between(a, b, engine: Engine):
     if engine.dialect.name == "postgresql":
         return extract("epoch", b - a) / 60.0
     return (func.julianday(b) - func.julianday(a)) * 1440.0
+
+
+def plus_minutes(col, minutes, engine: Engine):
+    """``col`` (a timestamp) plus ``minutes`` (an integer expression), comparable with stored timestamps on both
+    databases (on SQLite: the text form SQLAlchemy stores, ``YYYY-MM-DD HH:MM:SS.ffffff``, to the millisecond)."""
+    from sqlalchemy import Integer, cast, literal_column
+
+    if engine.dialect.name == "postgresql":
+        return col + cast(minutes, Integer) * literal_column("interval '1 minute'")
+    return func.strftime("%Y-%m-%d %H:%M:%f", col, func.printf("%+d minutes", minutes)).concat("000")

@@ -32,3 +32,10 @@ CASE_STAGES = {"filed": "立案", "investigating": "调查取证", "notified": "
                "executing": "执行", "closed": "结案"}
 WORK_ORDER_KINDS = {"reminder": "提醒类", "supervision": "监督类"}
 VERIFICATION = {None: "未核查", "confirmed": "核查属实", "under_reported": "瞒报漏报，已责令整改"}
+
+# handling of warnings (queries.handling): steps, verification results, states, roles
+STEP_NAMES = {"ack": "签收", "verify": "核查", "handle": "处置", "close": "消警", "escalate": "督办"}
+VERIFY_RESULTS = {"confirmed": "属实", "false_alarm": "误报", "device_fault": "设备故障"}
+HANDLING_STATES = {"new": "待签收", "acknowledged": "已签收", "verified": "已核查", "handled": "已处置", "closed": "已消警"}
+ROLE_NAMES = {"leader": "省级领导", "city": "市级领导", "officer": "监管人员", "duty": "值班室", "writer": "简报编辑",
+              "admin": "管理员", "system": "系统模拟"}

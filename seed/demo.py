@@ -22,7 +22,7 @@ from seed import derived
 from seed import geo, schema as S
 from seed.bulk import insert_rows, reset_sequences
 from seed.reference import (
-    BRANDS, CALIBRATION as CAL, CITIES, DEPARTMENTS, DIVISIONS, HAZARD_SECTORS, HIGH_RISK_SECTORS,
+    BRANDS, CALIBRATION as CAL, CITIES, DEFAULT_DEADLINES, DEPARTMENTS, DIVISIONS, HAZARD_SECTORS, HIGH_RISK_SECTORS,
     MEMBER_UNITS, POINT_KINDS, RISK_REPORT_SECTORS, SECTIONS, SECTORS, SUFFIX,
 )
 from seed.uscc import make_uscc
@@ -42,6 +42,9 @@ DEMO_USERS = [
     ("nanjing", "南京市应急管理局", "city", 320100),
     ("yancheng", "盐城市应急管理局", "city", 320900),
     ("suqian", "宿迁市应急管理局", "city", 321300),
+    ("nanjing-officer", "南京市应急管理局监管科", "officer", 320100),
+    ("jiangning-officer", "江宁区应急管理局监管科", "officer", 320115),
+    ("yancheng-officer", "盐城市应急管理局监管科", "officer", 320900),
     ("duty", "省厅值班室", "duty", None),
     ("writer", "简报编辑", "writer", None),
     ("admin", "系统管理员", "admin", None),
@@ -303,6 +306,8 @@ def gen_monitoring(g: Gen, ents) -> None:
     order = np.argsort(-age_h)
     alarm_points = set()
     ack_mean = {1: 4, 2: 12, 3: 35, 4: 90}  # minutes
+    gen_deadlines(g)
+    h = random.Random(g.seed * 31 + 5)  # the handling history's own draws (the rest of the data stays the same)
     wcode = 0
     for i in order:
         pid, k, e, sid = points[which[i]]
@@ -332,6 +337,7 @@ def gen_monitoring(g: Gen, ents) -> None:
             stamps[3] = None
         repeat = 1 + int(g.rng.geometric(0.45)) - 1
         last_seen = min(anchor, raised + dt.timedelta(minutes=5 * (repeat - 1)))
+        handling, steps = plan_handling(h, level, wtype, e.county, e.city, raised, stamps, float(age_h[i]), anchor)
         wcode += 1
         name_short = e.name.replace("有限公司", "")
         title = {"over_limit": f"{name_short}{k[1]}超限", "gas_leak": f"{name_short}{k[1]}报警",
@@ -339,8 +345,11 @@ def gen_monitoring(g: Gen, ents) -> None:
         wid = g.add(S.warnings, code=f"YJ{raised:%Y%m%d}{wcode:06d}", point_id=pid, hazard_source_id=sid,
                     enterprise_id=e.id, level=level, type=wtype, title=title,
                     peak_value=None if peak is None else round(float(peak), 2), repeat_count=repeat,
-                    raised_at=raised, last_seen_at=last_seen, pushed_at=stamps[0], acknowledged_at=stamps[1],
-                    verified_at=stamps[2], closed_at=stamps[3], **_scope(e), recorded_at=raised)
+                    raised_at=raised, last_seen_at=last_seen, pushed_at=stamps[0], **handling, **_scope(e),
+                    recorded_at=raised)
+        for version, (step, at, actor, role, result, note) in enumerate(steps, 1):
+            g.add(S.warning_steps, warning_id=wid, step=step, result=result, note=note, actor=actor, actor_role=role,
+                  at=at, version=version, recorded_at=at)
         if stamps[3] is None and wtype in ("over_limit", "gas_leak") and age_h[i] < 3:
             alarm_points.add(int(which[i]))
         if stamps[0] is not None:
@@ -380,6 +389,108 @@ def gen_monitoring(g: Gen, ents) -> None:
         last = stop_slot[i] - 1
         g.add(S.point_state, point_id=pid, value=float(row[last]), status=str(status[i]),
               reading_at=slots[last], updated_at=anchor.replace(microsecond=0))
+
+
+# --- handling of warnings (the history behind the handling desk) ---------------------------------------------
+
+# who handles the demo history's warnings in the regions that have demo officer accounts (elsewhere the history
+# is the simulator's, actor "system"); a county officer takes its county's warnings
+DEMO_OFFICERS = {320115: "jiangning-officer", 320100: "nanjing-officer", 320900: "yancheng-officer"}
+SYSTEM_ACTOR = "system"
+ACK_NOTES = ["", "已签收，已电话通知企业立即排查", "已签收，联系企业安全管理负责人到场"]
+VERIFY_NOTES = {
+    "confirmed": ["现场核查属实，企业已启动应急处置", "现场核查属实，参数确有超限，已责令企业降负荷运行"],
+    "false_alarm": ["现场核查为误报：工艺参数正常波动，复测正常", "现场核查为误报：检修作业时触发"],
+    "device_fault": ["现场核查为设备故障：传感器零点漂移", "现场核查为设备故障：通讯模块中断"],
+}
+HANDLE_NOTES = ["责令企业停车检修，已更换密封件", "企业已降温降压，参数恢复正常", "已组织泄漏处置，现场气体浓度恢复正常",
+                "督促企业完成整改并加强巡检"]
+CLOSE_NOTES = {"confirmed": "处置完毕，参数恢复正常，经复核予以消警", "false_alarm": "核查为误报，予以消警",
+               "device_fault": "设备已修复，点位恢复正常，予以消警", None: "点位恢复正常，予以消警"}
+ESCALATE_NOTE = "超过核查时限，省厅值班室督办"
+
+
+def gen_deadlines(g: Gen) -> None:
+    for level, (ack, verify, close) in DEFAULT_DEADLINES.items():
+        g.add(S.handling_deadlines, level=level, ack_minutes=ack, verify_minutes=verify, close_minutes=close,
+              version=0, updated_by=None, updated_at=g.anchor)
+
+
+def plan_handling(h: random.Random, level: int, wtype: str, county: int, city: int, raised: dt.datetime,
+                  stamps: list, age_h: float, anchor: dt.datetime) -> tuple[dict, list[tuple]]:
+    """A demo warning's handling: its columns (acknowledged … closed, handled_at, verify_result, close_reason,
+    escalated_at, touched_at, version) and its steps ``(step, at, actor, role, result, note)`` in order.
+
+    ``stamps`` are the simulator-style times (pushed, acknowledged, verified, closed; None = not by the anchor).
+    Where a demo officer exists (南京市, 盐城市) about half the warnings are handled by people (the duty room
+    acknowledges some, escalates some overdue 重大/较大 ones; the officer verifies, handles, closes — a 低 warning
+    is verified too, as people must); elsewhere the history is the simulator's. About 8 % of the warnings older
+    than three hours are closed only after their close deadline (or are still open, past it). Draws only from
+    ``h``, so the rest of the demo data does not change."""
+    ack_d, verify_d, close_d = DEFAULT_DEADLINES[level]
+    _, ack, verified, closed = stamps
+    people = city in (320100, 320900) and h.random() < 0.5
+    officer = DEMO_OFFICERS.get(county) or DEMO_OFFICERS.get(city)
+    device = wtype in ("equipment", "offline")
+    if people:
+        u = h.random()
+        result = ("device_fault" if u < 0.75 else "confirmed") if device else (
+            "confirmed" if u < 0.8 else "false_alarm" if u < 0.94 else "device_fault")
+    else:
+        result = "device_fault" if device else "confirmed"
+    if ack is not None and verified is None and people:  # people verify every level (the simulator skips 低)
+        t = ack + dt.timedelta(minutes=(closed - ack).total_seconds() / 60 * h.uniform(0.2, 0.6)) if closed \
+            else ack + dt.timedelta(hours=h.uniform(0.3, 4))
+        verified = t.replace(microsecond=0) if t <= anchor else None
+        if verified is None:
+            closed = None
+    late = age_h >= 3 and h.random() < 0.08
+    if late and ack is not None:
+        t = raised + dt.timedelta(minutes=close_d * h.uniform(1.02, 1.5))
+        if verified is None and level <= 3 or people and verified is None:
+            closed = None  # nothing to close without a verification
+        else:
+            closed = t.replace(microsecond=0) if t <= anchor else None
+    if verified is None:
+        result = None
+    handled = None
+    if verified is not None and result == "confirmed":
+        if closed is not None:
+            handled = verified + dt.timedelta(seconds=(closed - verified).total_seconds() * h.uniform(0.3, 0.9))
+        else:
+            t = verified + dt.timedelta(hours=h.uniform(0.5, 12))
+            handled = t if t <= anchor else None
+        handled = handled and handled.replace(microsecond=0)
+    if closed is not None and result == "confirmed" and handled is None:
+        closed = None
+    steps: list[tuple] = []
+    actor = officer if people else SYSTEM_ACTOR
+    role = "officer" if people else "system"
+    if ack is not None:
+        by_duty = people and h.random() < 0.3
+        steps.append(("ack", ack, "duty" if by_duty else actor, "duty" if by_duty else role, None,
+                      h.choice(ACK_NOTES) if people else ""))
+    escalated = None
+    if people and level <= 2 and ack is not None:
+        due = raised + dt.timedelta(minutes=verify_d)
+        t = (due + dt.timedelta(minutes=h.uniform(5, 60))).replace(microsecond=0)
+        if (verified is None or verified > t) and t <= anchor and (closed is None or closed > t):
+            escalated = t
+            steps.append(("escalate", t, "duty", "duty", None, ESCALATE_NOTE))
+    if verified is not None:
+        steps.append(("verify", verified, actor, role, result, h.choice(VERIFY_NOTES[result]) if people else ""))
+    if handled is not None:
+        steps.append(("handle", handled, actor, role, None, h.choice(HANDLE_NOTES) if people else ""))
+    reason = None
+    if closed is not None:
+        reason = CLOSE_NOTES[result] if people else CLOSE_NOTES[None]
+        steps.append(("close", closed, actor, role, None, reason))
+    steps.sort(key=lambda s: s[1])
+    touched = next((s[1] for s in steps if s[3] != "system"), None)
+    cols = dict(acknowledged_at=ack, verified_at=verified, closed_at=closed, handled_at=handled,
+                verify_result=result, close_reason=reason, escalated_at=escalated, touched_at=touched,
+                version=len(steps))
+    return cols, steps
 
 
 # --- enforcement ------------------------------------------------------------------------------------------

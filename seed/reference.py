@@ -173,3 +173,12 @@ SUFFIX = {
     "power": ["热电", "能源"], "construction": ["建设工程", "建筑安装", "市政工程"],
     "transport": ["物流", "运输", "港务"], "public_venue": ["酒店", "商业广场", "娱乐"],
 }
+
+# 处置时限: this product's default handling deadlines by warning level (not national rules; an administrator
+# edits them in ``handling_deadlines``), minutes from the warning's raising: (签收 ack, 核查 verify, 消警 close)
+DEFAULT_DEADLINES = {
+    1: (15, 60, 24 * 60),  # 重大: 15 min / 1 h / 24 h
+    2: (30, 120, 48 * 60),  # 较大: 30 min / 2 h / 48 h
+    3: (60, 240, 72 * 60),  # 一般: 1 h / 4 h / 72 h
+    4: (120, 480, 7 * 24 * 60),  # 低: 2 h / 8 h / 7 days
+}

@@ -233,6 +233,16 @@ warnings = Table(
     Column("closed_at", DateTime, nullable=True),
     *_scope_columns(),
     _recorded(),
+    # handling by people (queries.handling, migration 0005). acknowledged_at / verified_at / closed_at stay the
+    # figures' source whoever took the step; version grows by one with every step (the optimistic check of a
+    # step: a page submits the version it drew); touched_at is when a person first took a step — the simulator
+    # of ``oversight feed`` never moves such a warning again
+    Column("version", Integer, nullable=False, default=0, server_default="0"),
+    Column("handled_at", DateTime, nullable=True),  # 处置 recorded
+    Column("verify_result", String(16), nullable=True),  # confirmed 属实 | false_alarm 误报 | device_fault 设备故障
+    Column("close_reason", Text, nullable=True),  # 消警 reason
+    Column("escalated_at", DateTime, nullable=True),  # first 督办 by the provincial duty room
+    Column("touched_at", DateTime, nullable=True),
     CheckConstraint("level between 1 and 4", name="level"),
     Index("ix_warnings_city_raised", "city_adcode", "raised_at"),
     Index("ix_warnings_county_raised", "county_adcode", "raised_at"),
@@ -252,6 +262,40 @@ sms_pushes = Table(
     Column("status", String(12), nullable=False),  # delivered | failed
     _recorded(),
     Index("ix_sms_pushes_warning", "warning_id"),
+)
+
+warning_steps = Table(
+    "warning_steps", metadata,  # every handling step of a warning: who, when, what (queries.handling)
+    Column("id", Integer, primary_key=True),
+    Column("warning_id", Integer, ForeignKey("warnings.id"), nullable=False),
+    # ack 签收 | verify 核查 | handle 处置 | close 消警 | escalate 督办
+    Column("step", String(10), nullable=False),
+    Column("result", String(16), nullable=True),  # verify only: confirmed | false_alarm | device_fault
+    Column("note", Text, nullable=False, default="", server_default=""),  # at most 2,000 characters
+    Column("actor", String(32), nullable=False),  # the username ("system": the simulator or the demo history)
+    Column("actor_role", String(10), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("version", Integer, nullable=False),  # the warning's version this step produced
+    _recorded(),
+    CheckConstraint("step in ('ack','verify','handle','close','escalate')", name="step"),
+    CheckConstraint("result is null or result in ('confirmed','false_alarm','device_fault')", name="result"),
+    CheckConstraint("length(note) <= 2000", name="note"),
+    UniqueConstraint("warning_id", "version", name="uq_warning_steps_warning_version"),
+    Index("ix_warning_steps_warning", "warning_id", "at"),
+)
+
+handling_deadlines = Table(
+    "handling_deadlines", metadata,  # 处置时限 by warning level, minutes from the warning's raising (admin edits)
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("ack_minutes", Integer, nullable=False),
+    Column("verify_minutes", Integer, nullable=False),
+    Column("close_minutes", Integer, nullable=False),
+    Column("version", Integer, nullable=False, default=0, server_default="0"),
+    Column("updated_by", String(32), nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+    CheckConstraint("level between 1 and 4", name="level"),
+    CheckConstraint("ack_minutes > 0 and ack_minutes <= verify_minutes and verify_minutes <= close_minutes",
+                    name="order"),
 )
 
 # --- enforcement -------------------------------------------------------------------------------------
@@ -555,8 +599,10 @@ users = Table(
     Column("username", String(32), primary_key=True),
     Column("display_name", String(64), nullable=False),
     Column("password_hash", String(100), nullable=False),
-    Column("role", String(10), nullable=False),  # leader | city | duty | writer | admin
-    Column("region_adcode", Integer, nullable=True),  # binding: null = whole province
+    # leader | city | officer | duty | writer | admin
+    Column("role", String(10), nullable=False),
+    # binding: null = whole province; a city for city, a city or a county for officer
+    Column("region_adcode", Integer, nullable=True),
     Column("active", Boolean, nullable=False, default=True),
     Column("demo", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
@@ -567,7 +613,7 @@ users = Table(
     # carried in the sign-in cookie and compared on every page run: sign-out increments it, and a trigger
     # increments it whenever password_hash, role, region_adcode or active change (every session of the user ends)
     Column("session_version", Integer, nullable=False, default=0, server_default="0"),
-    CheckConstraint("role in ('leader','city','duty','writer','admin')", name="role"),
+    CheckConstraint("role in ('leader','city','officer','duty','writer','admin')", name="role"),
 )
 
 audit_log = Table(

@@ -123,3 +123,74 @@ def test_signin_role_signs_in_and_out_and_nothing_more(db, roles, account):
     accounts.reset_password(account, "Brand-new-pass-42", engine=writer, by="pytest")
     assert who(reader, cookie)[0] is None
     assert accounts.authenticate(account, "Brand-new-pass-42", engine=signin).ok
+
+
+@pytest.fixture
+def handling_roles(db, session_tmp):
+    """The roles of ``oversight db-roles`` on a private copy of the demo database (the handling test writes)."""
+    from queries import db as dbmod
+    from tests.conftest import clone_database
+
+    if db.dialect.name != "postgresql":
+        pytest.skip("database roles exist on PostgreSQL only")
+    owner = dbmod.get_engine(clone_database(db, "pg_roles_handling", session_tmp))
+    names = {k: f"ovh_{k}_{os.getpid()}" for k in ("reader", "writer", "signin")}
+    create_roles(owner, names["reader"], names["writer"], signin=names["signin"])
+    engines = {k: create_engine(owner.url.set(username=n, password=None)) for k, n in names.items()}
+    yield owner, engines
+    for e in engines.values():
+        e.dispose()
+    with owner.begin() as c:
+        for role in names.values():
+            c.execute(text(f'REASSIGN OWNED BY "{role}" TO postgres'))
+            c.execute(text(f'DROP OWNED BY "{role}"'))
+            c.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+    owner.dispose()
+
+
+def test_reader_role_handles_warnings_and_nothing_more(handling_roles):
+    """The dashboards' role takes every handling step and edits the deadlines through queries.handling (its
+    audit entries included), may change only the columns of warnings a step changes, and cannot rewrite or delete
+    a step, raise a warning's level, or append another kind of audit entry."""
+    from cli.roles import APP_EVENTS
+    from queries import handling as H
+    from tests.test_handling import new_warning
+
+    owner, roles = handling_roles
+    reader = roles["reader"]
+    assert set(H.EVENTS) <= set(APP_EVENTS)
+    wid = new_warning(owner, 320115)
+    officer = H.Actor("jiangning-officer", "officer", 320115)
+    v = 0
+    for step, kw in (("ack", {}), ("verify", {"result": "confirmed", "note": "核查属实"}), ("handle", {"note": "处置"}),
+                     ("close", {"note": "消警"})):
+        v = H.take_step(wid, step, officer, version=v, engine=reader, **kw).version
+    wid2 = new_warning(owner, 320115)
+    H.escalate(wid2, H.Actor("duty", "duty", None), version=0, note="督办", engine=reader)
+    with pytest.raises(H.OutOfScope):  # the refusal is audited through the reader too
+        H.acknowledge(wid2, H.Actor("yancheng-officer", "officer", 320900), version=1, engine=reader)
+    with pytest.raises(H.NotPermitted):
+        H.acknowledge(wid2, H.Actor("leader", "leader", None), version=1, engine=reader)
+    admin = H.Actor("admin", "admin", None)
+    row = H.set_deadlines(4, 120, 480, 10080, admin, version=0, engine=reader)
+    assert row["version"] == 1
+    with pytest.raises(H.NotPermitted):
+        H.set_deadlines(4, 120, 480, 10080, officer, version=1, engine=reader)
+    with owner.connect() as c:
+        events = {r[0] for r in c.execute(text("select event from audit_log where username in "
+                                               "('jiangning-officer', 'duty', 'yancheng-officer', 'leader', 'admin', "
+                                               "'officer') and at > now() - interval '1 hour'"))}
+    assert {"warning_step", "step_refused", "deadline_update", "deadline_refused"} <= events
+    _denied(reader, f"update warnings set level = 4 where id = {wid}",
+            f"update warnings set raised_at = now() where id = {wid}",
+            f"update warnings set title = 'x' where id = {wid}",
+            f"update warnings set city_adcode = 320900 where id = {wid}",
+            f"delete from warnings where id = {wid}",
+            f"update warning_steps set note = 'x' where warning_id = {wid}",
+            f"delete from warning_steps where warning_id = {wid}",
+            "update handling_deadlines set level = 5",
+            "delete from handling_deadlines",
+            "insert into handling_deadlines (level, ack_minutes, verify_minutes, close_minutes, updated_at) "
+            "values (9, 1, 2, 3, now())",
+            "update sms_pushes set status = 'x'",
+            _audit_insert("user_unlock"), _audit_insert("import"))
