@@ -92,8 +92,8 @@ def detail_view(scope, wid: int) -> None:
     cols[0].metric("当前状态", w["state_name"] + (f"（{w['result_name']}）" if w.get("result_name") else ""),
                    border=True)
     cols[1].metric("下一步", w["next_step_name"] or "—", border=True, help="按 签收 → 核查 → 处置 → 消警 的顺序办理")
-    cols[2].metric(w["deadline_name"] or "时限", when(w["deadline_at"]), border=True,
-                   help="按预警等级的处置时限，自预警产生时起算")
+    cols[2].metric(w["deadline_name"] or "时限", when(w["deadline_at"])[5:] or "—", border=True,
+                   help=f"按预警等级的处置时限，自预警产生时起算：{when(w['deadline_at'])}")
     cols[3].metric("剩余时间", time_left(w["minutes_left"]), border=True)
     if w["overdue"]:
         st.error(f"已超时：{w['deadline_name']}为 {when(w['deadline_at'])}，{time_left(w['minutes_left'])}。")
@@ -137,10 +137,11 @@ def desk_view(scope) -> None:
     if df.empty:
         st.info("当前范围内没有" + ("超时的" if only_late else "") + "未消警预警。")
         return
-    view = pd.DataFrame({
-        "等级": df["level_name"], "预警编号": df["code"], "企业": df["enterprise"], "区县": df["county"],
+    view = pd.DataFrame({  # what to act on first stays visible on a phone: level, time left, next step, enterprise
+        "等级": df["level_name"], "剩余时间": [time_left(m) for m in df["minutes_left"]], "下一步": df["next_step_name"],
+        "企业": df["enterprise"],
         "状态": [n + (f"（{r}）" if r else "") for n, r in zip(df["state_name"], df["result_name"])],
-        "下一步": df["next_step_name"], "剩余时间": [time_left(m) for m in df["minutes_left"]],
+        "区县": df["county"], "预警编号": df["code"],
         "时限": [f"{n} {when(t)}" if n else "—" for n, t in zip(df["deadline_name"], df["deadline_at"])],
         "产生时间": df["raised_at"], "督办": ["已督办" if pd.notna(t) else "" for t in df["escalated_at"]],
     })
@@ -148,7 +149,7 @@ def desk_view(scope) -> None:
     late = df["overdue"].astype(bool).tolist()
     styled = (view.style.apply(lambda col: [level_style(lv) for lv in levels], subset=["等级"])
               .apply(lambda col: ["color:#c8102e;font-weight:600" if x else "" for x in late], subset=["剩余时间"]))
-    sel = st.dataframe(styled, hide_index=True, width="stretch", height=520, on_select="rerun",
+    sel = st.dataframe(styled, hide_index=True, width="stretch", height=min(520, 35 * (len(df) + 1) + 3), on_select="rerun",
                        selection_mode="single-row", key=f"desk_list_{scope.region}_{scope.industry}_{level}_{only_late}",
                        column_config={"产生时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     more = f"，仅显示最严重、最早的 {DESK_LIMIT} 条" if len(df) >= DESK_LIMIT else ""

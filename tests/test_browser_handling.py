@@ -15,6 +15,15 @@ from tests.test_handling import JIANGNING, YANCHENG, new_warning
 pytestmark = pytest.mark.browser
 
 
+def _goto(page, url: str) -> None:
+    page.goto(url)
+    wait_idle(page)
+    dialog = page.get_by_role("dialog")
+    if dialog.count() and dialog.first.is_visible():  # a deep link opened before the session was restored
+        page.keyboard.press("Escape")
+        dialog.first.wait_for(state="hidden", timeout=10000)
+
+
 def _step(page, tab: str | None, button: str, *, result: str | None = None, note: str | None = None,
           done: str) -> None:
     main = page.locator("[data-testid='stMain']")
@@ -26,7 +35,11 @@ def _step(page, tab: str | None, button: str, *, result: str | None = None, note
         form.get_by_text(result, exact=True).click()
     if note:
         form.locator("textarea").fill(note)
-    form.get_by_role("button", name=button, exact=True).click()
+    try:
+        form.get_by_role("button", name=button, exact=True).click()
+    except Exception:
+        page.screenshot(path=str(ARTIFACTS / f"handling_failed_{button}.png"), full_page=True)
+        raise
     main.get_by_text(done).first.wait_for(timeout=60000)
     wait_idle(page)
 
@@ -42,12 +55,10 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp):
     with streamlit_server("leadership", url) as base:
         with browser(viewport=(1440, 900)) as page:
             sign_in(page, base, "jiangning-officer")
-            page.goto(f"{base}/handling")
-            wait_idle(page)
+            _goto(page, f"{base}/handling")
             page.get_by_text("超时未处置预警").first.wait_for(timeout=60000)
             page.screenshot(path=str(ARTIFACTS / "handling_desk_1440.png"), full_page=True)
-            page.goto(f"{base}/handling?warning={wid}")
-            wait_idle(page)
+            _goto(page, f"{base}/handling?warning={wid}")
             page.get_by_text("处置记录").first.wait_for(timeout=60000)
             _step(page, None, "签收", done="已签收")
             _step(page, None, "提交核查", result="误报", note="<b>现场核查</b>：误报", done="已核查（误报）")
@@ -64,12 +75,10 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp):
             ["ack", "verify", "close"] and len(mine) == 3
         with browser(viewport=(390, 844)) as page:
             sign_in(page, base, "nanjing-officer")
-            page.goto(f"{base}/handling")
-            wait_idle(page)
+            _goto(page, f"{base}/handling")
             page.get_by_text("超时未处置预警").first.wait_for(timeout=60000)
             page.screenshot(path=str(ARTIFACTS / "handling_desk_390.png"), full_page=True)
-            page.goto(f"{base}/handling?warning={yc}")
-            wait_idle(page)
+            _goto(page, f"{base}/handling?warning={yc}")
             page.get_by_text("不在您的权限范围内").first.wait_for(timeout=60000)
             body = page.inner_text("[data-testid='stMain']")
             assert "盐城" not in body and "签收" not in [b.strip() for b in
