@@ -50,9 +50,9 @@ st.dataframe(users, hide_index=True, width="stretch",
 st.caption("账号通过命令行管理：oversight users add | disable | enable | reset-password | list。")
 
 st.markdown("#### 处置时限")
-_said = st.session_state.pop("deadline_flash", None)
+_said = st.session_state.pop("deadline_flash", None)  # (kind, message) of the save before the rerun
 if _said:
-    st.success(plain(_said))
+    (st.success if _said[0] == "ok" else st.warning)(plain(_said[1]))
 dl = handling.deadlines(engine=engine())
 st.dataframe(pd.DataFrame({"等级": dl["level_name"], "签收时限(分钟)": dl["ack_minutes"], "核查时限(分钟)": dl["verify_minutes"],
                            "消警时限(分钟)": dl["close_minutes"], "修改人": dl["updated_by"],
@@ -74,12 +74,12 @@ if save:
     try:
         handling.set_deadlines(lv, int(ack), int(ver), int(clo), handling.actor_of(u), version=int(r["version"]))
     except handling.Conflict as e:
-        st.session_state["deadline_flash"] = str(e)
+        st.session_state["deadline_flash"] = ("conflict", str(e))  # someone saved meanwhile: theirs is shown
         st.rerun()
     except handling.StepFailed:
         st.error("数据库暂时不可用，处置时限未保存。请稍后重试。")
     except handling.HandlingError as e:
         st.error(plain(str(e)))
     else:
-        st.session_state["deadline_flash"] = f"已保存{rows[lv]['level_name']}预警的处置时限。"
+        st.session_state["deadline_flash"] = ("ok", f"已保存{rows[lv]['level_name']}预警的处置时限。")
         st.rerun()
