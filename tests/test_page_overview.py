@@ -46,11 +46,15 @@ def test_city_user_cannot_open_another_city_by_url(db):
     assert number(metrics(at)["检查企业"]) == own["enterprises_inspected"]
 
 
-def test_duty_role_has_no_leadership_pages(db):
+def test_duty_role_has_only_the_handling_pages_of_the_leadership_app(db):
+    """The duty room handles warnings (the desk, a warning's detail, the enterprise file), not the cockpit."""
+    from pages.app import pages_for
+
+    assert {p.file for p in pages_for("leadership", "duty")} == {"handling.py", "warnings.py", "enterprise.py"}
     at = app("leadership", "duty")
     assert not at.exception
-    assert not at.metric
-    assert any("无权使用" in w.value for w in at.warning)
+    assert not any("无权使用" in w.value for w in at.warning)
+    assert "预警处置" in " ".join(m.value for m in at.markdown) + " ".join(t.value for t in at.title)
 
 
 def test_signed_out_sees_only_login(db):
