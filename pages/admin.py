@@ -4,14 +4,15 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pages.common import engine, require_admin
-from queries import accounts, audit
+from pages.common import engine, plain, require_admin
+from queries import accounts, audit, handling
 from queries.regions import reference
 
 EVENT_NAMES = {"login": "登录", "logout": "退出", "login_failed": "登录失败", "lockout": "账号锁定",
                "page_view": "页面访问", "export": "导出", "user_add": "新增账号", "user_disable": "停用账号",
                "user_enable": "启用账号", "password_reset": "重置密码", "user_unlock": "解锁账号",
-               "import": "数据导入", "import_rejected": "导入被拒"}
+               "import": "数据导入", "import_rejected": "导入被拒", "warning_step": "预警处置",
+               "step_refused": "处置被拒", "deadline_update": "修改处置时限", "deadline_refused": "修改时限被拒"}
 
 u = require_admin("查看审计日志")  # before anything is drawn
 st.markdown("## 审计日志")
@@ -47,3 +48,38 @@ st.dataframe(users, hide_index=True, width="stretch",
              column_config={"username": "账号", "display_name": "名称", "role": "角色", "region_adcode": "绑定地区",
                             "active": "启用", "demo": "演示账号", "created_at": "创建时间"})
 st.caption("账号通过命令行管理：oversight users add | disable | enable | reset-password | list。")
+
+st.markdown("#### 处置时限")
+_said = st.session_state.pop("deadline_flash", None)  # (kind, message) of the save before the rerun
+if _said:
+    (st.success if _said[0] == "ok" else st.warning)(plain(_said[1]))
+dl = handling.deadlines(engine=engine())
+st.dataframe(pd.DataFrame({"等级": dl["level_name"], "签收时限(分钟)": dl["ack_minutes"], "核查时限(分钟)": dl["verify_minutes"],
+                           "消警时限(分钟)": dl["close_minutes"], "修改人": dl["updated_by"],
+                           "修改时间": pd.to_datetime(dl["updated_at"])}),
+             hide_index=True, width="stretch",
+             column_config={"修改时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+st.caption("自预警产生时起算。以上为本系统的默认设置，并非国家规定；各地可按本地要求调整。须满足 签收 ≤ 核查 ≤ 消警，"
+           "最长 30 天。修改立即生效（含对历史预警的及时率统计），并记入审计日志。")
+rows = {int(r["level"]): r for r in dl.to_dict("records")}
+lv = st.selectbox("修改等级", list(rows), format_func=lambda v: rows[v]["level_name"], key="dl_level")
+r = rows[lv]
+with st.form(f"deadline_{lv}_{int(r['version'])}"):
+    c1, c2, c3 = st.columns(3)
+    ack = c1.number_input("签收时限（分钟）", min_value=0, step=1, value=int(r["ack_minutes"]), key=f"dl_ack_{lv}")
+    ver = c2.number_input("核查时限（分钟）", min_value=0, step=1, value=int(r["verify_minutes"]), key=f"dl_ver_{lv}")
+    clo = c3.number_input("消警时限（分钟）", min_value=0, step=1, value=int(r["close_minutes"]), key=f"dl_clo_{lv}")
+    save = st.form_submit_button("保存处置时限", type="primary")
+if save:
+    try:
+        handling.set_deadlines(lv, int(ack), int(ver), int(clo), handling.actor_of(u), version=int(r["version"]))
+    except handling.Conflict as e:
+        st.session_state["deadline_flash"] = ("conflict", str(e))  # someone saved meanwhile: theirs is shown
+        st.rerun()
+    except handling.StepFailed:
+        st.error("数据库暂时不可用，处置时限未保存。请稍后重试。")
+    except handling.HandlingError as e:
+        st.error(plain(str(e)))
+    else:
+        st.session_state["deadline_flash"] = ("ok", f"已保存{rows[lv]['level_name']}预警的处置时限。")
+        st.rerun()

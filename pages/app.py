@@ -32,9 +32,13 @@ class PageSpec:
     url_path: str
     roles: frozenset
     section: str = ""
+    home_for: frozenset = frozenset()  # roles that land on this page (else the first page they may use)
 
 
-PROVINCE_AND_CITY = frozenset({"leader", "city", "admin"})
+# every page a city user sees: leaders, city leaders, officers (a city or a county: the same pages, narrowed)
+PROVINCE_AND_CITY = frozenset({"leader", "city", "officer", "admin"})
+# the handling desk: officers and the duty room act; leaders read (queries.handling.STEP_ROLES decides who acts)
+DESK = frozenset({"duty", "officer", "leader", "city", "admin"})
 
 APPS: dict[str, dict] = {
     "leadership": {
@@ -42,12 +46,15 @@ APPS: dict[str, dict] = {
         "pages": [
             PageSpec("overview.py", "总览", ":material/dashboard:", "overview", PROVINCE_AND_CITY, "驾驶舱"),
             PageSpec("hazards.py", "重大危险源实时监测", ":material/sensors:", "hazards", PROVINCE_AND_CITY, "专题"),
-            PageSpec("warnings.py", "预警分布", ":material/warning:", "warnings", PROVINCE_AND_CITY, "专题"),
+            PageSpec("handling.py", "预警处置", ":material/task_alt:", "handling", DESK, "驾驶舱",
+                     home_for=frozenset({"officer", "duty"})),
+            PageSpec("warnings.py", "预警分布", ":material/warning:", "warnings", PROVINCE_AND_CITY | {"duty"}, "专题"),
             PageSpec("enforcement.py", "执法专项行动", ":material/gavel:", "enforcement", PROVINCE_AND_CITY, "专题"),
             PageSpec("risk.py", "风险报告", ":material/assignment:", "risk", PROVINCE_AND_CITY, "专题"),
             PageSpec("credit.py", "安全信用脸谱", ":material/verified:", "credit", PROVINCE_AND_CITY, "专题"),
             PageSpec("grids.py", "网格化监管", ":material/grid_on:", "grids", PROVINCE_AND_CITY, "专题"),
-            PageSpec("enterprise.py", "企业档案", ":material/factory:", "enterprise", PROVINCE_AND_CITY, "专题"),
+            PageSpec("enterprise.py", "企业档案", ":material/factory:", "enterprise", PROVINCE_AND_CITY | {"duty"},
+                     "专题"),
             PageSpec("admin.py", "审计日志", ":material/policy:", "audit", frozenset({"admin"}), "管理"),
             PageSpec("imports.py", "数据导入", ":material/upload_file:", "imports", frozenset({"admin"}), "管理"),
         ],
@@ -133,6 +140,31 @@ def _run_page(pg) -> None:
         pg.run()
     except OUTAGE_ERRORS as e:
         _page_outage(slot, e)
+
+
+BANNER_ROLES = frozenset({"duty"})  # who sees the 超时 banner on every page of the leadership app
+
+
+def _duty_banner(user) -> None:
+    """Overdue 重大/较大 warnings in the user's region: a banner with their number and a link to the desk. Cached for
+    a few seconds (shared by every session); a database that does not answer leaves the page without it."""
+    from pages.common import q_ttl
+    from queries import handling
+    from queries.regions import PROVINCE
+    from queries.scope import Scope, ScopeError
+
+    try:
+        s = q_ttl(handling.desk_summary, Scope(region=user.binding or PROVINCE, binding=user.binding), ttl=10)
+    except (ScopeError,) + DB_ERRORS:
+        return
+    n = int(s.get("overdue_major") or 0)
+    if n <= 0:
+        return
+    by = s["overdue_by_level"]
+    with st.container(key="duty_banner"):
+        st.error(f"有 {n:,} 条重大/较大预警已超时未处置（重大 {by[1]:,} 条，较大 {by[2]:,} 条），请督促办理。",
+                 icon=":material/alarm:")
+        st.page_link(PAGES_DIR / "handling.py", label="到预警处置 →")
 
 
 def _record(event: str, username: str | None, detail: dict) -> None:
@@ -248,9 +280,10 @@ def run(app: str) -> None:
                                position="hidden")
         else:
             entries: dict[str, list] = {}
-            for i, p in enumerate(allowed):
+            home = next((p for p in allowed if user.role in p.home_for), allowed[0])
+            for p in allowed:
                 entries.setdefault(p.section, []).append(
-                    st.Page(PAGES_DIR / p.file, title=p.title, icon=p.icon, url_path=p.url_path, default=i == 0))
+                    st.Page(PAGES_DIR / p.file, title=p.title, icon=p.icon, url_path=p.url_path, default=p is home))
             pg = st.navigation(entries if len(allowed) > 1 else list(entries.values())[0],
                                position="sidebar" if len(allowed) > 1 else "hidden")
     if eng is None:
@@ -291,4 +324,6 @@ def run(app: str) -> None:
                              callback=lambda _info: _sign_out(user.username, app))
     if st.session_state.get("logout") and not st.session_state.get("authentication_status"):
         st.rerun()  # just signed out: the sign-in form at once, not this page once more
+    if user.role in BANNER_ROLES and app == "leadership":
+        _duty_banner(user)
     _run_page(pg)

@@ -3,7 +3,8 @@
 - Passwords are bcrypt hashes in the database; demo accounts exist only in demo data.
 - The cookie key comes from ``OVERSIGHT_COOKIE_KEY`` or ``st.secrets["cookie_key"]``; in demo mode, without
   either, a random key is generated once into ``data/.cookie_key`` (git-ignored), never into the repository.
-- Roles: leader (province), city (bound to a city), duty (wall screen only), writer (briefing), admin.
+- Roles: leader (province), city (bound to a city), officer (bound to a city or a county; handles warnings), duty
+  (wall screen; the handling desk), writer (briefing), admin.
 - Cookie lifetime per role (``expiry_days``): the duty room's kiosk account ``OVERSIGHT_KIOSK_DAYS`` (30), people
   ``OVERSIGHT_SESSION_DAYS`` (0.5); a long kiosk cookie is never accepted for another role.
 - The cookie is an HS256 JWT ``{username, exp_date, iat, sv}`` (streamlit-authenticator's own token has only the
@@ -27,7 +28,8 @@ from queries.db import ROOT
 from seed.schema import users as U
 
 COOKIE_NAME = "oversight_auth"
-ROLE_NAMES = {"leader": "省级领导", "city": "市级领导", "duty": "值班室", "writer": "简报编辑", "admin": "管理员"}
+ROLE_NAMES = {"leader": "省级领导", "city": "市级领导", "officer": "监管人员", "duty": "值班室", "writer": "简报编辑",
+              "admin": "管理员"}
 PERSON_EXPIRY_DAYS = float(os.environ.get("OVERSIGHT_SESSION_DAYS", "0.5"))  # 12 h for people
 # The duty room's wall screen is a kiosk: its account stays signed in across browser restarts for this long.
 KIOSK_ROLES = frozenset({"duty"})

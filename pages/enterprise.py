@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import (
-    current_scope, fmt, html_text, metric, page_header, page_link, plain, q, q_or_stop, set_params, url_id,
+    current_scope, engine, fmt, html_text, metric, page_header, page_link, plain, q, q_or_stop, set_params, url_id,
 )
-from queries import enterprise
+from pages.ui import step_history
+from queries import enterprise, handling
 from queries.labels import CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
 
 SEARCH_KEY = "qe"  # the search text, kept in the URL
@@ -63,6 +64,12 @@ def profile_view(scope, eid: int) -> None:
     st.caption("“统计期内”按侧边栏统计期计算；“当前”指实时状态，按截止时间统计时为截止时刻的状态。")
     if f["hazard_sources"]:
         page_link("hazards.py", "重大危险源监测点读数 →", enterprise=eid)
+
+    st.markdown("#### 预警处置记录（最近 10 步）")
+    steps = handling.enterprise_steps(eid, scope, engine=engine(), limit=10)
+    if steps.empty:
+        st.caption("该企业的预警尚无处置记录。")
+    step_history(steps, warning_label=True)
 
 
 def search_view(scope) -> None:

@@ -99,3 +99,37 @@ def age_text(seconds: float) -> str:
     if s < 86400:
         return f"{s // 3600}小时{s % 3600 // 60}分"
     return f"{s // 86400}天"
+
+
+def duration_text(minutes: float) -> str:
+    """A span in minutes as text: '35分钟', '3小时10分', '2天5小时'."""
+    m = max(0, int(abs(minutes)))
+    if m < 60:
+        return f"{m}分钟"
+    if m < 1440:
+        return f"{m // 60}小时{m % 60}分"
+    return f"{m // 1440}天{m % 1440 // 60}小时"
+
+
+def time_left(minutes: Any) -> str:
+    """Time left to a deadline: '剩 35分钟', or '超时 2小时5分' once it has passed; '—' without a deadline."""
+    if _missing(minutes):
+        return "—"
+    return f"超时 {duration_text(minutes)}" if float(minutes) < 0 else f"剩 {duration_text(minutes)}"
+
+
+# --- handling history -----------------------------------------------------------------------------------------
+
+def step_history(h: pd.DataFrame, *, warning_label: bool = False) -> None:
+    """Handling steps (``queries.handling.history`` / ``enterprise_steps``) as blocks: when, step (result), who
+    (role); the note as text (``st.text``: never markdown or HTML). ``warning_label``: each block names its warning."""
+    from pages.common import plain
+
+    for r in h.itertuples(index=False):
+        res = f"（{r.result_name}）" if r.result_name else ""
+        head = f"{plain(r.code)} {plain(r.level_name)} · " if warning_label else ""
+        with st.container(border=True):
+            st.markdown(f"{head}**{when(r.at, seconds=True)}** · **{plain(r.step_name)}**{plain(res)} · "
+                        f"{plain(r.actor_name)}（{plain(r.role_name)}）")
+            if isinstance(r.note, str) and r.note:
+                st.text(r.note)

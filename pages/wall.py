@@ -23,7 +23,7 @@ import streamlit as st
 from pages import ui, wallkit as wk
 from pages.charts import region_map
 from pages.common import binding, current_scope, figure_help, figure_label
-from queries import credit, enforcement, hazards, risk, wall, warnings
+from queries import credit, enforcement, handling, hazards, risk, wall, warnings
 from queries.labels import CREDIT_MEANING, LEVEL_HEX, LEVEL_NAMES
 from queries.regions import PROVINCE
 from queries.scope import Scope
@@ -177,8 +177,18 @@ def draw_hazards(c: Ctx, p: dict, fresh: str, d: dict) -> None:
                     f"{rows or '<tr><td colspan=4>当前无报警、离线点位</td></tr>'}</table></div>")
 
 
+def _annotated(df):
+    """The rolling list with its 超时 marks (``handling.annotate``); unmarked if the deadlines cannot be read."""
+    if df is None or df.empty:
+        return df
+    try:
+        return handling.annotate(df, engine=wk.engine_or_last())
+    except wk.DB_ERRORS:
+        return df
+
+
 def load_warnings(c: Ctx, p: dict) -> dict:
-    return {"list": c.get(warnings.listing, live_scope, live=True, limit=40),
+    return {"list": _annotated(c.get(warnings.listing, live_scope, live=True, limit=40)),
             "meta": f"实时 · 最新预警 {ui.stamp(p.get('newest_warning'), c.now)}"}
 
 
@@ -193,15 +203,17 @@ def draw_warnings(c: Ctx, p: dict, fresh: str, d: dict) -> None:
                 when = ui.clock_or_day(t, c.now)
                 rep = f" ×{int(r['repeat_count'])}" if int(r["repeat_count"]) > 1 else ""
                 closed = pd.notna(r["closed_at"])
+                late = bool(r.get("overdue", False)) and not closed
                 chip = ui.level_chip(r["level"], short=True, css_class="wall-chip")
-                rows.append(f"<div class='wall-wrow'><span class='t'>{when}</span>{chip}"
+                stage = ("超时 · " if late else "") + str(r["stage"])
+                rows.append(f"<div class='wall-wrow{' late' if late else ''}'><span class='t'>{when}</span>{chip}"
                             f"<span class='n'>{wk.esc(r['title'])}{rep}</span><span class='c'>{wk.esc(r['county'])}"
-                            f"</span><span class='s {'' if closed else 'open'}'>{wk.esc(r['stage'])}</span></div>")
+                            f"</span><span class='s {'' if closed else 'open'}'>{wk.esc(stage)}</span></div>")
             body = "".join(rows) or "<div class='wall-wrow'>暂无预警</div>"
             if len(rows) > 12:  # scroll (the list twice, for a seamless loop); unchanged content keeps its place
                 body = (f"<div class='wall-scroll-inner' style='animation-duration:{len(rows) * 3}s'>"
                         f"{body}{body}</div>")
-            st.html(f"<div class='wall-panel'><h3>最新预警（按产生时间，最新在前；×N：重复报警已合并）</h3>"
+            st.html(f"<div class='wall-panel'><h3>最新预警（按产生时间，最新在前；×N：重复报警已合并；红字“超时”：已过处置时限）</h3>"
                     f"<div class='wall-scroll'>{body}</div></div>")
     with right:
         tile("w_today", "今日预警", num(p["today"], "条"), fresh=fresh,
@@ -349,8 +361,9 @@ def render() -> None:
         banners.append(f"<div class='wall-banner amber'>数据延迟：监测数据已 {ui.age_text((c.now - newest).total_seconds())}"
                        f" 未更新，画面数字可能不是最新。</div>")
     # the alert strip: open warnings by level, and those nobody has acknowledged yet
+    late = c.get(handling.desk_summary, live_scope, live=True)
     if p:
-        cols = st.columns([1, 1, 1, 1, 1])
+        cols = st.columns([1, 1, 1, 1, 1, 1])
         cap = live_caption(c, newest, fresh)
         for i, lv in enumerate((1, 2, 3, 4)):
             n = p["open_by_level"][lv]
@@ -361,6 +374,10 @@ def render() -> None:
         with cols[4]:
             tile("alert_l0", "待签收预警", num(p["unacked"], "条"), fresh=fresh, caption=cap,
                  help="已推送但尚无人签收的未消警预警")
+        with cols[5]:
+            n_late = late["overdue"] if late else None
+            fig_tile(f"alert_overdue{'_warm' if n_late else ''}", "warnings.overdue", num(n_late, "条"), fresh=fresh,
+                     caption=(f"其中重大/较大 {late['overdue_major']:,} 条" if late else cap))
     # the view: its title bar, then the view itself (its data were fetched before anything was drawn)
     limit = wk.view_limit(rot, wk.dwell_s(), wk.pin_factor(), pinned)
     left = max(0, int(limit - (time.time() - rot.started)))

@@ -9,8 +9,8 @@ from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure_label, fmt, forget_refused, html_text, metric,
     page_header, page_link, plain, q, q_or_stop, say_refused, set_params, url_id,
 )
-from pages.ui import level_chip, level_style, month_day, stripe, when
-from queries import warnings
+from pages.ui import level_chip, level_style, month_day, step_history, stripe, when
+from queries import handling, warnings
 from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
 SMS_KIND = {"enterprise": "企业", "regulator": "监管部门"}
 SMS_STATUS = {"delivered": "已送达", "failed": "发送失败"}
@@ -86,6 +86,13 @@ def lifecycle_view(scope, wid: int) -> None:
     st.caption(f"当前环节：{done[-1]['name'] if done else '—'}。闭环流程：产生 → 推送 → 签收 → 现场核查 → 消警。"
                + ("按截止时间统计时，截止之后的环节不显示。" if scope.as_of else ""))
 
+    st.markdown("#### 处置记录")
+    h = handling.history(wid, scope, engine=engine())  # live: a step taken on the desk shows at once
+    if h.empty:
+        st.caption("尚无人工或系统处置记录。")
+    step_history(h)
+    page_link("handling.py", "到预警处置办理 →", warning=wid)
+
     st.markdown("#### 短信推送记录")
     if sms.empty:
         st.info("该预警没有短信推送记录。")
@@ -118,6 +125,34 @@ def _listing_table(df: pd.DataFrame, key: str):
         st.rerun()
 
 
+def timeliness_view(scope, ws, win: str) -> None:
+    """签收及时率 / 处置及时率 (the page's time window) and 超时未处置, then the same per city or county."""
+    st.markdown("#### 处置及时情况")
+    t = q(handling.timeliness, ws)
+    window = f"本页的统计期为所选预警时间范围（{warnings.WINDOWS[win]}）"
+    cols = st.columns(3)
+    metric("warnings.ack_timely_rate", t["ack_timely_rate"], where=cols[0],
+           extra=f"{window}；及时签收 {t['ack_timely']:,} 条 / 应签收 {t['ack_due']:,} 条")
+    metric("warnings.close_timely_rate", t["close_timely_rate"], where=cols[1],
+           extra=f"{window}；及时消警 {t['close_timely']:,} 条 / 应消警 {t['close_due']:,} 条")
+    metric("warnings.overdue", t["overdue"], where=cols[2])
+    by = q(handling.timeliness_by_region, ws)
+    if by.empty:
+        return
+    kid = child_label(scope)
+    st.dataframe(pd.DataFrame({
+        kid: by["name"], figure_label("warnings.ack_timely_rate") + "(%)": by["ack_timely_rate"],
+        "及时签收/应签收": [f"{a:,}/{b:,}" for a, b in zip(by["ack_timely"], by["ack_due"])],
+        figure_label("warnings.close_timely_rate") + "(%)": by["close_timely_rate"],
+        "及时消警/应消警": [f"{a:,}/{b:,}" for a, b in zip(by["close_timely"], by["close_due"])],
+        figure_label("warnings.overdue"): by["overdue"], "未消警": by["open"],
+    }), hide_index=True, width="stretch",
+        column_config={figure_label("warnings.ack_timely_rate") + "(%)": st.column_config.NumberColumn(format="%.1f"),
+                       figure_label("warnings.close_timely_rate") + "(%)": st.column_config.NumberColumn(format="%.1f")})
+    st.caption(f"各{kid}的签收及时率、处置及时率按本页预警时间范围内产生的预警计算；超时未处置为当前（或截止时间）状态。"
+               "时限见处置时限表（本系统默认值，管理员可调整）。")
+
+
 def distribution_view(scope, ws, win: str) -> None:
     s = q(warnings.summary, ws)
     st.markdown("#### 未消警预警（实时）")
@@ -144,6 +179,8 @@ def distribution_view(scope, ws, win: str) -> None:
            extra="同一监测点在预警未消警期间的重复报警合并到原预警，不另行推送")
     metric("warnings.sms_sent", s["sms_sent"], where=cols[2], extra=window)
     cols[3].metric("推送失败", fmt(s["sms_failed"], "条"), border=True, help="发送失败的短信（需人工补充通知）")
+
+    timeliness_view(scope, ws, win)
 
     lv_df = q(warnings.by_level, ws)
     c1, c2 = st.columns([3, 2])

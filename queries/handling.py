@@ -53,6 +53,8 @@ Reads (scoped like every query: ``Scope`` with the user's binding, narrowed or r
 - ``history(warning_id, scope)`` → DataFrame of its steps, oldest first: ``id, step, step_name, result,
   result_name, note, actor, actor_name, actor_role, role_name, at, version``; as-of aware; ``ScopeError`` outside
   the scope (not audited, like every read).
+- ``enterprise_steps(enterprise_id, scope, limit=20)`` → the latest steps on one enterprise's warnings, newest
+  first (``warning_id, code, level, level_name, title`` + the history columns); ``ScopeError`` outside the scope.
 - ``allowed_steps(actor, st)`` → the steps ``actor`` may take now on a state ``st`` (for the buttons).
 - ``annotate(df, now=…)`` → any list of warnings (``queries.warnings.listing``, the wall's rolling list) with
   ``state, state_name, deadline_step, deadline_name, deadline_at, minutes_left, overdue`` added (超时 marks).
@@ -457,6 +459,35 @@ def history(warning_id: Any, scope: Scope, *, engine: Engine | None = None) -> p
     return df[HISTORY_COLUMNS]
 
 
+def enterprise_steps(enterprise_id: Any, scope: Scope, *, engine: Engine | None = None,
+                     limit: int = 20) -> pd.DataFrame:
+    """The most recent handling steps on one enterprise's warnings (newest first; the enterprise file):
+    ``warning_id, code, level, level_name, title`` and the ``HISTORY_COLUMNS`` of each step. Steps recorded after
+    the scope's as-of time are left out; ``ScopeError`` if the enterprise does not exist or lies outside the scope."""
+    eng, rs = prepare(scope, engine)
+    eid = _parse_id(enterprise_id)
+    if eid is None or not row(select(E.c.id).where(E.c.id == eid, rs.region_filter(E)), eng):
+        raise ScopeError("该企业不存在或不在您的权限范围内")
+    cond = [W.c.enterprise_id == eid, rs.region_filter(W)]
+    if rs.as_of is not None:
+        cond.append(WS.c.recorded_at <= rs.as_of)
+    cols = ["warning_id", "code", "level", "level_name", "title", *HISTORY_COLUMNS]
+    df = frame(select(WS.c.warning_id, W.c.code, W.c.level, W.c.title, WS.c.id, WS.c.step, WS.c.result, WS.c.note,
+                      WS.c.actor, U.c.display_name.label("actor_name"), WS.c.actor_role, WS.c.at, WS.c.version)
+               .select_from(WS.join(W, W.c.id == WS.c.warning_id).outerjoin(U, U.c.username == WS.c.actor))
+               .where(*cond).order_by(WS.c.at.desc(), WS.c.id.desc()).limit(max(1, min(int(limit), 500))), eng)
+    if df.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    df["at"] = pd.to_datetime(df["at"])
+    df["level_name"] = [LEVEL_NAMES[int(v)] for v in df["level"]]
+    df["step_name"] = [STEP_NAMES.get(s, s) for s in df["step"]]
+    df["result_name"] = [VERIFY_RESULTS.get(r, "") if isinstance(r, str) else "" for r in df["result"]]
+    df["role_name"] = [ROLE_NAMES.get(r, r) for r in df["actor_role"]]
+    df["actor_name"] = [n if isinstance(n, str) and n else ("系统模拟" if a == "system" else a)
+                        for n, a in zip(df["actor_name"], df["actor"])]
+    return df[cols]
+
+
 # --- steps ---------------------------------------------------------------------------------------------------------
 
 INT_MAX = 2**31 - 1  # ids and versions are INTEGER columns
@@ -739,6 +770,6 @@ def timeliness_by_region(scope: Scope, *, engine: Engine | None = None,
 
 
 __all__ = ["Actor", "actor_of", "HandlingError", "InvalidInput", "NotPermitted", "OutOfScope", "Conflict",
-           "StepFailed", "StepResult", "desk", "desk_summary", "state", "history", "allowed_steps", "annotate",
+           "StepFailed", "StepResult", "desk", "desk_summary", "state", "history", "enterprise_steps", "allowed_steps", "annotate",
            "take_step", "acknowledge", "verify", "handle", "close", "escalate", "deadlines", "set_deadlines", "timeliness",
            "timeliness_by_region", "FIGURES", "STEP_ROLES", "NOTE_MAX"]

@@ -65,9 +65,28 @@ def test_tiles_equal_queries_for_every_role(db, user):
     _tiles_equal_summary(metrics(at), s)
     # the open list: every open warning of the scope (up to 200), the most severe first
     lst = warnings.listing(window_scope(HOME[user]), open_only=True, limit=200, engine=db)
-    table = at.dataframe[1].value
+    table = next(d.value for d in at.dataframe if "预警编号" in d.value.columns)
     assert len(table) == len(lst) == min(200, s["open"])
     assert list(table["预警编号"]) == list(lst["code"])
+
+
+@pytest.mark.parametrize("user", ["leader", "nanjing"])
+def test_timeliness_tiles_and_table_equal_queries(db, user):
+    from queries import handling
+
+    at = open_page(user)
+    assert not at.exception, at.exception
+    ws = window_scope(HOME[user])
+    t = handling.timeliness(ws, engine=db)
+    m = metrics(at)
+    assert number(m["签收及时率"]) == round(t["ack_timely_rate"], 1)
+    assert number(m["处置及时率"]) == round(t["close_timely_rate"], 1)
+    assert abs(number(m["超时未处置预警"]) - t["overdue"]) <= 1  # live: a deadline may pass between the two reads
+    by = handling.timeliness_by_region(ws, engine=db)
+    kid = "城市" if user == "leader" else "区县"
+    table = next(d.value for d in at.dataframe if kid in d.value.columns and "签收及时率(%)" in d.value.columns)
+    assert list(table[kid]) == list(by["name"]) and len(by) > 1
+    assert list(table["及时签收/应签收"]) == [f"{a:,}/{b:,}" for a, b in zip(by["ack_timely"], by["ack_due"])]
 
 
 def test_time_window_changes_the_period_figures(db):

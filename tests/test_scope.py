@@ -82,6 +82,7 @@ def test_bound_user_cannot_open_foreign_objects(db, fn):
     from seed.schema import campaigns, enterprises, monitoring_points, warnings
 
     table = {"enterprise_points": enterprises, "enterprise_overview": enterprises, "profile": enterprises,
+             "enterprise_steps": enterprises,
              "point_trend": monitoring_points,
              "lifecycle": warnings, "history": warnings, "state": warnings,
              "campaign_profile": campaigns, "checklist": campaigns,
