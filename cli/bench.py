@@ -137,6 +137,29 @@ def bench_figures(engine) -> float:
     return round((time.perf_counter() - t0) * 1000, 1)
 
 
+def bench_supervision(engine, runs: int = 5) -> dict:
+    """The 督办 inbox query of a provincial leader and of a city account (``queries.supervision.inbox`` and
+    ``counts``, the navigation badge): cold, then the median of ``runs`` warm calls of the slower one. Reads only."""
+    import statistics
+
+    from queries import supervision
+
+    actors = [supervision.Actor("leader", "leader", None), supervision.Actor("bench-city", "city", 320900)]
+    t0 = time.perf_counter()
+    rows = sum(len(supervision.inbox(a, engine=engine)) for a in actors)
+    cold = (time.perf_counter() - t0) * 1000
+    warm = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        for a in actors:
+            supervision.inbox(a, engine=engine)
+            supervision.counts(a, engine=engine)
+        warm.append((time.perf_counter() - t0) * 1000 / len(actors))
+    out = {"inbox_rows": rows, "inbox_cold_ms": round(cold, 1), "inbox_warm_ms": round(statistics.median(warm), 1)}
+    print(f"  督办 inbox {rows} rows: cold {cold:.1f} ms, warm {out['inbox_warm_ms']} ms", file=sys.stderr)
+    return out
+
+
 def bench_handling(engine, runs: int = 5) -> dict | None:
     """The handling desk's query for the whole province (``queries.handling.desk``: cold, then the median of
     ``runs`` warm calls) and each step of one open warning taken through to 消警 by an officer of its city (one
@@ -250,7 +273,7 @@ def bench_wall_refresh(runs: int = 6) -> dict:
 
 OVERHEAD_FLOOR_MS = 100.0
 TARGETS = {"warm_ms": 300, "cold_ms": 2000, "cold_over_sql": 2.0, "wall_refresh_ms": 200, "ingest_per_s": 20000,
-           "desk_warm_ms": 300, "step_ms": 200}
+           "desk_warm_ms": 300, "step_ms": 200, "inbox_warm_ms": 300}
 
 
 def check_targets(result: dict, targets: dict = TARGETS) -> list[dict]:
@@ -279,6 +302,10 @@ def check_targets(result: dict, targets: dict = TARGETS) -> list[dict]:
         if h.get("steps"):
             out.append({"target": "handling step ms (slowest of ack, verify, handle, close)", "value": h["step_max_ms"],
                         "limit": targets["step_ms"], "ok": h["step_max_ms"] <= targets["step_ms"]})
+    if result.get("supervision"):
+        v = result["supervision"]["inbox_warm_ms"]
+        out.append({"target": "督办 inbox query warm ms", "value": v, "limit": targets["inbox_warm_ms"],
+                    "ok": v <= targets["inbox_warm_ms"]})
     if result.get("ingest"):
         v = result["ingest"]["readings_per_s"]
         out.append({"target": "ingest readings/s (sustained)", "value": v, "limit": targets["ingest_per_s"],
@@ -315,6 +342,7 @@ def run(args) -> int:
         "figures_ms": bench_figures(eng),
         "wall_refresh": None if args.app not in (None, "wallscreen") else bench_wall_refresh(),
         "handling": None if args.app not in (None, "leadership") else bench_handling(eng),
+        "supervision": None if args.app not in (None, "leadership") else bench_supervision(eng),
         "ingest": None if args.no_ingest else bench_ingest(eng, rounds=args.ingest_rounds),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "seconds": round(time.perf_counter() - t0, 1),

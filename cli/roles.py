@@ -5,7 +5,10 @@
   exports, handling steps and their refusals, deadline changes, by a row-level security policy); the handling of
   warnings (``queries.handling``): INSERT on ``warning_steps``, UPDATE of only the columns of ``warnings`` a step
   changes and of the deadlines in ``handling_deadlines`` (the admin's page writes through the apps' database URL,
-  as the imports page does); nothing else can be edited;
+  as the imports page does); 督办 (``queries.supervision``): INSERT on ``supervision_orders``,
+  ``supervision_events`` and ``list_checks``, UPDATE of only the columns a reply, return or close changes
+  (``ORDER_COLUMNS``) and of what a rectification notice and its follow-up add to a list check
+  (``CHECK_COLUMNS``); nothing else can be edited;
 - the sign-in role (signin): reads ``users`` (the password hashes), writes only the sign-in state and session
   version of ``users`` and appends sign-in events (login, login_failed, lockout, logout) to ``audit_log``;
 - the writer role (feed, imports, migrations, seeding, ``oversight users``): all rights on the schema's tables and
@@ -30,11 +33,18 @@ READER_USER_COLUMNS = ("username", "display_name", "role", "region_adcode", "act
                        "session_version")
 SIGNIN_STATE_COLUMNS = ("failed_logins", "locked_until", "session_version")
 # what the dashboards append themselves (queries.handling.EVENTS: steps, refused steps, deadline changes)
-APP_EVENTS = ("page_view", "export", "warning_step", "step_refused", "deadline_update", "deadline_refused")
+APP_EVENTS = ("page_view", "export", "warning_step", "step_refused", "deadline_update", "deadline_refused",
+              # queries.supervision.EVENTS: 督办 sent, replied, returned, closed, refused; list checks and refusals
+              "duban_send", "duban_reply", "duban_return", "duban_close", "duban_refused", "list_check",
+              "check_refused")
 # the columns of warnings a handling step writes (queries.handling._values), and of the deadline table
 STEP_COLUMNS = ("version", "acknowledged_at", "verified_at", "verify_result", "handled_at", "closed_at",
                 "close_reason", "escalated_at", "touched_at")
 DEADLINE_COLUMNS = ("ack_minutes", "verify_minutes", "close_minutes", "version", "updated_by", "updated_at")
+# 督办 (queries.supervision): the columns of an order a reply, return or close changes; of a list check, what the
+# notice and the follow-up add (the verification itself is an INSERT)
+ORDER_COLUMNS = ("state", "version", "answered_at", "closed_at", "returned_count")
+CHECK_COLUMNS = ("notice_no", "notice_deadline", "noticed_by", "rectified_on", "followed_by", "version", "updated_at")
 SIGNIN_EVENTS = ("login", "login_failed", "lockout", "logout")
 
 
@@ -84,6 +94,12 @@ def create_roles(engine: Engine, reader: str = "oversight_reader", writer: str =
         c.execute(text(f"GRANT USAGE ON SEQUENCE warning_steps_id_seq TO {r}"))
         c.execute(text(f"GRANT UPDATE ({', '.join(STEP_COLUMNS)}) ON warnings TO {r}"))
         c.execute(text(f"GRANT UPDATE ({', '.join(DEADLINE_COLUMNS)}) ON handling_deadlines TO {r}"))
+        # 督办: new orders and their events, the columns a reply / return / close changes; list checks
+        for table in ("supervision_orders", "supervision_events", "list_checks"):
+            c.execute(text(f"GRANT INSERT ON {table} TO {r}"))
+            c.execute(text(f"GRANT USAGE ON SEQUENCE {table}_id_seq TO {r}"))
+        c.execute(text(f"GRANT UPDATE ({', '.join(ORDER_COLUMNS)}) ON supervision_orders TO {r}"))
+        c.execute(text(f"GRANT UPDATE ({', '.join(CHECK_COLUMNS)}) ON list_checks TO {r}"))
         # signin: the users row (hash included), its sign-in state and session version, appends to audit_log
         c.execute(text(f"GRANT SELECT ON users TO {s}"))
         c.execute(text(f"GRANT UPDATE ({', '.join(SIGNIN_STATE_COLUMNS)}) ON users TO {s}"))
@@ -121,7 +137,8 @@ def _cmd(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"ok: roles {args.reader} (SELECT without password hashes + INSERT page views/exports/handling events "
-          f"into audit_log + the handling of warnings: steps, their columns of warnings, deadlines), "
+          f"into audit_log + the handling of warnings: steps, their columns of warnings, deadlines + 督办 and list "
+          f"checks), "
           f"{args.signin} (sign-in: password hashes, sign-in state, sign-in events) and {args.writer} (read/write)")
     return 0
 

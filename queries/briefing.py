@@ -32,7 +32,7 @@ CC = ("抄送：国务院安委会办公室。",
       "省委办公厅、省人大办公厅、省政府办公厅、省政协办公厅。",
       "省安委会主任，省安委会主要成员单位，各设区市委、市政府，各设区市安委办。")
 # the order topics appear in the figures table and the exports
-TOPICS = ("enforcement", "risk", "warnings", "hazards", "credit", "grids", "platform")
+TOPICS = ("enforcement", "risk", "warnings", "hazards", "credit", "grids", "supervision", "platform")
 # the region table of each section: (column, header, unit, basis)
 TABLE_COLUMNS = (
     ("enterprises_inspected", "检查企业", "家", "period"),

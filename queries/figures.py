@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from queries import credit, enforcement, grids, handling, hazards, overview, risk, warnings
+from queries import credit, enforcement, grids, handling, hazards, overview, risk, supervision, warnings
 from queries.base import prepare
 from queries.figure_defs import BASIS_NAMES, BETTER_NAMES, FigureDef  # noqa: F401 - the names are used from here
 from queries.scope import Resolved, Scope
@@ -36,10 +36,10 @@ class Figure:
 
 # The topics in catalogue order; each module declares its figures (``FIGURES``) beside the query function that
 # computes them (queries/figure_defs.py says how).
-_MODULES = (overview, hazards, warnings, handling, enforcement, risk, credit, grids)
+_MODULES = (overview, hazards, warnings, handling, enforcement, risk, credit, grids, supervision)
 _CATALOGUE: dict[str, FigureDef] = {d.key: d for m in _MODULES for d in m.FIGURES}
 TOPIC_NAMES = {"platform": "平台汇集", "hazards": "重大危险源监测", "warnings": "预警处置", "enforcement": "执法专项行动",
-               "risk": "风险报告", "credit": "安全信用脸谱", "grids": "网格化监管"}
+               "risk": "风险报告", "credit": "安全信用脸谱", "grids": "网格化监管", "supervision": "督办"}
 
 
 def catalogue() -> dict[str, FigureDef]:

@@ -39,3 +39,10 @@ VERIFY_RESULTS = {"confirmed": "属实", "false_alarm": "误报", "device_fault"
 HANDLING_STATES = {"new": "待签收", "acknowledged": "已签收", "verified": "已核查", "handled": "已处置", "closed": "已消警"}
 ROLE_NAMES = {"leader": "省级领导", "city": "市级领导", "officer": "监管人员", "duty": "值班室", "writer": "简报编辑",
               "admin": "管理员", "system": "系统模拟"}
+
+# 督办 (queries.supervision): states of an order, its events, subjects; list checks (核查, 整改)
+SUPERVISION_STATES = {"open": "在办", "answered": "已反馈", "closed": "办结"}
+SUPERVISION_EVENTS = {"send": "督办", "reply": "反馈", "return": "退回", "close": "办结"}
+SUBJECT_KINDS = {"view": "页面视图", "campaign": "专项行动", "enterprise": "企业", "warning": "预警", "text": "事项"}
+LIST_KINDS = {"key_control": "风险报告重点管控清单", "watchlist": "“不放心”企业名单"}
+CHECK_FINDINGS = {"substantiated": "属实", "unfounded": "不属实"}

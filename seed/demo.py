@@ -888,6 +888,140 @@ def gen_users(g: Gen) -> None:
               active=True, demo=True, created_at=g.anchor.replace(microsecond=0))
 
 
+# --- 督办 and list checks (queries.supervision) ------------------------------------------------------------
+
+def _col(g: Gen, table: str):
+    idx = {c: i for i, c in enumerate(g.cols.get(table, []))}
+    return lambda r, c: r[idx[c]]
+
+
+# (issuer, role, binding, addressee, subject kind, days ago sent, days to the deadline, the events after sending)
+DEMO_ORDERS = [
+    ("leader", "leader", None, YANCHENG, "campaign", 10, 7, []),  # open, overdue
+    ("leader", "leader", None, NANJING, "view", 6, 10, ["reply"]),  # answered, waiting to be closed
+    ("leader", "leader", None, 320115, "text", 20, 8, ["reply", "close"]),
+    ("leader", "leader", None, SUQIAN, "text", 15, 10, ["reply", "return", "reply", "close"]),
+    ("nanjing", "city", NANJING, 320115, "enterprise", 4, 7, []),
+    ("duty", "duty", None, YANCHENG, "warning", 1, 2, []),
+    ("leader", "leader", None, 320300, "view", 8, 7, []),  # open, overdue
+    ("yancheng", "city", YANCHENG, 320902, "text", 12, 6, ["reply", "close"]),
+]
+DEMO_INSTRUCTIONS = {
+    "campaign": "专项行动进度滞后，请于期限内报送整改推进情况及下一步措施。",
+    "view": "请核实本地区有关数据并说明原因，提出针对性措施。",
+    "text": "请对辖区重点企业开展一次全面排查，并将排查整治情况按期反馈。",
+    "enterprise": "该企业隐患反复出现，请组织专项检查并反馈处理结果。",
+    "warning": "该预警超过处置时限，请立即组织现场核查处置并反馈。",
+}
+DEMO_TEXTS = {"reply": "已组织专项检查，问题已整改到位，相关情况报告如下。", "return": "反馈内容不够具体，请补充整改措施和完成时限。",
+              "close": "同意办结。"}
+REPLIERS = {YANCHENG: ("yancheng-officer", "officer"), NANJING: ("nanjing-officer", "officer"),
+            320115: ("jiangning-officer", "officer"), SUQIAN: ("suqian", "city"), 320300: ("system", "officer"),
+            320902: ("yancheng-officer", "officer")}
+CHECKERS = {NANJING: "nanjing-officer", YANCHENG: "yancheng-officer", SUQIAN: "suqian"}
+
+
+def gen_supervision(g: Gen) -> None:
+    """A handful of 督办 in every state (some overdue, one returned once) and the checks of the list entries: the
+    key-control reports' on-site verification as recorded (属实 = 瞒报漏报, with its notice and deadline; a follow-up
+    for some) and about half of the “不放心” entries. Draws only from its own stream, so nothing else changes."""
+    h = random.Random(g.seed * 31 + 15)
+    anchor = g.anchor
+    ent, camp, warn = _col(g, "enterprises"), _col(g, "campaigns"), _col(g, "warnings")
+    seq = 0
+    for issuer, role, binding, addressee, kind, ago, days, steps in DEMO_ORDERS:
+        created = (anchor - dt.timedelta(days=ago, minutes=h.randrange(0, 600))).replace(microsecond=0)
+        county = addressee if addressee % 100 else None
+        city = addressee - addressee % 100
+        if kind == "campaign":
+            c = next(r for r in g.rows["campaigns"] if camp(r, "city_adcode") in (city, None))
+            ref, title = str(camp(c, "id")), camp(c, "name")
+        elif kind == "enterprise":
+            e = next(r for r in g.rows["enterprises"] if ent(r, "county_adcode") == addressee)
+            ref, title = str(ent(e, "id")), ent(e, "name")
+        elif kind == "warning":
+            ws = [r for r in g.rows["warnings"] if warn(r, "city_adcode") == city and warn(r, "closed_at") is None]
+            w = ws[h.randrange(len(ws))] if ws else next(r for r in g.rows["warnings"] if warn(r, "city_adcode") == city)
+            ref, title = str(warn(w, "id")), f"{warn(w, 'code')} {warn(w, 'title')}"
+        elif kind == "view":
+            page = "enforcement" if addressee == 320300 else "risk"
+            ref = f"page={page}&region={addressee}&industry=&from=2021-01-01&to=2021-06-30&as_of=" + \
+                created.isoformat(sep=" ").replace(" ", "+").replace(":", "%3A")
+            title = "执法专项行动" if page == "enforcement" else "风险报告"
+        else:
+            ref, title = "", "辖区重点企业全面排查"
+        seq += 1
+        events = [("send", created, issuer, role, DEMO_INSTRUCTIONS[kind])]
+        t = created
+        for step in steps:
+            t = (t + dt.timedelta(hours=h.uniform(6, 60))).replace(microsecond=0)
+            who = REPLIERS[addressee] if step == "reply" else (issuer, role)
+            events.append((step, t, who[0], who[1], DEMO_TEXTS[step]))
+        state, answered, closed, returned = "open", None, None, 0
+        for step, at, *_ in events[1:]:
+            if step == "reply":
+                state, answered = "answered", at
+            elif step == "return":
+                state, answered, returned = "open", None, returned + 1
+            elif step == "close":
+                state, closed = "closed", at
+        oid = g.add(S.supervision_orders, code=f"DB-{created.year}-{seq:04d}", issuer=issuer, issuer_role=role,
+                    issuer_region=binding, region_adcode=addressee, city_adcode=city, county_adcode=county,
+                    subject_kind=kind, subject_ref=ref, subject_title=title[:200],
+                    instruction=DEMO_INSTRUCTIONS[kind], deadline=(created + dt.timedelta(days=days)).replace(
+                        hour=23, minute=59, second=59), state=state, version=len(events), created_at=created,
+                    answered_at=answered, closed_at=closed, returned_count=returned, recorded_at=created)
+        for v, (step, at, actor, arole, text) in enumerate(events, 1):
+            g.add(S.supervision_events, order_id=oid, kind=step, text=text, actor=actor, actor_role=arole, at=at,
+                  version=v, recorded_at=at)
+    # list checks: the key-control reports' verification as recorded
+    rr = _col(g, "risk_reports")
+    n = 0
+    for r in g.rows["risk_reports"]:
+        if not rr(r, "key_control") or rr(r, "verification") is None:
+            continue
+        city, day = rr(r, "city_adcode"), rr(r, "verified_on")
+        sub = rr(r, "verification") == "under_reported"
+        at = dt.datetime.combine(day, dt.time(17, 0))
+        notice = deadline = rectified = None
+        if sub:
+            n += 1
+            notice, deadline = f"整改通知〔{day.year}〕{n}号", rr(r, "rectify_deadline")
+            t = deadline - dt.timedelta(days=h.randrange(0, 25))
+            rectified = t if h.random() < 0.6 and t <= min(DATA_END, anchor.date()) else None
+        who = CHECKERS.get(city, "system")
+        g.add(S.list_checks, list_kind="key_control", entry_id=rr(r, "id"), enterprise_id=rr(r, "enterprise_id"),
+              city_adcode=city, county_adcode=rr(r, "county_adcode"),
+              finding="substantiated" if sub else "unfounded", verified_on=day, verified_by=who,
+              verify_note="现场核查：企业风险辨识不全，存在瞒报漏报" if sub else "现场核查：企业确无较大以上风险",
+              notice_no=notice, notice_deadline=deadline, noticed_by=who if sub else None, rectified_on=rectified,
+              followed_by=who if rectified else None, version=1 + bool(notice) + bool(rectified),
+              updated_at=dt.datetime.combine(rectified or day, dt.time(17, 0)), recorded_at=at)
+    wl = _col(g, "watchlist_entries")
+    for r in g.rows["watchlist_entries"]:
+        listed = wl(r, "listed_on")
+        if h.random() >= 0.55 or listed + dt.timedelta(days=15) > DATA_END:
+            continue
+        city = wl(r, "city_adcode")
+        day = listed + dt.timedelta(days=h.randrange(2, 15))
+        sub = h.random() < 0.5
+        notice = deadline = rectified = None
+        if sub:
+            n += 1
+            notice, deadline = f"整改通知〔{day.year}〕{n}号", day + dt.timedelta(days=30)
+            t = day + dt.timedelta(days=h.randrange(5, 40))
+            rectified = t if h.random() < 0.7 and t <= min(DATA_END, anchor.date()) else None
+        who = CHECKERS.get(city, "system")
+        g.add(S.list_checks, list_kind="watchlist", entry_id=wl(r, "id"), enterprise_id=wl(r, "enterprise_id"),
+              city_adcode=city, county_adcode=wl(r, "county_adcode"),
+              finding="substantiated" if sub else "unfounded", verified_on=day, verified_by=who,
+              verify_note="联合检查组现场核查", notice_no=notice, notice_deadline=deadline,
+              noticed_by=who if sub else None, rectified_on=rectified, followed_by=who if rectified else None,
+              version=1 + bool(notice) + bool(rectified),
+              updated_at=dt.datetime.combine(rectified or day, dt.time(17, 0)),
+              recorded_at=dt.datetime.combine(day, dt.time(17, 0)))
+
+
 # --- driver -------------------------------------------------------------------------------------------------
 
 def generate(seed: int = DEFAULT_SEED, anchor: dt.datetime | None = None, *, users: bool = True) -> Gen:
@@ -902,6 +1036,7 @@ def generate(seed: int = DEFAULT_SEED, anchor: dt.datetime | None = None, *, use
     gen_risk_reports(g, ents)
     gen_credit(g, ents)
     gen_training(g, ents)
+    gen_supervision(g)
     if users:
         gen_users(g)
     return g

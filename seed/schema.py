@@ -493,6 +493,85 @@ work_orders = Table(
     CheckConstraint("kind in ('reminder','supervision')", name="kind"),
 )
 
+# --- 督办: supervision orders (queries.supervision, migration 0006) ------------------------------------------
+
+supervision_orders = Table(
+    "supervision_orders", metadata,  # 督办单: a leader's order to a city or a county, with a deadline
+    Column("id", Integer, primary_key=True),
+    Column("code", String(20), nullable=False, unique=True),  # DB-<year>-<number in the year>, e.g. DB-2021-0001
+    Column("issuer", String(32), nullable=False),  # username
+    Column("issuer_role", String(10), nullable=False),
+    Column("issuer_region", Integer, nullable=True),  # the issuer's binding (null: the province)
+    Column("region_adcode", Integer, nullable=False),  # the addressee: a city or a county
+    Column("city_adcode", Integer, nullable=False),
+    Column("county_adcode", Integer, nullable=True),  # null: addressed to the city itself
+    # view (a page with its scope and as-of) | campaign | enterprise | warning | text
+    Column("subject_kind", String(12), nullable=False),
+    Column("subject_ref", String(500), nullable=False, default="", server_default=""),  # an id or the view's link
+    Column("subject_title", String(200), nullable=False),
+    Column("instruction", Text, nullable=False),  # 批示, at most 2,000 characters
+    Column("deadline", DateTime, nullable=False),
+    Column("state", String(10), nullable=False),  # open 在办 | answered 已反馈 | closed 办结
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
+    Column("created_at", DateTime, nullable=False),
+    Column("answered_at", DateTime, nullable=True),  # the latest reply (cleared when the issuer returns it)
+    Column("closed_at", DateTime, nullable=True),
+    Column("returned_count", Integer, nullable=False, default=0, server_default="0"),
+    _recorded(),
+    CheckConstraint("subject_kind in ('view','campaign','enterprise','warning','text')", name="subject_kind"),
+    CheckConstraint("state in ('open','answered','closed')", name="state"),
+    CheckConstraint("length(instruction) <= 2000", name="instruction"),
+    Index("ix_supervision_orders_city_inbox", "city_adcode", "state", "deadline"),
+    Index("ix_supervision_orders_county_inbox", "county_adcode", "state", "deadline"),
+    Index("ix_supervision_orders_issuer", "issuer", "created_at"),
+)
+
+supervision_events = Table(
+    "supervision_events", metadata,  # every send, reply, return and close of an order: who, when, what
+    Column("id", Integer, primary_key=True),
+    Column("order_id", Integer, ForeignKey("supervision_orders.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # send | reply | return | close
+    Column("text", Text, nullable=False, default="", server_default=""),  # at most 5,000 characters
+    Column("actor", String(32), nullable=False),
+    Column("actor_role", String(10), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("version", Integer, nullable=False),  # the order's version this event produced
+    _recorded(),
+    CheckConstraint("kind in ('send','reply','return','close')", name="kind"),
+    CheckConstraint("length(text) <= 5000", name="text"),
+    UniqueConstraint("order_id", "version", name="uq_supervision_events_order_version"),
+    Index("ix_supervision_events_order", "order_id", "at"),
+)
+
+list_checks = Table(
+    "list_checks", metadata,  # the work on a list entry: on-site verification, rectification notice, follow-up
+    Column("id", Integer, primary_key=True),
+    # key_control: a risk report on the key-control list (risk_reports.id); watchlist: a “不放心” entry
+    Column("list_kind", String(12), nullable=False),
+    Column("entry_id", Integer, nullable=False),
+    Column("enterprise_id", Integer, ForeignKey("enterprises.id"), nullable=False),
+    Column("city_adcode", Integer, nullable=False),
+    Column("county_adcode", Integer, nullable=False),
+    Column("finding", String(14), nullable=False),  # substantiated 属实 | unfounded 不属实
+    Column("verified_on", Date, nullable=False),
+    Column("verified_by", String(32), nullable=False),
+    Column("verify_note", Text, nullable=False, default="", server_default=""),
+    Column("notice_no", String(40), nullable=True),  # 整改通知书 number (属实 only)
+    Column("notice_deadline", Date, nullable=True),
+    Column("noticed_by", String(32), nullable=True),
+    Column("rectified_on", Date, nullable=True),  # 整改完成 confirmed by the follow-up check
+    Column("followed_by", String(32), nullable=True),
+    Column("version", Integer, nullable=False, default=1, server_default="1"),
+    Column("updated_at", DateTime, nullable=False),
+    _recorded(),
+    CheckConstraint("list_kind in ('key_control','watchlist')", name="list_kind"),
+    CheckConstraint("finding in ('substantiated','unfounded')", name="finding"),
+    CheckConstraint("length(verify_note) <= 2000", name="verify_note"),
+    UniqueConstraint("list_kind", "entry_id", name="uq_list_checks_entry"),
+    Index("ix_list_checks_city", "city_adcode", "list_kind"),
+    Index("ix_list_checks_county", "county_adcode", "list_kind"),
+)
+
 # --- risk reports (江苏省工业企业安全生产风险报告规定) ---------------------------------------------------
 
 risk_obligations = Table(

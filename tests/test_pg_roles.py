@@ -194,3 +194,43 @@ def test_reader_role_handles_warnings_and_nothing_more(handling_roles):
             "values (9, 1, 2, 3, now())",
             "update sms_pushes set status = 'x'",
             _audit_insert("user_unlock"), _audit_insert("import"))
+
+
+def test_reader_role_sends_and_answers_supervision_orders_and_nothing_more(handling_roles):
+    """督办 through the dashboards' role: send, reply, return, close, list checks (their audit entries and refusals
+    included); it may change only the columns of an order those change, and cannot rewrite or delete an event, move
+    an order to another region, or rewrite a check's finding."""
+    from cli.roles import APP_EVENTS
+    from queries import supervision as SV
+
+    owner, roles = handling_roles
+    reader = roles["reader"]
+    assert set(SV.EVENTS) <= set(APP_EVENTS)
+    leader, officer = SV.Actor("leader", "leader", None), SV.Actor("yancheng-officer", "officer", 320900)
+    r = SV.send(leader, 320900, SV.text_subject("权限测试"), "请反馈", dt.date.today() + dt.timedelta(days=3),
+                engine=reader)
+    v = SV.reply(officer, r.order_id, "已办", version=1, engine=reader).version
+    v = SV.return_(leader, r.order_id, "请补充", version=v, engine=reader).version
+    v = SV.reply(officer, r.order_id, "已补充", version=v, engine=reader).version
+    assert SV.close(leader, r.order_id, version=v, engine=reader).order["state"] == "closed"
+    with pytest.raises(SV.OutOfScope):  # the refusal is audited through the reader too
+        SV.reply(SV.Actor("suqian", "city", 321300), r.order_id, "x", version=5, engine=reader)
+    with owner.connect() as c:
+        entry = c.execute(text("select id from watchlist_entries where city_adcode = 320900 and id not in "
+                               "(select entry_id from list_checks where list_kind = 'watchlist') limit 1")).scalar()
+    today = dt.date.today()
+    SV.verify_entry(officer, "watchlist", entry, "substantiated", today, engine=reader)
+    SV.issue_notice(officer, "watchlist", entry, "整改通知〔2026〕9号", today, version=1, engine=reader)
+    SV.follow_up(officer, "watchlist", entry, today, version=2, engine=reader)
+    with owner.connect() as c:
+        events = {x[0] for x in c.execute(text("select event from audit_log where at > now() - interval '1 hour'"))}
+    assert {"duban_send", "duban_reply", "duban_return", "duban_close", "duban_refused", "list_check"} <= events
+    oid = r.order_id
+    _denied(reader, f"update supervision_orders set city_adcode = 321300 where id = {oid}",
+            f"update supervision_orders set instruction = 'x' where id = {oid}",
+            f"update supervision_orders set issuer = 'x' where id = {oid}",
+            f"delete from supervision_orders where id = {oid}",
+            f"update supervision_events set text = 'x' where order_id = {oid}",
+            f"delete from supervision_events where order_id = {oid}",
+            f"update list_checks set finding = 'unfounded' where entry_id = {entry}",
+            "delete from list_checks")
