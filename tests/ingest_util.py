@@ -87,14 +87,11 @@ def rows(eng, stmt) -> list[dict]:
 
 
 def drop(url: str) -> None:
-    """Dispose the engine of a throwaway PostgreSQL database and drop it."""
-    from tests.conftest import drop_pg_database
+    """Dispose the engine of a throwaway database and remove it (best effort)."""
+    from tests.dbcache import remove_copy
 
-    eng = dbmod._engines.pop(dbmod.normalise_url(url), None)
-    if eng is not None:
-        eng.dispose()
     try:
-        drop_pg_database(url.rsplit("/", 1)[1])
+        remove_copy(url)
     except Exception:  # noqa: BLE001 - best effort
         pass
 

@@ -300,11 +300,11 @@ def demo_server() -> PgServer:
     """A throwaway server whose database ``oversight`` is migrated and seeded with the demo data, one per process,
     removed at exit. Callers may stop/start it; they leave it running.
 
-    The first server of a seed cache (see tests/conftest.py: one per content hash of the seed code and anchor)
+    The first server of a seed cache (see tests/dbcache.py: one per content hash of the seed code and anchor)
     is seeded (~35 s) and its stopped data directory kept beside the cache; later servers, in this run or the
     next, start from a copy of that directory (~2 s)."""
     if "pg" not in _demo:
-        from tests.conftest import CACHE_DIR, CACHE_TAG, cache_lock, migrate_and_seed
+        from tests.dbcache import CACHE_DIR, CACHE_TAG, cache_lock, migrate_and_seed
 
         cached = CACHE_DIR / f"pgdata-{CACHE_TAG}"
         pg = PgServer(name="demo")

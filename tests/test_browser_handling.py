@@ -9,7 +9,7 @@ from sqlalchemy import select
 from queries import db as dbmod
 from seed import schema as S
 from tests.browser_util import ARTIFACTS, browser, exceptions_on, sign_in, streamlit_server, wait_idle
-from tests.conftest import clone_database
+from tests.dbcache import clone_database, remove_copy
 from tests.test_handling import JIANGNING, YANCHENG, new_warning
 
 pytestmark = pytest.mark.browser
@@ -52,10 +52,11 @@ def _step(page, tab: str | None, button: str, *, result: str | None = None, note
     wait_idle(page)
 
 
-def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp):
+def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, request):
     if db.dialect.name != "sqlite":
         pytest.skip("one browser walk is enough; the steps are tested on both databases")
     url = clone_database(db, "handling_browser", session_tmp)
+    request.addfinalizer(lambda: remove_copy(url))
     eng = dbmod.get_engine(url)
     wid = new_warning(eng, JIANGNING, level=1, minutes_ago=4)
     with eng.connect() as c:

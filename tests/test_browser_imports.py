@@ -10,16 +10,17 @@ from sqlalchemy import func, select
 from queries import db as dbmod
 from seed import schema as S
 from tests.browser_util import ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, streamlit_server, wait_idle
-from tests.conftest import clone_database
+from tests.dbcache import clone_database, remove_copy
 from tests.intake_util import counties, xlsx
 
 pytestmark = pytest.mark.browser
 
 
-def test_admin_uploads_previews_and_confirms(db, session_tmp, tmp_path):
+def test_admin_uploads_previews_and_confirms(db, session_tmp, tmp_path, request):
     if db.dialect.name != "sqlite":
         pytest.skip("one browser walk is enough; the import itself is tested on both databases")
     url = clone_database(db, "intake_browser", session_tmp)
+    request.addfinalizer(lambda: remove_copy(url))
     eng = dbmod.get_engine(url)
     county = counties(eng, 320500)[0]
     row = {"code": "G-WEB-1", "name": "浏览器测试网格", "kind": "应急网格", "county": county, "enterprises_filed": 7,

@@ -11,7 +11,7 @@ import pytest
 
 from cli import main as oversight
 from cli.output import OutError, check_out, write_out
-from tests.conftest import ROOT
+from tests.dbcache import ROOT
 
 
 def chinese(s: str) -> bool:

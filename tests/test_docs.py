@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.dbcache import ROOT
 
 PACKAGES = ["cli", "dashboards", "pages", "queries", "seed"]
 # test-only packages (pyproject's [test] extra): a command that needs one fails after `make install`

@@ -18,7 +18,7 @@ from queries import ingest as I
 from seed import schema as S
 from cli.feed import Feed, SimConfig, Simulator
 from tests import ingest_util as U
-from tests.conftest import PG_ADMIN, fresh_url
+from tests.dbcache import PG_ADMIN, fresh_url
 
 R, W, PS = S.readings, S.warnings, S.point_state
 N_EXTRA = 200
@@ -29,8 +29,7 @@ def net(request, tmp_path_factory):
     if request.param == "postgresql" and not U.pg_available():
         pytest.skip("PostgreSQL not reachable")
     url = fresh_url(request.param, tmp_path_factory.mktemp("feed"), "oversight_feed")
-    if request.param == "postgresql":
-        request.addfinalizer(lambda: U.drop(url))
+    request.addfinalizer(lambda: U.drop(url))
     return U.build(url, extra_points=N_EXTRA)
 
 

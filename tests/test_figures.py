@@ -9,7 +9,7 @@ import pytest
 
 from cli import main as oversight
 from queries import figure_defs, figures
-from tests.conftest import ROOT
+from tests.dbcache import ROOT
 
 TOPIC_ORDER = ["platform", "hazards", "warnings", "enforcement", "risk", "credit", "grids", "supervision"]
 

@@ -20,7 +20,7 @@ from queries import handling as H
 from queries.scope import Scope, ScopeError, resolve
 from seed import schema as S
 from seed.reference import DEFAULT_DEADLINES
-from tests.conftest import clone_database
+from tests.dbcache import clone_database, remove_copy
 
 W, WS, A = S.warnings, S.warning_steps, S.audit_log
 NANJING, JIANGNING, XUANWU, YANCHENG = 320100, 320115, 320102, 320900
@@ -39,7 +39,7 @@ def eng(db, session_tmp):
     url = clone_database(db, f"handling_{db.dialect.name}", session_tmp)
     e = dbmod.get_engine(url)
     yield e
-    e.dispose()
+    remove_copy(url)
 
 
 def new_warning(eng, county: int, level: int = 1, minutes_ago: float = 5, type_: str = "over_limit") -> int:

@@ -14,7 +14,7 @@ from pages.common import plain
 from queries import db as dbmod
 from seed import schema as S
 from tests.apptest_util import app, clear_caches
-from tests.conftest import clone_database
+from tests.dbcache import clone_database, remove_copy
 from tests.markup_util import markdown_bodies
 
 # (enterprise, warning title, monitoring point, hazard source): each a different way markup could get in
@@ -39,7 +39,7 @@ def hostile(db, session_tmp):
         hs = c.execute(select(S.monitoring_points.c.hazard_source_id)
                        .where(S.monitoring_points.c.id == w.point_id)).scalar_one()
     yield eng, url, w, hs
-    eng.dispose()
+    remove_copy(url)
 
 
 def _rename(eng, w, hs, names) -> None:

@@ -17,7 +17,7 @@ from cli import simulate
 from queries import ingest as I
 from seed import schema as S
 from tests import ingest_util as U
-from tests.conftest import fresh_url
+from tests.dbcache import fresh_url
 
 W, SMS, PS, R = S.warnings, S.sms_pushes, S.point_state, S.readings
 TEMP, TOXIC, FLAM, LEVEL, PRESS = 1, 2, 3, 4, 5
@@ -28,8 +28,7 @@ def net(request, tmp_path_factory):
     if request.param == "postgresql" and not U.pg_available():
         pytest.skip("PostgreSQL not reachable")
     url = fresh_url(request.param, tmp_path_factory.mktemp("ingest"), "oversight_ingest")
-    if request.param == "postgresql":
-        request.addfinalizer(lambda: U.drop(url))
+    request.addfinalizer(lambda: U.drop(url))
     return U.build(url, extra_points=3000)
 
 

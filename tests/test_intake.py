@@ -19,7 +19,7 @@ from queries.intake import KINDS, import_file, template_bytes
 from queries.intake.cells import CellError, Col, parse_cell
 from seed import schema as S
 from seed.uscc import make_uscc
-from tests.conftest import ROOT, clone_database
+from tests.dbcache import ROOT, clone_database, remove_copy
 from tests.intake_util import counties, csv_bytes, enterprises, province_campaign, snapshot, xlsx
 
 NOW = dt.datetime(2021, 6, 1, 9, 0)
@@ -30,7 +30,7 @@ def scratch(db, session_tmp):
     url = clone_database(db, f"intake_{db.dialect.name}", session_tmp)
     eng = dbmod.get_engine(url)
     yield eng
-    eng.dispose()
+    remove_copy(url)
 
 
 def run(kind, data, eng, name="city.xlsx", **kw):

@@ -28,7 +28,7 @@ from queries.intake.cells import INT_MAX, read_rows
 from queries.intake.core import (OUT_OF_SCOPE, Ctx, OutOfScope, Problems, Report, Row, map_header, problems_csv,
                                  upsert)
 from seed import schema as S
-from tests.conftest import ROOT, clone_database
+from tests.dbcache import ROOT, clone_database, remove_copy
 from tests.intake_util import counties, enterprises, province_campaign, snapshot, xlsx
 
 NOW = dt.datetime(2021, 6, 1, 9, 0)
@@ -41,7 +41,7 @@ def scratch(db, session_tmp):
     url = clone_database(db, f"intake_attacks_{db.dialect.name}", session_tmp)
     eng = dbmod.get_engine(url)
     yield eng
-    eng.dispose()
+    remove_copy(url)
 
 
 def run(kind, rows, eng, **kw):

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from queries import db as dbmod
 from queries.intake import KINDS, ImportRefused, import_file
 from seed import schema as S
-from tests.conftest import ROOT, clone_database
+from tests.dbcache import ROOT, clone_database, remove_copy
 from tests.intake_util import counties, snapshot, xlsx
 from tests.pgserver import pg_demo  # noqa: F401 - fixture
 
@@ -155,5 +155,4 @@ def test_sqlite_locked_during_an_import(db, session_tmp, monkeypatch):
         rep = run(eng, data)
         assert rep.committed and rep.inserted == N and imported(eng, "SQL") == N
     finally:
-        eng.dispose()
-        dbmod._engines.pop(dbmod.normalise_url(url), None)
+        remove_copy(url)

@@ -23,7 +23,7 @@ from queries import db as dbmod
 from queries.intake import KINDS, import_file
 from queries.intake.cells import MAX_COLUMNS, FileError, Limits, read_rows
 from seed import schema as S
-from tests.conftest import ROOT, clone_database
+from tests.dbcache import ROOT, clone_database, remove_copy
 from tests.intake_util import counties, csv_bytes, xlsx
 
 NOW = dt.datetime(2021, 6, 1, 9, 0)
@@ -121,7 +121,7 @@ def test_the_understated_file_imports_every_row(db, session_tmp):
             n = c.execute(select(func.count()).select_from(S.grids).where(S.grids.c.code.like("XL-%"))).scalar()
         assert n == 5
     finally:
-        eng.dispose()
+        remove_copy(url)
 
 
 # --- bounded work ------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.dbcache import ROOT
 
 LAYERS = {"seed": 0, "queries": 1, "pages": 2, "dashboards": 3, "cli": 4}
 MIGRATIONS = "seed.migrations.versions"

@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 from queries.db import get_engine
 from seed.migrate import downgrade, upgrade
 from seed.schema import metadata
-from tests.conftest import fresh_url
+from tests.dbcache import fresh_url, remove_copy
 
 
 def test_upgrade_downgrade_upgrade(session_tmp, db):
@@ -22,11 +22,7 @@ def test_upgrade_downgrade_upgrade(session_tmp, db):
     assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
     upgrade(eng)
     assert {t.name for t in metadata.sorted_tables} <= set(inspect(eng).get_table_names())
-    eng.dispose()
-    if kind == "postgresql":
-        from tests.conftest import drop_pg_database
-
-        drop_pg_database(url.rsplit("/", 1)[1])
+    remove_copy(url)
 
 
 # columns a migration removed on purpose (0002: the users' lockout columns, unused since lockouts moved to the
@@ -48,7 +44,7 @@ def test_upgrade_from_the_previous_schema_keeps_every_row(db, session_tmp):
     from alembic.script import ScriptDirectory
 
     from seed.migrate import alembic_config
-    from tests.conftest import clone_database
+    from tests.dbcache import clone_database
 
     url = clone_database(db, "migrate_prev", session_tmp)
     eng = get_engine(url)
@@ -74,7 +70,7 @@ def test_upgrade_from_the_previous_schema_keeps_every_row(db, session_tmp):
             assert c.execute(text("select version_num from alembic_version")).scalar() == head
         _sign_in_state_carried_over(eng, now)
     finally:
-        eng.dispose()
+        remove_copy(url)
 
 
 def _old_tables():

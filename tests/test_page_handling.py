@@ -17,7 +17,7 @@ from queries.regions import PROVINCE
 from queries.scope import Scope
 from seed import schema as S
 from tests.apptest_util import app, clear_caches, metrics, number
-from tests.conftest import clone_database
+from tests.dbcache import clone_database, remove_copy
 from tests.test_handling import JIANGNING, JN_OFFICER, YANCHENG, new_warning, steps_of, wrow
 
 pytestmark = pytest.mark.engines("sqlite")
@@ -26,10 +26,11 @@ pytestmark = pytest.mark.engines("sqlite")
 @pytest.fixture(scope="module")
 def wdb(db, session_tmp):
     """A private copy: these tests write steps."""
-    e = dbmod.get_engine(clone_database(db, "page_handling", session_tmp))
+    url = clone_database(db, "page_handling", session_tmp)
+    e = dbmod.get_engine(url)
     dbmod._ready.add(str(e.url))
     yield e
-    e.dispose()
+    remove_copy(url)
 
 
 @pytest.fixture(autouse=True)

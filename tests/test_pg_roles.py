@@ -129,11 +129,12 @@ def test_signin_role_signs_in_and_out_and_nothing_more(db, roles, account):
 def handling_roles(db, session_tmp):
     """The roles of ``oversight db-roles`` on a private copy of the demo database (the handling test writes)."""
     from queries import db as dbmod
-    from tests.conftest import clone_database
+    from tests.dbcache import clone_database, remove_copy
 
     if db.dialect.name != "postgresql":
         pytest.skip("database roles exist on PostgreSQL only")
-    owner = dbmod.get_engine(clone_database(db, "pg_roles_handling", session_tmp))
+    url = clone_database(db, "pg_roles_handling", session_tmp)
+    owner = dbmod.get_engine(url)
     names = {k: f"ovh_{k}_{os.getpid()}" for k in ("reader", "writer", "signin")}
     create_roles(owner, names["reader"], names["writer"], signin=names["signin"])
     engines = {k: create_engine(owner.url.set(username=n, password=None)) for k, n in names.items()}
@@ -145,7 +146,7 @@ def handling_roles(db, session_tmp):
             c.execute(text(f'REASSIGN OWNED BY "{role}" TO postgres'))
             c.execute(text(f'DROP OWNED BY "{role}"'))
             c.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
-    owner.dispose()
+    remove_copy(url)
 
 
 def test_reader_role_handles_warnings_and_nothing_more(handling_roles):

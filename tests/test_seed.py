@@ -12,7 +12,7 @@ from queries.scope import Scope
 from seed import geo
 from seed.schema import divisions, enterprises, hidden_hazards, inspections, metadata
 from seed.uscc import is_valid_uscc
-from tests.conftest import fresh_url, migrate_and_seed
+from tests.dbcache import fresh_url, migrate_and_seed, remove_copy
 
 SCOPES = [
     Scope(),
@@ -25,7 +25,9 @@ SCOPES = [
 @pytest.fixture(scope="module")
 def second_sqlite(session_tmp):
     """The demo data seeded a second time, into a separate SQLite file."""
-    return migrate_and_seed(fresh_url("sqlite", session_tmp, "oversight_again"))
+    url = fresh_url("sqlite", session_tmp, "oversight_again")
+    yield migrate_and_seed(url)
+    remove_copy(url)
 
 
 def _figs(scope, eng):

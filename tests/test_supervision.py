@@ -15,7 +15,7 @@ from queries import db as dbmod
 from queries import supervision as SV
 from queries.scope import Scope, ScopeError
 from seed import schema as S
-from tests.conftest import clone_database
+from tests.dbcache import clone_database, remove_copy
 
 SO, SE, A, LC = S.supervision_orders, S.supervision_events, S.audit_log, S.list_checks
 NANJING, JIANGNING, XUANWU, YANCHENG, TINGHU, SUQIAN = 320100, 320115, 320102, 320900, 320902, 321300
@@ -34,7 +34,7 @@ def eng(db, session_tmp):
     url = clone_database(db, f"supervision_{db.dialect.name}", session_tmp)
     e = dbmod.get_engine(url)
     yield e
-    e.dispose()
+    remove_copy(url)
 
 
 def due(days: int = 3) -> dt.date:
