@@ -84,6 +84,9 @@ def _copy_sqlite(src_url: str, dst: Path) -> str:
 
 
 N_LATE = 3
+# every number, label and data time of every tile fits its tile (Streamlit would cut it off with an ellipsis)
+NOTHING_CUT = """() => { const b = document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMarkdownContainer"]');
+  return b.length > 0 && Array.from(b).every(x => x.scrollWidth <= x.clientWidth + 1); }"""
 # one refresh of the screen (REFRESH_S), plus the run that draws it on a machine busy with the other test worker
 ONE_REFRESH_S = REFRESH_S + 20
 
@@ -186,6 +189,10 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
                     shot.add(title)
                 time.sleep(1)
             page.screenshot(path=str(ARTIFACTS / "wall_live.png"))
+            # nothing on a tile is cut off, on a full-HD screen and on a 1280 px one
+            for w, h in ((1920, 1080), (1280, 720), (1920, 1080)):
+                page.set_viewport_size({"width": w, "height": h})
+                page.wait_for_function(NOTHING_CUT, timeout=15_000)
             assert len(set(views)) >= 3, f"views did not rotate: {views}"
             assert len(newest) >= 3, f"no live figure changed while the feed ran: {newest} {states[-5:]}"
             assert any("fresh" in s for s in states)
