@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.app import pages_for
 from pages.common import PAGES_DIR, engine, metric, plain, set_params, user
-from pages.supervision_ui import DB_ERRORS, nav_changed
+from pages.supervision_ui import DB_ERRORS, as_text, nav_changed
 from pages.ui import duration_text, when
 from queries import supervision as SV
 from queries.labels import SUPERVISION_STATES
@@ -135,7 +135,7 @@ def _history(oid: int) -> None:
             st.markdown(f"**{when(r.at, seconds=True)}** · **{plain(r.kind_name)}** · "
                         f"{plain(r.actor_name)}（{plain(r.role_name)}）")
             if isinstance(r.text, str) and r.text:
-                st.text(r.text)
+                st.text(as_text(r.text))
 
 
 def _no_action_note(o: dict, a: SV.Actor) -> str:
@@ -180,7 +180,7 @@ def detail_view(raw) -> None:
     with c1:
         st.markdown("#### 批示")
         with st.container(border=True):
-            st.text(o["instruction"])
+            st.text(as_text(o["instruction"]))
         _subject_link(o)
         _history(oid)
     with c2:

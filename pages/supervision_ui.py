@@ -66,6 +66,16 @@ def addressees(actor: SV.Actor, within: Iterable[int] | None = None) -> list[int
     return out
 
 
+def as_text(value: Any) -> str:
+    """Stored text for ``st.text``: control and format characters (bidi overrides, zero-width, escape sequences)
+    shown as escapes (``\\u202e``), line breaks and tabs kept; everything else exactly as typed."""
+    import unicodedata
+
+    s = "" if value is None else str(value)
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+                   else ch.encode("unicode_escape").decode("ascii") for ch in s)
+
+
 def region_label(adcode: int) -> str:
     ref = reference(engine())
     d = ref.divisions.get(adcode)
