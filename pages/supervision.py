@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from pages.app import pages_for
-from pages.common import PAGES_DIR, engine, metric, plain, set_params, user
-from pages.supervision_ui import DB_ERRORS, as_text, nav_changed
+from pages.common import PAGES_DIR, current_scope, engine, metric, plain, set_params, user
+from pages.supervision_ui import DB_ERRORS, as_text, nav_changed, region_label
 from pages.ui import duration_text, when
 from queries import supervision as SV
 from queries.labels import SUPERVISION_STATES
@@ -225,7 +225,7 @@ def _more(df: pd.DataFrame) -> str:
     return f"，仅显示 {LIST_LIMIT} 件" if len(df) >= LIST_LIMIT else ""
 
 
-def list_view() -> None:
+def list_view(scope: Scope) -> None:
     a = actor()
     u = user()
     eng = engine()
@@ -266,16 +266,34 @@ def list_view() -> None:
                 _table(df, "sv_outbox")
                 st.caption(f"共 {len(df):,} 件{_more(df)}：在办、已反馈、办结依次排列，各按办理期限。选中一行查看。")
             else:
+                c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
                 states = ["all", *SUPERVISION_STATES]
-                picked = st.segmented_control("状态", states, default="all", key="sv_state",
+                picked = c1.segmented_control("状态", states, default="all", key="sv_state",
                                               format_func=lambda k: SUPERVISION_STATES.get(k, "全部"))
                 state = picked if picked in SUPERVISION_STATES else None
-                df = SV.listing(a, engine=eng, state=state, limit=LIST_LIMIT)
+                region = _region_filter(c2, area.region, scope.region)
+                df = SV.listing(a, engine=eng, state=state, region=None if region == area.region else region,
+                                limit=LIST_LIMIT)
                 if df.empty:
                     st.info("没有" + (f"“{SUPERVISION_STATES[state]}”的" if state else "") + "督办。")
                     continue
-                _table(df, f"sv_all_{state}")
-                st.caption(f"共 {len(df):,} 件{_more(df)}，最新发出的在前：发往本地区的督办和您发出的督办。选中一行查看。")
+                _table(df, f"sv_all_{state}_{region}")
+                st.caption(f"共 {len(df):,} 件{_more(df)}，最新发出的在前：发往本地区的督办和您发出的督办"
+                           + ("" if region == area.region else f"（仅发往{region_label(region)}的）") + "。选中一行查看。")
+
+
+def _region_filter(where, base: int, current: int) -> int:
+    """The 受办地区 filter of the full list (kept in the URL as ``region``, like every page's region)."""
+    ref = reference(engine())
+    opts = [base] + [d.adcode for d in sorted(ref.children(base), key=lambda d: d.adcode)]
+    if current not in opts:
+        opts.append(current)
+    pick = where.selectbox("受办地区", opts, index=opts.index(current), key=f"sv_region_{current}",
+                           format_func=lambda x: "全部地区" if x == base else region_label(x))
+    if pick != current:
+        set_params(region=None if pick == base else pick)
+        st.rerun()
+    return pick
 
 
 st.markdown("## 督办")
@@ -285,4 +303,4 @@ raw = st.query_params.get("order")
 if raw is not None and str(raw).strip() != "":
     detail_view(raw)
 else:
-    list_view()
+    list_view(current_scope())  # the URL's region (validated against the user's binding) filters the full list
