@@ -391,6 +391,13 @@ def test_the_state_filter_and_the_outbox(wdb):
     assert {s for s in shown_all["状态"]} <= {"在办", "在办（超期）"}
     assert sum(s == "在办（超期）" for s in shown_all["状态"]) == int(late["overdue"].sum()) > 0
     assert all(t.startswith("超期 ") for t, s in zip(shown_all["剩余时间"], shown_all["状态"]) if s == "在办（超期）")
+    # the region (in the URL, like every page's): orders addressed within it; another city's refused for suqian
+    at = open_page("leader", params={"region": YANCHENG})
+    assert r.code in set(at.dataframe[-1].value["督办编号"])
+    assert set(SV.listing(LEADER, engine=wdb, region=YANCHENG)["city_adcode"]) == {YANCHENG}
+    assert list(at.dataframe[-1].value["督办编号"]) == list(SV.listing(LEADER, engine=wdb, region=YANCHENG)["code"])
+    at = open_page("suqian", params={"region": YANCHENG})
+    assert "无权查看" in said(at, "error") and r.code not in codes(at)
 
 
 # --- who may send where ---------------------------------------------------------------------------------------------
