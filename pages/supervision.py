@@ -24,6 +24,7 @@ POSTED = "sv_posted"  # (order, action, version) posted in this session: a form 
 SUBMIT = {"reply": "提交反馈", "close": "办结", "return": "退回"}
 ACTION_NAMES = {"reply": "反馈", "close": "办结", "return": "退回"}
 LATE = "color:#c8102e;font-weight:600"
+TILE_WIDTH = "stretch"  # the row wraps two by two on a 390 px phone
 
 
 def actor() -> SV.Actor:
@@ -127,14 +128,16 @@ def _subject_link(o: dict) -> None:
         st.caption(f"视图按督办时的数据截止时间 {plain(params['as_of'])} 显示。")
 
 
-def _history(oid: int) -> None:
+def _history(o: dict) -> None:
     st.markdown("#### 办理记录")
-    h = SV.events(oid, actor(), engine=engine())
+    h = SV.events(int(o["id"]), actor(), engine=engine())
     for r in h.itertuples(index=False):
         with st.container(border=True):
             st.markdown(f"**{when(r.at, seconds=True)}** · **{plain(r.kind_name)}** · "
                         f"{plain(r.actor_name)}（{plain(r.role_name)}）")
-            if isinstance(r.text, str) and r.text:
+            if r.kind == "send" and r.text == o["instruction"]:
+                st.caption("批示见上。")
+            elif isinstance(r.text, str) and r.text:
                 st.text(as_text(r.text))
 
 
@@ -161,19 +164,19 @@ def detail_view(raw) -> None:
     except ScopeError:  # nonexistent, not visible and malformed ids: one message
         st.error(SV.OUT_OF_SCOPE)
         return
-    oid = int(o["id"])
     _flash()
     st.markdown(f"### {plain(o['code'])} · {plain(o['subject_title'])}")
     st.caption(f"督办事项：{plain(o['subject_kind_name'])} · 发出：{plain(o['issuer_name'])}"
                f"（{plain(o['issuer_role_name'])}） · {when(o['created_at'])}"
                + (f" · 已退回 {int(o['returned_count'])} 次" if o["returned_count"] else ""))
-    cols = st.columns(4)
-    cols[0].metric("状态", _state(o["state_name"], o["overdue"]), border=True,
-                   help="在办 → 已反馈 → 办结；已反馈的可退回重办")
-    cols[1].metric("督办对象", plain(o["region_name"]), border=True)
-    cols[2].metric("办理期限", when(o["deadline"]), border=True, help="到期前须反馈")
-    cols[3].metric("剩余时间", _left(o["state"], o["hours_left"], o["overdue"]), border=True,
-                   help="在办督办距办理期限的时间；超过期限仍未反馈为超期")
+    with st.container(horizontal=True, gap="small", key="sv_order_tiles"):
+        st.metric("状态", _state(o["state_name"], o["overdue"]), border=True, width=TILE_WIDTH,
+                  help="在办 → 已反馈 → 办结；已反馈的可退回重办")
+        st.metric("督办对象", plain(o["region_name"]), border=True, width=TILE_WIDTH)
+        st.metric("办理期限", when(o["deadline"])[:10], border=True, width=TILE_WIDTH,
+                  help=f"{when(o['deadline'])} 前须反馈")
+        st.metric("剩余时间", _left(o["state"], o["hours_left"], o["overdue"]), border=True, width=TILE_WIDTH,
+                  help="在办督办距办理期限的时间；超过期限仍未反馈为超期")
     if o["overdue"]:
         st.error(f"已超期：办理期限为 {when(o['deadline'])}，仍未反馈（{_left(o['state'], o['hours_left'], True)}）。")
     c1, c2 = st.columns([3, 2], gap="large")
@@ -182,7 +185,7 @@ def detail_view(raw) -> None:
         with st.container(border=True):
             st.text(as_text(o["instruction"]))
         _subject_link(o)
-        _history(oid)
+        _history(o)
     with c2:
         st.markdown("#### 办理")
         actions = SV.allowed_actions(a, o)
@@ -207,13 +210,14 @@ def _table(df: pd.DataFrame, key: str, *, todo: bool = False) -> None:
         "督办编号": df["code"],
         "状态": [_state(n, o) for n, o in zip(df["state_name"], late)],
         "剩余时间": [_left(s, h, o) for s, h, o in zip(df["state"], df["hours_left"], late)],
-        "督办对象": df["region_name"], "督办事项": df["subject_title"], "发出人": df["issuer_name"],
-        "办理期限": df["deadline"], "发出时间": df["created_at"],
+        "督办对象": df["region_name"], "办理期限": df["deadline"], "督办事项": df["subject_title"],
+        "发出人": df["issuer_name"], "发出时间": df["created_at"],
     })
     styled = view.style.apply(lambda col: [LATE if x else "" for x in late], subset=["状态", "剩余时间"])
     sel = st.dataframe(styled, hide_index=True, width="stretch", height=min(460, 35 * (len(df) + 1) + 3),
                        on_select="rerun", selection_mode="single-row", key=key,
-                       column_config={"办理期限": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                       column_config={"督办事项": st.column_config.TextColumn(width="medium"),
+                                      "办理期限": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                       "发出时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     rows = sel.selection.rows if sel and sel.selection else []
     if rows:
@@ -233,12 +237,14 @@ def list_view(scope: Scope) -> None:
     c = SV.counts(a, engine=eng)
     s = SV.summary(area, engine=eng)
     where = reference(eng).name(area.region)
-    cols = st.columns(4)
-    cols[0].metric("待我办理", f"{c['todo']:,} 件", border=True,
-                   help="待您反馈的督办（本地区在办）和您发出、已反馈待您审核办结的督办")
-    cols[1].metric("超期待反馈", f"{c['overdue']:,} 件", border=True, help="待您反馈、已超过办理期限的督办")
-    metric("supervision.open", s["open"], where=cols[2], extra=f"{where}，按受办地区，当前")
-    metric("supervision.overdue", s["overdue"], where=cols[3], extra=f"{where}，按受办地区，当前")
+    # four tiles in a row that wraps two by two on a phone (columns would stack them one by one above the list)
+    with st.container(horizontal=True, gap="small", key="sv_tiles"):
+        st.metric("待我办理", f"{c['todo']:,} 件", border=True, width=TILE_WIDTH,
+                  help="待您反馈的督办（本地区在办）和您发出、已反馈待您审核办结的督办")
+        st.metric("超期待反馈", f"{c['overdue']:,} 件", border=True, width=TILE_WIDTH,
+                  help="待您反馈、已超过办理期限的督办")
+        metric("supervision.open", s["open"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前")
+        metric("supervision.overdue", s["overdue"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前")
     labels, kinds = [], []
     if a.role in SV.SEND_ROLES | SV.REPLY_ROLES:
         labels.append(f"待办（{c['todo']:,}）")
