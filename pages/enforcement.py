@@ -82,8 +82,9 @@ else:
     say_refused("campaign", msg)
     table = camps.assign(behind=camps["behind"].map({True: "进度滞后", False: "正常"}))
     lagging = st.dataframe(
-        table[["region_name", "name", "start_on", "end_on", "target_inspections", "inspections", "progress_pct",
-               "time_pct", "behind"]],
+        table[["region_name", "name", "behind", "progress_pct", "time_pct", "target_inspections", "inspections",
+               "start_on", "end_on"]].style.map(lambda v: "color:#c8102e;font-weight:600" if v == "进度滞后" else "",
+                                                subset=["behind"]),
         hide_index=True, key=f"enf_camps_{tok}", on_select="rerun", selection_mode="single-row",
         column_config={
             "region_name": "组织地区", "name": "专项行动", "start_on": "开始日期", "end_on": "结束日期",
