@@ -32,7 +32,7 @@ PAGE_FILE = "supervision.py"  # the 督办 page
 NAV_TITLE = "督办"
 SEND_LABEL = "发督办单"
 SEND_ICON = ":material/assignment_late:"
-OPEN = "sv_send_open"  # the context (ctx) of the send form now open: one at a time
+OPEN = "sv_send_open"  # (ctx, page) of the send form now open: one at a time
 NONCE = "sv_send_nonce"  # {ctx: nonce}: the open form's widget keys; a new opening starts empty
 POSTED = "sv_send_posted"  # nonces of forms that sent: a form never sends twice
 FLASH = "sv_send_flash"  # {ctx: (message, order id)}: said once after the rerun that closes the form
@@ -116,13 +116,18 @@ def send_button(ctx: str, subject: SV.Subject, title: str, *, within: Iterable[i
     first = next((p for p in prefs if p in options), None)
     st.button(label, key=f"sv_send_btn_{ctx}", icon=SEND_ICON, on_click=_open, args=(ctx,),
               help=help or "向市、县（市、区）发出督办单：批示、办理期限，受办地区反馈后由您审核办结")
-    if st.session_state.get(OPEN) == ctx:
+    if _is_open(ctx):
         _send_dialog(ctx, subject, title, options, first)
     return True
 
 
+def _is_open(ctx: str) -> bool:
+    """The form at ``ctx`` is open on this page (one left open on a page the user went away from stays shut)."""
+    return st.session_state.get(OPEN) == (ctx, st.session_state.get("oversight_page_path"))
+
+
 def _open(ctx: str) -> None:
-    st.session_state[OPEN] = ctx
+    st.session_state[OPEN] = (ctx, st.session_state.get("oversight_page_path"))
     st.session_state.setdefault(NONCE, {})[ctx] = secrets.token_hex(6)
     st.session_state.setdefault(ERROR, {}).pop(ctx, None)
 
@@ -133,7 +138,7 @@ def _dismiss() -> None:
 
 @st.dialog("发督办单", width="large", on_dismiss=_dismiss)
 def _send_dialog(ctx: str, subject: SV.Subject, title: str, options: list[int], first: int | None) -> None:
-    if st.session_state.get(OPEN) != ctx:  # sent (the callback closed it): close the dialog, the page says so
+    if not _is_open(ctx):  # sent (the callback closed it): close the dialog, the page says so
         st.rerun()
     nonce = st.session_state.get(NONCE, {}).get(ctx) or "0"
     err = st.session_state.get(ERROR, {}).get(ctx)
