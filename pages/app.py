@@ -271,8 +271,13 @@ def run(app: str) -> None:
                                    default=True)], position="hidden").run()
             return
     if user is None:
-        pg = st.navigation([st.Page(_login_page, title="登录", icon=":material/login:", url_path="login",
-                                    default=True)], position="hidden")
+        # A deep link (…/handling?warning=12) opened signed out, or in the first run of a session that the cookie
+        # restores (the cookie is read one round trip later): every page path of the app exists as the sign-in
+        # page, so Streamlit neither says "Page not found" nor drops the address; once the user is known, the run
+        # at the same address draws the page itself, with its parameters.
+        login = st.Page(_login_page, title="登录", icon=":material/login:", url_path="login", default=True)
+        pg = st.navigation([login] + [st.Page(_login_page, title="登录", url_path=p.url_path, visibility="hidden")
+                                      for p in spec["pages"]], position="hidden")
     else:
         allowed = pages_for(app, user.role)
         if not allowed:
@@ -283,7 +288,12 @@ def run(app: str) -> None:
             home = next((p for p in allowed if user.role in p.home_for), allowed[0])
             for p in allowed:
                 entries.setdefault(p.section, []).append(
-                    st.Page(PAGES_DIR / p.file, title=p.title, icon=p.icon, url_path=p.url_path, default=p is home))
+                    st.Page(PAGES_DIR / p.file, title=p.title, icon=p.icon, url_path=p.url_path))
+            # The app's root draws the role's home page. Streamlit serves its default page at the root only, so the
+            # default is a hidden copy of the home page: every page, the home page too, keeps its own address and a
+            # deep link to it (…/handling?warning=12) finds it.
+            entries[home.section].append(st.Page(PAGES_DIR / home.file, title=home.title, icon=home.icon,
+                                                 url_path="home", default=True, visibility="hidden"))
             pg = st.navigation(entries if len(allowed) > 1 else list(entries.values())[0],
                                position="sidebar" if len(allowed) > 1 else "hidden")
     if eng is None:

@@ -90,6 +90,9 @@ from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import HANDLING_STATES, LEVEL_NAMES, ROLE_NAMES, STEP_NAMES, VERIFY_RESULTS, WARNING_TYPES
 from queries.regions import PROVINCE
 from queries.scope import Scope, ScopeError, resolve
+from queries.writes import (  # noqa: F401 - the write vocabulary, re-exported for pages and tests
+    Actor, Conflict, InvalidInput, NotPermitted, OutOfScope, WriteError, WriteFailed, actor_of, refuse,
+)
 from seed.schema import enterprises as E, handling_deadlines as HD, users as U, warning_steps as WS, warnings as W
 
 STEPS = ("ack", "verify", "handle", "close", "escalate")
@@ -107,48 +110,10 @@ STEP_EVENT, REFUSED_EVENT, DEADLINE_EVENT, DEADLINE_REFUSED = ("warning_step", "
                                                               "deadline_refused")
 EVENTS = (STEP_EVENT, REFUSED_EVENT, DEADLINE_EVENT, DEADLINE_REFUSED)  # what this module appends to audit_log
 
-# --- who acts, what went wrong ----------------------------------------------------------------------------------
+# --- who acts, what went wrong: shared by every write a person makes (queries.writes) -----------------------------
 
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: str
-    binding: int | None = None  # the account's region (None: the whole province)
-
-
-def actor_of(user: Any) -> Actor:
-    """The actor of a signed-in user (any object with ``username``, ``role`` and ``binding``)."""
-    return Actor(str(user.username), str(user.role), getattr(user, "binding", None))
-
-
-class HandlingError(ValueError):
-    """A step or a deadline change that was not carried out; ``str(e)`` is the Chinese message."""
-
-
-class InvalidInput(HandlingError):
-    """Bad input (missing result, empty or over-long note, bad minutes): nothing was written."""
-
-
-class NotPermitted(HandlingError):
-    """The actor's role may not take this step (audited)."""
-
-
-class OutOfScope(HandlingError, ScopeError):
-    """The warning does not exist or is outside the actor's region (audited; one message for both)."""
-
-
-class Conflict(HandlingError):
-    """The warning moved since the page drew it (``reason='stale'``) or the step is not its next one
-    (``reason='order'``). Nothing was written; ``current`` is the warning's state now."""
-
-    def __init__(self, message: str, current: dict | None, reason: str):
-        super().__init__(message)
-        self.current = current
-        self.reason = reason
-
-
-class StepFailed(HandlingError):
-    """The database failed in the middle of the step (unreachable, locked, …): nothing was written."""
+HandlingError = WriteError
+StepFailed = WriteFailed  # the database failed in the middle of the step: nothing was written
 
 
 @dataclass(frozen=True)
@@ -204,8 +169,7 @@ def set_deadlines(level: int, ack_minutes: Any, verify_minutes: Any, close_minut
     eng = engine or db.get_engine()
     now = (now or dt.datetime.now()).replace(microsecond=0)
     if actor.role not in DEADLINE_ROLES:
-        audit.record(DEADLINE_REFUSED, actor.username, {"level": str(level)[:8], "reason": "role",
-                                                        "role": actor.role}, engine=eng, at=now)
+        refuse(eng, actor, DEADLINE_REFUSED, {"level": str(level)[:8], "reason": "role"}, now)
         raise NotPermitted("只有管理员可以修改处置时限")
     if isinstance(level, bool) or level not in (1, 2, 3, 4):
         raise InvalidInput("预警等级必须是 1–4（重大、较大、一般、低）")
@@ -562,12 +526,7 @@ def _values(step: str, now: dt.datetime, result: str | None, note: str) -> dict:
 
 
 def _refuse(eng: Engine, actor: Actor, step: str, raw_id: Any, reason: str, now: dt.datetime) -> None:
-    try:
-        audit.record(REFUSED_EVENT, actor.username, {"warning": str(raw_id)[:40], "step": str(step)[:10],
-                                                     "reason": reason, "role": actor.role, "binding": actor.binding},
-                     engine=eng, at=now)
-    except DBAPIError as e:
-        raise StepFailed("数据库暂时无法完成本次操作，请稍后重试") from e
+    refuse(eng, actor, REFUSED_EVENT, {"warning": str(raw_id)[:40], "step": str(step)[:10], "reason": reason}, now)
 
 
 def _last_step(conn, wid: int) -> dict | None:

@@ -91,7 +91,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from queries import audit, db
 from queries.base import frame, name_children, pct, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
-from queries.handling import Actor, actor_of
+from queries.writes import (  # noqa: F401 - the write vocabulary, re-exported for pages and tests
+    Actor, Conflict, InvalidInput, NotPermitted, OutOfScope, WriteError, WriteFailed, actor_of, refuse,
+)
 from queries.labels import (CHECK_FINDINGS, LIST_KINDS, ROLE_NAMES, SUBJECT_KINDS, SUPERVISION_EVENTS,
                             SUPERVISION_STATES)
 from queries.regions import PROVINCE
@@ -121,34 +123,7 @@ INT_MAX = 2**31 - 1
 
 # --- what went wrong --------------------------------------------------------------------------------------------
 
-class SupervisionError(ValueError):
-    """An action that was not carried out; ``str(e)`` is the Chinese message."""
-
-
-class InvalidInput(SupervisionError):
-    """Bad input: nothing was written."""
-
-
-class NotPermitted(SupervisionError):
-    """The actor may not take this action (audited)."""
-
-
-class OutOfScope(SupervisionError, ScopeError):
-    """The order (or list entry) does not exist or is not visible to the actor (audited; one message for both)."""
-
-
-class Conflict(SupervisionError):
-    """The order moved since the page drew it (``reason='stale'``) or is not in the state the action needs
-    (``reason='state'``). Nothing was written; ``current`` is the order (or check) now."""
-
-    def __init__(self, message: str, current: dict | None, reason: str):
-        super().__init__(message)
-        self.current = current
-        self.reason = reason
-
-
-class WriteFailed(SupervisionError):
-    """The database failed in the middle: nothing was written."""
+SupervisionError = WriteError  # what went wrong: shared by every write a person makes (queries.writes)
 
 
 @dataclass(frozen=True)
@@ -281,11 +256,7 @@ def _visible(actor: Actor, rs):
 
 def _refuse(eng: Engine, actor: Actor, action: str, raw: Any, reason: str, now: dt.datetime,
             event: str = REFUSED_EVENT) -> None:
-    try:
-        audit.record(event, actor.username, {"target": str(raw)[:40], "action": str(action)[:12], "reason": reason,
-                                             "role": actor.role, "binding": actor.binding}, engine=eng, at=now)
-    except DBAPIError as e:
-        raise WriteFailed("数据库暂时无法完成本次操作，请稍后重试") from e
+    refuse(eng, actor, event, {"target": str(raw)[:40], "action": str(action)[:12], "reason": reason}, now)
 
 
 # --- reading orders ---------------------------------------------------------------------------------------------

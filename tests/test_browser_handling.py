@@ -16,20 +16,14 @@ pytestmark = pytest.mark.browser
 
 
 def _goto(page, url: str, expect: str = "超时未处置预警") -> None:
-    """Open ``url`` and wait for ``expect``; a deep link opened while the session is restored from the cookie may
-    first show Streamlit's "Page not found" dialog (it can appear after the page looked idle): closed when seen."""
+    """Open ``url`` (a deep link, opened while the session is restored from the cookie) and wait for ``expect``:
+    the page itself at that address, without Streamlit's "Page not found" dialog on the way."""
     page.goto(url)
+    page.get_by_text(expect).first.wait_for(timeout=60000)
     wait_idle(page)
-    dialog = page.get_by_role("dialog")
-    target = page.get_by_text(expect).first
-    for _ in range(3):
-        target.or_(dialog.first).first.wait_for(timeout=60000)
-        if dialog.count() and dialog.first.is_visible():
-            page.keyboard.press("Escape")
-            dialog.first.wait_for(state="hidden", timeout=10000)
-            continue
-        return
-    target.wait_for(timeout=60000)
+    assert page.get_by_role("dialog").count() == 0, page.inner_text("body")[:300]
+    assert "Page not found" not in page.inner_text("body")
+    assert page.url.split("?")[0] == url.split("?")[0], page.url
 
 
 def _step(page, tab: str | None, button: str, *, result: str | None = None, note: str | None = None,

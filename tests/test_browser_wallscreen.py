@@ -1,8 +1,10 @@
 """The wall screen in a real browser (Debian chromium + Playwright), with the live feed running.
 
 For more than 60 s: views rotate by themselves, a live figure changes, nothing is requested from anywhere but
-the serving host; then the feed stops and the screen turns amber, then red with a 数据中断 banner. The duty
-account's sign-in survives a browser restart. Screenshots go to ``artifacts/`` (git-ignored).
+the serving host; then the feed stops and the screen turns amber, then red with a 数据中断 banner. With the feed
+stopped (nothing else changes the handling), overdue warnings that appear and that an officer then acknowledges
+move the 超时未处置 tile within one refresh. The duty account's sign-in survives a browser restart. Screenshots go to
+``artifacts/`` (git-ignored).
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from queries import db as dbmod
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -77,6 +81,33 @@ def _copy_sqlite(src_url: str, dst: Path) -> str:
     out.close()
     src.close()
     return f"sqlite:///{dst}"
+
+
+N_LATE = 3
+# every number, label and data time of every tile fits its tile (Streamlit would cut it off with an ellipsis)
+NOTHING_CUT = """() => { const b = document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMarkdownContainer"]');
+  return b.length > 0 && Array.from(b).every(x => x.scrollWidth <= x.clientWidth + 1); }"""
+# one refresh of the screen (REFRESH_S), plus the run that draws it on a machine busy with the other test worker
+ONE_REFRESH_S = REFRESH_S + 20
+
+
+def _tile_value(page, name: str) -> int | None:
+    m = re.search(r"([\d,]+)\s*条", page.locator(f"[class*='st-key-tile_'][class*='_{name}']").first.inner_text(timeout=5000))
+    return int(m.group(1).replace(",", "")) if m else None
+
+
+def _tile_until(page, playwright, name: str, ok, timeout: float) -> tuple[int, float]:
+    """The number on tile ``name`` once ``ok(number)`` holds, and how long that took."""
+    t0, v = time.time(), None
+    while time.time() - t0 < timeout:
+        try:
+            v = _tile_value(page, name)
+        except playwright.Error:
+            v = None
+        if v is not None and ok(v):
+            return v, time.time() - t0
+        time.sleep(0.25)
+    raise AssertionError(f"tile {name} stayed at {v} for {timeout} s")
 
 
 def _local(url: str) -> bool:
@@ -158,6 +189,10 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
                     shot.add(title)
                 time.sleep(1)
             page.screenshot(path=str(ARTIFACTS / "wall_live.png"))
+            # nothing on a tile is cut off, on a full-HD screen and on a 1280 px one
+            for w, h in ((1920, 1080), (1280, 720), (1920, 1080)):
+                page.set_viewport_size({"width": w, "height": h})
+                page.wait_for_function(NOTHING_CUT, timeout=15_000)
             assert len(set(views)) >= 3, f"views did not rotate: {views}"
             assert len(newest) >= 3, f"no live figure changed while the feed ran: {newest} {states[-5:]}"
             assert any("fresh" in s for s in states)
@@ -192,6 +227,23 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
             assert seen["amber"] < seen["red"]
             banner = page.locator(".wall-banner.red").first.inner_text()
             assert "数据中断" in banner
+
+            # --- people's handling shows within one refresh ------------------------------------------------
+            # The feed is stopped, so nothing else acknowledges a warning: the overdue count can only grow by
+            # itself (an open warning passing a deadline), never fall.
+            from queries import handling
+            from tests.test_handling import JIANGNING, new_warning
+
+            eng = dbmod.get_engine(url)
+            v0, _ = _tile_until(page, playwright, "alert_overdue", lambda v: True, 30)
+            ids = [new_warning(eng, JIANGNING, level=1, minutes_ago=30) for _ in range(N_LATE)]  # 签收 15 min: late
+            v1, took_up = _tile_until(page, playwright, "alert_overdue", lambda v: v >= v0 + N_LATE, ONE_REFRESH_S)
+            officer = handling.Actor("jiangning-officer", "officer", JIANGNING)
+            for wid in ids:
+                handling.take_step(wid, "ack", officer, version=0, engine=eng)
+            v2, took_down = _tile_until(page, playwright, "alert_overdue", lambda v: v <= v1 - N_LATE, ONE_REFRESH_S)
+            page.screenshot(path=str(ARTIFACTS / "wall_after_handling.png"))
+            print(f"overdue tile {v0} -> {v1} in {took_up:.1f} s -> {v2} in {took_down:.1f} s")
             browser.close()
         outside = sorted({u for u in requests if not _local(u)})
         assert not outside, f"requests left the serving host: {outside[:10]}"
