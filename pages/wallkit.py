@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
-import math
 import os
 import threading
 import time
@@ -177,30 +176,6 @@ def esc(v: Any) -> str:
 
 
 FRESH_NAMES = {"fresh": "数据实时", "amber": "数据延迟", "red": "数据中断"}
-
-
-def text_em(text: str) -> float:
-    """How wide ``text`` is in ems of the wall's bold font (Noto Sans CJK, measured in Chromium): CJK, fullwidth and
-    ambiguous-width characters 1, digits and Latin 0.6, separators 0.33, a space 0.23."""
-    import unicodedata
-
-    w = 0.0
-    for ch in str(text):
-        if unicodedata.east_asian_width(ch) in ("W", "F", "A") or ch == "%":
-            w += 1.0
-        elif ch in ",.:;'":
-            w += 0.33
-        elif ch == " ":
-            w += 0.23
-        else:
-            w += 0.6
-    return w
-
-
-def fit(text: str) -> str:
-    """The tile-name suffix that makes an alert-strip value fit its tile: ``_fitNN``, NN its width in quarter ems
-    (07–24; wall.css sizes the value to its box's width divided by that, at most the strip's 96 px)."""
-    return f"_fit{max(7, min(24, math.ceil(text_em(text) * 4))):02d}"
 
 
 # --- HTML blocks ----------------------------------------------------------------------------------------------

@@ -258,7 +258,7 @@ def test_signed_out_screen_during_an_outage_waits_for_the_database(db, monkeypat
     assert any("数据库暂时无法连接" in e.value for e in at.error)
 
 
-# --- the 督办 tile, and values that fit the alert strip -------------------------------------------------------------
+# --- the 督办 tile ----------------------------------------------------------------------------------------------------
 
 def tiles(at) -> dict[str, object]:
     """The tiles drawn: container key (``tile_<freshness>_<name>``) -> the metric inside it."""
@@ -379,29 +379,3 @@ def test_a_fresh_screen_without_any_duban_figure_shows_a_dash(db, monkeypatch):
     assert not at.exception, at.exception
     key, m = duban_tile(at)
     assert m.value == "—" and "暂不可用" in m.delta and "_late" not in key
-
-
-@pytest.mark.parametrize("text,em", [("0 条", 1.83), ("149 条", 3.03), ("1,234 条", 3.96), ("37.5%", 3.13),
-                                     ("—", 1.0), ("12,345,678 条", 6.69)])
-def test_alert_values_are_measured_and_every_size_has_a_rule(text, em):
-    import math
-    import re
-
-    assert wk.text_em(text) == pytest.approx(em, abs=0.01)
-    suffix = wk.fit(text)
-    assert suffix == f"_fit{min(24, max(7, math.ceil(em * 4))):02d}"
-    css = (wk._STATIC / "wall.css").read_text(encoding="utf-8")
-    sizes = {int(n) for n in re.findall(r'\[class\*="_fit(\d\d)"\]', css)}
-    assert sizes == set(range(7, 25)), "wall.css sizes every value fit() can name"
-    # the rule divides the value's width by its width in ems (with a margin), never above the strip's 96 px
-    n = int(suffix[4:])
-    rule = re.search(r'_fit%02d"\] \[data-testid="stMetricValue"\] p \{ font-size: min\(96px, ([\d.]+)cqi\)' % n, css)
-    assert rule and float(rule.group(1)) * min(em, 6.0) <= 100.0
-
-
-def test_every_alert_tile_names_its_fit(db):
-    at = app("wallscreen", "duty", params={"view": "hazards"})
-    alert = {k: m for k, m in tiles(at).items() if "_alert_" in k}
-    assert len(alert) == 7
-    for k, m in alert.items():
-        assert k.endswith(wk.fit(m.value)), (k, m.value)
