@@ -40,7 +40,7 @@ NEXT_STEP = {"pending": "verify", "substantiated": "notice", "noticed": "follow_
 
 # the two lists: what the page calls them and the catalogue figures of their rates
 LISTS: dict[str, dict[str, Any]] = {
-    "key_control": {"key": "kc", "title": "重点管控清单", "listed": "提交时间", "unit": "份",
+    "key_control": {"key": "kc", "title": "重点管控清单", "listed": "提交时间", "unit": "家",
                     "verified": "supervision.key_control_verified_rate",
                     "rectified": "supervision.key_control_rectified_rate"},
     "watchlist": {"key": "wl", "title": "“不放心”企业名单", "listed": "列入日期", "unit": "家",
