@@ -115,21 +115,22 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
         st.info(f"当前范围内{spec['title']}为空。")
         return df
     opts = _filters(df)
-    pick = st.selectbox("办理状态", list(opts), format_func=opts.get, key=f"{k}_state_filter")
+    pick = st.columns([2, 5])[0].selectbox("办理状态", list(opts), format_func=opts.get, key=f"{k}_state_filter")
     shown = df if pick == ALL else df[df["overdue"]] if pick == OVERDUE else df[df["state"] == pick]
     shown = shown.reset_index(drop=True)
     if shown.empty:
         st.info("没有处于该办理状态的条目。")
         return df
-    table = pd.DataFrame({
-        "企业": shown["enterprise"], "区县": shown["county"], "行业": shown["sector"], spec["listed"]: shown["listed"],
+    table = pd.DataFrame({  # what to act on first: the enterprise, its state and the deadline
+        "企业": shown["enterprise"],
+        "办理状态": [state_text(n, o) for n, o in zip(shown["state_name"], shown["overdue"])],
+        "整改期限": [_day(v) for v in shown["notice_deadline"]],
+        "区县": shown["county"], "行业": shown["sector"], spec["listed"]: shown["listed"],
         **({"“零风险”报告": shown["zero_risk"].astype(bool)} if kind == "key_control" else
            {"列入原因": shown["reason"]}),
-        "办理状态": [state_text(n, o) for n, o in zip(shown["state_name"], shown["overdue"])],
         "核查日期": [_day(v) for v in shown["verified_on"]],
         "核查人": [v if not _missing(v) else "—" for v in shown["verified_by_name"]],
         "整改通知书": [v if not _missing(v) else "—" for v in shown["notice_no"]],
-        "整改期限": [_day(v) for v in shown["notice_deadline"]],
         "整改完成日期": [_day(v) for v in shown["rectified_on"]],
     })
     late = shown["overdue"].astype(bool).tolist()
@@ -140,7 +141,7 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
                   else st.column_config.DateColumn(format="YYYY-MM-DD"))
     sel = st.dataframe(styled, hide_index=True, on_select="rerun", selection_mode="single-row",
                        height=min(400, 35 * (len(table) + 1) + 3), key=f"{k}_list_{scope_token(scope)}_{pick}_{nonce}",
-                       column_config={spec["listed"]: listed_col,
+                       column_config={spec["listed"]: listed_col, "办理状态": st.column_config.TextColumn(width="medium"),
                                       "“零风险”报告": st.column_config.CheckboxColumn("“零风险”报告")})
     more = f"，仅显示最近的 {limit:,} 条" if len(df) >= limit else ""
     st.caption(f"共 {len(df):,} 条{more}。办理状态为当前状态（不随截止时间回溯），整改期限已过仍未复查确认整改完成的标红"
