@@ -19,8 +19,8 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pages.common import (
-    child_label, engine, figure_help, figure_label, fmt, metric, page_link, parse_id, plain, scope_token, set_params,
-    user,
+    child_label, engine, figure_help, figure_label, fmt, metric, page_link, parse_id, plain, primary, scope_token,
+    set_params, user,
 )
 from pages.ui import when
 from queries import supervision as SV
@@ -263,7 +263,7 @@ def entry_panel(kind: str, scope: Scope) -> None:
 
     eid = parse_id(raw)
     try:
-        e = SV.entry(kind, eid if eid is not None else raw, scope, engine=engine())
+        e = SV.entry(kind, eid if eid is not None else raw, scope, engine=primary())
     except ScopeError:
         st.error(SV.ENTRY_OUT_OF_SCOPE)
         close_button()
