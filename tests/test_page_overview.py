@@ -47,10 +47,12 @@ def test_city_user_cannot_open_another_city_by_url(db):
 
 
 def test_duty_role_has_only_the_handling_pages_of_the_leadership_app(db):
-    """The duty room handles warnings (the desk, a warning's detail, the enterprise file), not the cockpit."""
+    """The duty room handles warnings (the desk, a warning's detail, the enterprise file, its 督办), not the
+    cockpit."""
     from pages.app import pages_for
 
-    assert {p.file for p in pages_for("leadership", "duty")} == {"handling.py", "warnings.py", "enterprise.py"}
+    assert {p.file for p in pages_for("leadership", "duty")} == {"handling.py", "warnings.py", "enterprise.py",
+                                                                 "supervision.py"}
     at = app("leadership", "duty")
     assert not at.exception
     assert not any("无权使用" in w.value for w in at.warning)
