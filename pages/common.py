@@ -36,6 +36,19 @@ def engine():
     return _engine(db.database_url(), db.read_url())
 
 
+def primary():
+    """The primary database's engine. Where people act (the handling desk, 督办, the list checks), the one item a
+    form acts on is read from here: a read replica may lag behind the write just made, and the page would show the
+    old state and post its old version (a step refused as if someone else had taken one). Lists and figures stay
+    on the replica."""
+    return _engine_primary(db.database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_primary(primary_url: str):
+    return db.ensure_database()
+
+
 def ref():
     return reference(engine())
 

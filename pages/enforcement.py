@@ -1,8 +1,10 @@
 """执法专项行动: campaigns against time and target, the period's enforcement figures, by region / sector /
-department / month, the “不放心” list, supervision work orders, joint actions and the enterprises with most hazards."""
+department / month, the “不放心” list with its checks (核查, 整改通知, 复查: pages/listchecks.py, with its 核查率 and
+整改完成率), supervision work orders, joint actions and the enterprises with most hazards."""
 import pandas as pd
 import streamlit as st
 
+from pages import listchecks
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, forget_refused, metric, open_enterprise,
@@ -243,27 +245,20 @@ c[3].metric("已办结工单", fmt(wo["closed"], "条"), border=True, help="统�
 c[4].metric("超期未办结工单", fmt(wo["overdue"], "条"), border=True, help="截至截止时间已过办理期限仍未办结的工单数")
 c[5].metric("工单办结率", fmt(wo["closed_rate"], "%"), border=True, help="已办结工单 ÷ 提醒、监督类工单")
 
-left, right = st.columns(2)
-with left:
-    st.markdown("#### “不放心”企业名单")
-    wl = q(enforcement.watchlist, scope)
-    if wl.empty:
-        st.info("统计期内没有列入“不放心”名单的企业。")
-    else:
-        st.dataframe(wl[["listed_on", "enterprise", "county", "sector", "reason", "pushed_to"]], hide_index=True,
-                     key=f"enf_watch_{tok}", column_config={
-                         "listed_on": "列入日期", "enterprise": "企业", "county": "区县", "sector": "行业",
-                         "reason": "列入原因", "pushed_to": "推送部门"})
-with right:
-    st.markdown("#### 联合（联动）执法")
-    ja = q(enforcement.joint_actions, scope)
-    if ja.empty:
-        st.info("统计期内没有联合执法行动。")
-    else:
-        st.dataframe(ja[["action_on", "name", "county", "departments", "enterprises_checked"]], hide_index=True,
-                     key=f"enf_joint_{tok}", column_config={
-                         "action_on": "日期", "name": "行动", "county": "区县", "departments": "参与部门",
-                         "enterprises_checked": st.column_config.NumberColumn("检查企业（家次）", format="localized")})
+st.markdown("#### “不放心”企业名单及核查整改")
+st.caption("统计期内列入“不放心”名单（金陵安全联检）的企业，由属地监管人员或市级账号现场核查；核查属实的下达整改通知，"
+           "到期复查确认整改完成。列入原因、推送部门见列表与所选条目。")
+listchecks.section("watchlist", scope)
+
+st.markdown("#### 联合（联动）执法")
+ja = q(enforcement.joint_actions, scope)
+if ja.empty:
+    st.info("统计期内没有联合执法行动。")
+else:
+    st.dataframe(ja[["action_on", "name", "county", "departments", "enterprises_checked"]], hide_index=True,
+                 key=f"enf_joint_{tok}", column_config={
+                     "action_on": "日期", "name": "行动", "county": "区县", "departments": "参与部门",
+                     "enterprises_checked": st.column_config.NumberColumn("检查企业（家次）", format="localized")})
 
 # --- enterprises -------------------------------------------------------------------------------------------
 st.markdown("#### 隐患最多的企业（统计期内）")

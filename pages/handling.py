@@ -8,7 +8,7 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pages.common import (
-    current_scope, engine, metric, page_header, page_link, plain, set_params, url_id, user,
+    current_scope, engine, metric, page_header, page_link, plain, primary, set_params, url_id, user,
 )
 from pages.supervision_ui import warning_duban
 from pages.ui import level_chip, level_style, step_history, time_left, when
@@ -73,7 +73,7 @@ def _step_form(w: dict, step: str) -> None:
 
 def _history(wid: int, scope) -> None:
     st.markdown("#### 处置记录")
-    h = handling.history(wid, scope, engine=engine())
+    h = handling.history(wid, scope, engine=primary())
     if h.empty:
         st.caption("尚无处置记录。")
     step_history(h)
@@ -84,7 +84,7 @@ def detail_view(scope, wid: int) -> None:
         set_params(warning=None)
         st.rerun()
     try:
-        w = handling.state(wid, scope, engine=engine())
+        w = handling.state(wid, scope, engine=primary())
     except ScopeError as e:
         st.error(plain(str(e)))
         return

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.app import pages_for
-from pages.common import PAGES_DIR, current_scope, engine, metric, plain, set_params, user
+from pages.common import PAGES_DIR, current_scope, engine, metric, plain, primary, set_params, user
 from pages.supervision_ui import DB_ERRORS, as_text, nav_changed, region_label
 from pages.ui import duration_text, when
 from queries import supervision as SV
@@ -130,7 +130,7 @@ def _subject_link(o: dict) -> None:
 
 def _history(o: dict) -> None:
     st.markdown("#### 办理记录")
-    h = SV.events(int(o["id"]), actor(), engine=engine())
+    h = SV.events(int(o["id"]), actor(), engine=primary())
     for r in h.itertuples(index=False):
         with st.container(border=True):
             st.markdown(f"**{when(r.at, seconds=True)}** · **{plain(r.kind_name)}** · "
@@ -160,7 +160,7 @@ def detail_view(raw) -> None:
         st.rerun()
     a = actor()
     try:
-        o = SV.order(raw, a, engine=engine())
+        o = SV.order(raw, a, engine=primary())
     except ScopeError:  # nonexistent, not visible and malformed ids: one message
         st.error(SV.OUT_OF_SCOPE)
         return
