@@ -93,7 +93,7 @@ def test_bound_user_cannot_open_foreign_objects(db, fn):
              "point_trend": monitoring_points,
              "lifecycle": warnings, "history": warnings, "state": warnings,
              "campaign_profile": campaigns, "checklist": campaigns,
-             "campaign_reports": campaigns, "check_state": risk_reports}.get(fn.__name__)
+             "campaign_reports": campaigns, "check_state": risk_reports, "entry": risk_reports}.get(fn.__name__)
     assert table is not None, f"add {fn.__name__} to this test"
     with db.connect() as c:
         col = table.c.city_adcode
