@@ -45,6 +45,7 @@ APPS: dict[str, dict] = {
         "title": "江苏应急管理 · 领导驾驶舱",
         "pages": [
             PageSpec("overview.py", "总览", ":material/dashboard:", "overview", PROVINCE_AND_CITY, "驾驶舱"),
+            PageSpec("ranking.py", "排名", ":material/leaderboard:", "ranking", PROVINCE_AND_CITY, "驾驶舱"),
             PageSpec("hazards.py", "重大危险源实时监测", ":material/sensors:", "hazards", PROVINCE_AND_CITY, "专题"),
             PageSpec("handling.py", "预警处置", ":material/task_alt:", "handling", DESK, "驾驶舱",
                      home_for=frozenset({"officer", "duty"})),
