@@ -143,6 +143,21 @@ def _run_page(pg) -> None:
         _page_outage(slot, e)
 
 
+_STATIC = PAGES_DIR / "static"
+# every page of the apps but the wall (which has its own theme and puts fit.js on the page with its clock): the
+# layout for narrow screens and phones, and the script that keeps every tile's number and label whole
+COCKPIT_CSS = "<style>\n" + (_STATIC / "cockpit.css").read_text(encoding="utf-8") + "</style>\n"
+FIT_JS = (_STATIC / "fit.js").read_text(encoding="utf-8")
+
+
+def _chrome() -> None:
+    """The cockpit's stylesheet and tile-fitting script, once per run, before the page (a style-only block takes
+    no room; the script's block is hidden by the stylesheet)."""
+    st.html(COCKPIT_CSS)
+    with st.container(key="ov_chrome"):
+        st.html(f"<script>\n{FIT_JS}</script>", unsafe_allow_javascript=True)
+
+
 BANNER_ROLES = frozenset({"duty"})  # who sees the 超时 banner on every page of the leadership app
 
 
@@ -335,6 +350,8 @@ def run(app: str) -> None:
                              callback=lambda _info: _sign_out(user.username, app))
     if st.session_state.get("logout") and not st.session_state.get("authentication_status"):
         st.rerun()  # just signed out: the sign-in form at once, not this page once more
+    if not kiosk:
+        _chrome()
     if user.role in BANNER_ROLES and app == "leadership":
         _duty_banner(user)
     _run_page(pg)

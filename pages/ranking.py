@@ -51,10 +51,10 @@ mask = pd.DataFrame(False, index=view.index, columns=view.columns)
 for k, label in cols.items():
     mask[label] = board[f"{k}:bottom"].to_numpy()
 styled = view.style.apply(lambda _: mask.replace({True: BOTTOM_STYLE, False: ""}), axis=None)
-st.dataframe(styled, hide_index=True, width="stretch", key="rank_board",
-             column_config={label: st.column_config.TextColumn(label, help=figure_help(k)) for k, label in
-                            cols.items()} | {"后三名项数": st.column_config.NumberColumn(
-                                help="该地区在多少项指标中位列后三名")})
+st.dataframe(styled, hide_index=True, width="stretch", height="content", key="rank_board",
+             column_config={"地区": st.column_config.TextColumn("地区", pinned=True)}
+             | {label: st.column_config.TextColumn(label, help=figure_help(k)) for k, label in cols.items()}
+             | {"后三名项数": st.column_config.NumberColumn(help="该地区在多少项指标中位列后三名")})
 
 # --- one indicator in detail -------------------------------------------------------------------------------------
 st.markdown("#### 分项排名")
@@ -90,7 +90,8 @@ detail = pd.DataFrame({
 }).astype({"本期名次": str, "上期名次": str})
 bottom = t["bottom"].to_numpy()
 st.dataframe(detail.style.apply(lambda row: [BOTTOM_STYLE if bottom[row.name] else ""] * len(row), axis=1),
-             hide_index=True, width="stretch", key=f"rank_detail_{key}")
+             hide_index=True, width="stretch", height="content", key=f"rank_detail_{key}",
+             column_config={r.child_kind: st.column_config.TextColumn(r.child_kind, pinned=True)})
 if d.basis == "live":
     st.caption("实时指标无法回溯到过去的时间，没有上期名次。")
 elif r.prev_from is None:
@@ -101,10 +102,13 @@ with st.expander("排名口径"):
 
 
 # --- the spreadsheet (generated when clicked, then recorded in the audit log) -------------------------------------
+_me = user()
+_username = _me.username if _me else None  # taken now: the file is made later, outside this run
+
+
 def _xlsx() -> bytes:
-    me = user()
-    data = ranking.to_xlsx(r, generated_by=me.username if me else "", generated_at=dt.datetime.now())
-    audit.record("export", me.username if me else None, ranking.audit_detail(r, source="page"))
+    data = ranking.to_xlsx(r, generated_by=_username or "", generated_at=dt.datetime.now())
+    audit.record("export", _username, ranking.audit_detail(r, source="page"))
     return data
 
 
