@@ -6,13 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from pages.common import (
-    current_scope, figure, figure_help, figure_label, fmt, forget_refused, page_header, plain, q, say_refused,
+    current_scope, figure, figure_help, figure_label, fmt, forget_refused, page_header, plain, q, ref, say_refused,
     set_params, user,
 )
 from queries import audit, ranking
 from queries.exports import MIME
 
 BOTTOM_STYLE = "background-color: #fde2e2; color: #a8071a; font-weight: 600"
+FOCUS_STYLE = "background-color: #e3edfb; font-weight: 700"  # the county in view, among its city's counties
 
 scope = current_scope()
 page_header("排名", scope)
@@ -21,6 +22,9 @@ r = q(ranking.rankings, scope)
 if not r.ranked:
     st.info("排名在下级地区之间进行：当前范围是区县，没有下级地区可排名。请在左侧“查询条件”中选择全省或设区市。")
     st.stop()
+focus_name = ref().name(r.focus) if r.focus else None
+if focus_name:
+    st.info(f"当前为{plain(focus_name)}：下面是它在{plain(r.region_name)}各县（市、区）中的排名（蓝底）。")
 
 st.caption(f"排名范围：{plain(r.scope_text())}　|　本期：{r.period_text()}　|　上期（等长）：{r.prev_text()}　|　"
            f"数据截止：{r.as_of_text()}")
@@ -50,7 +54,9 @@ view["后三名项数"] = board["bottoms"]
 mask = pd.DataFrame(False, index=view.index, columns=view.columns)
 for k, label in cols.items():
     mask[label] = board[f"{k}:bottom"].to_numpy()
-styled = view.style.apply(lambda _: mask.replace({True: BOTTOM_STYLE, False: ""}), axis=None)
+styles = mask.replace({True: BOTTOM_STYLE, False: ""})
+styles.loc[(board["adcode"] == r.focus).to_numpy(), "地区"] = FOCUS_STYLE
+styled = view.style.apply(lambda _: styles, axis=None)
 st.dataframe(styled, hide_index=True, width="stretch", height="content", key="rank_board",
              column_config={"地区": st.column_config.TextColumn("地区", pinned=True)}
              | {label: st.column_config.TextColumn(label, help=figure_help(k)) for k, label in cols.items()}
@@ -88,8 +94,9 @@ detail = pd.DataFrame({
     "上期数值": [fmt(v, unit) if not pd.isna(v) else "—" for v in t["prev_value"]],
     "标记": ["后三名" if b else "" for b in t["bottom"]],
 }).astype({"本期名次": str, "上期名次": str})
-bottom = t["bottom"].to_numpy()
-st.dataframe(detail.style.apply(lambda row: [BOTTOM_STYLE if bottom[row.name] else ""] * len(row), axis=1),
+bottom, focus = t["bottom"].to_numpy(), (t["adcode"] == r.focus).to_numpy()
+st.dataframe(detail.style.apply(lambda row: [BOTTOM_STYLE if bottom[row.name] else FOCUS_STYLE if focus[row.name]
+                                             else ""] * len(row), axis=1),
              hide_index=True, width="stretch", height="content", key=f"rank_detail_{key}",
              column_config={r.child_kind: st.column_config.TextColumn(r.child_kind, pinned=True)})
 if d.basis == "live":

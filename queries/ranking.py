@@ -4,7 +4,8 @@ the catalogue, with each region's rank in the previous period of equal length, t
 
 Reads (scoped like every query: the user's binding narrows or refuses the scope in ``queries.scope``):
 - ``rankings(scope)`` → ``Ranking``: one table per indicator of ``INDICATORS`` (``RANK_COLUMNS``), rows in rank
-  order; a county scope has no child regions to rank (``Ranking.ranked`` is False, no tables).
+  order. A county is ranked among the counties of its city (``Ranking.focus``: the county) when the user may see
+  them; an account bound to the county has nothing to rank (``Ranking.ranked`` is False, no tables).
 - ``rank(values, better)`` → the ranks and 后三名 of a Series of values (the rule, on its own).
 - ``previous_period(current)`` / ``previous_scope(current, basis)``: what the previous rank is taken for.
 - ``to_xlsx(ranking, generated_by=…, generated_at=…)`` → the meeting's spreadsheet (``queries.exports``' sheets:
@@ -124,6 +125,7 @@ class Ranking:
     prev_from: dt.date | None
     prev_to: dt.date | None
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # key -> RANK_COLUMNS, rows in rank order
+    focus: int | None = None  # the county in view, ranked among its city's counties
 
     @property
     def ranked(self) -> bool:
@@ -191,11 +193,15 @@ def rankings(scope: Scope, *, engine: Engine | None = None, keys: tuple[str, ...
     """The ranking of the scope's child regions on every indicator (or ``keys``), each source function run once
     per period. ``now``: the moment figures without an as-of time are taken at (超时未处置; default: now)."""
     eng, rs = prepare(scope, engine)
+    focus = None
+    if rs.level == "county" and (rs.binding is None or rs.ref.contains(rs.binding, rs.city)):
+        focus = rs.county  # a county among its city's counties (when the user may see them)
+        eng, rs = prepare(scope.with_(region=rs.city), eng)
     d = rs.describe()
     prev = previous_period(scope)
     out = Ranking(rs.region, d["region_name"], rs.level,
                   "" if rs.level == "county" else ("设区市" if rs.level == "province" else "县（市、区）"),
-                  d["industry_name"], scope.date_from, scope.date_to, rs.as_of, *(prev or (None, None)))
+                  d["industry_name"], scope.date_from, scope.date_to, rs.as_of, *(prev or (None, None)), focus=focus)
     if rs.level == "county":
         return out
     cat = catalogue()
@@ -234,6 +240,11 @@ def _num(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
+def _name(r: Ranking, adcode: int) -> str:
+    t = next(iter(r.tables.values()))
+    return str(t.loc[t["adcode"] == adcode, "name"].iloc[0])
+
+
 def file_name(r: Ranking) -> str:
     per = f"_{r.date_from:%Y%m%d}-{r.date_to:%Y%m%d}" if r.date_from and r.date_to else ""
     return f"排名_{r.region_name}各{r.child_kind}{per}.xlsx".replace("（", "").replace("）", "")
@@ -249,6 +260,8 @@ def to_xlsx(r: Ranking, *, generated_by: str = "", generated_at: dt.datetime | N
     notes = [("标题", f"{r.region_name}各{r.child_kind}重点指标排名"), ("排名范围", r.scope_text()),
              ("本期", r.period_text()), ("上期（等长）", r.prev_text()), ("数据截止（as-of）", r.as_of_text()),
              ("口径说明", NOTE)]
+    if r.focus is not None:
+        notes.insert(2, ("当前地区", f"{_name(r, r.focus)}（在{r.region_name}各县（市、区）中的排名）"))
     for key in r.tables:
         fd = cat[key]
         notes.append((fd.label, f"{fd.definition}。统计类型：{BASIS_NAMES[fd.basis]}；{BETTER_NAMES[fd.better]}；"
@@ -275,7 +288,7 @@ def audit_detail(r: Ranking, *, source: str) -> dict[str, Any]:
     """What the audit log keeps about a ranking export."""
     return {"kind": "ranking", "format": "xlsx", "scope": {"region": r.region, "region_name": r.region_name,
             "industry": r.industry_name, "from": r.date_from, "to": r.date_to, "as_of": r.as_of},
-            "indicators": list(r.tables), "file": file_name(r), "source": source}
+            "focus": r.focus, "indicators": list(r.tables), "file": file_name(r), "source": source}
 
 
 __all__ = ["INDICATORS", "KEYS", "RANK_COLUMNS", "BOTTOM_N", "NOTE", "Indicator", "Ranking", "rankings", "rank",

@@ -107,11 +107,19 @@ def test_a_city_user_sees_only_its_counties(db):
     assert "南京市" not in " ".join(board["地区"])
 
 
-@pytest.mark.parametrize("user,params", [("jiangning-officer", None), ("leader", {"region": 320115})])
-def test_a_county_has_nothing_to_rank(db, user, params):
-    at = _page(user, params)
+def test_a_county_account_has_nothing_to_rank(db):
+    at = _page("jiangning-officer")
     assert any("没有下级地区可排名" in i.value for i in at.info)
     assert not at.dataframe
+
+
+@pytest.mark.parametrize("user", ["leader", "nanjing"])
+def test_a_county_in_view_is_ranked_among_its_citys_counties(db, user):
+    at = _page(user, {"region": 320115})
+    assert any("当前为江宁区" in i.value and "南京市各县（市、区）" in i.value for i in at.info)
+    r = ranking.rankings(Scope(region=320100, **H1), engine=db)
+    assert list(_board(at)["地区"]) == list(r.board()["name"])
+    assert "江宁区" in list(_detail(at)["县（市、区）"])
 
 
 def test_every_role_of_the_page_renders(db):

@@ -206,10 +206,22 @@ def test_a_city_user_ranks_only_its_counties(db):
         ranking.rankings(Scope(region=320115, binding=YC, **H1), engine=db)  # a county of 南京市
 
 
-def test_a_county_has_nothing_to_rank(db):
-    r = ranking.rankings(Scope(region=JN, **H1), engine=db)
-    assert not r.ranked and r.tables == {} and r.level == "county"
-    assert not ranking.rankings(Scope(region=PROVINCE, binding=JN, **H1), engine=db).ranked
+def test_a_county_is_ranked_among_its_citys_counties_by_who_may_see_them(db):
+    city = ranking.rankings(Scope(region=NJ, **H1), engine=db, keys=("enforcement.hazards_found",))
+    for binding in (None, NJ):  # the province, the city's account
+        r = ranking.rankings(Scope(region=JN, binding=binding, **H1), engine=db, keys=("enforcement.hazards_found",))
+        assert (r.region, r.focus, r.child_kind) == (NJ, JN, "县（市、区）")
+        pd.testing.assert_frame_equal(r.tables["enforcement.hazards_found"], city.tables["enforcement.hazards_found"])
+    from openpyxl import load_workbook
+
+    notes = {a: b for a, b in load_workbook(io.BytesIO(ranking.to_xlsx(r)))["说明"].iter_rows(min_row=2, values_only=True)}
+    assert notes["当前地区"] == "江宁区（在南京市各县（市、区）中的排名）"
+    # an account bound to the county sees no other county: nothing to rank
+    for region in (PROVINCE, NJ, JN):  # asking for its city or the province narrows to the county
+        r = ranking.rankings(Scope(region=region, binding=JN, **H1), engine=db)
+        assert not r.ranked and r.tables == {} and r.level == "county" and r.focus is None
+    with pytest.raises(ScopeError):
+        ranking.rankings(Scope(region=320116, binding=JN, **H1), engine=db)  # a neighbouring county
 
 
 # --- the spreadsheet -----------------------------------------------------------------------------------------------
