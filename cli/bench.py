@@ -2,8 +2,11 @@
 
 For each page: the AppTest script-run time cold (caches cleared) and warm (second run), and ``sql_ms``, the raw
 time of the SQL statements the cold run issued, replayed directly against the database. Also ``oversight
-figures`` time, the handling desk's query and each step of one warning (``queries.handling``), ingest throughput
-(if the ingest module exists) and the process's peak memory.
+figures`` time, the handling desk's query and each step of one warning (``queries.handling``), the 督办 queries
+(``queries.supervision``: inbox, badge counts, listing) of a leader and a city account and the 督办 page, ingest
+throughput (if the ingest module exists) and the process's peak memory. The database gets ``--orders`` 督办
+(10,000) bulk-inserted first if it holds fewer (``ensure_orders``); ``--only supervision`` times just the 督办 part
+and the pages that show 督办 figures (overview, wall).
 
 The benchmark runs against its own database (``data/bench_<scale>.db`` or PostgreSQL ``oversight_bench_<scale>``),
 seeded on first use, because the ingest part writes readings. Machines are shared and noisy: compare figures
@@ -137,26 +140,185 @@ def bench_figures(engine) -> float:
     return round((time.perf_counter() - t0) * 1000, 1)
 
 
-def bench_supervision(engine, runs: int = 5) -> dict:
-    """The 督办 inbox query of a provincial leader and of a city account (``queries.supervision.inbox`` and
-    ``counts``, the navigation badge): cold, then the median of ``runs`` warm calls of the slower one. Reads only."""
+BENCH_ORDERS = 10_000  # 督办 in the benchmark database (a province's year of orders, generously)
+BENCH_CITY_USER = "yancheng"  # the city account the 督办 benchmark reads as (a demo account of every seed)
+_INSTRUCTIONS = ("请对辖区重点企业开展一次全面排查，并将排查整治情况按期反馈。", "请核实本地区有关数据并说明原因，提出针对性措施。",
+                 "专项行动进度滞后，请于期限内报送整改推进情况及下一步措施。", "该预警超过处置时限，请立即组织现场核查处置并反馈。")
+_REPLY, _RETURN, _CLOSE = "已组织专项检查，问题已整改到位。", "反馈内容不够具体，请补充整改措施和完成时限。", "同意办结。"
+
+
+def ensure_orders(engine, n: int = BENCH_ORDERS, *, seed: int = 2021, now: dt.datetime | None = None) -> int:
+    """Bulk-insert 督办 into the benchmark database until it holds ``n`` (none if it does): spread over every city and
+    county (a third to cities, the rest to counties), sent over the last year by the provincial leader, the city
+    accounts (to their counties) and the duty room (about a warning of the city), with deadlines 3–30 days after
+    sending; about a quarter 在办 (half of them overdue), some 已反馈 and the rest 办结, one in ten returned once,
+    each with its send / reply / return / close events. Returns how many were added."""
+    import random
+
+    from sqlalchemy import func, select
+
+    from queries.regions import reference
+    from seed.bulk import insert_rows, reset_sequences
+    from seed.schema import supervision_events as SE, supervision_orders as SO, users as U, warnings as W
+
+    with engine.connect() as c:
+        have = c.execute(select(func.count()).select_from(SO)).scalar()
+        if have >= n:
+            return 0
+        next_id = (c.execute(select(func.max(SO.c.id))).scalar() or 0) + 1
+        next_event = (c.execute(select(func.max(SE.c.id))).scalar() or 0) + 1
+        codes = [r[0] for r in c.execute(select(SO.c.code))]
+        accounts = {r.region_adcode: r.username for r in c.execute(select(U.c.username, U.c.region_adcode)
+                                                                  .where(U.c.role == "city"))}
+        warnings = {}
+        for city in accounts.keys() | {d.adcode for d in reference(engine).cities()}:
+            warnings[city] = [r[0] for r in c.execute(select(W.c.id).where(W.c.city_adcode == city)
+                                                      .order_by(W.c.id.desc()).limit(50))]
+    ref = reference(engine)
+    cities = [d.adcode for d in ref.cities()]
+    counties = [d.adcode for city in cities for d in ref.children(city)]
+    seq: dict[int, int] = {}
+    for code in codes:  # DB-<year>-<number>: continue each year's numbering
+        parts = code.split("-")
+        if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+            seq[int(parts[1])] = max(seq.get(int(parts[1]), 0), int(parts[2]))
+    r = random.Random(seed)
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    orders, events = [], []
+    for i in range(n - have):
+        oid = next_id + i
+        to_city = r.random() < 1 / 3
+        region = r.choice(cities) if to_city else r.choice(counties)
+        city = region if to_city else ref.divisions[region].city
+        roll = r.random()
+        if roll < 0.05 and warnings.get(city):
+            issuer, role, binding, kind = "duty", "duty", None, "warning"
+            ref_id, title = str(r.choice(warnings[city])), "预警处置督办"
+        elif roll < 0.30 and not to_city and city in accounts:
+            issuer, role, binding, kind = accounts[city], "city", city, "text"
+            ref_id, title = "", "辖区重点企业全面排查"
+        else:
+            issuer, role, binding = "leader", "leader", None
+            kind = r.choice(("text", "view"))
+            ref_id = f"page=enforcement&region={region}&industry=&from=&to=&as_of=" if kind == "view" else ""
+            title = "执法专项行动" if kind == "view" else "辖区重点企业全面排查"
+        created = now - dt.timedelta(seconds=r.randrange(3600, 365 * 86400))
+        deadline = (created + dt.timedelta(days=r.randint(3, 30))).replace(hour=23, minute=59, second=59)
+        late = deadline < now
+        x = r.random()
+        outcome = ("closed" if x < 0.75 else "answered" if x < 0.82 else "open") if late else \
+            ("open" if x < 0.5 else "answered" if x < 0.75 else "closed")
+        replier = (accounts.get(city), "city") if city in accounts and r.random() < 0.5 else ("system", "officer")
+        steps = [] if outcome == "open" else ["reply"]
+        if steps and r.random() < 0.1:
+            steps += ["return", "reply"]
+        if outcome == "closed":
+            steps.append("close")
+        t = created
+        span = max(60.0, (min(deadline, now) - created).total_seconds())
+        trail = [("send", created, issuer, role, r.choice(_INSTRUCTIONS))]
+        for step in steps:
+            t = min(now, t + dt.timedelta(seconds=r.uniform(0.05, 0.3) * span))
+            who = (issuer, role) if step in ("return", "close") else replier
+            trail.append((step, t.replace(microsecond=0), who[0], who[1],
+                          {"reply": _REPLY, "return": _RETURN, "close": _CLOSE}[step]))
+        answered = next((e[1] for e in reversed(trail) if e[0] == "reply"), None)
+        closed = trail[-1][1] if outcome == "closed" else None
+        year = created.year
+        seq[year] = seq.get(year, 0) + 1
+        orders.append((oid, f"DB-{year}-{seq[year]:04d}", issuer, role, binding, region, city,
+                       None if to_city else region, kind, ref_id, title, trail[0][4], deadline, outcome, len(trail),
+                       created, answered, closed, steps.count("return"), created))
+        for v, (kind_, at, actor, arole, text) in enumerate(trail, 1):
+            events.append((next_event + len(events), oid, kind_, text, actor or "system", arole, at, v, at))
+    with engine.begin() as c:
+        insert_rows(c, SO, ["id", "code", "issuer", "issuer_role", "issuer_region", "region_adcode", "city_adcode",
+                            "county_adcode", "subject_kind", "subject_ref", "subject_title", "instruction", "deadline",
+                            "state", "version", "created_at", "answered_at", "closed_at", "returned_count",
+                            "recorded_at"], orders)
+        insert_rows(c, SE, ["id", "order_id", "kind", "text", "actor", "actor_role", "at", "version", "recorded_at"],
+                    events)
+        reset_sequences(c, [SO, SE])
+    print(f"  督办: added {len(orders):,} orders and {len(events):,} events (now {n:,})", file=sys.stderr)
+    return len(orders)
+
+
+def time_page(app: str, user: str, file: str) -> dict:
+    """One page of an app as ``user``: AppTest script run cold (caches cleared) and warm (the second run), ms."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboards" / f"{app}.py"), default_timeout=300)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = user
+    at.session_state["logout"] = None
+    at.run()  # router + the role's home page (not timed)
+    at.switch_page(f"../pages/{file}")
+    st.cache_data.clear()
+    t0 = time.perf_counter()
+    at.run()
+    cold = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    at.run()
+    warm = (time.perf_counter() - t0) * 1000
+    return {"cold_ms": round(cold, 1), "warm_ms": round(warm, 1), "exception": bool(at.exception)}
+
+
+SUPERVISION_PAGE = "supervision.py"  # the 督办 page (pages/supervision.py): timed when the app registers it
+
+
+def bench_supervision(engine, runs: int = 5, *, page: bool = True) -> dict:
+    """督办 as a provincial leader and as a city account (``BENCH_CITY_USER``) read it: ``queries.supervision.inbox``
+    (the to-do list), ``counts`` (the navigation badge) and ``listing`` (every visible order, the readers' list),
+    each cold (its first call, on fresh connections) and warm (the median of ``runs`` calls); the database's order
+    count; and the 督办 page cold / warm for both when ``pages/supervision.py`` exists and the app registers it for
+    the role. ``inbox_warm_ms`` (the target) is the slowest warm query. Reads only."""
     import statistics
 
-    from queries import supervision
+    from sqlalchemy import func, select
 
-    actors = [supervision.Actor("leader", "leader", None), supervision.Actor("bench-city", "city", 320900)]
-    t0 = time.perf_counter()
-    rows = sum(len(supervision.inbox(a, engine=engine)) for a in actors)
-    cold = (time.perf_counter() - t0) * 1000
-    warm = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        for a in actors:
-            supervision.inbox(a, engine=engine)
-            supervision.counts(a, engine=engine)
-        warm.append((time.perf_counter() - t0) * 1000 / len(actors))
-    out = {"inbox_rows": rows, "inbox_cold_ms": round(cold, 1), "inbox_warm_ms": round(statistics.median(warm), 1)}
-    print(f"  督办 inbox {rows} rows: cold {cold:.1f} ms, warm {out['inbox_warm_ms']} ms", file=sys.stderr)
+    from queries import supervision
+    from seed.schema import supervision_orders as SO, users as U
+
+    with engine.connect() as c:
+        orders = c.execute(select(func.count()).select_from(SO)).scalar()
+        city = c.execute(select(U.c.region_adcode).where(U.c.username == BENCH_CITY_USER)).scalar()
+    actors = {"leader": supervision.Actor("leader", "leader", None),
+              "city": supervision.Actor(BENCH_CITY_USER, "city", city or 320900)}
+    fns = {"inbox": supervision.inbox, "counts": supervision.counts, "listing": supervision.listing}
+    out: dict = {"orders": orders, "queries": {}}
+    engine.dispose()  # cold: fresh connections
+    for who, a in actors.items():
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            res = fn(a, engine=engine)
+            cold = (time.perf_counter() - t0) * 1000
+            warm = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                fn(a, engine=engine)
+                warm.append((time.perf_counter() - t0) * 1000)
+            out["queries"][f"{who}.{name}"] = {"rows": len(res) if name != "counts" else res["todo"],
+                                               "cold_ms": round(cold, 1),
+                                               "warm_ms": round(statistics.median(warm), 1)}
+    q = out["queries"]
+    out["inbox_rows"] = q["leader.inbox"]["rows"] + q["city.inbox"]["rows"]
+    out["inbox_cold_ms"] = max(v["cold_ms"] for v in q.values())
+    out["inbox_warm_ms"] = max(v["warm_ms"] for v in q.values())
+    out["pages"] = {}
+    if page and (ROOT / "pages" / SUPERVISION_PAGE).exists():
+        from pages.app import pages_for
+
+        for who, user, role in (("leader", "leader", "leader"), ("city", BENCH_CITY_USER, "city")):
+            if any(p.file == SUPERVISION_PAGE for p in pages_for("leadership", role)):
+                out["pages"][who] = time_page("leadership", user, SUPERVISION_PAGE)
+    for k, v in q.items():
+        print(f"  督办 {k:<15} {v['rows']:>5} rows: cold {v['cold_ms']:7.1f} ms, warm {v['warm_ms']:6.1f} ms",
+              file=sys.stderr)
+    for k, v in out["pages"].items():
+        print(f"  督办 page ({k}): cold {v['cold_ms']:.1f} ms, warm {v['warm_ms']:.1f} ms", file=sys.stderr)
+    if not out["pages"]:
+        print(f"  督办 page: pages/{SUPERVISION_PAGE} is not registered yet (not timed)", file=sys.stderr)
     return out
 
 
@@ -303,9 +465,13 @@ def check_targets(result: dict, targets: dict = TARGETS) -> list[dict]:
             out.append({"target": "handling step ms (slowest of ack, verify, handle, close)", "value": h["step_max_ms"],
                         "limit": targets["step_ms"], "ok": h["step_max_ms"] <= targets["step_ms"]})
     if result.get("supervision"):
-        v = result["supervision"]["inbox_warm_ms"]
+        sv = result["supervision"]
+        v = sv["inbox_warm_ms"]
         out.append({"target": "督办 inbox query warm ms", "value": v, "limit": targets["inbox_warm_ms"],
                     "ok": v <= targets["inbox_warm_ms"]})
+        for who, p in (sv.get("pages") or {}).items():
+            out.append({"target": f"督办 page ({who}) warm ms", "value": p["warm_ms"], "limit": targets["warm_ms"],
+                        "ok": p["warm_ms"] <= targets["warm_ms"]})
     if result.get("ingest"):
         v = result["ingest"]["readings_per_s"]
         out.append({"target": "ingest readings/s (sustained)", "value": v, "limit": targets["ingest_per_s"],
@@ -334,6 +500,9 @@ def run(args) -> int:
     os.environ.pop("OVERSIGHT_DB_READ_URL", None)
     eng = prepare_db(url, args.scale)
     dbmod._ready.add(str(eng.url))
+    ensure_orders(eng, args.orders)
+    if args.only == "supervision":
+        return run_supervision(args, eng)
     t0 = time.perf_counter()
     pages = bench_pages(eng, args.db, args.scale, args.app)
     result = {
@@ -364,6 +533,34 @@ def run(args) -> int:
     return 1 if any(p["exception"] for p in pages) else 0
 
 
+def run_supervision(args, eng) -> int:
+    """``--only supervision``: the 督办 queries (and page), and the pages that show 督办 figures (the cockpit's
+    overview as a leader and as a city account, the wall screen as the duty room), cold and warm."""
+    from cli.output import save_out
+
+    t0 = time.perf_counter()
+    sv = bench_supervision(eng)
+    surfaces = {f"overview ({who})": time_page("leadership", user, "overview.py")
+                for who, user in (("leader", "leader"), ("city", BENCH_CITY_USER))}
+    surfaces["wall (duty)"] = time_page("wallscreen", "duty", "wall.py")
+    for k, v in surfaces.items():
+        print(f"  {k:<18} cold {v['cold_ms']:8.1f} ms  warm {v['warm_ms']:7.1f} ms", file=sys.stderr)
+    result = {"db": args.db, "scale": args.scale, "at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
+              "supervision": sv, "surfaces": surfaces, "seconds": round(time.perf_counter() - t0, 1)}
+    result["targets"] = check_targets({"pages": [], "supervision": sv}) + [
+        {"target": f"{k} warm ms", "value": v["warm_ms"], "limit": TARGETS["warm_ms"],
+         "ok": v["warm_ms"] <= TARGETS["warm_ms"]} for k, v in surfaces.items()]
+    missed = [t for t in result["targets"] if not t["ok"]]
+    print(f"targets: {len(result['targets']) - len(missed)} of {len(result['targets'])} met"
+          + "".join(f"\n  missed: {t['target']}: {t['value']} (limit {t['limit']})" for t in missed))
+    if args.out:
+        if (rc := save_out(args.out, json.dumps(result, ensure_ascii=False, indent=2))) is not None:
+            return rc
+        print(f"wrote {args.out}")
+    return 1 if any(v["exception"] for v in surfaces.values()) or \
+        any(v["exception"] for v in sv["pages"].values()) else 0
+
+
 def register_cli(sub) -> None:
     p = sub.add_parser("bench", help="time every page of every app (AppTest cold/warm) and its raw SQL")
     p.add_argument("--scale", choices=["demo", "province"], default="demo")
@@ -372,5 +569,9 @@ def register_cli(sub) -> None:
     p.add_argument("--app", choices=list(APP_USER), help="only this app")
     p.add_argument("--no-ingest", action="store_true", help="skip the ingest throughput (it writes readings)")
     p.add_argument("--ingest-rounds", type=int, default=5, help="rounds of one reading per point (default 5)")
+    p.add_argument("--orders", type=int, default=BENCH_ORDERS,
+                   help=f"督办 the benchmark database holds: bulk-inserted first if fewer (default {BENCH_ORDERS:,})")
+    p.add_argument("--only", choices=["supervision"],
+                   help="only this part: supervision = the 督办 queries and page, the overview and the wall")
     p.add_argument("--out", help="write the results as JSON")
     p.set_defaults(fn=run)

@@ -15,7 +15,8 @@ import streamlit as st
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from pages.common import PAGES_DIR, engine
+from pages import supervision_ui
+from pages.common import PAGES_DIR, add_header_action, engine
 
 DB_ERRORS = (SQLAlchemyError, OSError)  # the database is unreachable
 # what a page's query raises while the database is down, restarting or locked (not a faulty statement)
@@ -39,6 +40,9 @@ class PageSpec:
 PROVINCE_AND_CITY = frozenset({"leader", "city", "officer", "admin"})
 # the handling desk: officers and the duty room act; leaders read (queries.handling.STEP_ROLES decides who acts)
 DESK = frozenset({"duty", "officer", "leader", "city", "admin"})
+# 督办: leaders and the duty room send, city accounts and officers reply, writers and admins read
+# (queries.supervision decides who may do what; every role sees only the orders of its area or its own)
+DUBAN = frozenset({"leader", "city", "officer", "duty", "writer", "admin"})
 
 APPS: dict[str, dict] = {
     "leadership": {
@@ -49,6 +53,8 @@ APPS: dict[str, dict] = {
             PageSpec("hazards.py", "重大危险源实时监测", ":material/sensors:", "hazards", PROVINCE_AND_CITY, "专题"),
             PageSpec("handling.py", "预警处置", ":material/task_alt:", "handling", DESK, "驾驶舱",
                      home_for=frozenset({"officer", "duty"})),
+            PageSpec(supervision_ui.PAGE_FILE, supervision_ui.NAV_TITLE, ":material/assignment_late:", "duban", DUBAN,
+                     "驾驶舱"),
             PageSpec("warnings.py", "预警分布", ":material/warning:", "warnings", PROVINCE_AND_CITY | {"duty"}, "专题"),
             PageSpec("enforcement.py", "执法专项行动", ":material/gavel:", "enforcement", PROVINCE_AND_CITY, "专题"),
             PageSpec("risk.py", "风险报告", ":material/assignment:", "risk", PROVINCE_AND_CITY, "专题"),
@@ -72,6 +78,15 @@ APPS: dict[str, dict] = {
                            frozenset({"writer", "leader", "city", "admin"}))],
     },
 }
+
+# every topic page's region header offers a 督办 about the view on screen (for the roles that may send)
+add_header_action(supervision_ui.header_action)
+
+
+def _title(p: PageSpec, user, live: bool) -> str:
+    """A page's title in the navigation: 督办 carries the number of orders waiting for the user."""
+    return supervision_ui.nav_title(user, live=live) if p.file == supervision_ui.PAGE_FILE else p.title
+
 
 def _login_page() -> None:  # rendered by run() itself; registered so "/" exists for signed-out users
     pass
@@ -304,7 +319,8 @@ def run(app: str) -> None:
             home = next((p for p in allowed if user.role in p.home_for), allowed[0])
             for p in allowed:
                 entries.setdefault(p.section, []).append(
-                    st.Page(PAGES_DIR / p.file, title=p.title, icon=p.icon, url_path=p.url_path))
+                    st.Page(PAGES_DIR / p.file, title=_title(p, user, eng is not None), icon=p.icon,
+                            url_path=p.url_path))
             # The app's root draws the role's home page. Streamlit serves its default page at the root only, so the
             # default is a hidden copy of the home page: every page, the home page too, keeps its own address and a
             # deep link to it (…/handling?warning=12) finds it.
@@ -312,6 +328,8 @@ def run(app: str) -> None:
                                                  url_path="home", default=True, visibility="hidden"))
             pg = st.navigation(entries if len(allowed) > 1 else list(entries.values())[0],
                                position="sidebar" if len(allowed) > 1 else "hidden")
+            # the page's own address (the root draws the home page): what a 督办 about the view links to
+            st.session_state["oversight_page_path"] = pg.url_path or home.url_path
     if eng is None:
         st.session_state["oversight_user"] = user
         _run_page(pg)

@@ -36,6 +36,19 @@ def engine():
     return _engine(db.database_url(), db.read_url())
 
 
+def primary():
+    """The primary database's engine. Where people act (the handling desk, 督办, the list checks), the one item a
+    form acts on is read from here: a read replica may lag behind the write just made, and the page would show the
+    old state and post its old version (a step refused as if someone else had taken one). Lists and figures stay
+    on the replica."""
+    return _engine_primary(db.database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_primary(primary_url: str):
+    return db.ensure_database()
+
+
 def ref():
     return reference(engine())
 
@@ -322,8 +335,9 @@ def scope_controls(scope: Scope) -> None:
         st.rerun()
 
 
-def breadcrumb(scope: Scope, key: str = "crumb") -> None:
-    """江苏省 › 市 › 区县: each level a button back up, then what the figures cover."""
+def breadcrumb(scope: Scope, key: str = "crumb", extra: Callable[[], None] | None = None) -> None:
+    """江苏省 › 市 › 区县: each level a button back up, then what the figures cover; ``extra`` draws at the row's end
+    (the header's actions)."""
     r = ref()
     chain = r.chain(scope.region)
     b = binding()
@@ -338,6 +352,8 @@ def breadcrumb(scope: Scope, key: str = "crumb") -> None:
         period = f"{desc['from']} 至 {desc['to']}" if desc["from"] else "全部时间"
         asof = f" · 数据截至 {desc['as_of']}" if desc["as_of"] else ""
         st.caption(f"｜ {desc['industry_name']} · 统计期 {period}{asof}")
+        if extra is not None:
+            extra()
 
 
 # --- formatting -------------------------------------------------------------------------------------------
@@ -428,10 +444,31 @@ def page_link(file: str, label: str, **extra) -> None:
         pass
 
 
+# Actions at the end of every topic page's region header, registered by the router (pages.app), which knows them:
+# ``fn(title, scope)`` draws in the breadcrumb row (e.g. the 督办 button of pages.supervision_ui) and may return a
+# callable that draws below the row (what the action said).
+HEADER_ACTIONS: list[Callable[[str, Scope], Callable[[], None] | None]] = []
+
+
+def add_header_action(fn: Callable[[str, Scope], Callable[[], None] | None]) -> None:
+    if fn not in HEADER_ACTIONS:
+        HEADER_ACTIONS.append(fn)
+
+
 def page_header(title: str, scope: Scope) -> None:
-    """Title, breadcrumb and sidebar filters of a topic page."""
+    """Title, breadcrumb (with the header's actions) and sidebar filters of a topic page."""
     st.markdown(f"## {title}")
-    breadcrumb(scope)
+    below: list[Callable[[], None]] = []
+
+    def actions() -> None:
+        for fn in HEADER_ACTIONS:
+            after = fn(title, scope)
+            if after is not None:
+                below.append(after)
+
+    breadcrumb(scope, extra=actions if HEADER_ACTIONS else None)
+    for draw in below:
+        draw()
     scope_controls(scope)
 
 

@@ -1,14 +1,18 @@
 """执法专项行动: campaigns against time and target, the period's enforcement figures, by region / sector /
-department / month, the “不放心” list, supervision work orders, joint actions and the enterprises with most hazards."""
+department / month, the “不放心” list with its checks (核查, 整改通知, 复查: pages/listchecks.py, with its 核查率 and
+整改完成率), supervision work orders, joint actions and the enterprises with most hazards."""
 import pandas as pd
 import streamlit as st
 
+from pages import listchecks
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, forget_refused, metric, open_enterprise,
     page_header, parse_id, picked_custom, plain, q, q_or_stop, say_refused, scope_token, set_params,
 )
+from pages.supervision_ui import may_send, send_button, send_flash
 from queries import enforcement
+from queries import supervision as SV
 from queries.scope import resolve
 
 CHECKLIST_KINDS = {"common": "共性问题", "individual": "个性重点事项"}
@@ -17,6 +21,33 @@ MAP_WORSE = {"hazards_found": True, "enterprises_inspected": False, "cases_filed
              "rectification_rate": False}
 MAP_INDICATORS = {c: (figure(f"enforcement.{c}").label, figure(f"enforcement.{c}").unit, worse)
                   for c, worse in MAP_WORSE.items()}  # column: (label, unit, higher_is_worse)
+
+
+
+def campaign_duban(camps: pd.DataFrame, event) -> None:
+    """A row of the campaign table marked 进度滞后, selected: 督办 it to the lagging region (the region in view; at
+    the province, a city's own campaign goes to that city)."""
+    rows = event.selection.rows if event and getattr(event, "selection", None) else []
+    if not rows:
+        if bool(camps["behind"].any()) and may_send(SV.campaign_subject(0)):
+            st.caption("选中表中“进度滞后”的专项行动，可就其向滞后地区发出督办单。")
+        return
+    r = camps.iloc[rows[0]]
+    if not bool(r["behind"]):
+        st.caption(f"所选专项行动“{plain(r['name'])}”进度正常（完成进度不低于时间进度）。")
+        return
+    to = scope.region if rs.level != "province" else (None if pd.isna(r["city_adcode"]) else int(r["city_adcode"]))
+    cid = int(r["id"])
+    ctx = f"campaign_{cid}"
+    where = rs.ref.name(scope.region) if rs.level != "province" else r["region_name"]
+    title = f"{r['name']}（{where}：完成进度 {float(r['progress_pct']):.1f}%，时间进度 {float(r['time_pct']):.1f}%）"
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(f"“{plain(r['name'])}”进度滞后：完成进度 {float(r['progress_pct']):.1f}%，"
+                   f"时间进度 {float(r['time_pct']):.1f}%。")
+        send_button(ctx, SV.campaign_subject(cid), title, default=to, label="督办该专项行动",
+                    help="向进度滞后的地区发出督办单（专项行动、批示、办理期限）")
+    send_flash(ctx)
+
 
 scope = current_scope()
 page_header("执法专项行动", scope)
@@ -52,10 +83,11 @@ else:
             cur = default
     say_refused("campaign", msg)
     table = camps.assign(behind=camps["behind"].map({True: "进度滞后", False: "正常"}))
-    st.dataframe(
-        table[["region_name", "name", "start_on", "end_on", "target_inspections", "inspections", "progress_pct",
-               "time_pct", "behind"]],
-        hide_index=True, key=f"enf_camps_{tok}",
+    lagging = st.dataframe(
+        table[["region_name", "name", "behind", "progress_pct", "time_pct", "target_inspections", "inspections",
+               "start_on", "end_on"]].style.map(lambda v: "color:#c8102e;font-weight:600" if v == "进度滞后" else "",
+                                                subset=["behind"]),
+        hide_index=True, key=f"enf_camps_{tok}", on_select="rerun", selection_mode="single-row",
         column_config={
             "region_name": "组织地区", "name": "专项行动", "start_on": "开始日期", "end_on": "结束日期",
             "target_inspections": st.column_config.NumberColumn("目标检查（家次）", format="localized"),
@@ -67,6 +99,7 @@ else:
                                                         help="已过天数 ÷ 行动总天数"),
             "behind": st.column_config.TextColumn("对比", help="完成进度低于时间进度时为“进度滞后”"),
         })
+    campaign_duban(camps, lagging)
     sel = st.selectbox("选择专项行动（查看检查清单）", ids, index=ids.index(cur), format_func=lambda i: names[i],
                        key=f"enf_campaign_{scope.region}_{cur}")
     if str(sel) != st.query_params.get("campaign"):
@@ -212,27 +245,20 @@ c[3].metric("已办结工单", fmt(wo["closed"], "条"), border=True, help="统�
 c[4].metric("超期未办结工单", fmt(wo["overdue"], "条"), border=True, help="截至截止时间已过办理期限仍未办结的工单数")
 c[5].metric("工单办结率", fmt(wo["closed_rate"], "%"), border=True, help="已办结工单 ÷ 提醒、监督类工单")
 
-left, right = st.columns(2)
-with left:
-    st.markdown("#### “不放心”企业名单")
-    wl = q(enforcement.watchlist, scope)
-    if wl.empty:
-        st.info("统计期内没有列入“不放心”名单的企业。")
-    else:
-        st.dataframe(wl[["listed_on", "enterprise", "county", "sector", "reason", "pushed_to"]], hide_index=True,
-                     key=f"enf_watch_{tok}", column_config={
-                         "listed_on": "列入日期", "enterprise": "企业", "county": "区县", "sector": "行业",
-                         "reason": "列入原因", "pushed_to": "推送部门"})
-with right:
-    st.markdown("#### 联合（联动）执法")
-    ja = q(enforcement.joint_actions, scope)
-    if ja.empty:
-        st.info("统计期内没有联合执法行动。")
-    else:
-        st.dataframe(ja[["action_on", "name", "county", "departments", "enterprises_checked"]], hide_index=True,
-                     key=f"enf_joint_{tok}", column_config={
-                         "action_on": "日期", "name": "行动", "county": "区县", "departments": "参与部门",
-                         "enterprises_checked": st.column_config.NumberColumn("检查企业（家次）", format="localized")})
+st.markdown("#### “不放心”企业名单及核查整改")
+st.caption("统计期内列入“不放心”名单（金陵安全联检）的企业，由属地监管人员或市级账号现场核查；核查属实的下达整改通知，"
+           "到期复查确认整改完成。列入原因、推送部门见列表与所选条目。")
+listchecks.section("watchlist", scope)
+
+st.markdown("#### 联合（联动）执法")
+ja = q(enforcement.joint_actions, scope)
+if ja.empty:
+    st.info("统计期内没有联合执法行动。")
+else:
+    st.dataframe(ja[["action_on", "name", "county", "departments", "enterprises_checked"]], hide_index=True,
+                 key=f"enf_joint_{tok}", column_config={
+                     "action_on": "日期", "name": "行动", "county": "区县", "departments": "参与部门",
+                     "enterprises_checked": st.column_config.NumberColumn("检查企业（家次）", format="localized")})
 
 # --- enterprises -------------------------------------------------------------------------------------------
 st.markdown("#### 隐患最多的企业（统计期内）")

@@ -8,8 +8,10 @@ import streamlit as st
 from pages.common import (
     current_scope, engine, fmt, html_text, metric, page_header, page_link, plain, q, q_or_stop, set_params, url_id,
 )
+from pages.supervision_ui import send_button, send_flash
 from pages.ui import step_history
 from queries import enterprise, handling
+from queries import supervision as SV
 from queries.labels import CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
 
 SEARCH_KEY = "qe"  # the search text, kept in the URL
@@ -26,6 +28,12 @@ def profile_view(scope, eid: int) -> None:
         set_params(enterprise=None)
         st.rerun()
     st.markdown(f"### {plain(e['name'])}")
+    city, county = int(e["city_adcode"]), int(e["county_adcode"])
+    ctx = f"enterprise_{eid}"
+    send_button(ctx, SV.enterprise_subject(eid), e["name"], within=[city, county],
+                default=[scope.region, city, county], label="督办该企业",
+                help="就该企业向所在市或县（市、区）发出督办单")
+    send_flash(ctx)
     c1, c2 = st.columns([3, 2])
     with c1:
         basics = pd.DataFrame({"项目": ["统一社会信用代码", "所在地", "行业", "国民经济行业", "规模以上企业", "重点企业",

@@ -8,8 +8,9 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pages.common import (
-    current_scope, engine, metric, page_header, page_link, plain, set_params, url_id, user,
+    current_scope, engine, metric, page_header, page_link, plain, primary, set_params, url_id, user,
 )
+from pages.supervision_ui import warning_duban
 from pages.ui import level_chip, level_style, step_history, time_left, when
 from queries import handling
 from queries.labels import LEVEL_NAMES, STEP_NAMES, VERIFY_RESULTS
@@ -63,13 +64,16 @@ def _step_form(w: dict, step: str) -> None:
         st.text_area(label, max_chars=handling.NOTE_MAX, height=100, key=f"desk_note_{step}_{wid}_{version}")
         if step == "verify":
             st.caption("核查为误报或设备故障的，可不经处置直接消警。")
+        if step == "escalate":
+            st.caption("「督办」记入本预警的处置记录、提醒属地加快处置；需要属地限期书面反馈的，请用「督办该预警」发出督办单"
+                       "（在“督办”页跟踪反馈和办结）。")
         st.form_submit_button(SUBMIT[step], type="primary" if step != "escalate" else "secondary",
                               on_click=_post, args=(wid, step, version))
 
 
 def _history(wid: int, scope) -> None:
     st.markdown("#### 处置记录")
-    h = handling.history(wid, scope, engine=engine())
+    h = handling.history(wid, scope, engine=primary())
     if h.empty:
         st.caption("尚无处置记录。")
     step_history(h)
@@ -80,7 +84,7 @@ def detail_view(scope, wid: int) -> None:
         set_params(warning=None)
         st.rerun()
     try:
-        w = handling.state(wid, scope, engine=engine())
+        w = handling.state(wid, scope, engine=primary())
     except ScopeError as e:
         st.error(plain(str(e)))
         return
@@ -104,6 +108,7 @@ def detail_view(scope, wid: int) -> None:
         _history(wid, scope)
         page_link("warnings.py", "预警详情（监测值、短信推送） →", warning=wid)
         page_link("enterprise.py", "企业档案 →", enterprise=w["enterprise_id"])
+        warning_duban(scope, w)
     with c2:
         st.markdown("#### 办理")
         if w["state"] == "closed":

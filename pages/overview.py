@@ -1,8 +1,10 @@
 """总览: the province (or the user's city) at a glance, each tile linking to its page; a map by indicator."""
+import pandas as pd
 import streamlit as st
 
 from pages.charts import region_map
-from pages.common import child_label, current_scope, drill_on_click, engine, fmt, metric, page_header, page_link, q
+from pages.common import (child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header,
+                          page_link, q)
 from pages.ui import stripe
 from queries import overview
 from queries.labels import CREDIT_HEX, LEVEL_COLOUR_NAMES, LEVEL_HEX
@@ -41,6 +43,42 @@ metric("enforcement.suspensions", en["suspensions"], where=cols[2])
 metric("enforcement.cases_filed", en["cases_filed"], where=cols[3], extra=f"罚没款 {en['fines_wan']:,} 万元")
 metric("enforcement.joint_actions", en["joint_actions"], where=cols[4])
 page_link("enforcement.py", "执法专项行动 →")
+
+
+def supervision_block() -> None:
+    """督办事项: 在办 and 超期 now (or at the view's as-of time), whenever sent; 办结率 of the orders sent in the
+    period; then the same per city (per county and the city's own orders in a city view)."""
+    sv = q(overview.supervision_block, scope)
+    when = f"截至 {scope.as_of:%Y-%m-%d %H:%M}" if scope.as_of else "当前"
+    st.markdown(f"#### 督办事项（在办、超期：{when}）")
+    left, right = st.columns([2, 3])
+    with left:
+        a, b, c = st.columns(3)
+        metric("supervision.open", sv["open"], where=a, extra=f"其中已反馈待审核办结 {sv['answered']:,} 件")
+        metric("supervision.overdue", sv["overdue"], where=b)
+        metric("supervision.closed_rate", sv["closed_rate"] if sv["sent"] else "—", where=c,
+               extra=(f"统计期内发出 {sv['sent']:,} 件，已办结 {sv['closed']:,} 件" if sv["sent"]
+                      else "统计期内未发出督办"))
+        page_link("supervision.py", "督办 →")
+    with right:
+        by = q(overview.supervision_by_region, scope)
+        rate = figure_label("supervision.closed_rate") + "(%)"
+        view = pd.DataFrame({
+            child_label(scope): by["name"], figure_label("supervision.open"): by["open"],
+            figure_label("supervision.overdue"): by["overdue"], figure_label("supervision.sent"): by["sent"],
+            figure_label("supervision.closed"): by["closed"],
+            rate: [f"{r:.1f}" if n else "—" for r, n in zip(by["closed_rate"], by["sent"])],
+        })
+        late = [bool(n) for n in by["overdue"]]
+        styled = view.style.apply(lambda col: ["color:#c8102e;font-weight:600" if x else "" for x in late],
+                                  subset=[figure_label("supervision.overdue")])
+        st.dataframe(styled, hide_index=True, width="stretch", height=min(530, 35 * (len(view) + 1) + 3))
+    extra = "；督办不分行业，所选行业不影响本栏" if scope.industry else ""
+    st.caption(f"按受办地区统计：各地区的在办、超期为{when}的状态（不论何时发出，超期标红），督办件数、已办结、办结率按统计期内发出的"
+               f"督办计算{extra}。")
+
+
+supervision_block()
 
 c1, c2 = st.columns(2)
 with c1:

@@ -1,14 +1,17 @@
 """风险报告: completion of the above-scale industrial enterprises' risk reports (江苏省政府令第140号) against the
-deadline, by region and sector, over time; 较大/重大 risks; the key control list and its verification; training."""
+deadline, by region and sector, over time; 较大/重大 risks; the key control list and its checks (核查, 整改通知, 复查:
+pages/listchecks.py, with its 核查率 and 整改完成率); training."""
 import streamlit as st
 
+from pages import listchecks
 from pages.charts import bar, line, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, open_enterprise, page_header,
-    picked_custom, q, scope_token, set_params,
+    child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header, picked_custom, q,
+    scope_token, set_params,
 )
 from pages.ui import when
 from queries import risk
+from queries import supervision as SV
 from queries.labels import LEVEL_HEX, LEVEL_NAMES
 from queries.scope import resolve
 
@@ -52,10 +55,11 @@ metric("risk.risks_major", c["risks_major"], where=cols[1])
 metric("risk.zero_risk_reports", c["zero_risk_reports"], where=cols[2])
 cols[3].metric("高危零风险报告", fmt(kc["zero_risk_high_risk"], "份"), border=True,
                help="危险化学品、化工、冶金、有色、烟花爆竹、非煤矿山、城镇燃气等高危行业中未报告较大以上风险的“零风险”报告数，疑似瞒报漏报，需核查")
-metric("risk.key_control", kc["key_control"], where=cols[4], extra=f"已现场核查 {kc['verified_rate']}%")
-cols[5].metric("核查发现瞒报漏报", fmt(kc["under_reported"], "家"), border=True,
-               help=f"重点管控清单中经现场核查确认瞒报漏报、已下达限期整改通知的企业数；核查属实 {kc['confirmed']:,} 家，"
-                    f"尚未核查 {kc['unverified']:,} 家")
+metric("risk.key_control", kc["key_control"], where=cols[4])
+kr = SV.check_rates("key_control", scope, engine=engine())  # live: a check taken on this page shows at once
+cols[5].metric("核查发现瞒报漏报", fmt(kr["substantiated"], "家"), border=True,
+               help=f"重点管控清单中截至截止时间经现场核查属实（瞒报漏报）的报告数，其中已下达限期整改通知 {kr['noticed']:,} 家；"
+                    f"核查不属实 {kr['unfounded']:,} 家，尚未核查 {kr['entries'] - kr['verified']:,} 家")
 
 # --- by region ---------------------------------------------------------------------------------------------
 kids = child_label(scope)
@@ -120,25 +124,10 @@ else:
         selectable=False, height=max(320, 24 * len(wide) + 80), yaxis_title="")
 
 # --- key control list ----------------------------------------------------------------------------------------
-st.markdown("#### 重点管控清单及核查结果")
-st.caption("高危行业“零风险”等疑似瞒报漏报的报告纳入重点管控清单，逐一现场核查；核查发现瞒报漏报的下达限期整改通知。"
-           "核查结果按数据截止时间统计。")
-kl = q(risk.key_control, scope)
-if kl.empty:
-    st.info("截至截止时间重点管控清单为空。")
-else:
-    if len(kl) >= 500:
-        st.caption("仅显示最近提交的 500 份报告。")
-    ev_kl = st.dataframe(
-        kl[["enterprise", "county", "sector", "submitted_at", "zero_risk", "verification_name", "verified_on",
-            "rectify_deadline"]], hide_index=True, key=f"risk_kc_{tok}", on_select="rerun",
-        selection_mode="single-row", height=360,
-        column_config={"enterprise": "企业", "county": "区县", "sector": "行业",
-                       "submitted_at": st.column_config.DatetimeColumn("提交时间", format="YYYY-MM-DD HH:mm"),
-                       "zero_risk": st.column_config.CheckboxColumn("“零风险”报告"),
-                       "verification_name": "核查结果", "verified_on": "核查日期", "rectify_deadline": "整改期限"})
-    st.caption("选中一行（点击行首方框）即打开该企业的企业档案。")
-    open_enterprise(ev_kl, kl["id"].tolist())
+st.markdown("#### 重点管控清单及核查整改")
+st.caption("高危行业“零风险”等疑似瞒报漏报的报告纳入重点管控清单，由属地监管人员或市级账号逐一现场核查；核查属实（瞒报漏报）"
+           "的下达限期整改通知，到期复查确认整改完成。")
+listchecks.section("key_control", scope)
 
 # --- training ------------------------------------------------------------------------------------------------
 st.markdown("#### 推进部署与培训（统计期内）")

@@ -1,6 +1,7 @@
 """值班大屏: the duty room's wall screen (1920×1080, dark, read from 3–5 m, nobody touches it for days).
 
-A header with the data status and a clock, the open warnings by level (the biggest figures), and a playlist
+A header with the data status and a clock, the alert strip (open warnings by level — the biggest figures —, those
+not acknowledged, those overdue, and 督办: open orders, overdue in red, the rate closed), and a playlist
 of views that rotates by itself (``OVERSIGHT_WALL_DWELL`` seconds each; a view showing open 重大/较大 warnings
 stays longer, and a new 重大/较大 warning takes the screen). The live part is one ``st.fragment`` that reruns
 every ``OVERSIGHT_WALL_REFRESH`` seconds: no reload, no flicker. Queries go through the shared cache (TTL at
@@ -23,7 +24,7 @@ import streamlit as st
 from pages import ui, wallkit as wk
 from pages.charts import region_map
 from pages.common import binding, current_scope, figure_help, figure_label
-from queries import credit, enforcement, handling, hazards, risk, wall, warnings
+from queries import credit, enforcement, handling, hazards, risk, supervision, wall, warnings
 from queries.labels import CREDIT_MEANING, LEVEL_HEX, LEVEL_NAMES
 from queries.regions import PROVINCE
 from queries.scope import Scope
@@ -360,10 +361,11 @@ def render() -> None:
     elif fresh == "amber":
         banners.append(f"<div class='wall-banner amber'>数据延迟：监测数据已 {ui.age_text((c.now - newest).total_seconds())}"
                        f" 未更新，画面数字可能不是最新。</div>")
-    # the alert strip: open warnings by level, and those nobody has acknowledged yet
+    # the alert strip: open warnings by level, those nobody has acknowledged yet, the overdue ones, and 督办
     late = c.get(handling.desk_summary, live_scope, live=True)
+    duban = c.get(supervision.summary, live_scope, live=True)
     if p:
-        cols = st.columns([1, 1, 1, 1, 1, 1])
+        cols = st.columns([1, 1, 1, 1, 1, 1, 1.35])
         cap = live_caption(c, newest, fresh)
         for i, lv in enumerate((1, 2, 3, 4)):
             n = p["open_by_level"][lv]
@@ -378,6 +380,8 @@ def render() -> None:
             n_late = late["overdue"] if late else None
             fig_tile(f"alert_overdue{'_warm' if n_late else ''}", "warnings.overdue", num(n_late, "条"), fresh=fresh,
                      caption=(f"其中重大/较大 {late['overdue_major']:,} 条" if late else cap))
+        with cols[6]:
+            duban_tile(duban)
     # the view: its title bar, then the view itself (its data were fetched before anything was drawn)
     limit = wk.view_limit(rot, wk.dwell_s(), wk.pin_factor(), pinned)
     left = max(0, int(limit - (time.time() - rot.started)))
@@ -408,6 +412,21 @@ def render() -> None:
     elif down_since is not None:
         st.session_state["wall_db_down_since"] = None
     st.html(f"<div class='wall-banners'>{''.join(banners)}</div>")
+
+
+def duban_tile(sv: dict | None) -> None:
+    """督办 of the screen's region now (whenever sent): 在办 as the figure, 超期 and 办结率 (of every order sent so far)
+    beneath; red (``_late``) while any is overdue. Not a monitoring figure, so never amber or red for stale readings;
+    in an outage it keeps the last good figures like every tile (``wk.fetch``)."""
+    if sv is None:
+        fig_tile("alert_duban", "supervision.open", "—", caption="督办数据暂不可用")
+        return
+    rate = f"{sv['closed_rate']:.1f}%" if sv["sent"] else "—"
+    extra = (f"{figure_label('supervision.overdue')}：{figure_help('supervision.overdue')}"
+             f"{figure_label('supervision.closed_rate')}（全部已发出的督办）：{figure_help('supervision.closed_rate')}")
+    fig_tile(f"alert_duban{'_late' if sv['overdue'] else ''}", "supervision.open", num(sv["open"], "件"),
+             caption=f"超期 {sv['overdue']:,} 件 · {figure_label('supervision.closed_rate', short=True)} {rate}",
+             extra=extra)
 
 
 def _region_name(adcode: int) -> str:

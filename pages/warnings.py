@@ -9,6 +9,7 @@ from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure_label, fmt, forget_refused, html_text, metric,
     page_header, page_link, plain, q, q_or_stop, say_refused, set_params, url_id,
 )
+from pages.supervision_ui import warning_duban
 from pages.ui import level_chip, level_style, month_day, step_history, stripe, when
 from queries import handling, warnings
 from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
@@ -92,6 +93,7 @@ def lifecycle_view(scope, wid: int) -> None:
         st.caption("尚无人工或系统处置记录。")
     step_history(h)
     page_link("handling.py", "到预警处置办理 →", warning=wid)
+    warning_duban(scope, w)
 
     st.markdown("#### 短信推送记录")
     if sms.empty:

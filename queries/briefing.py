@@ -194,7 +194,9 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
     The two the bulletin itself uses:
     "1-2月份，全市共检查企业11703家，排查隐患22509个，责令停产停业整顿77家，立案查处798起。"
     "目前全市已完成规模以上工业企业风险报告385家，上报较大以上风险1019条，重大风险56条，完成上报率22.4%。"
-    A sentence whose figures are all zero is left out (except these two).
+    The 督办 sentence has this form: "1-2月份，全市督办 3 件，已办结 1 件，超期 1 件。" (督办 and 已办结: the orders sent in
+    the period, closed by the cut-off; 超期: overdue at the as-of time, whenever sent).
+    A sentence whose figures are all zero is left out (except the bulletin's two).
     """
     v = {f.key: f.value for f in figs}
     ref = (as_of or dt.datetime.now()).date()
@@ -256,6 +258,11 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
         f"{w}设置{n('grids.yingji')}个应急网格和{n('grids.anquan')}个安全生产监管网格，"
         f"对网格内{n('grids.enterprises_filed')}家实有企业建档。",
         ["grids.yingji", "grids.anquan", "grids.enterprises_filed"])
+    # 督办: sent and closed of the period's orders, overdue at the as-of time (the figures' own 口径)
+    add("supervision", "督办落实",
+        f"{p}，{w}督办 {n('supervision.sent')} 件，已办结 {n('supervision.closed')} 件，"
+        f"超期 {n('supervision.overdue')} 件。",
+        ["supervision.sent", "supervision.closed", "supervision.overdue"])
     return out
 
 

@@ -240,7 +240,7 @@ FANGSONG, SONG, HEI, KAI = "仿宋", "宋体", "黑体", "楷体"
 RED = "C00000"
 ORDINALS = "一二三四五六七八九十"
 LEAD_INS = {"enforcement": "执法检查", "risk": "风险报告", "warnings": "预警处置", "hazards": "在线监测",
-            "credit": "信用监管", "grids": "网格化监管"}
+            "credit": "信用监管", "grids": "网格化监管", "supervision": "督办落实"}
 TEXT_WIDTH_MM = 210 - 28 - 26
 
 

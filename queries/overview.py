@@ -1,13 +1,14 @@
 """The province at a glance: platform coverage, one headline per topic, and a map indicator per region."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Callable
 
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
-from queries import credit, enforcement, grids, hazards, risk, warnings
-from queries.base import name_children, prepare, row
+from queries import credit, enforcement, grids, hazards, risk, supervision, warnings
+from queries.base import name_children, pct, prepare, row
 from queries.figure_defs import declare, fig
 from queries.scope import Scope
 from seed.schema import data_sources as DS, enterprises as E
@@ -47,6 +48,47 @@ def headline(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
         "credit": credit.distribution(scope, engine=eng),
         "grids": grids.summary(scope, engine=eng),
     }
+
+
+# --- 督办 on the cockpit -------------------------------------------------------------------------------------------
+
+STANDING = ("open", "answered", "overdue")  # 督办 taken at a moment (now, or the as-of time), whenever sent
+FLOW = ("sent", "closed", "closed_rate")  # 督办 sent in the period
+
+
+def _standing_scope(scope: Scope) -> Scope:
+    """The scope of the standing 督办 figures (在办, 超期): no period, so they are taken now, or at the as-of time when
+    the view has one, whatever the period — what is open and late at this moment, like the live warnings."""
+    return scope.with_(date_from=None, date_to=None)
+
+
+def supervision_block(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """督办 of the scope's region for the cockpit: ``open``, ``answered``, ``overdue`` from
+    ``supervision.summary(_standing_scope(scope))`` and ``sent``, ``closed``, ``closed_rate`` from
+    ``supervision.summary(scope)`` (the period's orders, closed by the cut-off). Orders have no industry."""
+    eng, _ = prepare(scope, engine)
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    standing = supervision.summary(_standing_scope(scope), engine=eng, now=now)
+    flow = supervision.summary(scope, engine=eng, now=now)
+    return {**{k: flow[k] for k in FLOW}, **{k: standing[k] for k in STANDING}}
+
+
+def supervision_by_region(scope: Scope, *, engine: Engine | None = None,
+                          now: dt.datetime | None = None) -> pd.DataFrame:
+    """``supervision_block`` per child region (cities of the province, counties of a city and the city's own
+    orders as ``<city>（市本级）``; a county: itself): ``adcode, name`` and the block's keys; every region listed,
+    those without orders with zeros."""
+    eng, rs = prepare(scope, engine)
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    standing = supervision.by_region(_standing_scope(scope), engine=eng, now=now)
+    flow = supervision.by_region(scope, engine=eng, now=now)
+    # the same rows in both (every child region, and the city's own orders whenever any exist), in that order
+    df = flow[["adcode", "name", *FLOW]].merge(standing[["adcode", "name", *STANDING]], on=["adcode", "name"],
+                                                  how="left")
+    for c in ("sent", "closed", *STANDING):
+        df[c] = df[c].fillna(0).astype(int)
+    df["closed_rate"] = [pct(c, s) for c, s in zip(df["closed"], df["sent"])]
+    return df[["adcode", "name", *FLOW, *STANDING]]
 
 
 # indicator key -> (Chinese label, unit, function(scope, engine) -> DataFrame, column, higher is worse)

@@ -70,10 +70,14 @@ List checks (the risk key-control list: ``list_kind='key_control'``, entry = ``r
   ``unfounded`` 不属实; once per entry) → ``CheckResult``;
 - ``issue_notice(actor, list_kind, entry_id, notice_no, deadline, version=…)`` (属实 only; once);
 - ``follow_up(actor, list_kind, entry_id, rectified_on, version=…)`` (整改完成, after the notice);
-- ``check_state(list_kind, entry_id, scope)``; ``entries(list_kind, scope)`` the list with its checks;
+- ``check_state(list_kind, entry_id, scope)``; ``entries(list_kind, scope)`` the list with its checks as they stand
+  now (``state``, ``state_name``, ``overdue`` from ``check_status``: 待核查 → 属实 | 不属实; 属实 → 已下达整改通知 →
+  整改完成; 超期: a notice past its deadline); ``entry(list_kind, entry_id, scope)`` one entry (any period);
 - ``check_rates(list_kind, scope)`` → ``{entries, verified, substantiated, unfounded, noticed, rectified,
   verified_rate, rectified_rate}`` (核查率 = verified ÷ entries, 整改完成率 = rectified ÷ substantiated; entries of the
-  period as the list's pages count them, the work done by the cut-off); ``check_rates_by_region``.
+  period as the list's pages count them, the work done by the cut-off); ``check_rates_by_region``. Catalogue:
+  ``supervision.key_control_verified_rate`` / ``…_rectified_rate`` (source ``key_control_checks``) and
+  ``supervision.watchlist_verified_rate`` / ``…_rectified_rate`` (``watchlist_checks``).
 Refusals raise ``SupervisionError`` subclasses whose ``str()`` is the Chinese message for the page.
 """
 from __future__ import annotations
@@ -913,23 +917,120 @@ def _entries_filter(kind: str, rs):
     return rs.where(WL, "listed_on")
 
 
-def entries(list_kind: Any, scope: Scope, *, engine: Engine | None = None, limit: int = 500) -> pd.DataFrame:
-    """The list's entries in the scope with their checks: ``entry_id, enterprise, county, listed, finding,
-    finding_name, verified_on, verified_by, notice_no, notice_deadline, rectified_on, version`` (version 0: not
-    checked yet)."""
+CHECK_STATES = {"pending": "待核查", "unfounded": "不属实", "substantiated": "属实，待下达整改通知",
+                "noticed": "已下达整改通知", "rectified": "整改完成"}
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (not isinstance(v, str) and pd.isna(v))
+
+
+def _day(v: Any) -> dt.date | None:
+    if _blank(v):
+        return None
+    if isinstance(v, str):
+        return dt.date.fromisoformat(v[:10])
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return v.date()
+    return v
+
+
+def check_status(check: dict | None, *, today: dt.date | None = None) -> dict[str, Any]:
+    """Where an entry's check stands (a ``list_checks`` row, or None: not verified): ``state`` (a key of
+    ``CHECK_STATES``: pending → substantiated | unfounded; substantiated → noticed → rectified), ``state_name`` and
+    ``overdue`` (a notice whose deadline has passed ``today`` without the follow-up confirming 整改完成)."""
+    c = check or {}
+    today = today or dt.date.today()
+    if _blank(c.get("finding")):
+        state = "pending"
+    elif c["finding"] == "unfounded":
+        state = "unfounded"
+    elif not _blank(c.get("rectified_on")):
+        state = "rectified"
+    elif not _blank(c.get("notice_no")):
+        state = "noticed"
+    else:
+        state = "substantiated"
+    due = _day(c.get("notice_deadline"))
+    overdue = bool(state == "noticed" and due is not None and due < today)
+    return {"state": state, "state_name": CHECK_STATES[state], "overdue": overdue}
+
+
+def _user_names(eng: Engine, names) -> dict[str, str]:
+    """Display names of the accounts among ``names`` (a name without an account stays as it is)."""
+    wanted = sorted({str(n) for n in names if not _blank(n)})
+    if not wanted:
+        return {}
+    df = frame(select(U.c.username, U.c.display_name).where(U.c.username.in_(wanted)), eng)
+    return {u: (d or u) for u, d in zip(df["username"], df["display_name"])}
+
+
+_PEOPLE = ("verified_by", "noticed_by", "followed_by")
+
+
+def _entry_columns(kind: str, t):
+    listed = RR.c.submitted_at if kind == "key_control" else WL.c.listed_on
+    own = [RR.c.zero_risk] if kind == "key_control" else [WL.c.reason, WL.c.pushed_to]
+    return listed, [t.c.id.label("entry_id"), t.c.enterprise_id, E.c.name.label("enterprise"), t.c.county_adcode,
+                    t.c.sector_code, listed.label("listed"), *own, LC.c.finding, LC.c.verified_on, LC.c.verified_by,
+                    LC.c.notice_no, LC.c.notice_deadline, LC.c.noticed_by, LC.c.rectified_on, LC.c.followed_by,
+                    LC.c.updated_at, func.coalesce(LC.c.version, 0).label("version")]
+
+
+def _describe_entries(df: pd.DataFrame, rs, eng: Engine, today: dt.date | None) -> pd.DataFrame:
+    df.insert(3, "county", [rs.ref.name(int(a)) for a in df["county_adcode"]])
+    df.insert(4, "sector", [rs.ref.industries[s].name if s in rs.ref.industries else s for s in df["sector_code"]])
+    df["finding_name"] = [CHECK_FINDINGS.get(f, "未核查") if isinstance(f, str) else "未核查" for f in df["finding"]]
+    names = _user_names(eng, [v for c in _PEOPLE for v in df[c]])
+    for c in _PEOPLE:
+        df[f"{c}_name"] = [None if _blank(v) else names.get(v, v) for v in df[c]]
+    status = [check_status(r, today=today) for r in df.to_dict("records")]
+    for k in ("state", "state_name", "overdue"):
+        df[k] = [s[k] for s in status]
+    for c in ("verified_on", "notice_deadline", "rectified_on"):
+        df[c] = [_day(v) for v in df[c]]
+    return df.drop(columns=["county_adcode", "sector_code"])
+
+
+def entries(list_kind: Any, scope: Scope, *, engine: Engine | None = None, limit: int = 500,
+            today: dt.date | None = None) -> pd.DataFrame:
+    """The list's entries in the scope (as the list's pages count them), newest first, with their checks as they
+    stand now: ``entry_id, enterprise_id, enterprise, county, sector, listed`` (submitted / listed on), for the
+    key-control list ``zero_risk``, for the “不放心” list ``reason, pushed_to``; then ``finding, verified_on,
+    verified_by, notice_no, notice_deadline, noticed_by, rectified_on, followed_by, updated_at, version`` (version 0:
+    not checked yet), ``finding_name``, ``verified_by_name, noticed_by_name, followed_by_name`` (display names),
+    ``state, state_name, overdue`` (``check_status``)."""
     eng, rs = prepare(scope, engine)
     kind = _list_kind(list_kind)
     t, _ = _entry_table(kind)
-    listed = RR.c.submitted_at if kind == "key_control" else WL.c.listed_on
+    listed, cols = _entry_columns(kind, t)
     j = t.join(E, E.c.id == t.c.enterprise_id).outerjoin(LC, and_(LC.c.list_kind == kind, LC.c.entry_id == t.c.id))
-    df = frame(select(t.c.id.label("entry_id"), E.c.name.label("enterprise"), t.c.county_adcode,
-                      listed.label("listed"), LC.c.finding, LC.c.verified_on, LC.c.verified_by, LC.c.notice_no,
-                      LC.c.notice_deadline, LC.c.rectified_on, func.coalesce(LC.c.version, 0).label("version"))
-               .select_from(j).where(_entries_filter(kind, rs)).order_by(listed.desc(), t.c.id.desc())
+    df = frame(select(*cols).select_from(j).where(_entries_filter(kind, rs)).order_by(listed.desc(), t.c.id.desc())
                .limit(_limit(limit)), eng)
-    df.insert(2, "county", [rs.ref.name(int(a)) for a in df["county_adcode"]])
-    df["finding_name"] = [CHECK_FINDINGS.get(f, "未核查") if isinstance(f, str) else "未核查" for f in df["finding"]]
-    return df.drop(columns=["county_adcode"])
+    return _describe_entries(df, rs, eng, today)
+
+
+def entry(list_kind: Any, entry_id: Any, scope: Scope, *, engine: Engine | None = None,
+          today: dt.date | None = None) -> dict[str, Any]:
+    """One entry of the list in the scope's region (whatever the period) with its check: the columns of ``entries``
+    plus ``list_kind`` and ``verify_note``. A nonexistent, malformed or foreign id: ``OutOfScope``
+    (``ENTRY_OUT_OF_SCOPE``, a ``ScopeError``), the same message for each."""
+    eng, rs = prepare(scope, engine)
+    kind = _list_kind(list_kind)
+    eid = _parse_id(entry_id)
+    t, on_list = _entry_table(kind)
+    _, cols = _entry_columns(kind, t)
+    j = t.join(E, E.c.id == t.c.enterprise_id).outerjoin(LC, and_(LC.c.list_kind == kind, LC.c.entry_id == t.c.id))
+    df = pd.DataFrame()
+    if eid is not None:
+        df = frame(select(*cols, LC.c.verify_note).select_from(j)
+                   .where(t.c.id == eid, on_list, rs.region_filter(t)), eng)
+    if df.empty:
+        raise OutOfScope(ENTRY_OUT_OF_SCOPE)
+    out = _describe_entries(df, rs, eng, today).iloc[0].to_dict()
+    out["list_kind"] = kind
+    out["version"] = int(out["version"])
+    return {k: (None if _blank(v) else v) for k, v in out.items()}
 
 
 def _rate_columns(kind: str, rs):
@@ -976,9 +1077,36 @@ def check_rates_by_region(list_kind: Any, scope: Scope, *, engine: Engine | None
     return pd.DataFrame([dict(r, **_rates(r)) for r in out.to_dict("records")], columns=cols)
 
 
+def key_control_checks(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """``check_rates`` of the risk key-control list (the catalogue's source of its 核查率 and 整改完成率)."""
+    return check_rates("key_control", scope, engine=engine)
+
+
+FIGURES += declare("supervision", key_control_checks, basis="cutoff", figures=[
+    fig("key_control_verified_rate", "重点管控清单核查率", "%", "截至截止时间纳入风险报告重点管控清单的报告中，已现场核查（属实"
+        "或不属实）的 ÷ 清单报告数", better="up", field="verified_rate", short="管控清单核查率"),
+    fig("key_control_rectified_rate", "重点管控清单整改完成率", "%", "重点管控清单中现场核查属实（瞒报漏报）的报告，截至截止时间"
+        "经复查确认整改完成的 ÷ 核查属实数", better="up", field="rectified_rate", short="管控清单整改完成率"),
+])
+
+
+def watchlist_checks(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """``check_rates`` of the “不放心” list (the catalogue's source of its 核查率 and 整改完成率)."""
+    return check_rates("watchlist", scope, engine=engine)
+
+
+FIGURES += declare("supervision", watchlist_checks, basis="period", figures=[
+    fig("watchlist_verified_rate", "“不放心”名单核查率", "%", PERIOD + "列入“不放心”名单的企业中，截至截止时间已现场核查"
+        "（属实或不属实）的 ÷ 列入数", better="up", field="verified_rate", short="不放心名单核查率"),
+    fig("watchlist_rectified_rate", "“不放心”名单整改完成率", "%", PERIOD + "列入“不放心”名单、现场核查属实的企业中，截至截止"
+        "时间经复查确认整改完成的 ÷ 核查属实数", better="up", field="rectified_rate", short="不放心名单整改完成率"),
+])
+
+
 __all__ = ["Actor", "actor_of", "SupervisionError", "InvalidInput", "NotPermitted", "OutOfScope", "Conflict",
            "WriteFailed", "Result", "Subject", "view_subject", "campaign_subject", "enterprise_subject",
            "warning_subject", "text_subject", "view_params", "send", "reply", "return_", "close", "inbox", "counts",
            "outbox", "listing", "order", "events", "allowed_actions", "summary", "by_region", "FIGURES",
-           "CheckResult", "verify_entry", "issue_notice", "follow_up", "check_state", "entries", "check_rates",
-           "check_rates_by_region", "INSTRUCTION_MAX", "REPLY_MAX"]
+           "CheckResult", "verify_entry", "issue_notice", "follow_up", "check_state", "entries", "entry",
+           "check_status", "CHECK_STATES", "check_rates", "check_rates_by_region", "key_control_checks",
+           "watchlist_checks", "INSTRUCTION_MAX", "REPLY_MAX"]

@@ -57,3 +57,88 @@ def test_targets_are_judged():
     quick = dict(page, cold_ms=80.0, warm_ms=30.0, sql_ms=3.0)
     assert all(t["ok"] for t in bench.check_targets({"pages": [quick]}))
     assert not all(t["ok"] for t in bench.check_targets({"pages": [dict(quick, cold_ms=110.0)]}))
+
+
+# --- 督办 at volume: the orders the benchmark adds -------------------------------------------------------------------
+
+@pytest.fixture
+def orders_db(db, session_tmp):
+    from tests.dbcache import clone_database, remove_copy
+
+    url = clone_database(db, f"bench_orders_{db.dialect.name}", session_tmp)
+    e = dbmod.get_engine(url)
+    yield e
+    e.dispose()
+    remove_copy(url)
+
+
+def test_bulk_orders_are_valid_orders_and_the_benchmark_reads_them(orders_db):
+    """ensure_orders tops the database up to n orders (once), spread over regions, states and deadlines, each with
+    a consistent event trail; the query layer's figures add up over them, the app can still send (the codes go on),
+    and bench_supervision times the leader's and the city account's reads."""
+    import datetime as dt
+    import re
+
+    import pandas as pd
+    from sqlalchemy import func, select
+
+    from queries import supervision as SV
+    from queries.regions import reference
+    from queries.scope import Scope
+    from seed.schema import supervision_events as SE, supervision_orders as SO
+
+    eng, n = orders_db, 1500
+    with eng.connect() as c:
+        before = c.execute(select(func.count()).select_from(SO)).scalar()
+    now = dt.datetime.now().replace(microsecond=0)
+    assert bench.ensure_orders(eng, n, now=now) == n - before
+    assert bench.ensure_orders(eng, n) == 0  # topped up once
+    with eng.connect() as c:
+        o = pd.read_sql(select(SO), c)
+        ev = pd.read_sql(select(SE).order_by(SE.c.order_id, SE.c.version), c)
+    assert len(o) == n and o["code"].is_unique and all(re.fullmatch(r"DB-\d{4}-\d{4,}", x) for x in o["code"])
+    assert set(o["state"]) == {"open", "answered", "closed"}
+    late = (o["state"] == "open") & (pd.to_datetime(o["deadline"]) < now)
+    assert 0.05 < late.mean() < 0.3 and (o["state"] == "open").mean() < 0.45
+    ref = reference(eng)
+    counties = {d.adcode for c in ref.cities() for d in ref.children(c.adcode)}
+    assert set(o["city_adcode"]) == {d.adcode for d in ref.cities()}
+    assert len(set(o["county_adcode"].dropna().astype(int)) & counties) >= 0.9 * len(counties)
+    assert set(o["issuer_role"]) == {"leader", "city", "duty"}
+    # each order's events: send first, versions 1..version, a close exactly for the closed ones
+    trail = ev.groupby("order_id")
+    assert (trail["version"].max().reindex(o["id"]).to_numpy() == o["version"].to_numpy()).all()
+    assert (trail["version"].count().reindex(o["id"]).to_numpy() == o["version"].to_numpy()).all()
+    assert (trail["kind"].first() == "send").all()
+    closed = set(o.loc[o["state"] == "closed", "id"])
+    assert set(ev.loc[ev["kind"] == "close", "order_id"]) == closed
+    assert o.loc[o["state"] != "open", "answered_at"].notna().all()
+    assert (o["returned_count"] > 0).any()
+    # the figures add up over every region
+    s = SV.summary(Scope(), engine=eng, now=now)
+    by = SV.by_region(Scope(), engine=eng, now=now)
+    assert s["open"] == int((o["state"] != "closed").sum()) == by["open"].sum()
+    assert s["overdue"] == int(late.sum()) == by["overdue"].sum()
+    # the app sends on top of them: the next code of the year
+    r = SV.send(SV.Actor("leader", "leader", None), 320900, SV.text_subject("基准之后的督办"), "请按期反馈。",
+                dt.date.today() + dt.timedelta(days=3), engine=eng)
+    year_codes = [c for c in o["code"] if c.startswith(f"DB-{now.year}-")]
+    assert int(r.code.rsplit("-", 1)[1]) == max(int(c.rsplit("-", 1)[1]) for c in year_codes) + 1
+    # the benchmark reads them as a leader and as a city account
+    res = bench.bench_supervision(eng, runs=2)
+    assert res["orders"] == n + 1 and set(res["queries"]) == {f"{w}.{f}" for w in ("leader", "city")
+                                                              for f in ("inbox", "counts", "listing")}
+    assert res["queries"]["leader.listing"]["rows"] == 500 and res["queries"]["city.inbox"]["rows"] > 0
+    assert res["inbox_warm_ms"] <= GENEROUS * bench.TARGETS["inbox_warm_ms"]
+    answered_by_leader = int(((o["state"] == "answered") & (o["issuer"] == "leader")).sum())
+    assert res["queries"]["leader.counts"]["rows"] == answered_by_leader
+    json.dumps(res)
+
+
+def test_time_page_is_the_hook_for_the_supervision_page(db):
+    """bench_supervision times pages/supervision.py through time_page once the app registers it; the helper works on
+    any page of an app for any account (here the overview of a city account)."""
+    r = bench.time_page("leadership", "yancheng", "overview.py")
+    assert not r["exception"] and 0 < r["warm_ms"] <= GENEROUS * bench.TARGETS["warm_ms"]
+    judged = bench.check_targets({"pages": [], "supervision": {"inbox_warm_ms": 20.0, "pages": {"city": r}}})
+    assert [t["target"] for t in judged] == ["督办 inbox query warm ms", "督办 page (city) warm ms"]

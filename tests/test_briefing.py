@@ -220,3 +220,124 @@ def test_duty_role_has_no_briefing(db):
     at = app("briefing", "duty")
     assert not at.exception
     assert not at.dataframe and any("无权使用" in w.value for w in at.warning)
+
+
+# --- 督办 -----------------------------------------------------------------------------------------------------------
+
+DUBAN_KEYS = ("supervision.sent", "supervision.closed", "supervision.closed_rate", "supervision.open",
+              "supervision.overdue")
+
+
+def _duban_periods(now: dt.datetime):
+    today = now.date()
+    return [(today - dt.timedelta(days=60), today), (dt.date(2021, 1, 1), dt.date(2021, 6, 30))]
+
+
+@pytest.mark.parametrize("region,name,whole", [(320900, "盐城市", "全市"), (320000, "江苏省", "全省")])
+def test_duban_sentence_equals_the_summary(db, region, name, whole):
+    """"督办 N 件，已办结 M 件，超期 K 件": N and M those of supervision.summary for the period, K that at the as-of time
+    (the figures' 口径: sent in the period; overdue at the cut-off, whenever sent)."""
+    import re
+
+    from queries import supervision
+
+    now = dt.datetime.now().replace(microsecond=0)
+    seen = []
+    for date_from, date_to in _duban_periods(now):
+        s = Scope(region=region, date_from=date_from, date_to=date_to, as_of=now)
+        flow = supervision.summary(s, engine=db)
+        standing = supervision.summary(briefing.todate_scope(s), engine=db)
+        b = briefing.build([s], engine=db)
+        sents = [x for x in b.sections[0].sentences if x.topic == "supervision"]
+        assert len(sents) == 1, [x.text for x in b.sections[0].sentences]
+        text = sents[0].text
+        m = re.fullmatch(r"(.+)，(全省|全市)督办 (\d+) 件，已办结 (\d+) 件，超期 (\d+) 件。", text)
+        assert m, text
+        assert m.group(1) == briefing.period_phrase(date_from, date_to, now.date()) and m.group(2) == whole
+        assert tuple(int(x) for x in m.groups()[2:]) == (flow["sent"], flow["closed"], standing["overdue"])
+        assert sents[0].keys == ("supervision.sent", "supervision.closed", "supervision.overdue")
+        # the figures the sentence cites are in the briefing with their 口径
+        figs = {f.key: f for f in b.figures}
+        assert all(k in figs and figs[k].definition for k in DUBAN_KEYS)
+        assert (figs["supervision.sent"].value, figs["supervision.closed"].value, figs["supervision.overdue"].value,
+                figs["supervision.open"].value) == (flow["sent"], flow["closed"], standing["overdue"],
+                                                    standing["open"])
+        seen.append((flow["sent"], standing["overdue"]))
+    # the recent period holds the demo's orders, 2021 none (yet some are overdue now): both cases are covered
+    assert seen[0][0] > 0 and seen[1][0] == 0 and seen[1][1] > 0
+
+
+def test_duban_sentence_is_left_out_when_all_zero(db):
+    s = Scope(region=321300, date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 2, 28), as_of=AS_OF)
+    b = briefing.build([s], engine=db)
+    assert not [x for x in b.sections[0].sentences if x.topic == "supervision"]
+    assert {f.key: f.value for f in b.figures}["supervision.sent"] == 0  # still cited, as zero
+
+
+@pytest.mark.parametrize("fmt", ["docx", "xlsx", "csv"])
+def test_duban_sentence_and_figures_in_every_export(db, capsys, tmp_path, fmt):
+    import re
+
+    from queries import figures, supervision
+    from tests.briefing_checks import read_csv
+
+    now = dt.datetime.now().replace(microsecond=0)
+    date_from, date_to = _duban_periods(now)[0]
+    out = tmp_path / f"brief.{fmt}"
+    rc, _, err = _cli(capsys, "briefing", "--region", "盐城市", "--from", str(date_from), "--to", str(date_to),
+                      "--as-of", now.isoformat(sep=" "), "--out", str(out))
+    assert rc == 0, err
+    s = Scope(region=320900, date_from=date_from, date_to=date_to, as_of=now)
+    flow = supervision.summary(s, engine=db)
+    standing = supervision.summary(briefing.todate_scope(s), engine=db)
+    want = f"督办 {flow['sent']} 件，已办结 {flow['closed']} 件，超期 {standing['overdue']} 件。"
+    data = out.read_bytes()
+    cat = figures.catalogue()
+    if fmt == "docx":
+        _, text, _ = read_docx(data, ["盐城市"])
+        para = next(p for p in text.split("\n") if want in p)
+        assert re.search(r"[一二三四五六七八九十]是督办落实。", para)
+    elif fmt == "xlsx":
+        values, text, wb = read_xlsx(data)
+        assert want in text
+        rows = list(wb["督办"].iter_rows(values_only=True))
+        h = list(rows[0])
+        cited = {r[h.index("指标代码")]: r for r in rows[1:]}
+        assert set(cited) == set(DUBAN_KEYS)
+        for k in DUBAN_KEYS:
+            assert cited[k][h.index("口径")] == cat[k].definition and cited[k][h.index("来源查询")] == \
+                "queries.supervision.summary"
+        assert values[("盐城市", "supervision.overdue")] == standing["overdue"]
+    else:
+        values, text, rows = read_csv(data)
+        assert want in text
+        for k in DUBAN_KEYS:
+            r = next(r for r in rows if r["类型"] == "指标" and r["指标代码"] == k)
+            assert r["口径"] == cat[k].definition and r["专题"] == "督办"
+        assert values[("盐城市", "supervision.sent")] == flow["sent"] > 0
+        sent_row = next(r for r in rows if r["类型"] == "句子" and want in r["数值"])
+        assert "supervision.sent" in sent_row["口径"] and "supervision.overdue" in sent_row["口径"]
+
+
+def test_oversight_figures_lists_the_supervision_figures(db, capsys):
+    import json
+
+    from queries import supervision
+    from cli import main as cli_main
+
+    rc = cli_main.main(["figures", "--region", "盐城市"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    d = json.loads(out)
+    assert set(d["supervision"]) == {"sent", "closed", "closed_rate", "open", "overdue"}
+    assert d["better"]["supervision"] == {"sent": None, "closed": "up", "closed_rate": "up", "open": "down",
+                                          "overdue": "down"}
+    got = supervision.summary(Scope(region=320900), engine=db)
+    assert {k: d["supervision"][k] for k in ("sent", "closed", "open", "overdue")} == \
+        {k: got[k] for k in ("sent", "closed", "open", "overdue")} and got["open"] > 0
+    rc = cli_main.main(["figures", "--region", "盐城市", "--format", "markdown"])
+    md = capsys.readouterr().out
+    from queries.figures import catalogue
+
+    for k in DUBAN_KEYS:
+        assert f"| {k} | {catalogue()[k].label} |" in md

@@ -20,7 +20,7 @@ NASTY = st.one_of(
                      "1e309", "<script>alert(1)</script>", "😀" * 10, "\u202e320100", *ODD_DIGITS]),
 )
 KEYS = ["region", "industry", "from", "to", "as_of", "enterprise", "warning", "campaign", "point", "wwin", "kind",
-        "map", "regions", "qe", "view"]
+        "map", "regions", "qe", "view", "entry", "order"]
 
 # payloads that would render as markup if a page echoed them as markdown; every one says "evil"
 PAYLOADS = {
@@ -61,6 +61,10 @@ NOT_ECHOED = [
     ("leadership", "suqian", "grids.py", "kind", [P[1], P[5]]),
     ("leadership", "suqian", None, "map", [P[0], P[3]]),
     ("leadership", "suqian", "hazards.py", "point", [P[1], P[8]]),
+    ("leadership", "suqian", "risk.py", "entry", [P[0], P[3], P[8]]),
+    ("leadership", "suqian", "enforcement.py", "entry", [P[1], P[7]]),
+    # an order id is never echoed: a bad one gets the one message of a foreign or nonexistent order
+    ("leadership", "suqian", "supervision.py", "order", [P[0], P[2], P[5], P[8]]),
 ]
 
 # how a page reads, echoes and survives its URL does not depend on the database: drawn from SQLite

@@ -47,10 +47,12 @@ def test_city_user_cannot_open_another_city_by_url(db):
 
 
 def test_duty_role_has_only_the_handling_pages_of_the_leadership_app(db):
-    """The duty room handles warnings (the desk, a warning's detail, the enterprise file), not the cockpit."""
+    """The duty room handles warnings (the desk, a warning's detail, the enterprise file, its 督办), not the
+    cockpit."""
     from pages.app import pages_for
 
-    assert {p.file for p in pages_for("leadership", "duty")} == {"handling.py", "warnings.py", "enterprise.py"}
+    assert {p.file for p in pages_for("leadership", "duty")} == {"handling.py", "warnings.py", "enterprise.py",
+                                                                 "supervision.py"}
     at = app("leadership", "duty")
     assert not at.exception
     assert not any("无权使用" in w.value for w in at.warning)
@@ -87,3 +89,67 @@ def test_drill_province_to_yancheng_to_county_and_the_url_reproduces_it(db):
     clear_caches()
     again = app("leadership", "leader", params={k: at.query_params[k] for k in at.query_params})
     assert metrics(again) == shown
+
+
+# --- 督办事项 -------------------------------------------------------------------------------------------------------
+
+def _dataframe(at, first_column: str):
+    return next(d.value for d in at.dataframe if list(d.value.columns)[:1] == [first_column])
+
+
+def _supervision_expected(db, region: int, binding: int | None, **period):
+    from queries import supervision
+
+    now = dt.datetime.now()
+    flow = supervision.summary(Scope(region=region, binding=binding, **period), engine=db, now=now)
+    standing = supervision.summary(Scope(region=region, binding=binding), engine=db, now=now)
+    return flow, standing
+
+
+@pytest.mark.parametrize("user,region,binding", [("leader", 320000, None), ("yancheng", 320900, 320900)])
+def test_supervision_block_equals_the_summary(db, user, region, binding):
+    """在办 and 超期 are supervision.summary now (whenever sent), 办结率 that of the period's orders; the table's rows
+    add up to the tiles; a period with no orders sent shows — for the rate."""
+    from queries import supervision
+
+    today = dt.date.today()
+    recent = dict(date_from=today - dt.timedelta(days=60), date_to=today)
+    for period, params in ((PERIOD, {}), (recent, {"from": recent["date_from"], "to": recent["date_to"]})):
+        clear_caches()
+        at = app("leadership", user, params=params)
+        assert not at.exception, at.exception
+        m = metrics(at)
+        flow, standing = _supervision_expected(db, region, binding, **period)
+        assert number(m["在办督办"]) == standing["open"] and number(m["超期督办"]) == standing["overdue"]
+        if flow["sent"]:
+            assert number(m["督办办结率"]) == flow["closed_rate"]
+        else:
+            assert m["督办办结率"] == "—"
+        by = _dataframe(at, "城市" if region == 320000 else "区县")
+        assert by["在办督办"].sum() == standing["open"] and by["超期督办"].sum() == standing["overdue"]
+        assert by["督办件数"].sum() == flow["sent"] and by["已办结督办"].sum() == flow["closed"]
+    # the recent period holds the demo's orders: the figures are not all zero
+    assert standing["open"] > 0 and standing["overdue"] > 0 and flow["sent"] > 0
+    if region == 320000:
+        assert 0 < flow["closed_rate"] < 100
+    by_region = supervision.by_region(Scope(region=region, binding=binding), engine=db)
+    assert list(by["超期督办"]) == list(by_region["overdue"])
+
+
+def test_supervision_block_of_a_city_user_shows_only_their_city(db):
+    """yancheng sees 盐城市's counties and its own orders (市本级), never another city, even when the link asks for
+    the province or 南京市."""
+    from queries.regions import reference
+
+    ref = reference(db)
+    counties = {d.name for d in ref.children(320900)}
+    for params in ({}, {"region": 320000}, {"region": 320100}):
+        clear_caches()
+        at = app("leadership", "yancheng", params=params)
+        assert not at.exception, at.exception
+        names = set(_dataframe(at, "区县")["区县"])
+        assert names <= counties | {"盐城市（市本级）"} and names & counties
+        assert not any(d.name in names for d in ref.cities())
+        _, standing = _supervision_expected(db, 320900, 320900)
+        province = _supervision_expected(db, 320000, None)[1]
+        assert number(metrics(at)["在办督办"]) == standing["open"] < province["open"]

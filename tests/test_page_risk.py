@@ -55,6 +55,9 @@ def test_all_tiles_equal_the_queries(db):
     assert number(m["高危零风险报告"]) == k["zero_risk_high_risk"]
     assert number(m["纳入重点管控清单"]) == k["key_control"] == c["key_control"]
     assert number(m["核查发现瞒报漏报"]) == k["under_reported"] == c["under_reported"]
+    from queries import supervision as SV
+
+    assert number(m["核查发现瞒报漏报"]) == SV.check_rates("key_control", s, engine=db)["substantiated"]
     t = risk.training(s, engine=db)
     assert (number(m["推进部署会、教育培训会"]), number(m["参培人员"]), number(m["参培企业"])) == \
         (t["sessions"], t["participants"], t["enterprises"])
@@ -121,19 +124,26 @@ def test_clicking_a_sector_bar_sets_the_industry(db):
     assert number(m["已完成风险报告的规上企业"]) == c["completed"]
 
 
-def test_key_control_list_and_opening_an_enterprise(db):
+def test_key_control_list_and_opening_an_entry(db):
+    """The list is the key-control reports with their checks; selecting one opens its check record with a link to
+    the enterprise file (the scope stays)."""
+    from queries import supervision as SV
+
     at = _page("suqian", SQ_PARAMS)
     s = Scope(**SQ_SCOPE, binding=SQ)
-    kl = risk.key_control(s, engine=db)
+    kl = SV.entries("key_control", s, engine=db)
     tok = scope_token(s)
-    shown = at.dataframe(key=f"risk_kc_{tok}").value
+    shown = at.dataframe(key=f"kc_list_{tok}_all_0").value
     assert len(shown) == len(kl) == risk.key_control_summary(s, engine=db)["key_control"]
-    assert list(shown["enterprise"]) == list(kl["enterprise"])
-    at.session_state[f"risk_kc_{tok}"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    assert list(shown["企业"]) == list(kl["enterprise"]) == list(risk.key_control(s, engine=db)["enterprise"])
+    at.session_state[f"kc_list_{tok}_all_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     at.run()
     assert not at.exception, at.exception
-    assert at.query_params["enterprise"] == str(int(kl.iloc[0]["id"]))
-    assert at.query_params["as_of"] == "2021-03-13 23:59:59"  # the scope travels with the link
+    assert at.query_params["entry"] == str(int(kl.iloc[0]["entry_id"]))
+    assert at.query_params["as_of"] == "2021-03-13 23:59:59"  # the scope stays
+    assert f"##### {kl.iloc[0]['enterprise']}" in [m.value for m in at.markdown]
+    link = [p.proto for p in at.get("page_link") if p.proto.label == "企业档案 →"]
+    assert len(link) == 1 and f"enterprise={int(kl.iloc[0]['enterprise_id'])}" in str(link[0]), link
 
 
 def test_clicking_a_county_on_the_map_drills_down(db):

@@ -100,6 +100,25 @@ def test_every_page_reads_from_the_replica(split, app_name, user, page):
     assert any(AUDIT_INSERT.match(s) for s in seen["primary"]), "the page view was audited on the primary"
 
 
+def test_the_item_a_form_acts_on_is_read_from_the_primary(split):
+    """A replica may lag behind the step just taken: the warning a desk form acts on (its state and version, its
+    history) comes from the primary, the desk's list from the replica."""
+    pg, rep, primary, replica, seen = split
+    with primary.connect() as c:
+        wid = c.execute(select(S.warnings.c.id).where(S.warnings.c.closed_at.is_(None))
+                        .order_by(S.warnings.c.id.desc()).limit(1)).scalar_one()
+    at = app("leadership", "duty", page="handling.py", params={"warning": str(wid)})
+    assert not at.exception, at.exception
+    assert any("warning_steps" in s for s in seen["primary"]), "the history came from the primary"
+    assert any("FROM warnings" in s and s.lstrip().upper().startswith("SELECT") for s in seen["primary"])
+    seen["primary"].clear(), seen["replica"].clear()
+    clear_caches()
+    at = app("leadership", "duty", page="handling.py")
+    assert not at.exception, at.exception
+    assert any("FROM warnings" in s for s in seen["replica"]), "the desk's list came from the replica"
+    assert not [s for s in seen["primary"] if "FROM warnings" in s]
+
+
 def test_pages_keep_working_while_the_primary_is_down(split):
     """With the primary stopped, signed-in pages still render every figure: they come from the replica."""
     pg, rep, primary, replica, seen = split

@@ -488,6 +488,43 @@ def test_list_check_flow_and_refusals(eng, kind):
         SV.verify_entry(actor, "blacklist", ids[-1], "unfounded", today, engine=eng)
 
 
+@pytest.mark.parametrize("kind", ["watchlist", "key_control"])
+def test_entry_and_the_states_the_pages_show(eng, kind):
+    city, actor = (NANJING, NJ_OFFICER) if kind == "watchlist" else (SUQIAN, SQ_CITY)
+    eid = _unchecked(eng, kind, city)[0]
+    s = Scope(region=city, binding=city)
+    today = dt.date.today()
+    states = []
+    e = SV.entry(kind, eid, s, engine=eng)
+    states.append((e["state"], e["state_name"], e["version"], e["verified_by_name"]))
+    SV.verify_entry(actor, kind, eid, "substantiated", today, "核查<b>属实</b>", engine=eng)
+    e = SV.entry(kind, eid, s, engine=eng)
+    states.append((e["state"], e["state_name"], e["version"], e["verified_by_name"]))
+    assert e["verify_note"] == "核查<b>属实</b>" and e["verified_on"] == today
+    SV.issue_notice(actor, kind, eid, "整改通知〔2026〕9号", today, version=1, engine=eng)
+    e = SV.entry(kind, eid, s, engine=eng)
+    assert not e["overdue"] and SV.entry(kind, eid, s, engine=eng, today=today + dt.timedelta(days=1))["overdue"]
+    states.append((e["state"], e["state_name"], e["version"], e["noticed_by_name"]))
+    SV.follow_up(actor, kind, eid, today, version=2, engine=eng)
+    e = SV.entry(kind, eid, s, engine=eng)
+    states.append((e["state"], e["state_name"], e["version"], e["followed_by_name"]))
+    name = "南京市应急管理局监管科" if kind == "watchlist" else "宿迁市应急管理局"
+    assert states == [("pending", "待核查", 0, None), ("substantiated", "属实，待下达整改通知", 1, name),
+                      ("noticed", "已下达整改通知", 2, name), ("rectified", "整改完成", 3, name)]
+    assert e["list_kind"] == kind and e["enterprise"] and e["county"]
+    # entries carries the same state; a foreign, nonexistent or malformed id: one message
+    listed = SV.entries(kind, Scope(region=city, date_from=dt.date(2020, 1, 1), date_to=today), engine=eng)
+    assert listed.set_index("entry_id").loc[eid, "state"] == "rectified"
+    assert set(listed["state"]) <= set(SV.CHECK_STATES)
+    other = _unchecked(eng, kind, YANCHENG)[0]
+    for raw in (other, 10**8, "abc", -1, None, "1 OR 1=1"):
+        with pytest.raises(SV.OutOfScope, match=SV.ENTRY_OUT_OF_SCOPE):
+            SV.entry(kind, raw, s, engine=eng)
+    # the catalogue's sources are check_rates
+    src = SV.key_control_checks if kind == "key_control" else SV.watchlist_checks
+    assert src(s, engine=eng) == SV.check_rates(kind, s, engine=eng)
+
+
 def test_suqian_bulletin_figures_and_key_control_checks_agree(db):
     """The checks of the demo data are the key-control reports' recorded verification: at the bulletin's as-of
     time the 核查率 equals the risk module's verified rate; Suqian's bulletin figures are untouched."""

@@ -256,3 +256,126 @@ def test_signed_out_screen_during_an_outage_waits_for_the_database(db, monkeypat
     at = app("wallscreen")
     assert not at.exception, at.exception
     assert any("数据库暂时无法连接" in e.value for e in at.error)
+
+
+# --- the 督办 tile ----------------------------------------------------------------------------------------------------
+
+def tiles(at) -> dict[str, object]:
+    """The tiles drawn: container key (``tile_<freshness>_<name>``) -> the metric inside it."""
+    out = {}
+
+    def walk(node, key=None):
+        ident = getattr(getattr(node, "proto", None), "id", "") or ""
+        if "-tile_" in ident:
+            key = ident.split("-", 2)[2]
+        if getattr(node, "type", None) == "metric" and key:
+            out[key] = node
+        for child in getattr(node, "children", {}).values():
+            walk(child, key)
+
+    walk(at._tree)
+    return out
+
+
+def duban_tile(at):
+    found = [(k, m) for k, m in tiles(at).items() if "_alert_duban" in k]
+    assert len(found) == 1, list(tiles(at))
+    return found[0]
+
+
+def duban_caption(s: dict) -> str:
+    return f"超期 {s['overdue']:,} 件 · 办结率 " + (f"{s['closed_rate']:.1f}%" if s["sent"] else "—")
+
+
+@pytest.mark.parametrize("user,region", [("duty", PROVINCE), ("leader", PROVINCE), ("yancheng", 320900),
+                                         ("nanjing", 320100), ("suqian", 321300)])
+def test_duban_tile_equals_the_summary(db, user, region):
+    """督办在办 now for the screen's region, 超期 and 办结率 beneath it; red (``_late``) exactly while one is overdue;
+    never coloured by the monitoring data's freshness."""
+    from queries import supervision
+
+    at = app("wallscreen", user, params={"view": "hazards"})
+    assert not at.exception, at.exception
+    s = supervision.summary(Scope(region=region, binding=None if region == PROVINCE else region), engine=db)
+    key, m = duban_tile(at)
+    assert m.label == "督办在办" and number(m.value) == s["open"] and m.value.endswith(" 件")
+    assert m.delta == duban_caption(s)
+    assert ("_alert_duban_late" in key) == (s["overdue"] > 0) and key.startswith("tile_static_")
+    if region == PROVINCE:
+        assert s["overdue"] > 0 and s["open"] > s["overdue"]
+    if user == "nanjing":
+        assert s["open"] > 0 and s["overdue"] == 0  # the demo: open, none late — not red
+    if user == "suqian":
+        assert s["open"] == 0 and s["closed_rate"] == 100.0
+
+
+def test_duban_tile_is_not_coloured_by_stale_readings(db, monkeypatch):
+    monkeypatch.setenv("OVERSIGHT_STALE_AMBER_S", "1")
+    monkeypatch.setenv("OVERSIGHT_STALE_RED_S", "2")
+    at = app("wallscreen", "duty", params={"view": "hazards"})
+    assert "wall-status red" in htmls(at)
+    keys = list(tiles(at))
+    assert any(k.startswith("tile_red_alert_l1") for k in keys)
+    assert duban_tile(at)[0].startswith("tile_static_alert_duban")
+
+
+@pytest.mark.parametrize("outage", list(BAD_URLS))
+def test_duban_tile_keeps_its_last_figures_in_an_outage(db, monkeypatch, outage):
+    good = db.url.render_as_string(hide_password=False)
+    at = app("wallscreen", "duty", params={"view": "hazards"})
+    key, m = duban_tile(at)
+    before = (key, m.value, m.delta)
+    monkeypatch.setenv("OVERSIGHT_DB_URL", BAD_URLS[outage])
+    clear_caches()
+    for _ in range(2):
+        at.run()
+        assert not at.exception, at.exception
+        key, m = duban_tile(at)
+        assert (key, m.value, m.delta) == before
+        assert "数据库连接中断" in htmls(at)
+    monkeypatch.setenv("OVERSIGHT_DB_URL", good)
+    at.run()
+    key, m = duban_tile(at)
+    assert (key, m.value, m.delta) == before and "数据库连接中断" not in htmls(at)
+
+
+def test_duban_tile_alone_failing_keeps_its_figures_and_says_so(db, monkeypatch):
+    """Only the 督办 query fails (the rest of the screen is fine): the tile keeps its last figures, the banner says
+    the database connection failed, and the next good refresh clears it."""
+    from sqlalchemy.exc import OperationalError
+
+    from queries import supervision
+
+    at = app("wallscreen", "duty", params={"view": "hazards"})
+    key, m = duban_tile(at)
+    before = (key, m.value, m.delta)
+    real = supervision.row
+
+    def down(*a, **kw):  # the statement of supervision.summary fails
+        raise OperationalError("SELECT …", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(supervision, "row", down)
+    clear_caches()
+    at.run()
+    assert not at.exception, at.exception
+    key, m = duban_tile(at)
+    assert (key, m.value, m.delta) == before and "数据库连接中断" in htmls(at)
+    monkeypatch.setattr(supervision, "row", real)
+    clear_caches()
+    at.run()
+    assert "数据库连接中断" not in htmls(at) and duban_tile(at)[1].value == before[1]
+
+
+def test_a_fresh_screen_without_any_duban_figure_shows_a_dash(db, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from queries import supervision
+
+    def down(*a, **kw):
+        raise OperationalError("SELECT …", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(supervision, "row", down)
+    at = app("wallscreen", "duty", params={"view": "hazards"})
+    assert not at.exception, at.exception
+    key, m = duban_tile(at)
+    assert m.value == "—" and "暂不可用" in m.delta and "_late" not in key
