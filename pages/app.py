@@ -49,6 +49,7 @@ APPS: dict[str, dict] = {
         "title": "江苏应急管理 · 领导驾驶舱",
         "pages": [
             PageSpec("overview.py", "总览", ":material/dashboard:", "overview", PROVINCE_AND_CITY, "驾驶舱"),
+            PageSpec("ranking.py", "排名", ":material/leaderboard:", "ranking", PROVINCE_AND_CITY, "驾驶舱"),
             PageSpec("hazards.py", "重大危险源实时监测", ":material/sensors:", "hazards", PROVINCE_AND_CITY, "专题"),
             PageSpec("handling.py", "预警处置", ":material/task_alt:", "handling", DESK, "驾驶舱",
                      home_for=frozenset({"officer", "duty"})),
@@ -155,6 +156,21 @@ def _run_page(pg) -> None:
         pg.run()
     except OUTAGE_ERRORS as e:
         _page_outage(slot, e)
+
+
+_STATIC = PAGES_DIR / "static"
+# every page of the apps but the wall (which has its own theme and puts fit.js on the page with its clock): the
+# layout for narrow screens and phones, and the script that keeps every tile's number and label whole
+COCKPIT_CSS = "<style>\n" + (_STATIC / "cockpit.css").read_text(encoding="utf-8") + "</style>\n"
+FIT_JS = (_STATIC / "fit.js").read_text(encoding="utf-8")
+
+
+def _chrome() -> None:
+    """The cockpit's stylesheet and tile-fitting script, once per run, before the page (a style-only block takes
+    no room; the script's block is hidden by the stylesheet)."""
+    st.html(COCKPIT_CSS)
+    with st.container(key="ov_chrome"):
+        st.html(f"<script>\n{FIT_JS}</script>", unsafe_allow_javascript=True)
 
 
 BANNER_ROLES = frozenset({"duty"})  # who sees the 超时 banner on every page of the leadership app
@@ -352,6 +368,8 @@ def run(app: str) -> None:
                              callback=lambda _info: _sign_out(user.username, app))
     if st.session_state.get("logout") and not st.session_state.get("authentication_status"):
         st.rerun()  # just signed out: the sign-in form at once, not this page once more
+    if not kiosk:
+        _chrome()
     if user.role in BANNER_ROLES and app == "leadership":
         _duty_banner(user)
     _run_page(pg)

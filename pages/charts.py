@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import html
 import json
+import re
 import threading
 from collections import OrderedDict
 from typing import Sequence
@@ -53,7 +54,7 @@ def _ramp(t: float, ramp) -> list[int]:
     return [int(a[k] + (b[k] - a[k]) * f) for k in range(3)] + [215]
 
 
-def _view(features: list[dict]) -> pdk.ViewState:
+def _view(features: list[dict], zoom_out: float = 0.0) -> pdk.ViewState:
     xs, ys = [], []
     for f in features:
         g = f["geometry"]
@@ -63,8 +64,22 @@ def _view(features: list[dict]) -> pdk.ViewState:
                 xs.append(x)
                 ys.append(y)
     span = max(max(xs) - min(xs), (max(ys) - min(ys)) * 1.3)
-    zoom = 6.2 if span > 3 else 7.6 if span > 1.2 else 8.6 if span > 0.6 else 9.4
+    zoom = (6.2 if span > 3 else 7.6 if span > 1.2 else 8.6 if span > 0.6 else 9.4) - zoom_out
     return pdk.ViewState(longitude=(min(xs) + max(xs)) / 2, latitude=(min(ys) + max(ys)) / 2, zoom=zoom)
+
+
+# A phone's map is about 370 px wide, a third of a desktop's: zoomed out this much, the whole region shows.
+PHONE_ZOOM_OUT = 1.0
+_PHONE_AGENT = re.compile(r"Mobi|Android|iPhone|iPod")
+
+
+def on_phone() -> bool:
+    """Whether the browser is a phone's (its User-Agent says so): a map there starts zoomed out."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except Exception:  # noqa: BLE001 - no request (a bare script run, a test): a desktop
+        return False
+    return bool(_PHONE_AGENT.search(agent))
 
 
 class _Deck(pdk.Deck):
@@ -109,7 +124,8 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
     """
     rs = resolve(scope, engine)
     records = points.to_dict("records") if points is not None and not points.empty else None
-    memo = (rs.region, rs.level, unit, higher_is_worse, dark, points_outline, point_px, label_size,
+    narrow = not dark and on_phone()  # the wall screen is never a phone
+    memo = (rs.region, rs.level, unit, higher_is_worse, dark, points_outline, point_px, label_size, narrow,
             tuple((int(a), None if v is None or pd.isna(v) else float(v))
                   for a, v in zip(values["adcode"], values["value"])) if not values.empty else (),
             repr(records))
@@ -119,7 +135,7 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
             _decks.move_to_end(memo)
     if deck is None:
         deck = _build_deck(rs, values, unit, higher_is_worse=higher_is_worse, records=records, dark=dark,
-                           points_outline=points_outline, point_px=point_px, label_size=label_size)
+                           points_outline=points_outline, point_px=point_px, label_size=label_size, narrow=narrow)
         deck.to_json()  # serialise now, once, outside the lock
         with _decks_lock:
             _decks[memo] = deck
@@ -132,7 +148,8 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
 
 
 def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, records: list[dict] | None,
-                dark: bool, points_outline: bool, point_px: tuple[int, int], label_size: int | None) -> _Deck:
+                dark: bool, points_outline: bool, point_px: tuple[int, int], label_size: int | None,
+                narrow: bool = False) -> _Deck:
     feats = child_features(rs.region, rs.level)
     vals = {int(a): v for a, v in zip(values["adcode"], values["value"])} if not values.empty else {}
     nums = [float(v) for v in vals.values() if v is not None and not pd.isna(v)]
@@ -162,7 +179,8 @@ def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, r
                                 radius_max_pixels=point_px[1],
                                 pickable=True, stroked=points_outline, get_line_color=[255, 255, 255, 220],
                                 line_width_min_pixels=1 if points_outline else 0))
-    return _Deck(layers=layers, initial_view_state=_view(feats), map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
+    view = _view(feats, PHONE_ZOOM_OUT if narrow else 0.0)
+    return _Deck(layers=layers, initial_view_state=view, map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
                  # "text", never "html": deck.gl sets a text tooltip with innerText, so names in {tip} stay text
                  tooltip={"text": "{tip}"}, map_provider=None)
 

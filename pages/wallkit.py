@@ -205,6 +205,7 @@ def colour_for_rate(rate: float, good: float = 95.0, ok: float = 60.0) -> str:
 _STATIC = Path(__file__).resolve().parent / "static"
 CSS = "<style>\n" + (_STATIC / "wall.css").read_text(encoding="utf-8") + "</style>\n"  # the dark theme
 CLOCK_JS = (_STATIC / "wall.js").read_text(encoding="utf-8")  # the clock and the client-side watchdog
+FIT_JS = (_STATIC / "fit.js").read_text(encoding="utf-8")  # nothing on a tile is cut off (shared with pages/app.py)
 
 
 def clock_html(refresh: float) -> str:
@@ -215,7 +216,7 @@ def clock_html(refresh: float) -> str:
             '<div id="wall-clock-date">&nbsp;</div></div>\n'
             '<div class="wall-frozen-banner">画面已停止更新：与服务器的连接中断，正在自动重连…（上次更新 '
             '<span id="wall-frozen-at">—</span>）</div>\n'
-            f"<script>\n{CLOCK_JS}</script>\n")
+            f"<script>\n{CLOCK_JS}\n{FIT_JS}</script>\n")
 
 
 def level_legend() -> str:

@@ -31,6 +31,13 @@ def app(name: str, username: str | None = None, params: dict | None = None, page
     return at
 
 
+def page_html(at: AppTest) -> list:
+    """The page's own st.html elements (not the stylesheet and tile-fitting script pages/app.py puts on every page)."""
+    from pages.app import COCKPIT_CSS, FIT_JS
+
+    return [h for h in at.get("html") if h.proto.body.strip() != COCKPIT_CSS.strip() and FIT_JS not in h.proto.body]
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 

@@ -85,9 +85,15 @@ def shared_server(app: str, db_url: str) -> str:
     return _shared[key][1]
 
 
+# a phone's browser (what the pages' phone layout and a map's zoom look for): an Android Chrome User-Agent
+PHONE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/126.0.0.0 Mobile Safari/537.36")
+
+
 @contextlib.contextmanager
-def browser(viewport=(1600, 1000)):
-    """A Playwright page in headless Debian Chromium; ``page.requests`` lists every URL it requested."""
+def browser(viewport=(1600, 1000), phone: bool = False):
+    """A Playwright page in headless Debian Chromium; ``page.requests`` lists every URL it requested. ``phone``: a
+    phone's browser (its User-Agent, touch, a mobile viewport)."""
     need_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -95,8 +101,9 @@ def browser(viewport=(1600, 1000)):
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--use-gl=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking",
             "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"])
+        extra = dict(user_agent=PHONE_AGENT, is_mobile=True, has_touch=True, device_scale_factor=2) if phone else {}
         ctx = b.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
-                            accept_downloads=True)
+                            accept_downloads=True, **extra)
         page = ctx.new_page()
         page.requests = []  # type: ignore[attr-defined]
         page.on("request", lambda r: page.requests.append(r.url))
@@ -144,3 +151,35 @@ def sign_in(page, base: str, username: str, password: str | None = None) -> None
 
 def exceptions_on(page) -> list[str]:
     return [e.inner_text() for e in page.query_selector_all("[data-testid='stException']")]
+
+
+# every number and label of every metric tile fits its tile (Streamlit would cut it off with an ellipsis; the apps'
+# pages/static/fit.js shrinks or wraps what is too wide)
+TILE_TEXT = '[data-testid="stMetric"] [data-testid="stMarkdownContainer"]'
+NOTHING_CUT = f"""() => Array.from(document.querySelectorAll('{TILE_TEXT}')).every(x => x.scrollWidth <= x.clientWidth + 1)"""
+_CUT = f"""() => Array.from(document.querySelectorAll('{TILE_TEXT}')).filter(x => x.scrollWidth > x.clientWidth + 1)
+    .map(x => x.innerText + ' ' + x.scrollWidth + '/' + x.clientWidth)"""
+
+
+def assert_nothing_cut(page, where: str, timeout_ms: int = 15000) -> None:
+    """Wait until no tile's text is cut off (the script fits them a frame after a change); fail naming what is."""
+    try:
+        page.wait_for_function(NOTHING_CUT, timeout=timeout_ms, polling=100)
+    except Exception:  # noqa: BLE001 - say what is cut
+        pytest.fail(f"{where}: cut off: {page.evaluate(_CUT)}")
+
+
+def tiles_on(page) -> int:
+    return page.evaluate("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length")
+
+
+def whole_page_shot(page, path) -> None:
+    """A screenshot of the whole page: the apps scroll inside their main element, so the window grows to it for the
+    picture (and the tiles are fitted to that window first)."""
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    assert_nothing_cut(page, str(path))
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
+

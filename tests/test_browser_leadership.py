@@ -1,14 +1,18 @@
-"""Real browser: sign in as `leader`, visit every page of the leadership cockpit, screenshot each, and prove
-that no request left the serving host."""
+"""Real browser: sign in as `leader`, visit every page of the leadership cockpit at 1280, 1440 and 1920 px (no
+tile's number or label is cut off at any of them), screenshot each, and prove that no request left the serving
+host. (A phone's walk: tests/test_browser_cockpit_layout.py.)"""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from pages.app import APPS, pages_for
-from tests.browser_util import (ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, shared_server,
-                                wait_idle)
+from seed.schema import hazard_sources as HS
+from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, foreign_requests, sign_in,
+                                shared_server, tiles_on, wait_idle, whole_page_shot)
 
 pytestmark = pytest.mark.browser
+WIDTHS = [(1280, 800), (1440, 900), (1920, 1080)]
 
 
 def test_leader_visits_every_page(db):
@@ -18,7 +22,8 @@ def test_leader_visits_every_page(db):
     pages = pages_for("leadership", "leader")
     assert len(pages) == len([p for p in APPS["leadership"]["pages"] if "leader" in p.roles]) >= 8
     base = shared_server("leadership", url)
-    with browser() as page:
+    tiles = 0
+    with browser(WIDTHS[0][:2]) as page:
         sign_in(page, base, "leader")
         for i, spec in enumerate(pages):
             page.goto(f"{base}/" if i == 0 else f"{base}/{spec.url_path}")  # the default page lives at /
@@ -27,7 +32,25 @@ def test_leader_visits_every_page(db):
             assert "Page not found" not in page.inner_text("body"), spec.url_path
             assert "Choose an option" not in page.inner_text("body"), spec.url_path
             assert spec.title in page.inner_text("[data-testid='stMain']"), spec.url_path
-            page.screenshot(path=str(ARTIFACTS / f"leadership_{spec.url_path}.png"), full_page=True)
+            tiles += tiles_on(page)
+            # loaded at 1280 px, then widened (the tiles fit again after a resize)
+            for w, h in WIDTHS:
+                page.set_viewport_size({"width": w, "height": h})
+                assert_nothing_cut(page, f"{spec.url_path} at {w} px")
+                if w == 1440:
+                    whole_page_shot(page, ARTIFACTS / f"leadership_{spec.url_path}_1440.png")
+        # one enterprise's file and its monitoring points (tiles with the longest labels)
+        with db.connect() as c:
+            eid = int(c.execute(select(HS.c.enterprise_id).order_by(HS.c.enterprise_id).limit(1)).scalar())
+        for path in (f"enterprise?enterprise={eid}", f"hazards?enterprise={eid}"):
+            page.goto(f"{base}/{path}")
+            wait_idle(page)
+            assert not exceptions_on(page), path
+            tiles += tiles_on(page)
+            for w, h in WIDTHS:
+                page.set_viewport_size({"width": w, "height": h})
+                assert_nothing_cut(page, f"{path} at {w} px")
+        assert tiles >= 110, tiles  # the walk saw the tiles it is about
         # a deep link with a scope lands on that view
         page.goto(f"{base}/enforcement?region=320900&from=2021-01-01&to=2021-02-28")
         wait_idle(page)

@@ -20,7 +20,7 @@ from queries import audit, db as dbmod, ingest as I, warnings
 from queries.regions import clear_cache
 from queries.scope import Scope
 from seed import schema as S
-from tests.apptest_util import app, clear_caches, metrics, number
+from tests.apptest_util import app, clear_caches, metrics, number, page_html
 from tests.pgserver import pg_demo  # noqa: F401 - fixture
 
 # every page of every app, as a role that has it
@@ -92,7 +92,7 @@ def test_every_page_reads_from_the_replica(split, app_name, user, page):
         at.run()
     assert not at.exception, at.exception
     assert not [e.value for e in at.error], [e.value for e in at.error]
-    assert len(at.metric) + len(at.dataframe) + len(at.get("plotly_chart")) + len(at.get("html")) > 0
+    assert len(at.metric) + len(at.dataframe) + len(at.get("plotly_chart")) + len(page_html(at)) > 0
     reads = [s for s in seen["replica"] if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert reads, "the page's queries ran on the replica"
     on_primary = [s for s in seen["primary"] if not AUDIT_INSERT.match(s)]

@@ -14,7 +14,7 @@ from queries.scope import Scope, ScopeError, parse_date, parse_datetime, resolve
 NJ, SQ = 320100, 321300
 MODULES = ["queries.overview", "queries.hazards", "queries.warnings", "queries.enforcement", "queries.risk",
            "queries.credit", "queries.grids", "queries.enterprise", "queries.figures", "queries.handling",
-           "queries.supervision"]
+           "queries.supervision", "queries.ranking"]
 NOW = dt.datetime.now().replace(microsecond=0)  # live functions (the handling desk) are compared at one moment
 PERIOD = dict(date_from=dt.date(2020, 1, 1), date_to=dt.date(2021, 6, 30))
 NOT_QUERIES = {"view_subject"}  # takes a scope to describe a view (a 督办's subject), reads nothing
@@ -74,6 +74,10 @@ def test_bound_user_asking_for_province_gets_only_own_city(db, fn):
         pd.testing.assert_frame_equal(got.reset_index(drop=True), own.reset_index(drop=True))
     elif isinstance(got, list):
         assert got == own
+    elif hasattr(got, "tables"):  # queries.ranking.Ranking: a table per indicator
+        assert (got.region, got.child_kind, list(got.tables)) == (own.region, own.child_kind, list(own.tables))
+        for k in got.tables:
+            pd.testing.assert_frame_equal(got.tables[k], own.tables[k])
     else:
         got, own = dict(got), dict(own)
         for d in (got, own):

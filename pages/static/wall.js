@@ -1,5 +1,5 @@
 // The wall screen's clock and client-side watchdog: pages/wallkit.py reads it once and pages/wall.py puts it on the
-// page (nothing is fetched), after the clock element whose data-limit-ms says how long the live part may go
+// page with fit.js (tiles that fit; nothing is fetched), after the clock element whose data-limit-ms says how long the live part may go
 // without a refresh before the screen says it has stopped. No less-than sign directly before a letter or a slash
 // anywhere in this file: Streamlit's HTML sanitizer drops a script whose text looks like markup.
 (function () {
@@ -21,33 +21,7 @@
     var frozen = window.__wallBeatAt && (Date.now() - window.__wallBeatAt > LIMIT_MS);
     document.body.classList.toggle("wall-frozen", !!frozen);
   }
-  // Nothing on a tile is cut off: a number, label or data time wider than its tile (a four-digit count, a narrow
-  // screen) gets a font size that fits, measured afresh whenever the screen changes (a shorter text gets its full
-  // size back). Streamlit truncates each of them in a markdown container with an ellipsis.
-  function fit() {
-    var boxes = document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMarkdownContainer"]');
-    for (var i = 0; i != boxes.length; i++) {
-      var box = boxes[i], text = box.querySelector("p") || box;
-      text.style.removeProperty("font-size");
-      box.style.removeProperty("white-space");
-      text.style.removeProperty("white-space");
-      var avail = box.clientWidth, need = box.scrollWidth;
-      if (avail > 0 && need > avail) {
-        var size = parseFloat(getComputedStyle(text).fontSize) * avail / need * 0.95;
-        text.style.setProperty("font-size", Math.max(size, 13).toFixed(1) + "px", "important");
-        // still too wide at the smallest readable size (a long data time on a narrow screen): it wraps
-        if (box.scrollWidth > box.clientWidth) {
-          box.style.setProperty("white-space", "normal", "important");
-          text.style.setProperty("white-space", "normal", "important");
-        }
-      }
-    }
-  }
   if (window.__wallClock) clearInterval(window.__wallClock);
   tick();
-  fit();
-  window.__wallClock = setInterval(function () { tick(); fit(); }, 1000);
-  if (window.__wallFit) window.__wallFit.disconnect();
-  window.__wallFit = new MutationObserver(fit);
-  window.__wallFit.observe(document.body, { childList: true, subtree: true, characterData: true });
+  window.__wallClock = setInterval(tick, 1000);
 })();

@@ -1,0 +1,295 @@
+"""排名: the child regions of a scope (the cities of the province, the counties of a city) ranked on key figures of
+the catalogue, with each region's rank in the previous period of equal length, the change, and the last three
+(后三名) by the figure's better direction.
+
+Reads (scoped like every query: the user's binding narrows or refuses the scope in ``queries.scope``):
+- ``rankings(scope)`` → ``Ranking``: one table per indicator of ``INDICATORS`` (``RANK_COLUMNS``), rows in rank
+  order. A county is ranked among the counties of its city (``Ranking.focus``: the county) when the user may see
+  them; an account bound to the county has nothing to rank (``Ranking.ranked`` is False, no tables).
+- ``rank(values, better)`` → the ranks and 后三名 of a Series of values (the rule, on its own).
+- ``previous_period(current)`` / ``previous_scope(current, basis)``: what the previous rank is taken for.
+- ``to_xlsx(ranking, generated_by=…, generated_at=…)`` → the meeting's spreadsheet (``queries.exports``' sheets:
+  every text cell stored as text, a 说明 sheet with scope, periods, the 口径 and who generated it when).
+
+The values are the topic modules' own per-region figures (``enforcement.by_region``, ``risk.by_region``,
+``handling.timeliness_by_region``, ``warnings.by_region``, ``hazards.by_region``): a rank is a sort of the numbers
+the topic pages show for the same scope.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from queries import enforcement, handling, hazards, risk, warnings
+from queries.base import prepare
+from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
+from queries.scope import MIN_DATE, Scope
+
+BOTTOM_N = 3  # 后三名
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A catalogue figure that is ranked, and where its per-region values come from."""
+    key: str  # the catalogue figure (label, unit, 口径, basis and better direction come from its declaration)
+    source: Callable[..., pd.DataFrame]  # source(scope, engine=…) -> one row per child region: adcode, name, …
+    column: str  # the figure's column in the source's result
+    base: str | None = None  # a rate's denominator: a region where it is 0 has no value and no rank
+
+
+# Figures of a region's own performance, each with a better direction: rates, and counts of work done or of what is
+# overdue. Sizes of what is registered and sanctions (better: None) are not ranked: more is neither better nor worse.
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("risk.completion_rate", risk.by_region, "completion_rate", base="required"),
+    Indicator("enforcement.rectification_rate", enforcement.by_region, "rectification_rate", base="hazards_found"),
+    Indicator("enforcement.enterprises_inspected", enforcement.by_region, "enterprises_inspected"),
+    Indicator("enforcement.hazards_found", enforcement.by_region, "hazards_found"),
+    Indicator("warnings.ack_timely_rate", handling.timeliness_by_region, "ack_timely_rate", base="ack_due"),
+    Indicator("warnings.close_timely_rate", handling.timeliness_by_region, "close_timely_rate", base="close_due"),
+    Indicator("warnings.overdue", handling.timeliness_by_region, "overdue"),
+    Indicator("warnings.open", warnings.by_region, "open"),
+    Indicator("hazards.online_rate", hazards.by_region, "online_rate", base="points"),
+)
+KEYS = tuple(i.key for i in INDICATORS)
+
+# one table per indicator, rows in rank order (regions without a value last, in adcode order)
+RANK_COLUMNS = ["adcode", "name", "value", "rank", "prev_value", "prev_rank", "change", "bottom"]
+
+NOTE = ("排名对象为当前范围的下级地区（全省：各设区市；设区市：各县（市、区））。数值与各专题页面同一范围的分地区数据一致。"
+        "按指标的方向排序：越高越好的指标数值大者在前，越低越好的指标数值小者在前；数值相同名次相同（如 1、2、2、4）。"
+        "比率指标的分母为 0 的地区无数值、不参加排名（显示“—”）。"
+        f"后三名：参加排名的地区多于 {BOTTOM_N} 个时，按方向排在最后的 {BOTTOM_N} 名（并列的一并标出；与第 1 名并列的不标）。"
+        "上期：本期之前、天数相同的统计期；统计期内指标取上期发生的数据（截止时间同本期），截至截止时间的指标取上期末"
+        "（或更早的截止时间）的状态；实时指标无法回溯，无上期排名。排名变化 = 上期名次 − 本期名次（↑ 前进，↓ 后退）。")
+
+
+def previous_period(current: Scope) -> tuple[dt.date, dt.date] | None:
+    """The period of equal length right before the scope's (None without a whole period, or before 2000)."""
+    if current.date_from is None or current.date_to is None or current.date_from > current.date_to:
+        return None
+    days = (current.date_to - current.date_from).days
+    to = current.date_from - dt.timedelta(days=1)
+    start = to - dt.timedelta(days=days)
+    return (start, to) if start >= MIN_DATE else None
+
+
+def previous_scope(current: Scope, basis: str) -> Scope | None:
+    """The scope a figure of ``basis`` is taken for in the previous period: period figures count the previous
+    period's events (recorded by the same as-of time); to-date figures are taken at the previous period's end (the
+    as-of time too: 未消警 and 超时未处置 are taken at the as-of time, or now); live figures have none."""
+    p = previous_period(current)
+    if p is None or basis == "live":
+        return None
+    s = current.with_(date_from=p[0], date_to=p[1])
+    if basis == "cutoff":
+        end = dt.datetime.combine(p[1], dt.time(23, 59, 59))
+        s = s.with_(as_of=min(current.as_of, end) if current.as_of is not None else end)
+    return s
+
+
+def rank(values: pd.Series, better: str) -> pd.DataFrame:
+    """``rank`` (1 = best; equal values share the better rank, e.g. 1, 2, 2, 4) and ``bottom`` (后三名) of each
+    value; a missing value (NaN/None) has neither. Ordered by ``better`` ("up": higher first, "down": lower first).
+    后三名: with more than ``BOTTOM_N`` ranked regions, those with fewer than ``BOTTOM_N`` regions strictly worse
+    than them, unless they share the first rank."""
+    if better not in ("up", "down"):
+        raise ValueError(f"a figure without a better direction is not ranked: {better!r}")
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    ok = v.dropna()
+    ranks = ok.rank(method="min", ascending=better == "down")
+    worse = pd.Series([int((ok < x).sum() if better == "up" else (ok > x).sum()) for x in ok], index=ok.index)
+    bottom = (len(ok) > BOTTOM_N) & (worse < BOTTOM_N) & (ranks > 1)
+    out = pd.DataFrame({"rank": pd.Series(pd.NA, index=v.index, dtype="Int64"),
+                        "bottom": pd.Series(False, index=v.index)})
+    out.loc[ok.index, "rank"] = ranks.astype("int64")
+    out.loc[ok.index, "bottom"] = bottom
+    return out
+
+
+@dataclass
+class Ranking:
+    """Every indicator's ranking for one scope (what the page shows and the spreadsheet holds)."""
+    region: int
+    region_name: str
+    level: str  # of the scope: province | city | county
+    child_kind: str  # 设区市 | 县（市、区）; "" for a county
+    industry_name: str
+    date_from: dt.date | None
+    date_to: dt.date | None
+    as_of: dt.datetime | None
+    prev_from: dt.date | None
+    prev_to: dt.date | None
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # key -> RANK_COLUMNS, rows in rank order
+    focus: int | None = None  # the county in view, ranked among its city's counties
+
+    @property
+    def ranked(self) -> bool:
+        return bool(self.tables)
+
+    def period_text(self) -> str:
+        if self.date_from and self.date_to:
+            return f"{self.date_from.isoformat()} 至 {self.date_to.isoformat()}"
+        return "全部时间"
+
+    def prev_text(self) -> str:
+        if self.prev_from and self.prev_to:
+            return f"{self.prev_from.isoformat()} 至 {self.prev_to.isoformat()}"
+        return "无（需选定起止日期）"
+
+    def as_of_text(self) -> str:
+        return self.as_of.isoformat(sep=" ", timespec="seconds") if self.as_of else "生成时（全部已录入数据）"
+
+    def scope_text(self) -> str:
+        return f"{self.region_name}各{self.child_kind} · {self.industry_name}"
+
+    def board(self) -> pd.DataFrame:
+        """One row per region (adcode order): ``adcode, name``, per indicator its ``<key>`` rank, ``<key>:change``
+        and ``<key>:bottom``, and ``bottoms`` (in how many indicators the region is among the last three)."""
+        first = next(iter(self.tables.values()))
+        out = first[["adcode", "name"]].sort_values("adcode", ignore_index=True)
+        for key, t in self.tables.items():
+            part = t.set_index("adcode")
+            out[key] = out["adcode"].map(part["rank"])
+            out[f"{key}:change"] = out["adcode"].map(part["change"])
+            out[f"{key}:bottom"] = out["adcode"].map(part["bottom"]).astype(bool)
+        out["bottoms"] = out[[f"{k}:bottom" for k in self.tables]].sum(axis=1).astype(int)
+        return out
+
+
+def _values(ind: Indicator, df: pd.DataFrame) -> pd.Series:
+    v = pd.to_numeric(df[ind.column], errors="coerce").astype(float)
+    if ind.base is not None:
+        v = v.where(pd.to_numeric(df[ind.base], errors="coerce").fillna(0) > 0)
+    return pd.Series(v.to_numpy(), index=df["adcode"].astype(int).to_numpy())
+
+
+def _table(ind: Indicator, better: str, cur: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
+    v = _values(ind, cur)
+    r = rank(v, better)
+    names = pd.Series(cur["name"].to_numpy(), index=v.index)
+    out = pd.DataFrame({"adcode": v.index, "name": names.to_numpy(), "value": v.to_numpy(),
+                        "rank": r["rank"].to_numpy(), "bottom": r["bottom"].to_numpy().astype(bool)})
+    out["rank"] = out["rank"].astype("Int64")
+    if prev is not None:
+        pv = _values(ind, prev)
+        pr = rank(pv, better)
+        out["prev_value"] = out["adcode"].map(pv)
+        out["prev_rank"] = out["adcode"].map(pr["rank"]).astype("Int64")
+    else:
+        out["prev_value"] = float("nan")
+        out["prev_rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out["change"] = (out["prev_rank"] - out["rank"]).astype("Int64")
+    out = out.sort_values(["rank", "adcode"], na_position="last", ignore_index=True)
+    return out[RANK_COLUMNS]
+
+
+def rankings(scope: Scope, *, engine: Engine | None = None, keys: tuple[str, ...] | None = None,
+             now: dt.datetime | None = None) -> Ranking:
+    """The ranking of the scope's child regions on every indicator (or ``keys``), each source function run once
+    per period. ``now``: the moment figures without an as-of time are taken at (超时未处置; default: now)."""
+    eng, rs = prepare(scope, engine)
+    focus = None
+    if rs.level == "county" and (rs.binding is None or rs.ref.contains(rs.binding, rs.city)):
+        focus = rs.county  # a county among its city's counties (when the user may see them)
+        eng, rs = prepare(scope.with_(region=rs.city), eng)
+    d = rs.describe()
+    prev = previous_period(scope)
+    out = Ranking(rs.region, d["region_name"], rs.level,
+                  "" if rs.level == "county" else ("设区市" if rs.level == "province" else "县（市、区）"),
+                  d["industry_name"], scope.date_from, scope.date_to, rs.as_of, *(prev or (None, None)), focus=focus)
+    if rs.level == "county":
+        return out
+    cat = catalogue()
+    memo: dict[tuple, pd.DataFrame] = {}
+
+    def fetch(fn, s: Scope) -> pd.DataFrame:
+        if (fn, s) not in memo:
+            timed = now is not None and "now" in inspect.signature(fn).parameters
+            memo[(fn, s)] = fn(s, engine=eng, now=now) if timed else fn(s, engine=eng)
+        return memo[(fn, s)]
+
+    scope = scope.with_(region=rs.region)  # a bound user asking for the province: their own region
+    for ind in INDICATORS:
+        if keys is not None and ind.key not in keys:
+            continue
+        fd = cat[ind.key]
+        ps = previous_scope(scope, fd.basis)
+        out.tables[ind.key] = _table(ind, fd.better, fetch(ind.source, scope),
+                                     fetch(ind.source, ps) if ps is not None else None)
+    return out
+
+
+# --- the spreadsheet -------------------------------------------------------------------------------------------
+
+def change_text(change: Any) -> str:
+    """↑2 / ↓1 / 持平 / — (no rank in one of the periods)."""
+    if change is None or change is pd.NA or (isinstance(change, float) and pd.isna(change)):
+        return "—"
+    c = int(change)
+    return f"↑{c}" if c > 0 else f"↓{-c}" if c < 0 else "持平"
+
+
+def _num(v: Any) -> Any:
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
+def _name(r: Ranking, adcode: int) -> str:
+    t = next(iter(r.tables.values()))
+    return str(t.loc[t["adcode"] == adcode, "name"].iloc[0])
+
+
+def file_name(r: Ranking) -> str:
+    per = f"_{r.date_from:%Y%m%d}-{r.date_to:%Y%m%d}" if r.date_from and r.date_to else ""
+    return f"排名_{r.region_name}各{r.child_kind}{per}.xlsx".replace("（", "").replace("）", "")
+
+
+def to_xlsx(r: Ranking, *, generated_by: str = "", generated_at: dt.datetime | None = None) -> bytes:
+    """The meeting's spreadsheet: 说明 (scope, periods, 口径 of the ranking and of each figure, who and when), 排名总览
+    (every region's rank on every indicator) and one sheet per indicator (the page's table)."""
+    from queries import exports
+
+    cat = catalogue()
+    at = (generated_at or dt.datetime.now()).replace(microsecond=0)
+    notes = [("标题", f"{r.region_name}各{r.child_kind}重点指标排名"), ("排名范围", r.scope_text()),
+             ("本期", r.period_text()), ("上期（等长）", r.prev_text()), ("数据截止（as-of）", r.as_of_text()),
+             ("口径说明", NOTE)]
+    if r.focus is not None:
+        notes.insert(2, ("当前地区", f"{_name(r, r.focus)}（在{r.region_name}各县（市、区）中的排名）"))
+    for key in r.tables:
+        fd = cat[key]
+        notes.append((fd.label, f"{fd.definition}。统计类型：{BASIS_NAMES[fd.basis]}；{BETTER_NAMES[fd.better]}；"
+                                f"单位：{fd.unit}；来源：{fd.source_name}"))
+    notes += [("生成人", generated_by or "—"), ("生成时间", at.isoformat(sep=" "))]
+    sheets = []
+    board = r.board()
+    cols = ["地区", "地区代码"] + [f"{cat[k].label}（名次）" for k in r.tables] + ["后三名项数"]
+    rows = [[b["name"], int(b["adcode"])] + [_num(b[k]) for k in r.tables] + [int(b["bottoms"])]
+            for _, b in board.iterrows()]
+    sheets.append(("排名总览", cols, [14, 10] + [12] * len(r.tables) + [10], rows))
+    for key, t in r.tables.items():
+        fd = cat[key]
+        cols = ["本期名次", "地区", "地区代码", f"本期数值（{fd.unit}）", "上期名次", "排名变化", f"上期数值（{fd.unit}）",
+                "后三名"]
+        rows = [[_num(x["rank"]), x["name"], int(x["adcode"]), _num(x["value"]), _num(x["prev_rank"]),
+                 change_text(x["change"]), _num(x["prev_value"]), "后三名" if x["bottom"] else ""]
+                for _, x in t.iterrows()]
+        sheets.append((fd.label, cols, [10, 14, 10, 16, 10, 10, 16, 8], rows))
+    return exports.sheets_xlsx(notes, sheets)
+
+
+def audit_detail(r: Ranking, *, source: str) -> dict[str, Any]:
+    """What the audit log keeps about a ranking export."""
+    return {"kind": "ranking", "format": "xlsx", "scope": {"region": r.region, "region_name": r.region_name,
+            "industry": r.industry_name, "from": r.date_from, "to": r.date_to, "as_of": r.as_of},
+            "focus": r.focus, "indicators": list(r.tables), "file": file_name(r), "source": source}
+
+
+__all__ = ["INDICATORS", "KEYS", "RANK_COLUMNS", "BOTTOM_N", "NOTE", "Indicator", "Ranking", "rankings", "rank",
+           "previous_period", "previous_scope", "change_text", "file_name", "to_xlsx", "audit_detail"]
