@@ -38,7 +38,9 @@ def markdown_bodies(at) -> list[tuple[str, str]]:
         out.append(("metric value", str(m.value)))
         if m.proto.help:
             out.append(("metric help", m.proto.help))
-    for h in at.get("html"):
+    from tests.apptest_util import page_html
+
+    for h in page_html(at):  # the page's own html, not the stylesheet and script every page gets
         out.append(("html", getattr(h.proto, "body", "")))
     return out
 
