@@ -544,5 +544,7 @@ def test_bench_times_the_inbox(eng):
     r = bench.bench_supervision(eng, runs=3)
     assert r["inbox_rows"] >= 0 and r["inbox_warm_ms"] <= 10 * bench.TARGETS["inbox_warm_ms"]
     judged = {t["target"]: t["ok"] for t in bench.check_targets({"pages": [], "supervision": r})}
-    assert judged == {"督办 inbox query warm ms": True}
+    # the query is judged; the page (registered in the app) is timed too, and judged by `oversight bench`, not here
+    assert judged["督办 inbox query warm ms"] is True
+    assert set(judged) == {"督办 inbox query warm ms", "督办 page (leader) warm ms", "督办 page (city) warm ms"}
     assert not any(t["ok"] for t in bench.check_targets({"pages": [], "supervision": dict(r, inbox_warm_ms=301.0)}))
