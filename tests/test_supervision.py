@@ -547,4 +547,5 @@ def test_bench_times_the_inbox(eng):
     # the query is judged; the page (registered in the app) is timed too, and judged by `oversight bench`, not here
     assert judged["督办 inbox query warm ms"] is True
     assert set(judged) == {"督办 inbox query warm ms", "督办 page (leader) warm ms", "督办 page (city) warm ms"}
-    assert not any(t["ok"] for t in bench.check_targets({"pages": [], "supervision": dict(r, inbox_warm_ms=301.0)}))
+    slow = bench.check_targets({"pages": [], "supervision": dict(r, inbox_warm_ms=301.0)})
+    assert [t["ok"] for t in slow if t["target"] == "督办 inbox query warm ms"] == [False]
