@@ -24,7 +24,23 @@ from tests.dbcache import (  # noqa: E402
 DISK_NEEDED_GB = 10
 
 
+def _scan_components_once() -> None:
+    """Every AppTest scans all installed packages' metadata for Streamlit components (about 2 s each time on these
+    machines, Streamlit 1.67): the installed packages do not change during a run, so the scan is done once per
+    test process."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if not hasattr(scan, "cache_info"):
+        once = functools.lru_cache(maxsize=None)(scan)
+        manifest_scanner.scan_component_manifests = lambda max_workers=None: list(once())
+        manifest_scanner.scan_component_manifests.cache_info = once.cache_info
+
+
 def pytest_configure(config):
+    _scan_components_once()
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput") \
             and not config.option.collectonly:
         drop_orphans()

@@ -20,8 +20,8 @@ PARAMS = {"regions": "320900,321300", "from": "2021-01-01", "to": "2021-02-28", 
 AS_OF = dt.datetime(2021, 3, 13, 23, 59, 59)
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 

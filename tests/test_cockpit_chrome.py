@@ -15,8 +15,8 @@ FIT = (router.PAGES_DIR / "static" / "fit.js").read_text(encoding="utf-8")
 CSS = (router.PAGES_DIR / "static" / "cockpit.css").read_text(encoding="utf-8")
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 

@@ -19,8 +19,8 @@ WALL_VIEWS = {"hazards": 9, "risk": 8, "credit": 9}
 pytestmark = pytest.mark.engines("sqlite")  # what a page draws does not depend on the database (test_pages_postgresql)
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 

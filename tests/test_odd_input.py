@@ -66,8 +66,14 @@ def test_warnings_by_region_before_the_history_has_every_column(db):
 
 # --- the pages ----------------------------------------------------------------------------------------------------
 
-def _page(name, user, page, params):
+
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; a hostile parameter is a new cache key, computed anew
     clear_caches()
+    yield
+
+
+def _page(name, user, page, params):
     at = app(name, user, page=page)
     for k, v in params.items():
         at.query_params[k] = v

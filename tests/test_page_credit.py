@@ -17,8 +17,8 @@ pytestmark = pytest.mark.engines("sqlite")
 NJ, JIANGNING, SQ = 320100, 320115, 321300
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 

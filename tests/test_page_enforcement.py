@@ -21,8 +21,8 @@ DEFAULT = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))  # t
 PAGE = "enforcement.py"
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.engines("sqlite")
 NJ, JIANGNING, YC = 320100, 320115, 320900
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 

@@ -19,8 +19,8 @@ NJ, SQ = 320100, 321300
 HOME = {"leader": 320000, "admin": 320000, "nanjing": NJ, "yancheng": 320900, "suqian": SQ}
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 

@@ -20,8 +20,8 @@ NJ, YC, SQ = 320100, 320900, 321300
 HOME = {"leader": 320000, "admin": 320000, "nanjing": NJ, "yancheng": YC, "suqian": SQ}
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 

@@ -32,6 +32,11 @@ LIVE_LABELS = {lab for d in catalogue().values() if d.basis == "live" for lab in
     "超时重大/较大", "剩余时间", "超时未处置预警"}
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches (keyed by each database's URL)
+    clear_caches()
+    yield
+
 def _cell(v):
     if isinstance(v, float):
         return "nan" if math.isnan(v) else f"{v:.6g}"
@@ -57,8 +62,7 @@ def _render(eng, monkeypatch, name, user, page, params) -> dict:
     if page == "enterprise.py":
         params = {**params, "qe": "化工"}  # the enterprise file starts with a search
     monkeypatch.setenv("OVERSIGHT_DB_URL", eng.url.render_as_string(hide_password=False))
-    dbmod._ready.add(str(eng.url))
-    clear_caches()
+    dbmod._ready.add(str(eng.url))  # the pages' caches are keyed by the database's URL: each engine's own
     return _drawn(app(name, user, params=params, page=page))
 
 
