@@ -217,11 +217,17 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
                 cls = page.locator(".wall-status").first.get_attribute("class") or ""
                 for s in ("amber", "red"):
                     if s in cls and s not in seen:
-                        time.sleep(0.5)
                         seen[s] = time.time() - t1
+                        # the tiles redraw in their own fragment, up to one refresh after the status line: wait for
+                        # them (on a loaded machine amber may already have passed on to red by then)
+                        later = "'], [class*='st-key-tile_red']" if s == "amber" else "']"
+                        try:
+                            page.wait_for_function(
+                                f"""() => document.querySelectorAll("[class*='st-key-tile_{s}{later}").length >= 5""",
+                                timeout=30_000, polling=200)
+                        except playwright.Error:
+                            pytest.fail(f"the live tiles did not turn {s}")
                         page.screenshot(path=str(ARTIFACTS / f"wall_{s}.png"))
-                        tiles = page.locator(f"[class*='st-key-tile_{s}']").count()
-                        assert tiles >= 5, f"the live tiles did not turn {s}"
                 time.sleep(1)
             assert "amber" in seen and "red" in seen, f"staleness states seen: {seen}"
             assert seen["amber"] < seen["red"]

@@ -43,6 +43,7 @@ def ldb(db, session_tmp):
     url = clone_database(db, "page_list_checks", session_tmp)
     e = dbmod.get_engine(url)
     dbmod._ready.add(str(e.url))
+    clear_caches()  # cold once: the lists and their rates are read live (uncached) by the pages, the rest is unchanged
     accounts.add_user("suqian-officer", "宿迁市应急管理局监管科", "officer", "Sq-officer-Check-2026!", region=SQ,
                       engine=e)
     yield e
@@ -52,7 +53,6 @@ def ldb(db, session_tmp):
 @pytest.fixture(autouse=True)
 def _on_copy(ldb, monkeypatch):
     monkeypatch.setenv("OVERSIGHT_DB_URL", ldb.url.render_as_string(hide_password=False))
-    clear_caches()
     yield
 
 

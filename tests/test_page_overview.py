@@ -15,8 +15,8 @@ pytestmark = pytest.mark.engines("sqlite")
 PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
+@pytest.fixture(autouse=True, scope="module")
+def _fresh():  # the module starts from cold caches; its tests read the same data and share them
     clear_caches()
     yield
 
