@@ -324,8 +324,8 @@ def demo_server() -> PgServer:
 
     The first server of a seed cache (see tests/dbcache.py: one per content hash of the seed code and anchor)
     is filled from the seed cache's PostgreSQL template (a dump and a parallel restore: ~25 s, where seeding took
-    two to three minutes on a busy machine) and its stopped data directory kept beside the cache; later servers, in this run or the
-    next, start from a copy of that directory (~2 s)."""
+    two to three minutes on a busy machine) and its stopped data directory kept beside the cache; later servers,
+    in this run or the next, start from a copy of that directory (~2 s)."""
     if "pg" not in _demo:
         from tests.dbcache import CACHE_DIR, CACHE_TAG, cache_lock
 

@@ -27,9 +27,9 @@ def _figs(scope, eng):
 
 
 def test_identical_figures_and_row_counts_across_engines(engines):
-    """The two databases were seeded by two separate runs of the seed code (two processes, each with its own hash
-    randomisation, started at different times): equal figures and row counts also show that the same seed gives
-    the same data."""
+    """The two databases were seeded by two separate runs of the seed code (at different times; under xdist in two
+    processes, each with its own hash randomisation): equal figures and row counts also show that the same seed
+    gives the same data."""
     sq, pg = engines["sqlite"], engines["postgresql"]
     with sq.connect() as a, pg.connect() as b:
         runs = [c.execute(select(seed_runs.c.seed, seed_runs.c.started_at, seed_runs.c.anchor_at)).one()
