@@ -26,6 +26,15 @@ PAGES_DIR = Path(__file__).resolve().parent  # the page scripts
 QUERY_TTL = 60  # seconds
 
 
+def shared_cache(ttl: float, max_entries: int):
+    """The cache every session shares for period figures: a result lives ``ttl`` seconds; when it has expired,
+    the first session to ask starts one recomputation in the background and every session (that one included)
+    gets the previous result meanwhile (for at most another ``ttl``). So an expired key costs the database one
+    computation, never one per waiting leader, and nobody waits for it; a key never computed is computed once
+    while the others asking wait for it (Streamlit's per-key lock)."""
+    return st.cache_data(ttl=ttl, max_entries=max_entries, show_spinner=False, refresh_mode="background")
+
+
 @st.cache_resource(show_spinner="正在准备数据库（首次启动会生成演示数据，约需一分钟）…")
 def _engine(primary_url: str, read_url: str):
     return db.reader()
@@ -113,7 +122,7 @@ def html_text(value: Any) -> str:
 
 # --- cached queries ------------------------------------------------------------------------------------
 
-@st.cache_data(ttl=QUERY_TTL, max_entries=4000, show_spinner=False)
+@shared_cache(QUERY_TTL, 4000)
 def _run(db_url: str, fn_path: str, scope_t: tuple, args: tuple, kwargs: tuple):
     mod, name = fn_path.rsplit(".", 1)
     fn = getattr(importlib.import_module(mod), name)
@@ -130,7 +139,9 @@ def q(fn: Callable, scope: Scope, *args, **kwargs) -> Any:
 
 
 # Short-lived variants for live parts (wall screen fragments that rerun every few seconds): a fragment that
-# refreshes every N seconds uses a TTL of at most N, and every screen still shares one cached result.
+# refreshes every N seconds uses a TTL of at most N, and every screen still shares one cached result. They refresh
+# in the foreground (a live figure is never older than its TTL); the per-key lock still makes one computation of
+# an expired key, the other sessions waiting for it.
 def _call(fn_path: str, scope_t: tuple, args: tuple, kwargs: tuple):
     mod, name = fn_path.rsplit(".", 1)
     fn = getattr(importlib.import_module(mod), name)
