@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
 
-from queries import derived
+from queries import cells, derived
 from queries.base import frame, month_of, name_children, pct, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.scope import Scope, ScopeError
@@ -42,8 +42,41 @@ def _enterprises_inspected(rs, eng, prev=IN.c.prev_on):
     return func.coalesce(func.sum(case((first, 1), else_=0)), 0)
 
 
+def _cell_figures(rs, eng, keys: dict | None = None) -> dict[str, object]:
+    """The statements of the period figures that the maintained aggregates (``queries.cells``) can serve for the
+    scope, by part (``insp``, ``haz``, ``susp``, ``cases``, ``fines``), each selecting ``keys`` and the same labels
+    as the fact-row statements (fines in fen as ``fines_fen``); a part they cannot serve is left out."""
+    keys = keys or {}
+    out: dict[str, object] = {}
+
+    def part(fact, *cols):
+        u = cells.rows(rs, eng, fact, keys)
+        if u is None:
+            return None
+        ks = [u.c[k] for k in keys]
+        stmt = select(*ks, *(cells.total(u.c[c]).label(label) for c, label in cols))
+        # a group whose cells all sum to nothing (their rows were deleted) is no group, as with the rows
+        return stmt.group_by(*ks).having(func.sum(u.c.n) != 0) if ks else stmt
+
+    ent = cells.enterprises_column(rs)
+    if ent is not None:
+        out["insp"] = part("inspections", ("n", "inspections"), (ent, "enterprises_inspected"))
+    out["haz"] = part("hazards", ("n", "hazards_found"), ("a", "major_hazards"), ("b", "hazards_rectified"))
+    out["susp"] = part("suspensions", ("n", "suspensions"))
+    out["cases"] = part("cases_filed", ("n", "cases_filed"), ("a", "cases_online"), ("b", "transferred_judicial"))
+    out["fines"] = part("cases_decided", ("n", "cases_decided"), ("amount_fen", "fines_fen"))
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _fen_to_yuan(d: dict) -> dict:
+    if "fines_fen" in d:
+        d["fines_yuan"] = int(d.pop("fines_fen") or 0) / 100
+    return d
+
+
 def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
-    """Headline enforcement figures of the scope's period."""
+    """Headline enforcement figures of the scope's period (inspections, hazards, suspensions and cases from the
+    maintained aggregates where they serve the scope: ``queries.cells``)."""
     eng, rs = prepare(scope, engine)
     q = {
         "insp": select(func.count().label("inspections"),
@@ -72,12 +105,17 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
         "wo": select(func.count().label("work_orders")).where(rs.where(WO, "created_on")),
         "wl": select(func.count(distinct(WL.c.enterprise_id)).label("watchlist")).where(rs.where(WL, "listed_on")),
     }
+    q.update(_cell_figures(rs, eng))
     out: dict[str, Any] = {}
     with eng.connect() as conn:
         for stmt in q.values():
             r = conn.execute(stmt).mappings().first()
-            out.update({k: (v or 0) for k, v in r.items()})
-    out["fines_yuan"] = float(out["fines_yuan"])
+            out.update(_fen_to_yuan({k: (v or 0) for k, v in (r or {}).items()}))
+    for k in ("inspections", "enterprises_inspected", "hazards_found", "major_hazards", "hazards_rectified",
+              "suspensions", "cases_filed", "cases_online", "transferred_judicial", "cases_decided"):
+        out.setdefault(k, 0)  # a grouped statement over no cells has no row
+    out.setdefault("fines_yuan", 0)
+    out["fines_yuan"] = round(float(out["fines_yuan"]), 2)
     out["fines_wan"] = round(out["fines_yuan"] / 10000, 2)
     out["avg_fine_wan"] = round(out["fines_wan"] / out["cases_decided"], 2) if out["cases_decided"] else 0.0
     out["rectification_rate"] = pct(out["hazards_rectified"], out["hazards_found"])
@@ -112,25 +150,32 @@ FIGURES = declare("enforcement", summary, basis="period", figures=[
 
 def _grouped(rs, eng, key_of) -> pd.DataFrame:
     """Per-group inspections, enterprises, hazards, rectified, suspensions, cases and fines (``key_of`` groups by
-    region or industry: attributes of the enterprise, so an enterprise's inspections share its group)."""
-    parts = [
-        select(key_of(IN).label("k"), func.count().label("inspections"),
-               _enterprises_inspected(rs, eng).label("enterprises_inspected"))
+    region or industry: attributes of the enterprise, so an enterprise's inspections share its group); from the
+    maintained aggregates where they serve the scope."""
+    parts = {
+        "insp": select(key_of(IN).label("k"), func.count().label("inspections"),
+                       _enterprises_inspected(rs, eng).label("enterprises_inspected"))
         .where(rs.where(IN, "inspected_on")).group_by(key_of(IN)),
-        select(key_of(H).label("k"), func.count().label("hazards_found"),
-               func.sum(case((and_(H.c.rectified_on.is_not(None), rs.by_as_of(H.c.rectified_on)), 1), else_=0))
-               .label("hazards_rectified"))
+        "haz": select(key_of(H).label("k"), func.count().label("hazards_found"),
+                      func.sum(case((and_(H.c.rectified_on.is_not(None), rs.by_as_of(H.c.rectified_on)), 1), else_=0))
+                      .label("hazards_rectified"))
         .where(rs.where(H, "found_on")).group_by(key_of(H)),
-        select(key_of(SO).label("k"), func.count().label("suspensions"))
+        "susp": select(key_of(SO).label("k"), func.count().label("suspensions"))
         .where(rs.where(SO, "ordered_on")).group_by(key_of(SO)),
-        select(key_of(C).label("k"), func.count().label("cases_filed"))
+        "cases": select(key_of(C).label("k"), func.count().label("cases_filed"))
         .where(rs.where(C, "filed_on")).group_by(key_of(C)),
-        select(key_of(C).label("k"), func.sum(C.c.fine_yuan).label("fines_yuan"))
+        "fines": select(key_of(C).label("k"), func.sum(C.c.fine_yuan).label("fines_yuan"))
         .where(rs.where(C), rs.period_filter(C.c.decided_on), C.c.decided_on.is_not(None)).group_by(key_of(C)),
-    ]
+    }
+    keep = {"insp": ["k", "inspections", "enterprises_inspected"], "haz": ["k", "hazards_found", "hazards_rectified"],
+            "susp": ["k", "suspensions"], "cases": ["k", "cases_filed"], "fines": ["k", "fines_yuan"]}
+    parts.update(_cell_figures(rs, eng, {"k": lambda t, day: key_of(t)}))
     out = None
-    for stmt in parts:
+    for name, stmt in parts.items():
         df = frame(stmt, eng)
+        if "fines_fen" in df:
+            df["fines_yuan"] = df.pop("fines_fen").astype("int64") / 100
+        df = df[keep[name]]
         out = df if out is None else out.merge(df, on="k", how="outer")
     out = out.fillna(0)
     if "fines_yuan" in out:
@@ -169,16 +214,23 @@ def by_department(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame
 
 
 def by_month(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
-    """Monthly inspections, hazards and cases in the period."""
+    """Monthly inspections, hazards and cases in the period (from the maintained aggregates where they serve the
+    scope)."""
     eng, rs = prepare(scope, engine)
     parts = [
-        (IN, "inspected_on", "inspections"), (H, "found_on", "hazards_found"), (C, "filed_on", "cases_filed"),
-        (SO, "ordered_on", "suspensions"),
+        (IN, "inspected_on", "inspections", "inspections"), (H, "found_on", "hazards_found", "hazards"),
+        (C, "filed_on", "cases_filed", "cases_filed"), (SO, "ordered_on", "suspensions", "suspensions"),
     ]
     out = None
-    for t, col, label in parts:
-        m = month_of(t.c[col], eng)
-        df = frame(select(m.label("month"), func.count().label(label)).where(rs.where(t, col)).group_by(m), eng)
+    for t, col, label, fact in parts:
+        u = cells.rows(rs, eng, fact, {"month": lambda tb, day: month_of(day, eng)})
+        if u is not None:
+            stmt = (select(u.c.month, cells.total(u.c.n).label(label)).group_by(u.c.month)
+                    .having(func.sum(u.c.n) != 0))
+        else:
+            m = month_of(t.c[col], eng)
+            stmt = select(m.label("month"), func.count().label(label)).where(rs.where(t, col)).group_by(m)
+        df = frame(stmt, eng)
         out = df if out is None else out.merge(df, on="month", how="outer")
     out = out.fillna(0).sort_values("month", ignore_index=True)
     for c in out.columns[1:]:

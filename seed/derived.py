@@ -36,6 +36,8 @@ import contextlib
 
 from sqlalchemy import Engine
 
+from seed import cells
+
 # per-key recompute statements; {k} is the key expression (NEW.x / OLD.x in a trigger, a bound parameter else)
 _BEFORE = "(p.{d} < {t}.{d} OR (p.{d} = {t}.{d} AND p.id < {t}.id))"
 # the obligations risk-report completion is measured on (queries.risk._required)
@@ -155,19 +157,24 @@ def _drop_ddl(dialect: str) -> list[str]:
 
 
 def create_triggers(conn) -> None:
+    """The triggers of the derived columns and of the maintained aggregates (``seed.cells``)."""
     for s in _trigger_ddl(conn.dialect.name):
         conn.exec_driver_sql(s)
+    cells.create_triggers(conn)
 
 
 def drop_triggers(conn) -> None:
     for s in _drop_ddl(conn.dialect.name):
         conn.exec_driver_sql(s)
+    cells.drop_triggers(conn)
 
 
 def refresh(conn) -> None:
-    """Recompute every derived column from the facts (set-based; seconds at province scale)."""
+    """Recompute every derived column from the facts, then every aggregate cell (set-based; seconds at province
+    scale)."""
     for s in REFRESH:
         conn.exec_driver_sql(s)
+    cells.rebuild(conn)
 
 
 def compact(engine: Engine) -> None:

@@ -15,6 +15,7 @@ Conventions
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -656,6 +658,24 @@ credit_ratings = Table(
     Index("ix_credit_ratings_recorded_at", "recorded_at"),
     Index("ix_credit_ratings_city", "city_adcode", "rated_on"),
     Index("ix_credit_ratings_county", "county_adcode", "rated_on"),
+)
+
+# Maintained aggregates of the period facts (seed.cells keeps them exact; queries.cells reads them): per fact, per
+# month of its date and per county × sector × industry, the rows and up to two counted conditions and an amount.
+period_cells = Table(
+    "period_cells", metadata,
+    Column("fact", String(16), nullable=False),
+    Column("month", Date, nullable=False),  # the first day of the month
+    Column("city_adcode", Integer, nullable=False),
+    Column("county_adcode", Integer, nullable=False),
+    Column("sector_code", String(16), nullable=False),
+    Column("industry_code", String(8), nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("a", BigInteger, nullable=False),
+    Column("b", BigInteger, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    PrimaryKeyConstraint("fact", "month", "county_adcode", "sector_code", "industry_code"),
+    Index("ix_period_cells_city", "fact", "city_adcode", "month"),
 )
 
 training_sessions = Table(

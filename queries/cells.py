@@ -1,0 +1,134 @@
+"""Reading the maintained aggregates (``seed.cells``): a period's whole months from the cells, its partial months at
+either end from the fact rows, in one statement.
+
+``rows(rs, eng, fact, keys)`` returns a subquery of (keys…, n, a, b, amount_fen) — the cells of the scope's whole
+months and one row per fact row of the partial months — to be summed by the caller, or ``None`` when the cells
+cannot serve the scope (then the caller runs its statement over the fact rows, as before):
+
+- the derived data are switched off (``OVERSIGHT_DERIVED=0``, ``queries.derived.enabled``);
+- the scope is "as of" a time before the fact table's newest recorded row (the cells hold every row ever
+  recorded), or, for hidden hazards, before the latest rectification (the cells count rectified hazards as of now);
+- the period holds no whole month (then every row is a partial-month row: the fact rows are the cheaper read).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import BigInteger, Engine, and_, cast, func, literal, literal_column, or_, select, union_all
+
+from queries import derived
+from queries.base import row
+from seed import cells as spec
+from seed import schema as S
+
+CELLS = S.period_cells
+
+
+def _next_month(d: dt.date) -> dt.date:
+    return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _month_end(d: dt.date) -> dt.date:
+    return _next_month(d) - dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Months:
+    """The whole months of a period: ``first`` … ``last`` (first days of months; ``None`` = unbounded)."""
+    first: dt.date | None
+    last: dt.date | None
+
+
+def whole_months(date_from: dt.date | None, date_to: dt.date | None) -> Months | None:
+    first = None if date_from is None else (date_from if date_from.day == 1 else _next_month(date_from))
+    last = None if date_to is None else (date_to.replace(day=1) if date_to == _month_end(date_to)
+                                         else (date_to.replace(day=1) - dt.timedelta(days=1)).replace(day=1))
+    if first is not None and last is not None and first > last:
+        return None
+    return Months(first, last)
+
+
+def _table(fact: spec.Fact):
+    return S.metadata.tables[fact.table]
+
+
+def _as_date(v) -> dt.date | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return dt.date.fromisoformat(v[:10])
+    return v.date() if isinstance(v, dt.datetime) else v
+
+
+def usable(rs, eng: Engine, fact: spec.Fact) -> bool:
+    """May a figure of ``fact`` for the scope ``rs`` be read from the cells? (See the module doc.)"""
+    t = _table(fact)
+    if not derived.usable(rs, t, eng):
+        return False
+    if rs.as_of is not None and fact.name == "hazards":
+        latest = _as_date(row(select(func.max(t.c.rectified_on).label("d")), eng).get("d"))
+        return latest is None or latest <= rs.as_of.date()
+    return True
+
+
+def enterprises_column(rs) -> str | None:
+    """Which counted condition of the inspections' cells gives "enterprises inspected" for the scope's period:
+    ``a`` (first inspection of the year) for a period from 1 January to a day of the same year, ``b`` (first of the
+    month) for exactly one calendar month; ``None`` for any other period (then it is counted from the rows)."""
+    f, t = rs.date_from, rs.date_to
+    if f is None or t is None or f.day != 1:
+        return None
+    if f.month == 1 and t.year == f.year:
+        return "a"
+    if t == _month_end(f):
+        return "b"
+    return None
+
+
+KeyFn = Callable[[object, object], object]  # (table, its date column) -> key expression
+
+
+def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None):
+    """The scope's cells of whole months plus its partial-month fact rows, as one subquery with the columns
+    ``keys`` (name -> function of (table, date column)), ``n``, ``a``, ``b`` and ``amount_fen``; ``None`` when the
+    cells cannot serve the scope."""
+    fact = spec.BY_NAME[fact_name]
+    months = whole_months(rs.date_from, rs.date_to)
+    if months is None or not usable(rs, eng, fact):
+        return None
+    keys = keys or {}
+    t = _table(fact)
+    day = t.c[fact.day]
+    d = eng.dialect.name
+    in_cells = [CELLS.c.fact == fact.name, rs.region_filter(CELLS), rs.industry_filter(CELLS)]
+    edge = []
+    if months.first is not None:
+        in_cells.append(CELLS.c.month >= months.first)
+        if rs.date_from != months.first:  # the period starts mid-month: those days from the rows
+            edge.append(day < months.first)
+    if months.last is not None:
+        in_cells.append(CELLS.c.month <= months.last)
+        if rs.date_to != _month_end(months.last):  # it ends mid-month
+            edge.append(day >= _next_month(months.last))
+    part_cells = select(*(k(CELLS, CELLS.c.month).label(n) for n, k in keys.items()),
+                        CELLS.c.n, CELLS.c.a, CELLS.c.b, CELLS.c.amount_fen).where(*in_cells)
+    parts = [part_cells]
+    if edge:
+        conds = [rs.where(t, fact.day), or_(*edge)]
+        if fact.only:
+            conds.append(literal_column(spec._on(fact.only, t.name, d)))
+        parts.append(select(*(k(t, day).label(n) for n, k in keys.items()),
+                            literal(1).label("n"),
+                            literal_column(spec._flag(fact.a, t.name, d)).label("a"),
+                            literal_column(spec._flag(fact.b, t.name, d)).label("b"),
+                            literal_column(spec._amount(fact, t.name, d)).label("amount_fen"))
+                     .where(and_(*conds)))
+    return union_all(*parts).subquery(f"cells_{fact.name}")
+
+
+def total(col):
+    """``coalesce(sum(col), 0)`` as an integer (PostgreSQL sums bigints as numeric): a sum over no cells is 0, as a
+    count over no rows."""
+    return cast(func.coalesce(func.sum(col), 0), BigInteger)

@@ -1,0 +1,198 @@
+"""Maintained aggregates of the period facts: pre-summed cells of month × county × sector × industry.
+
+A period figure (inspections, hidden hazards found / major / rectified, suspensions, cases filed / online /
+transferred, cases decided and their fines) summed over a year of a province reads a few tens of thousands of
+cells instead of hundreds of thousands of fact rows. ``period_cells`` holds, per fact and per (month of the fact's
+date, county, sector, industry), the number of rows and up to two counted conditions and one amount (``FACTS``
+says which). The query functions read the whole months of a period from the cells and only the partial months at
+its ends from the fact rows (``queries.cells``).
+
+Kept exact like the derived columns (``seed.derived``): row triggers on the fact tables add a row's contribution to
+its cell on INSERT, take it away on DELETE and move it on an UPDATE of any column a cell depends on — whoever
+writes (seed, spreadsheet import, a hand fix). Bulk loads drop the triggers and ``rebuild`` every cell in one
+statement per fact. A cell whose count falls to zero stays (it sums to nothing).
+
+The cells describe every row ever recorded: a figure "as of" a time before the newest recorded row (or, for
+rectified hazards, before the latest rectification) is computed from the fact rows (``queries.cells.usable``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str  # the cells' ``fact`` value
+    table: str
+    day: str  # the date column the period filters on
+    only: str | None = None  # rows counted at all (SQL over the row, e.g. "decided_on IS NOT NULL")
+    a: str | None = None  # first counted condition
+    b: str | None = None  # second counted condition
+    amount: str | None = None  # summed amount (money: stored in fen, exact)
+    watch: tuple[str, ...] = ()  # further columns whose change moves the row's contribution
+
+
+FACTS = [
+    # a: the enterprise's first inspection of the calendar year, b: of the month (its previous one, ``prev_on`` of
+    # seed.derived, is before the year's / month's first day or does not exist): the enterprises inspected in a
+    # period from 1 January (or in one calendar month) are the sum of a (of b)
+    Fact("inspections", "inspections", "inspected_on", a="prev_on IS NULL OR prev_on < @year(inspected_on)",
+         b="prev_on IS NULL OR prev_on < @month(inspected_on)", watch=("prev_on",)),
+    Fact("hazards", "hidden_hazards", "found_on", a="major", b="rectified_on IS NOT NULL",
+         watch=("major", "rectified_on")),
+    Fact("suspensions", "suspension_orders", "ordered_on"),
+    Fact("cases_filed", "cases", "filed_on", a="online", b="transferred_judicial",
+         watch=("online", "transferred_judicial")),
+    Fact("cases_decided", "cases", "decided_on", only="decided_on IS NOT NULL", amount="fine_yuan",
+         watch=("fine_yuan",)),
+]
+BY_NAME = {f.name: f for f in FACTS}
+TABLES = sorted({f.table for f in FACTS})
+KEY = ("city_adcode", "county_adcode", "sector_code", "industry_code")
+
+
+def _month(expr: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"CAST(date_trunc('month', {expr}) AS date)"
+    return f"date({expr}, 'start of month')"
+
+
+def _year(expr: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return f"CAST(date_trunc('year', {expr}) AS date)"
+    return f"date({expr}, 'start of year')"
+
+
+def _flag(cond: str | None, row: str, dialect: str) -> str:
+    """1 or 0 for ``cond`` evaluated on the row ``row`` (NEW / OLD in a trigger, a table alias else)."""
+    if cond is None:
+        return "0"
+    return f"CASE WHEN {_on(cond, row, dialect)} THEN 1 ELSE 0 END"
+
+
+def _on(expr: str, row: str, dialect: str) -> str:
+    """``expr`` over the row's columns, qualified by ``row``; ``@year(col)`` / ``@month(col)`` are the first day
+    of the column's year / month."""
+    import re
+
+    cols = {c for f in FACTS for c in (f.day, *KEY, *f.watch)} | {"decided_on"}
+    s = re.sub(r"(?<![@.\w])(" + "|".join(sorted(cols, key=len, reverse=True)) + r")\b",
+               lambda m: f"{row}.{m.group(1)}", expr)
+    s = re.sub(r"@year\(([\w.]+)\)", lambda m: _year(m.group(1), dialect), s)
+    return re.sub(r"@month\(([\w.]+)\)", lambda m: _month(m.group(1), dialect), s)
+
+
+def _amount(f: Fact, row: str, dialect: str) -> str:
+    return "0" if f.amount is None else f"CAST(round({_on(f.amount, row, dialect)} * 100) AS BIGINT)"
+
+
+_UPSERT = ("INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, "
+           "amount_fen) SELECT {vals} WHERE {cond} "
+           "ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET "
+           "n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, "
+           "amount_fen = period_cells.amount_fen + excluded.amount_fen")
+
+
+def _apply(f: Fact, row: str, sign: int, dialect: str) -> str:
+    """The statement adding (``sign`` 1) or taking away (-1) the row ``row``'s contribution to its cell."""
+    s = "" if sign > 0 else "-"
+    vals = ", ".join([f"'{f.name}'", _month(f"{row}.{f.day}", dialect), *(f"{row}.{k}" for k in KEY),
+                      f"{s}1", f"{s}{_flag(f.a, row, dialect)}", f"{s}{_flag(f.b, row, dialect)}",
+                      f"{s}{_amount(f, row, dialect)}"])
+    cond = _on(f.only, row, dialect) if f.only else "1 = 1"
+    return _UPSERT.format(vals=vals, cond=cond)
+
+
+def _watched(table: str) -> list[str]:
+    cols: list[str] = []
+    for f in FACTS:
+        if f.table == table:
+            for c in (f.day, *KEY, *f.watch):
+                if c not in cols:
+                    cols.append(c)
+    return cols
+
+
+def trigger_ddl(dialect: str) -> list[str]:
+    out = []
+    for table in TABLES:
+        facts = [f for f in FACTS if f.table == table]
+        cols = _watched(table)
+        if dialect == "postgresql":
+            fn = f"oversight_cells_{table}"
+            changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in cols)
+            minus = "\n".join(f"    {_apply(f, 'OLD', -1, dialect)};" for f in facts)
+            plus = "\n".join(f"    {_apply(f, 'NEW', 1, dialect)};" for f in facts)
+            out.append(
+                f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                f"BEGIN\n"
+                f"  IF TG_OP = 'UPDATE' AND NOT ({changed}) THEN RETURN NULL; END IF;\n"
+                f"  IF TG_OP <> 'INSERT' THEN\n{minus}\n  END IF;\n"
+                f"  IF TG_OP <> 'DELETE' THEN\n{plus}\n  END IF;\n"
+                f"  RETURN NULL;\n"
+                f"END $$")
+            out.append(f"CREATE TRIGGER trg_cells_{table} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(cols)} "
+                       f"ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}()")
+        else:
+            minus = " ".join(f"{_apply(f, 'OLD', -1, dialect)};" for f in facts)
+            plus = " ".join(f"{_apply(f, 'NEW', 1, dialect)};" for f in facts)
+            out.append(f"CREATE TRIGGER trg_cells_{table}_ins AFTER INSERT ON {table} BEGIN {plus} END")
+            out.append(f"CREATE TRIGGER trg_cells_{table}_del AFTER DELETE ON {table} BEGIN {minus} END")
+            out.append(f"CREATE TRIGGER trg_cells_{table}_upd AFTER UPDATE OF {', '.join(cols)} ON {table} "
+                       f"BEGIN {minus} {plus} END")
+    return out
+
+
+def drop_ddl(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        return [s for t in TABLES for s in (f"DROP TRIGGER IF EXISTS trg_cells_{t} ON {t}",
+                                            f"DROP FUNCTION IF EXISTS oversight_cells_{t}()")]
+    return [f"DROP TRIGGER IF EXISTS trg_cells_{t}_{op}" for t in TABLES for op in ("ins", "del", "upd")]
+
+
+def _fresh(f: Fact, dialect: str) -> str:
+    """Every cell of ``f`` computed from the fact rows."""
+    where = f" WHERE {_on(f.only, 'r', dialect)}" if f.only else ""
+    month = _month(f"r.{f.day}", dialect)
+    keys = ", ".join(f"r.{k}" for k in KEY)
+    return (f"SELECT '{f.name}' AS fact, {month} AS month, {keys}, count(*) AS n, "
+            f"sum({_flag(f.a, 'r', dialect)}) AS a, sum({_flag(f.b, 'r', dialect)}) AS b, "
+            f"sum({_amount(f, 'r', dialect)}) AS amount_fen "
+            f"FROM {f.table} r{where} GROUP BY {month}, {keys}")
+
+
+def rebuild_sql(dialect: str) -> list[str]:
+    cols = "fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen"
+    return ["DELETE FROM period_cells",
+            *(f"INSERT INTO period_cells ({cols}) {_fresh(f, dialect)}" for f in FACTS)]
+
+
+def create_triggers(conn) -> None:
+    for s in trigger_ddl(conn.dialect.name):
+        conn.exec_driver_sql(s)
+
+
+def drop_triggers(conn) -> None:
+    for s in drop_ddl(conn.dialect.name):
+        conn.exec_driver_sql(s)
+
+
+def rebuild(conn) -> None:
+    """Every cell from the fact rows (set-based; one GROUP BY per fact)."""
+    for s in rebuild_sql(conn.dialect.name):
+        conn.exec_driver_sql(s)
+
+
+def check(conn) -> dict[str, int]:
+    """Cells that differ from a fresh computation, per fact (all zero when consistent; a stored cell summing to
+    nothing matches a missing one)."""
+    out = {}
+    cols = "month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen"
+    for f in FACTS:
+        stored = (f"SELECT {cols} FROM period_cells WHERE fact = '{f.name}' AND "
+                  "NOT (n = 0 AND a = 0 AND b = 0 AND amount_fen = 0)")
+        fresh = f"SELECT {cols} FROM ({_fresh(f, conn.dialect.name)}) w"
+        q = (f"SELECT (SELECT count(*) FROM ({stored} EXCEPT {fresh}) x) + "
+             f"(SELECT count(*) FROM ({fresh} EXCEPT {stored}) y)")
+        out[f.name] = int(conn.exec_driver_sql(q).scalar())
+    return out

@@ -1,0 +1,225 @@
+"""Maintained aggregates (seed.cells, read through queries.cells): every figure read from the cells equals the same
+figure computed from the fact rows (``OVERSIGHT_DERIVED=0``) for scopes of every kind — whole years and months,
+periods that start or end mid-month, no start, a sector, a section, a division, a county, a bound user, as of now and
+as of a past time; the cells are read where they serve and not where they cannot; the triggers keep them equal to a
+fresh computation whatever is written."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlalchemy import delete, event, func, insert, select, update
+
+from queries import cells, enforcement
+from queries.base import prepare
+from queries.regions import PROVINCE, reference
+from queries.scope import Scope
+from seed import cells as cell_spec
+from seed import derived as derived_data
+from seed import schema as S
+
+YANCHENG = 320900
+CLEAN = {f.name: 0 for f in cell_spec.FACTS}
+
+
+def _scopes(db) -> dict[str, Scope]:
+    ref = reference(db)
+    county = ref.children(YANCHENG)[1].adcode
+    sector = ref.sectors()[1].code
+    section = next(i.code for i in ref.industries.values() if i.kind == "section")
+    with db.connect() as c:
+        division = c.execute(select(S.inspections.c.industry_code).group_by(S.inspections.c.industry_code)
+                             .order_by(func.count().desc()).limit(1)).scalar()
+    y = dt.date(2021, 1, 1)
+    now = dt.datetime.now().replace(microsecond=0) + dt.timedelta(days=1)
+    return {
+        "year-to-date": Scope(PROVINCE, None, y, dt.date(2021, 6, 30)),
+        "year-to-mid-month": Scope(PROVINCE, None, y, dt.date(2021, 5, 17)),
+        "last-year": Scope(PROVINCE, None, dt.date(2020, 1, 1), dt.date(2020, 12, 31)),
+        "one-month": Scope(YANCHENG, None, dt.date(2021, 3, 1), dt.date(2021, 3, 31)),
+        "quarter": Scope(YANCHENG, None, dt.date(2021, 4, 1), dt.date(2021, 6, 30)),
+        "across-years-mid-month": Scope(PROVINCE, None, dt.date(2020, 10, 9), dt.date(2021, 2, 20)),
+        "within-a-month": Scope(YANCHENG, None, dt.date(2021, 2, 3), dt.date(2021, 2, 25)),
+        "no-start": Scope(YANCHENG, None, None, dt.date(2021, 2, 28)),
+        "all-time": Scope(YANCHENG),
+        "county": Scope(county, None, y, dt.date(2021, 6, 30)),
+        "sector": Scope(PROVINCE, sector, y, dt.date(2021, 4, 30)),
+        "section": Scope(YANCHENG, section, y, dt.date(2021, 6, 30)),
+        "division": Scope(PROVINCE, division, dt.date(2021, 2, 1), dt.date(2021, 2, 28)),
+        "bound": Scope(YANCHENG, None, y, dt.date(2021, 6, 30), binding=YANCHENG),
+        "as-of-now": Scope(YANCHENG, None, y, dt.date(2021, 6, 30), now),
+        "as-of-past": Scope(YANCHENG, None, y, dt.date(2021, 6, 30), dt.datetime(2021, 3, 20, 12, 0)),
+    }
+
+
+FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month]
+
+
+def _same(a, b):
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
+    else:
+        assert a == b
+
+
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f.__name__)
+def test_figures_from_cells_equal_the_fact_rows(db, fn, monkeypatch):
+    for name, scope in _scopes(db).items():
+        monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
+        fast = fn(scope, engine=db)
+        monkeypatch.setenv("OVERSIGHT_DERIVED", "0")
+        slow = fn(scope, engine=db)
+        try:
+            _same(fast, slow)
+        except AssertionError as e:
+            raise AssertionError(f"{fn.__name__} differs for scope {name}: {e}") from None
+
+
+def _statements(db, fn, scope) -> str:
+    seen: list[str] = []
+
+    def rec(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(db, "before_cursor_execute", rec)
+    try:
+        fn(scope, engine=db)
+    finally:
+        event.remove(db, "before_cursor_execute", rec)
+    return "\n;;\n".join(" ".join(x.split()) for x in seen)
+
+
+def _reads_rows(stmts: str, table: str) -> bool:
+    """Does a statement (other than the newest-recorded-time lookups) read ``table``'s rows?"""
+    return any(f"FROM {table}" in s and "max(" not in s for s in stmts.split(";;"))
+
+
+def test_cells_are_read_where_they_serve_and_not_where_they_cannot(db):
+    sc = _scopes(db)
+    ytd = _statements(db, enforcement.summary, sc["year-to-date"])
+    assert ytd.count("period_cells") >= 5
+    assert not any(_reads_rows(ytd, t) for t in ("inspections", "hidden_hazards", "cases", "suspension_orders"))
+    # a period ending mid-month: the partial month from the rows, the rest from the cells
+    mid = _statements(db, enforcement.by_region, sc["year-to-mid-month"])
+    assert "period_cells" in mid and "UNION ALL" in mid
+    # a period starting mid-month: enterprises inspected cannot come from the cells (counted from the rows)
+    across = _statements(db, enforcement.summary, sc["across-years-mid-month"])
+    assert "prev_on" in across and "period_cells" in across
+    # no whole month, or as of a past time: the rows only
+    for name in ("within-a-month", "as-of-past"):
+        assert "period_cells" not in _statements(db, enforcement.summary, sc[name]), name
+    assert cells.usable(prepare(sc["as-of-now"], db)[1], db, cell_spec.BY_NAME["hazards"])
+
+
+def test_whole_months_of_a_period():
+    d = dt.date
+    assert cells.whole_months(d(2021, 1, 1), d(2021, 6, 30)) == cells.Months(d(2021, 1, 1), d(2021, 6, 1))
+    assert cells.whole_months(d(2021, 1, 2), d(2021, 6, 29)) == cells.Months(d(2021, 2, 1), d(2021, 5, 1))
+    assert cells.whole_months(d(2020, 12, 31), d(2021, 2, 28)) == cells.Months(d(2021, 1, 1), d(2021, 2, 1))
+    assert cells.whole_months(d(2024, 2, 1), d(2024, 2, 29)) == cells.Months(d(2024, 2, 1), d(2024, 2, 1))
+    assert cells.whole_months(d(2024, 2, 1), d(2024, 2, 28)) is None
+    assert cells.whole_months(d(2021, 3, 5), d(2021, 3, 31)) is None
+    assert cells.whole_months(None, None) == cells.Months(None, None)
+    assert cells.whole_months(None, d(2021, 3, 30)) == cells.Months(None, d(2021, 2, 1))
+
+
+def test_cells_match_a_fresh_computation(db):
+    with db.connect() as c:
+        assert cell_spec.check(c) == CLEAN
+
+
+def test_triggers_keep_the_cells_exact_through_any_write(db):
+    """Insert, move in time and space, change what a cell counts (major, rectified, online, decided, fine), delete —
+    on every fact table; an inspection moved inside its enterprise's history also moves its neighbours' "first of
+    the year / month" through the derived column. Inside one transaction, rolled back; then the check sees a cell
+    left stale with the triggers dropped."""
+    I, H, C, SO = S.inspections, S.hidden_hazards, S.cases, S.suspension_orders
+    with db.connect() as c:
+        tx = c.begin()
+        try:
+            e = c.execute(select(I.c.enterprise_id).group_by(I.c.enterprise_id).having(func.count() >= 3)
+                          .order_by(I.c.enterprise_id).limit(1)).scalar()
+            rows = c.execute(select(I).where(I.c.enterprise_id == e).order_by(I.c.inspected_on, I.c.id)).mappings().all()
+            new = {k: v for k, v in rows[1].items() if k not in ("id", "prev_on", "prev_dept_on", "first_in_campaign")}
+            new.update(record_no=None, inspected_on=rows[0]["inspected_on"] - dt.timedelta(days=40))
+            c.execute(insert(I).values(**new))
+            c.execute(update(I).where(I.c.id == rows[0]["id"])
+                      .values(inspected_on=rows[-1]["inspected_on"] + dt.timedelta(days=33)))
+            other = c.execute(select(S.divisions.c.adcode).where(S.divisions.c.level == "county",
+                                                                 S.divisions.c.adcode != rows[1]["county_adcode"])
+                              .limit(1)).scalar()
+            c.execute(update(I).where(I.c.id == rows[1]["id"]).values(county_adcode=other))
+            assert cell_spec.check(c) == CLEAN
+
+            hz = c.execute(select(H).order_by(H.c.id).limit(3)).mappings().all()
+            c.execute(update(H).where(H.c.id == hz[0]["id"]).values(major=not hz[0]["major"]))
+            c.execute(update(H).where(H.c.id == hz[1]["id"])
+                      .values(rectified_on=None if hz[1]["rectified_on"] else hz[1]["found_on"]))
+            c.execute(update(H).where(H.c.id == hz[2]["id"]).values(found_on=dt.date(2019, 5, 5)))
+            c.execute(insert(H).values(**{**{k: v for k, v in hz[0].items() if k != "id"},
+                                          "found_on": dt.date(2021, 2, 14)}))
+            assert cell_spec.check(c) == CLEAN
+
+            cs = c.execute(select(C).order_by(C.c.id).limit(3)).mappings().all()
+            c.execute(update(C).where(C.c.id == cs[0]["id"])
+                      .values(decided_on=cs[0]["filed_on"] + dt.timedelta(days=30), fine_yuan=12345.67))
+            c.execute(update(C).where(C.c.id == cs[1]["id"]).values(decided_on=None, online=not cs[1]["online"]))
+            c.execute(update(C).where(C.c.id == cs[2]["id"]).values(transferred_judicial=True, fine_yuan=0.01))
+            so = c.execute(select(SO.c.id).order_by(SO.c.id).limit(1)).scalar()
+            c.execute(update(SO).where(SO.c.id == so).values(ordered_on=dt.date(2021, 1, 31)))
+            assert cell_spec.check(c) == CLEAN
+
+            for t in (S.cases, S.suspension_orders, S.hidden_hazards):
+                c.execute(delete(t).where(t.c.inspection_id == rows[2]["id"]))
+            c.execute(delete(I).where(I.c.id == rows[2]["id"]))
+            c.execute(delete(SO).where(SO.c.id == so))
+            assert cell_spec.check(c) == CLEAN
+
+            derived_data.drop_triggers(c)  # the check itself sees a stale cell
+            c.execute(update(H).where(H.c.id == hz[0]["id"]).values(found_on=dt.date(2018, 1, 1)))
+            assert cell_spec.check(c)["hazards"] > 0
+        finally:
+            tx.rollback()
+    with db.connect() as c:  # the rollback restored the triggers
+        tx = c.begin()
+        try:
+            h = c.execute(select(H.c.id).order_by(H.c.id).limit(1)).scalar()
+            c.execute(update(H).where(H.c.id == h).values(found_on=dt.date(2018, 1, 1)))
+            assert cell_spec.check(c) == CLEAN
+        finally:
+            tx.rollback()
+
+
+def test_a_rectification_after_the_as_of_time_keeps_the_figure_on_the_rows(db, tmp_path, monkeypatch):
+    """The cells count hazards rectified as of now: a view as of a time after every recorded row but before a
+    rectification must not use them, and its figure equals the rows' (on a private copy)."""
+    from queries.db import get_engine
+    from tests.dbcache import clone_database, remove_copy
+
+    H = S.hidden_hazards
+    url = clone_database(db, "cells_rectified", tmp_path)
+    try:
+        eng = get_engine(url)
+        with eng.begin() as c:
+            newest = c.execute(select(func.max(H.c.recorded_at))).scalar()
+            newest = dt.datetime.fromisoformat(newest) if isinstance(newest, str) else newest
+            h = c.execute(select(H.c.id).where(H.c.rectified_on.is_(None), H.c.found_on >= dt.date(2021, 3, 1))
+                          .order_by(H.c.id).limit(1)).scalar()
+            c.execute(update(H).where(H.c.id == h).values(rectified_on=newest.date() + dt.timedelta(days=5)))
+        fact = cell_spec.BY_NAME["hazards"]
+        for days, from_cells in ((1, False), (10, True)):
+            scope = Scope(PROVINCE, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30), newest + dt.timedelta(days=days))
+            monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
+            assert cells.usable(prepare(scope, eng)[1], eng, fact) is from_cells
+            fast = enforcement.summary(scope, engine=eng)
+            monkeypatch.setenv("OVERSIGHT_DERIVED", "0")
+            assert fast == enforcement.summary(scope, engine=eng)
+        monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
+        before = enforcement.summary(Scope(PROVINCE, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30),
+                                           newest + dt.timedelta(days=1)), engine=eng)
+        after = enforcement.summary(Scope(PROVINCE, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30),
+                                          newest + dt.timedelta(days=10)), engine=eng)
+        assert after["hazards_rectified"] == before["hazards_rectified"] + 1
+    finally:
+        remove_copy(url)
