@@ -7,7 +7,8 @@ cannot serve the scope (then the caller runs its statement over the fact rows, a
 
 - the derived data are switched off (``OVERSIGHT_DERIVED=0``, ``queries.derived.enabled``);
 - the scope is "as of" a time before the fact table's newest recorded row (the cells hold every row ever
-  recorded), or, for hidden hazards, before the latest rectification (the cells count rectified hazards as of now);
+  recorded), or before the latest date of what the cells count as of now (a hazard's rectification, a report's
+  on-site verification: ``Fact.settled``);
 - the period holds no whole month (then every row is a partial-month row: the fact rows are the cheaper read).
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import BigInteger, Engine, and_, cast, func, literal, literal_column, or_, select, union_all
+from sqlalchemy import BigInteger, DateTime, Engine, and_, cast, func, literal, literal_column, or_, select, union_all
 
 from queries import derived
 from queries.base import row
@@ -67,8 +68,8 @@ def usable(rs, eng: Engine, fact: spec.Fact) -> bool:
     t = _table(fact)
     if not derived.usable(rs, t, eng):
         return False
-    if rs.as_of is not None and fact.name == "hazards":
-        latest = _as_date(row(select(func.max(t.c.rectified_on).label("d")), eng).get("d"))
+    if rs.as_of is not None and fact.settled is not None:
+        latest = _as_date(row(select(func.max(t.c[fact.settled]).label("d")), eng).get("d"))
         return latest is None or latest <= rs.as_of.date()
     return True
 
@@ -90,33 +91,48 @@ def enterprises_column(rs) -> str | None:
 KeyFn = Callable[[object, object], object]  # (table, its date column) -> key expression
 
 
-def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None):
+def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, *, to_date: bool = False):
     """The scope's cells of whole months plus its partial-month fact rows, as one subquery with the columns
     ``keys`` (name -> function of (table, date column)), ``n``, ``a``, ``b`` and ``amount_fen``; ``None`` when the
-    cells cannot serve the scope."""
+    cells cannot serve the scope. The months are the scope's period's, or with ``to_date`` every month up to its
+    cut-off (``Resolved.cutoff``: the end of the period or the as-of time)."""
     fact = spec.BY_NAME[fact_name]
-    months = whole_months(rs.date_from, rs.date_to)
+    t = _table(fact)
+    day = t.c[fact.day]
+    mid_day = False
+    if to_date:
+        date_from, cut = None, rs.cutoff
+        # the cut-off's day is whole only when the cut-off is its last second
+        mid_day = cut is not None and cut.time() < dt.time(23, 59, 59)
+        date_to = None if cut is None else (cut.date() - dt.timedelta(days=1) if mid_day else cut.date())
+        raw = and_(rs.where(t), rs.until_cutoff(day))
+    else:
+        date_from, date_to, raw = rs.date_from, rs.date_to, rs.where(t, fact.day)
+    months = whole_months(date_from, date_to)
     if months is None or not usable(rs, eng, fact):
         return None
     keys = keys or {}
-    t = _table(fact)
-    day = t.c[fact.day]
+    stamp = isinstance(day.type, DateTime)
+
+    def bound(d: dt.date):
+        return dt.datetime.combine(d, dt.time()) if stamp else d
+
     d = eng.dialect.name
     in_cells = [CELLS.c.fact == fact.name, rs.region_filter(CELLS), rs.industry_filter(CELLS)]
     edge = []
     if months.first is not None:
         in_cells.append(CELLS.c.month >= months.first)
-        if rs.date_from != months.first:  # the period starts mid-month: those days from the rows
-            edge.append(day < months.first)
+        if date_from != months.first:  # the period starts mid-month: those days from the rows
+            edge.append(day < bound(months.first))
     if months.last is not None:
         in_cells.append(CELLS.c.month <= months.last)
-        if rs.date_to != _month_end(months.last):  # it ends mid-month
-            edge.append(day >= _next_month(months.last))
+        if mid_day or date_to != _month_end(months.last):  # it ends mid-month (or mid-day)
+            edge.append(day >= bound(_next_month(months.last)))
     part_cells = select(*(k(CELLS, CELLS.c.month).label(n) for n, k in keys.items()),
                         CELLS.c.n, CELLS.c.a, CELLS.c.b, CELLS.c.amount_fen).where(*in_cells)
     parts = [part_cells]
     if edge:
-        conds = [rs.where(t, fact.day), or_(*edge)]
+        conds = [raw, or_(*edge)]
         if fact.only:
             conds.append(literal_column(spec._on(fact.only, t.name, d)))
         parts.append(select(*(k(t, day).label(n) for n, k in keys.items()),

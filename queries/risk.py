@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, and_, case, distinct, func, select
 
-from queries import derived
+from queries import cells, derived
 from queries.base import day_of, frame, name_children, pct, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, VERIFICATION
@@ -77,18 +77,26 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     req = row(select(func.count().label("required"), func.min(RO.c.due_on).label("due_on"))
               .where(_required(rs)), eng)
     req_all = row(select(func.count().label("required_all")).where(_required(rs, above_only=False)), eng)
-    done = row(_completed(rs, eng), eng)
-    done_all = row(select(_obligations(rs, eng).label("completed_all")).where(_reports(rs)), eng)
-    rep = row(select(
-        func.count().label("reports"),
-        func.coalesce(func.sum(case((RR.c.zero_risk, 1), else_=0)), 0).label("zero_risk_reports"),
-        func.coalesce(func.sum(case((RR.c.key_control, 1), else_=0)), 0).label("key_control"),
-        func.coalesce(func.sum(case((and_(RR.c.verification == "under_reported", rs.by_as_of(RR.c.verified_on)), 1),
-                                    else_=0)), 0).label("under_reported"),
-    ).where(_reports(rs)), eng)
-    fast = derived.enabled()  # item counts belong to their report: right at any as-of
-    items = row(select(*_item_sums(fast)).select_from(_with_items(fast)).where(_reports(rs)), eng)
-    out: dict[str, Any] = {**req, **req_all, **done, **done_all, **rep, **items}
+    done = _cell_sums(rs, eng, "reports_done", (("a", "completed"), ("b", "completed_all")))
+    if done is None:
+        done = {**row(_completed(rs, eng), eng),
+                **row(select(_obligations(rs, eng).label("completed_all")).where(_reports(rs)), eng)}
+    rep = _cell_sums(rs, eng, "reports_quality", (("n", "reports"), ("a", "zero_risk_reports"), ("b", "key_control"),
+                                                  ("amount_fen", "under_reported")))
+    if rep is None:
+        rep = row(select(
+            func.count().label("reports"),
+            func.coalesce(func.sum(case((RR.c.zero_risk, 1), else_=0)), 0).label("zero_risk_reports"),
+            func.coalesce(func.sum(case((RR.c.key_control, 1), else_=0)), 0).label("key_control"),
+            func.coalesce(func.sum(case((and_(RR.c.verification == "under_reported", rs.by_as_of(RR.c.verified_on)),
+                                         1), else_=0)), 0).label("under_reported"),
+        ).where(_reports(rs)), eng)
+    items = _cell_sums(rs, eng, "reports_items", (("a", "risks_major_or_above"), ("b", "risks_major"),
+                                                  ("amount_fen", "risk_items")))
+    if items is None:
+        fast = derived.enabled()  # item counts belong to their report: right at any as-of
+        items = row(select(*_item_sums(fast)).select_from(_with_items(fast)).where(_reports(rs)), eng)
+    out: dict[str, Any] = {**req, **req_all, **done, **rep, **items}
     due = out.pop("due_on") or None
     if isinstance(due, str):
         due = dt.date.fromisoformat(due)
@@ -114,16 +122,37 @@ FIGURES = declare("risk", completion, basis="cutoff", figures=[
 ])
 
 
+def _cell_sums(rs, eng, fact: str, cols, key=None):
+    """Sums of the maintained aggregates' columns (``queries.cells``) over the reports submitted up to the cut-off,
+    labelled as the fact-row statements label them: a dict, or with ``key`` a frame per group (column ``k``);
+    ``None`` when the cells cannot serve the scope."""
+    u = cells.rows(rs, eng, fact, {"k": lambda t, day: key(t)} if key else None, to_date=True)
+    if u is None:
+        return None
+    sums = [cells.total(u.c[c]).label(label) for c, label in cols]
+    if key is None:
+        return {k: int(v) for k, v in row(select(*sums), eng).items()}
+    return frame(select(u.c.k, *sums).group_by(u.c.k).having(func.sum(u.c.n) != 0), eng)
+
+
 def _grouped(rs, eng, key) -> pd.DataFrame:
+    """Per-group obligations, completed obligations, reported risks, zero-risk reports and key-control entries
+    (reports from the maintained aggregates where they serve the scope)."""
     req = frame(select(key(RO).label("k"), func.count().label("required")).where(_required(rs)).group_by(key(RO)), eng)
-    done = frame(_completed(rs, eng, key(RR).label("k")).group_by(key(RR)), eng)
-    fast = derived.enabled()
-    items = frame(select(key(RR).label("k"), *_item_sums(fast, total=False))
-                  .select_from(_with_items(fast)).where(_reports(rs)).group_by(key(RR)), eng)
-    zero = frame(select(key(RR).label("k"),
-                        func.sum(case((RR.c.zero_risk, 1), else_=0)).label("zero_risk_reports"),
-                        func.sum(case((RR.c.key_control, 1), else_=0)).label("key_control"))
-                 .where(_reports(rs)).group_by(key(RR)), eng)
+    done = _cell_sums(rs, eng, "reports_done", (("a", "completed"),), key)
+    if done is None:
+        done = frame(_completed(rs, eng, key(RR).label("k")).group_by(key(RR)), eng)
+    items = _cell_sums(rs, eng, "reports_items", (("a", "risks_major_or_above"), ("b", "risks_major")), key)
+    if items is None:
+        fast = derived.enabled()
+        items = frame(select(key(RR).label("k"), *_item_sums(fast, total=False))
+                      .select_from(_with_items(fast)).where(_reports(rs)).group_by(key(RR)), eng)
+    zero = _cell_sums(rs, eng, "reports_quality", (("a", "zero_risk_reports"), ("b", "key_control")), key)
+    if zero is None:
+        zero = frame(select(key(RR).label("k"),
+                            func.sum(case((RR.c.zero_risk, 1), else_=0)).label("zero_risk_reports"),
+                            func.sum(case((RR.c.key_control, 1), else_=0)).label("key_control"))
+                     .where(_reports(rs)).group_by(key(RR)), eng)
     df = req
     for other in (done, items, zero):
         df = df.merge(other, on="k", how="outer")

@@ -26,10 +26,11 @@ class Fact:
     table: str
     day: str  # the date column the period filters on
     only: str | None = None  # rows counted at all (SQL over the row, e.g. "decided_on IS NOT NULL")
-    a: str | None = None  # first counted condition
-    b: str | None = None  # second counted condition
-    amount: str | None = None  # summed amount (money: stored in fen, exact)
+    a: str | None = None  # first counted condition (``=expr``: a summed value)
+    b: str | None = None  # second counted condition (``=expr``: a summed value)
+    amount: str | None = None  # summed money in fen (``=expr``: a summed value, or a counted condition)
     watch: tuple[str, ...] = ()  # further columns whose change moves the row's contribution
+    settled: str | None = None  # a date column the cells count as of now (a view as of an earlier day cannot use them)
 
 
 FACTS = [
@@ -39,12 +40,22 @@ FACTS = [
     Fact("inspections", "inspections", "inspected_on", a="prev_on IS NULL OR prev_on < @year(inspected_on)",
          b="prev_on IS NULL OR prev_on < @month(inspected_on)", watch=("prev_on",)),
     Fact("hazards", "hidden_hazards", "found_on", a="major", b="rectified_on IS NOT NULL",
-         watch=("major", "rectified_on")),
+         watch=("major", "rectified_on"), settled="rectified_on"),
     Fact("suspensions", "suspension_orders", "ordered_on"),
     Fact("cases_filed", "cases", "filed_on", a="online", b="transferred_judicial",
          watch=("online", "transferred_judicial")),
     Fact("cases_decided", "cases", "decided_on", only="decided_on IS NOT NULL", amount="fine_yuan",
          watch=("fine_yuan",)),
+    # risk reports by month of submission (risk-report figures are taken at a cut-off: the months up to it): the
+    # obligations they complete (first report of an obligation, and of one completion is measured on — derived
+    # columns of seed.derived), what they say, and their risk items (counted per report by seed.derived)
+    Fact("reports_done", "risk_reports", "submitted_at", a="first_for_required", b="first_for_obligation",
+         watch=("first_for_required", "first_for_obligation")),
+    Fact("reports_quality", "risk_reports", "submitted_at", a="zero_risk", b="key_control",
+         amount="?verification = 'under_reported'", watch=("zero_risk", "key_control", "verification", "verified_on"),
+         settled="verified_on"),
+    Fact("reports_items", "risk_reports", "submitted_at", a="=items_major_or_above", b="=items_major",
+         amount="=items_total", watch=("items_major_or_above", "items_major", "items_total")),
 ]
 BY_NAME = {f.name: f for f in FACTS}
 TABLES = sorted({f.table for f in FACTS})
@@ -64,9 +75,12 @@ def _year(expr: str, dialect: str) -> str:
 
 
 def _flag(cond: str | None, row: str, dialect: str) -> str:
-    """1 or 0 for ``cond`` evaluated on the row ``row`` (NEW / OLD in a trigger, a table alias else)."""
+    """1 or 0 for the condition ``cond`` evaluated on the row ``row`` (NEW / OLD in a trigger, a table alias else);
+    for ``=expr`` the value of ``expr``."""
     if cond is None:
         return "0"
+    if cond.startswith("="):
+        return f"({_on(cond[1:], row, dialect)})"
     return f"CASE WHEN {_on(cond, row, dialect)} THEN 1 ELSE 0 END"
 
 
@@ -75,7 +89,7 @@ def _on(expr: str, row: str, dialect: str) -> str:
     of the column's year / month."""
     import re
 
-    cols = {c for f in FACTS for c in (f.day, *KEY, *f.watch)} | {"decided_on"}
+    cols = {c for f in FACTS for c in (f.day, *KEY, *f.watch)}
     s = re.sub(r"(?<![@.\w])(" + "|".join(sorted(cols, key=len, reverse=True)) + r")\b",
                lambda m: f"{row}.{m.group(1)}", expr)
     s = re.sub(r"@year\(([\w.]+)\)", lambda m: _year(m.group(1), dialect), s)
@@ -83,7 +97,12 @@ def _on(expr: str, row: str, dialect: str) -> str:
 
 
 def _amount(f: Fact, row: str, dialect: str) -> str:
-    return "0" if f.amount is None else f"CAST(round({_on(f.amount, row, dialect)} * 100) AS BIGINT)"
+    """Money in fen; ``=expr`` a value, ``?cond`` 1 or 0."""
+    if f.amount is None:
+        return "0"
+    if f.amount[0] in "=?":
+        return _flag(f.amount[1:] if f.amount[0] == "?" else f.amount, row, dialect)
+    return f"CAST(round({_on(f.amount, row, dialect)} * 100) AS BIGINT)"
 
 
 _UPSERT = ("INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, "

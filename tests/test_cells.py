@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, event, func, insert, select, update
 
-from queries import cells, enforcement
+from queries import cells, enforcement, risk
 from queries.base import prepare
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope
@@ -53,7 +53,8 @@ def _scopes(db) -> dict[str, Scope]:
     }
 
 
-FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month]
+FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month,
+             risk.completion, risk.by_region, risk.by_sector]
 
 
 def _same(a, b):
@@ -63,7 +64,7 @@ def _same(a, b):
         assert a == b
 
 
-@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f"{f.__module__.split('.')[-1]}.{f.__name__}")
 def test_figures_from_cells_equal_the_fact_rows(db, fn, monkeypatch):
     for name, scope in _scopes(db).items():
         monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
@@ -110,6 +111,12 @@ def test_cells_are_read_where_they_serve_and_not_where_they_cannot(db):
     for name in ("within-a-month", "as-of-past"):
         assert "period_cells" not in _statements(db, enforcement.summary, sc[name]), name
     assert cells.usable(prepare(sc["as-of-now"], db)[1], db, cell_spec.BY_NAME["hazards"])
+    # risk figures are taken at the cut-off: every month up to it from the cells, the rest of a mid-day cut-off
+    # from the rows
+    done = _statements(db, risk.completion, sc["year-to-date"])
+    assert done.count("period_cells") >= 3 and not _reads_rows(done, "risk_reports")
+    assert not _reads_rows(done, "risk_items")
+    assert "period_cells" not in _statements(db, risk.completion, sc["as-of-past"])
 
 
 def test_whole_months_of_a_period():
@@ -168,6 +175,26 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             c.execute(update(C).where(C.c.id == cs[2]["id"]).values(transferred_judicial=True, fine_yuan=0.01))
             so = c.execute(select(SO.c.id).order_by(SO.c.id).limit(1)).scalar()
             c.execute(update(SO).where(SO.c.id == so).values(ordered_on=dt.date(2021, 1, 31)))
+            assert cell_spec.check(c) == CLEAN
+
+            RR, RI = S.risk_reports, S.risk_items
+            rr = c.execute(select(RR).order_by(RR.c.id).limit(1)).mappings().one()
+            new = {k: v for k, v in rr.items()
+                   if k not in ("id", "first_for_obligation", "first_for_required", "items_total",
+                                "items_major_or_above", "items_major")}
+            rid = c.execute(insert(RR).values(**{**new, "report_no": None, "zero_risk": True, "key_control": True,
+                                                 "submitted_at": rr["submitted_at"] - dt.timedelta(days=45)})
+                            ).inserted_primary_key[0]  # now the obligation's first report: the old one is not
+            item = c.execute(select(RI).order_by(RI.c.id).limit(1)).mappings().one()
+            c.execute(insert(RI).values(**{**{k: v for k, v in item.items() if k != "id"}, "report_id": rid,
+                                           "level": 1}))
+            c.execute(update(RR).where(RR.c.id == rid).values(verification="under_reported",
+                                                               verified_on=dt.date(2021, 4, 1)))
+            c.execute(update(S.risk_obligations).where(S.risk_obligations.c.id == rr["obligation_id"])
+                      .values(above_scale=False))
+            assert cell_spec.check(c) == CLEAN
+            c.execute(delete(RI).where(RI.c.report_id == rid))
+            c.execute(delete(RR).where(RR.c.id == rid))
             assert cell_spec.check(c) == CLEAN
 
             for t in (S.cases, S.suspension_orders, S.hidden_hazards):

@@ -1,6 +1,6 @@
-"""maintained aggregates of the period facts (seed.cells): period_cells, one row per fact, month, county, sector
-and industry with the rows' count, two counted conditions and an amount in fen; the triggers that keep them exact;
-every cell built from the facts
+"""maintained aggregates of the period facts and the risk reports (seed.cells): period_cells, one row per fact,
+month, county, sector and industry with the rows' count, two counted values and an amount; the triggers that keep
+them exact; every cell built from the facts
 
 Revision ID: 0007
 Revises: 0006
@@ -49,6 +49,25 @@ REBUILD = {'postgresql': ['DELETE FROM period_cells',
                 'month, r.city_adcode, r.county_adcode, r.sector_code, r.industry_code, count(*) AS n, sum(0) AS a, '
                 'sum(0) AS b, sum(CAST(round(r.fine_yuan * 100) AS BIGINT)) AS amount_fen FROM cases r WHERE '
                 "r.decided_on IS NOT NULL GROUP BY CAST(date_trunc('month', r.decided_on) AS date), r.city_adcode, "
+                'r.county_adcode, r.sector_code, r.industry_code',
+                'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, '
+                "b, amount_fen) SELECT 'reports_done' AS fact, CAST(date_trunc('month', r.submitted_at) AS date) AS "
+                'month, r.city_adcode, r.county_adcode, r.sector_code, r.industry_code, count(*) AS n, sum(CASE WHEN '
+                'r.first_for_required THEN 1 ELSE 0 END) AS a, sum(CASE WHEN r.first_for_obligation THEN 1 ELSE 0 END) '
+                "AS b, sum(0) AS amount_fen FROM risk_reports r GROUP BY CAST(date_trunc('month', r.submitted_at) AS "
+                'date), r.city_adcode, r.county_adcode, r.sector_code, r.industry_code',
+                'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, '
+                "b, amount_fen) SELECT 'reports_quality' AS fact, CAST(date_trunc('month', r.submitted_at) AS date) AS "
+                'month, r.city_adcode, r.county_adcode, r.sector_code, r.industry_code, count(*) AS n, sum(CASE WHEN '
+                'r.zero_risk THEN 1 ELSE 0 END) AS a, sum(CASE WHEN r.key_control THEN 1 ELSE 0 END) AS b, sum(CASE '
+                "WHEN r.verification = 'under_reported' THEN 1 ELSE 0 END) AS amount_fen FROM risk_reports r GROUP BY "
+                "CAST(date_trunc('month', r.submitted_at) AS date), r.city_adcode, r.county_adcode, r.sector_code, "
+                'r.industry_code',
+                'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, '
+                "b, amount_fen) SELECT 'reports_items' AS fact, CAST(date_trunc('month', r.submitted_at) AS date) AS "
+                'month, r.city_adcode, r.county_adcode, r.sector_code, r.industry_code, count(*) AS n, '
+                'sum((r.items_major_or_above)) AS a, sum((r.items_major)) AS b, sum((r.items_total)) AS amount_fen '
+                "FROM risk_reports r GROUP BY CAST(date_trunc('month', r.submitted_at) AS date), r.city_adcode, "
                 'r.county_adcode, r.sector_code, r.industry_code'],
  'sqlite': ['DELETE FROM period_cells',
             'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
@@ -80,7 +99,25 @@ REBUILD = {'postgresql': ['DELETE FROM period_cells',
             'r.county_adcode, r.sector_code, r.industry_code, count(*) AS n, sum(0) AS a, sum(0) AS b, '
             'sum(CAST(round(r.fine_yuan * 100) AS BIGINT)) AS amount_fen FROM cases r WHERE r.decided_on IS NOT NULL '
             "GROUP BY date(r.decided_on, 'start of month'), r.city_adcode, r.county_adcode, r.sector_code, "
-            'r.industry_code']}
+            'r.industry_code',
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'reports_done' AS fact, date(r.submitted_at, 'start of month') AS month, "
+            'r.city_adcode, r.county_adcode, r.sector_code, r.industry_code, count(*) AS n, sum(CASE WHEN '
+            'r.first_for_required THEN 1 ELSE 0 END) AS a, sum(CASE WHEN r.first_for_obligation THEN 1 ELSE 0 END) AS '
+            "b, sum(0) AS amount_fen FROM risk_reports r GROUP BY date(r.submitted_at, 'start of month'), "
+            'r.city_adcode, r.county_adcode, r.sector_code, r.industry_code',
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'reports_quality' AS fact, date(r.submitted_at, 'start of month') AS month, "
+            'r.city_adcode, r.county_adcode, r.sector_code, r.industry_code, count(*) AS n, sum(CASE WHEN r.zero_risk '
+            'THEN 1 ELSE 0 END) AS a, sum(CASE WHEN r.key_control THEN 1 ELSE 0 END) AS b, sum(CASE WHEN '
+            "r.verification = 'under_reported' THEN 1 ELSE 0 END) AS amount_fen FROM risk_reports r GROUP BY "
+            "date(r.submitted_at, 'start of month'), r.city_adcode, r.county_adcode, r.sector_code, r.industry_code",
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'reports_items' AS fact, date(r.submitted_at, 'start of month') AS month, "
+            'r.city_adcode, r.county_adcode, r.sector_code, r.industry_code, count(*) AS n, '
+            'sum((r.items_major_or_above)) AS a, sum((r.items_major)) AS b, sum((r.items_total)) AS amount_fen FROM '
+            "risk_reports r GROUP BY date(r.submitted_at, 'start of month'), r.city_adcode, r.county_adcode, "
+            'r.sector_code, r.industry_code']}
 CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RETURNS trigger LANGUAGE plpgsql AS $$\n'
                 'BEGIN\n'
                 "  IF TG_OP = 'UPDATE' AND NOT (NEW.filed_on IS DISTINCT FROM OLD.filed_on OR NEW.city_adcode IS "
@@ -187,6 +224,69 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
                 'CREATE TRIGGER trg_cells_inspections AFTER INSERT OR DELETE OR UPDATE OF inspected_on, city_adcode, '
                 'county_adcode, sector_code, industry_code, prev_on ON inspections FOR EACH ROW EXECUTE FUNCTION '
                 'oversight_cells_inspections()',
+                'CREATE OR REPLACE FUNCTION oversight_cells_risk_reports() RETURNS trigger LANGUAGE plpgsql AS $$\n'
+                'BEGIN\n'
+                "  IF TG_OP = 'UPDATE' AND NOT (NEW.submitted_at IS DISTINCT FROM OLD.submitted_at OR NEW.city_adcode "
+                'IS DISTINCT FROM OLD.city_adcode OR NEW.county_adcode IS DISTINCT FROM OLD.county_adcode OR '
+                'NEW.sector_code IS DISTINCT FROM OLD.sector_code OR NEW.industry_code IS DISTINCT FROM '
+                'OLD.industry_code OR NEW.first_for_required IS DISTINCT FROM OLD.first_for_required OR '
+                'NEW.first_for_obligation IS DISTINCT FROM OLD.first_for_obligation OR NEW.zero_risk IS DISTINCT FROM '
+                'OLD.zero_risk OR NEW.key_control IS DISTINCT FROM OLD.key_control OR NEW.verification IS DISTINCT '
+                'FROM OLD.verification OR NEW.verified_on IS DISTINCT FROM OLD.verified_on OR NEW.items_major_or_above '
+                'IS DISTINCT FROM OLD.items_major_or_above OR NEW.items_major IS DISTINCT FROM OLD.items_major OR '
+                'NEW.items_total IS DISTINCT FROM OLD.items_total) THEN RETURN NULL; END IF;\n'
+                "  IF TG_OP <> 'INSERT' THEN\n"
+                '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
+                "a, b, amount_fen) SELECT 'reports_done', CAST(date_trunc('month', OLD.submitted_at) AS date), "
+                'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN '
+                'OLD.first_for_required THEN 1 ELSE 0 END, -CASE WHEN OLD.first_for_obligation THEN 1 ELSE 0 END, -0 '
+                'WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
+                'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
+                'amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
+                "a, b, amount_fen) SELECT 'reports_quality', CAST(date_trunc('month', OLD.submitted_at) AS date), "
+                'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.zero_risk '
+                'THEN 1 ELSE 0 END, -CASE WHEN OLD.key_control THEN 1 ELSE 0 END, -CASE WHEN OLD.verification = '
+                "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, "
+                'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+                'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
+                "a, b, amount_fen) SELECT 'reports_items', CAST(date_trunc('month', OLD.submitted_at) AS date), "
+                'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, '
+                '-(OLD.items_major_or_above), -(OLD.items_major), -(OLD.items_total) WHERE 1 = 1 ON CONFLICT (fact, '
+                'month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
+                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+                'excluded.amount_fen;\n'
+                '  END IF;\n'
+                "  IF TG_OP <> 'DELETE' THEN\n"
+                '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
+                "a, b, amount_fen) SELECT 'reports_done', CAST(date_trunc('month', NEW.submitted_at) AS date), "
+                'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN '
+                'NEW.first_for_required THEN 1 ELSE 0 END, CASE WHEN NEW.first_for_obligation THEN 1 ELSE 0 END, 0 '
+                'WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
+                'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
+                'amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
+                "a, b, amount_fen) SELECT 'reports_quality', CAST(date_trunc('month', NEW.submitted_at) AS date), "
+                'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.zero_risk '
+                'THEN 1 ELSE 0 END, CASE WHEN NEW.key_control THEN 1 ELSE 0 END, CASE WHEN NEW.verification = '
+                "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, "
+                'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+                'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
+                "a, b, amount_fen) SELECT 'reports_items', CAST(date_trunc('month', NEW.submitted_at) AS date), "
+                'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, '
+                '(NEW.items_major_or_above), (NEW.items_major), (NEW.items_total) WHERE 1 = 1 ON CONFLICT (fact, '
+                'month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
+                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+                'excluded.amount_fen;\n'
+                '  END IF;\n'
+                '  RETURN NULL;\n'
+                'END $$',
+                'CREATE TRIGGER trg_cells_risk_reports AFTER INSERT OR DELETE OR UPDATE OF submitted_at, city_adcode, '
+                'county_adcode, sector_code, industry_code, first_for_required, first_for_obligation, zero_risk, '
+                'key_control, verification, verified_on, items_major_or_above, items_major, items_total ON '
+                'risk_reports FOR EACH ROW EXECUTE FUNCTION oversight_cells_risk_reports()',
                 'CREATE OR REPLACE FUNCTION oversight_cells_suspension_orders() RETURNS trigger LANGUAGE plpgsql AS '
                 '$$\n'
                 'BEGIN\n'
@@ -330,6 +430,87 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
             'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
             'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
             'excluded.amount_fen; END',
+            'CREATE TRIGGER trg_cells_risk_reports_ins AFTER INSERT ON risk_reports BEGIN INSERT INTO period_cells '
+            '(fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
+            "'reports_done', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
+            'NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.first_for_required THEN 1 ELSE 0 END, CASE WHEN '
+            'NEW.first_for_obligation THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
+            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'reports_quality', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, "
+            'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.zero_risk THEN 1 ELSE 0 END, CASE '
+            "WHEN NEW.key_control THEN 1 ELSE 0 END, CASE WHEN NEW.verification = 'under_reported' THEN 1 ELSE 0 END "
+            'WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
+            'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen '
+            '= period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, '
+            "county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'reports_items', "
+            "date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, NEW.sector_code, "
+            'NEW.industry_code, 1, (NEW.items_major_or_above), (NEW.items_major), (NEW.items_total) WHERE 1 = 1 ON '
+            'CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+            'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+            'period_cells.amount_fen + excluded.amount_fen; END',
+            'CREATE TRIGGER trg_cells_risk_reports_del AFTER DELETE ON risk_reports BEGIN INSERT INTO period_cells '
+            '(fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
+            "'reports_done', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, OLD.county_adcode, "
+            'OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.first_for_required THEN 1 ELSE 0 END, -CASE WHEN '
+            'OLD.first_for_obligation THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
+            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'reports_quality', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, "
+            'OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.zero_risk THEN 1 ELSE 0 END, '
+            "-CASE WHEN OLD.key_control THEN 1 ELSE 0 END, -CASE WHEN OLD.verification = 'under_reported' THEN 1 ELSE "
+            '0 END WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
+            'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen '
+            '= period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, '
+            "county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'reports_items', "
+            "date(OLD.submitted_at, 'start of month'), OLD.city_adcode, OLD.county_adcode, OLD.sector_code, "
+            'OLD.industry_code, -1, -(OLD.items_major_or_above), -(OLD.items_major), -(OLD.items_total) WHERE 1 = 1 ON '
+            'CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+            'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+            'period_cells.amount_fen + excluded.amount_fen; END',
+            'CREATE TRIGGER trg_cells_risk_reports_upd AFTER UPDATE OF submitted_at, city_adcode, county_adcode, '
+            'sector_code, industry_code, first_for_required, first_for_obligation, zero_risk, key_control, '
+            'verification, verified_on, items_major_or_above, items_major, items_total ON risk_reports BEGIN INSERT '
+            'INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'reports_done', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, "
+            'OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.first_for_required THEN 1 ELSE '
+            '0 END, -CASE WHEN OLD.first_for_obligation THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, '
+            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
+            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, '
+            "industry_code, n, a, b, amount_fen) SELECT 'reports_quality', date(OLD.submitted_at, 'start of month'), "
+            'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.zero_risk THEN '
+            '1 ELSE 0 END, -CASE WHEN OLD.key_control THEN 1 ELSE 0 END, -CASE WHEN OLD.verification = '
+            "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, "
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
+            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
+            "SELECT 'reports_items', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, OLD.county_adcode, "
+            'OLD.sector_code, OLD.industry_code, -1, -(OLD.items_major_or_above), -(OLD.items_major), '
+            '-(OLD.items_total) WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO '
+            'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
+            'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, '
+            'month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
+            "'reports_done', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
+            'NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.first_for_required THEN 1 ELSE 0 END, CASE WHEN '
+            'NEW.first_for_obligation THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
+            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'reports_quality', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, "
+            'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.zero_risk THEN 1 ELSE 0 END, CASE '
+            "WHEN NEW.key_control THEN 1 ELSE 0 END, CASE WHEN NEW.verification = 'under_reported' THEN 1 ELSE 0 END "
+            'WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
+            'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen '
+            '= period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, '
+            "county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'reports_items', "
+            "date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, NEW.sector_code, "
+            'NEW.industry_code, 1, (NEW.items_major_or_above), (NEW.items_major), (NEW.items_total) WHERE 1 = 1 ON '
+            'CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+            'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+            'period_cells.amount_fen + excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_suspension_orders_ins AFTER INSERT ON suspension_orders BEGIN INSERT INTO '
             'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
             "SELECT 'suspensions', date(NEW.ordered_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
@@ -363,6 +544,8 @@ DROP = {'postgresql': ['DROP TRIGGER IF EXISTS trg_cells_cases ON cases',
                 'DROP FUNCTION IF EXISTS oversight_cells_hidden_hazards()',
                 'DROP TRIGGER IF EXISTS trg_cells_inspections ON inspections',
                 'DROP FUNCTION IF EXISTS oversight_cells_inspections()',
+                'DROP TRIGGER IF EXISTS trg_cells_risk_reports ON risk_reports',
+                'DROP FUNCTION IF EXISTS oversight_cells_risk_reports()',
                 'DROP TRIGGER IF EXISTS trg_cells_suspension_orders ON suspension_orders',
                 'DROP FUNCTION IF EXISTS oversight_cells_suspension_orders()'],
  'sqlite': ['DROP TRIGGER IF EXISTS trg_cells_cases_ins',
@@ -374,10 +557,12 @@ DROP = {'postgresql': ['DROP TRIGGER IF EXISTS trg_cells_cases ON cases',
             'DROP TRIGGER IF EXISTS trg_cells_inspections_ins',
             'DROP TRIGGER IF EXISTS trg_cells_inspections_del',
             'DROP TRIGGER IF EXISTS trg_cells_inspections_upd',
+            'DROP TRIGGER IF EXISTS trg_cells_risk_reports_ins',
+            'DROP TRIGGER IF EXISTS trg_cells_risk_reports_del',
+            'DROP TRIGGER IF EXISTS trg_cells_risk_reports_upd',
             'DROP TRIGGER IF EXISTS trg_cells_suspension_orders_ins',
             'DROP TRIGGER IF EXISTS trg_cells_suspension_orders_del',
             'DROP TRIGGER IF EXISTS trg_cells_suspension_orders_upd']}
-
 
 def upgrade() -> None:
     op.create_table(
