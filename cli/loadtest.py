@@ -15,6 +15,13 @@ Sign-in, as the duty room's screen does it:
 - ``form``: fill in the sign-in form's widgets (用户名, 密码) and submit it through BackMsg widget states, as a
   person at the screen does (one bcrypt check and one audit entry per session).
 
+**Cockpit mode** (``--cockpit``): the sessions are leaders on the leadership app (signed in with the same cookie,
+as ``--user``, default ``leader``), each opening the overview and the enforcement page in turn, a whole page run
+every interval. The point is the shared query cache under a crowd: when a cached result expires, one session
+recomputes it and the others keep the previous value, so the database sees one computation per expired key, not
+one per leader. The report counts the statements that read the fact and aggregate tables (PostgreSQL's
+``pg_stat_user_tables`` scans over the run, ``OVERSIGHT_DB_URL`` being the server's database) beside the page runs.
+
 Errors (each counted by kind): connection refused or dropped, a run that does not finish within the timeout,
 an exception element or a compile error in the stream, a page-not-found, no live fragment after sign-in, a
 refresh without the wall's header (the heartbeat ``wall-beat``) or with the 数据库连接中断 banner or a view that
@@ -123,15 +130,18 @@ class Session:
         self.last_beat = 0
 
     # -- protocol --------------------------------------------------------------------------------------------------
-    def _client_state(self, *, fragment_id: str | None = None, widgets=None):
+    def _client_state(self, *, fragment_id: str | None = None, widgets=None, page: str | None = None):
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
         m = BackMsg()
         cs = m.rerun_script
         cs.query_string = self.cfg.query_string
-        cs.page_script_hash = self.page_hash
-        if not self.page_hash:
-            cs.page_name = self.cfg.page_name
+        if page is not None:  # cockpit mode: open this page (as a click in the navigation does)
+            cs.page_name = page
+        else:
+            cs.page_script_hash = self.page_hash
+            if not self.page_hash:
+                cs.page_name = self.cfg.page_name
         if fragment_id:
             cs.fragment_id = fragment_id
             cs.is_auto_rerun = True
@@ -253,6 +263,9 @@ class Session:
         if run.page_not_found:
             self.r.error("page_not_found")
             ok = False
+        if self.cfg.cockpit and run.alerts:
+            self.r.error("error_alert", run.alerts[0])
+            ok = False
         if not self.cfg.wall_checks:
             return ok
         body = "".join(run.htmls)
@@ -315,6 +328,9 @@ class Session:
                 if run is None:
                     return
             self.r.first_run_ms = (time.perf_counter() - t0) * 1000
+            if self.cfg.cockpit:
+                await self.cockpit(run, reader, stop_at)
+                return
             if self.fragment_id is None:
                 self.r.error("no_fragment", "no live fragment (auto_rerun) after the first run: not signed in?"
                              + (f" ({run.alerts[0]})" if run.alerts else ""))
@@ -345,6 +361,52 @@ class Session:
         finally:
             await self.ws.close()
             reader.cancel()
+
+
+    async def cockpit(self, run: RunOutcome, reader, stop_at: float) -> None:
+        """A leader: the pages of ``cfg.pages`` in turn, one whole page run every interval."""
+        self.check(run, refresh=False)
+        interval = self.cfg.interval or 10.0
+        tick, k = time.monotonic() + interval, self.i  # sessions start on different pages
+        while tick < stop_at and not reader.done():
+            await asyncio.sleep(max(0.0, tick - time.monotonic()))
+            page = self.cfg.pages[k % len(self.cfg.pages)]
+            k += 1
+            t = time.perf_counter()
+            run = await self.wait(await self.request(page=page))
+            tick += interval
+            if run is None:
+                if reader.done():
+                    return
+                continue
+            if self.check(run, refresh=True):
+                self.r.refresh_ms.append((time.perf_counter() - t) * 1000)
+            if time.monotonic() > tick:
+                self.r.late += 1
+                tick = time.monotonic()
+        if reader.done():
+            self.r.error("disconnect", "the server closed the connection")
+
+
+def table_reads(tables=("period_cells", "inspections", "hidden_hazards", "cases", "risk_reports",
+                        "risk_obligations", "credit_ratings", "enterprises")) -> dict[str, int] | None:
+    """Statements that read each table so far (PostgreSQL: sequential + index scans of ``pg_stat_user_tables``, on
+    ``OVERSIGHT_DB_URL``); ``None`` on SQLite or when the database does not answer."""
+    try:
+        from sqlalchemy import text
+
+        from queries.db import get_engine
+
+        eng = get_engine()
+        if eng.dialect.name != "postgresql":
+            return None
+        with eng.connect() as c:
+            c.execute(text("SELECT pg_stat_clear_snapshot()"))
+            rows = c.execute(text("SELECT relname, seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables "
+                                  "WHERE relname = ANY(:t)"), {"t": list(tables)}).all()
+        return {r[0]: int(r[1]) for r in rows}
+    except Exception:  # noqa: BLE001 - the count is a bonus; the load test stands without it
+        return None
 
 
 # --- the server's process -------------------------------------------------------------------------------------------
@@ -449,6 +511,8 @@ class Config:
     pid: int | None = None
     wall_checks: bool = True
     cookie: tuple[str, str] | None = None
+    cockpit: bool = False
+    pages: tuple[str, ...] = ("overview", "enforcement")
 
     def __post_init__(self):
         u = urlsplit(self.url if "://" in self.url else "http://" + self.url)
@@ -464,6 +528,8 @@ class Config:
         self.port = u.port or (443 if u.scheme == "https" else 80)
         if self.password is None:
             self.password = f"{self.user}-demo"
+        if self.cockpit:
+            self.wall_checks = False
 
     cfg_base: str | None = None  # the server's base URL path (server.baseUrlPath), if any
 
@@ -480,6 +546,7 @@ async def _run(cfg: Config, progress=None) -> dict:
     t0 = time.monotonic()
     stop_at = t0 + cfg.seconds
     cpu0 = time.process_time()
+    reads0 = table_reads()
     sessions = [Session(i, cfg, r) for i, r in enumerate(results)]
     tasks = [asyncio.create_task(s.main(t0 + ramp * i / max(1, cfg.sessions), stop_at)) for i, s in enumerate(sessions)]
 
@@ -500,6 +567,9 @@ async def _run(cfg: Config, progress=None) -> dict:
     prog.cancel()
     stop.set()
     await sampling
+    reads1 = table_reads()
+    reads = ({t: reads1[t] - reads0.get(t, 0) for t in reads1} if reads0 is not None and reads1 is not None
+             else None)
     refresh = [ms for r in results for ms in r.refresh_ms]
     errors = Counter()
     for r in results:
@@ -521,6 +591,8 @@ async def _run(cfg: Config, progress=None) -> dict:
                      "cached_refs": sum(r.ref_hits for r in results)},
         "server": sampler.report(),
         "client_cpu_s": round(time.process_time() - cpu0, 1),
+        "mode": "cockpit" if cfg.cockpit else "wall", "pages": list(cfg.pages) if cfg.cockpit else None,
+        "table_reads": reads,
     }
 
 
@@ -538,7 +610,9 @@ def cmd_loadtest(args) -> int:
         return rc
     cfg = Config(url=args.url, sessions=args.sessions, interval=args.interval or None, seconds=args.minutes * 60,
                  ramp=args.ramp, timeout=args.timeout, auth=args.auth, user=args.user, password=args.password,
-                 pid=args.pid, cfg_base=args.base_path)
+                 pid=args.pid, cfg_base=args.base_path, cockpit=args.cockpit)
+    if args.cockpit and args.user == "duty":
+        cfg.user, cfg.password = "leader", args.password or "leader-demo"
     say = (lambda s: print(s, file=sys.stderr, flush=True)) if not args.quiet else None
     if say:
         say(f"{cfg.sessions} sessions → {cfg.ws_url} for {args.minutes:g} min, refresh every "
@@ -550,6 +624,9 @@ def cmd_loadtest(args) -> int:
     r, s = rep["refresh_ms"], rep["server"]
     print(f"{rep['refreshes']} refreshes by {rep['sessions']} sessions in {rep['elapsed_s']:.0f} s; errors "
           f"{rep['errors']} {rep['error_kinds'] or ''}")
+    if rep.get("table_reads") is not None:
+        print("statements reading each table during the run: "
+              + ", ".join(f"{t} {n}" for t, n in sorted(rep["table_reads"].items())))
     if r.get("n"):
         print(f"refresh ms: p50 {r['p50']:.0f}, p95 {r['p95']:.0f}, max {r['max']:.0f}; late {rep['late']}")
     if "cpu_pct" in s:
@@ -581,6 +658,9 @@ def register_cli(sub) -> None:
     p.add_argument("--pid", type=int, default=None, help="the server's process (default: whoever listens on "
                                                          "the URL's port)")
     p.add_argument("--base-path", default=None, help="the server's server.baseUrlPath, if any")
+    p.add_argument("--cockpit", action="store_true",
+                   help="leaders on the leadership app opening the overview and the enforcement page in turn "
+                        "(user leader unless --user); counts the statements reading the fact tables")
     p.add_argument("--out", default=None, help="write the report as JSON here")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(fn=cmd_loadtest)

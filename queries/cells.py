@@ -5,7 +5,8 @@ either end from the fact rows, in one statement.
 months and one row per fact row of the partial months — to be summed by the caller, or ``None`` when the cells
 cannot serve the scope (then the caller runs its statement over the fact rows, as before):
 
-- the derived data are switched off (``OVERSIGHT_DERIVED=0``, ``queries.derived.enabled``);
+- the derived data are switched off (``OVERSIGHT_DERIVED=0``, ``queries.derived.enabled``), or the cells alone
+  (``OVERSIGHT_CELLS=0``);
 - the scope is "as of" a time before the fact table's newest recorded row (the cells hold every row ever
   recorded), or before the latest date of what the cells count as of now (a hazard's rectification, a report's
   on-site verification: ``Fact.settled``);
@@ -63,8 +64,18 @@ def _as_date(v) -> dt.date | None:
     return v.date() if isinstance(v, dt.datetime) else v
 
 
+def enabled() -> bool:
+    """``OVERSIGHT_CELLS=0`` makes the query functions ignore the cells only (to measure what they save; the
+    derived columns stay on)."""
+    import os
+
+    return os.environ.get("OVERSIGHT_CELLS", "1").strip() not in ("0", "false", "no", "off")
+
+
 def usable(rs, eng: Engine, fact: spec.Fact) -> bool:
     """May a figure of ``fact`` for the scope ``rs`` be read from the cells? (See the module doc.)"""
+    if not enabled():
+        return False
     t = _table(fact)
     if not derived.usable(rs, t, eng):
         return False

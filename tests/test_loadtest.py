@@ -12,7 +12,7 @@ from browser_util import streamlit_server
 from cli import loadtest
 
 # the protocol does not depend on the database (the wall's queries are tested on both): one server, on SQLite
-pytestmark = pytest.mark.engines("sqlite")
+pytestmark = pytest.mark.engines("sqlite")  # (the cockpit test: PostgreSQL, for its table counts)
 KEY = "loadtest-cookie-key-" + "k" * 40
 REFRESH_S = 4
 
@@ -56,3 +56,23 @@ def test_cli_registers_loadtest():
     from cli import main as oversight
 
     assert "cli.loadtest" in oversight.CLI_MODULES
+
+
+@pytest.mark.engines("postgresql")
+def test_cockpit_mode_leaders_share_one_computation_per_key(db, monkeypatch):
+    """Leaders opening the overview and the enforcement page in turn: no errors, and once the first round has
+    computed every key, further rounds by every session (inside the cache's TTL) read no fact or aggregate table
+    at all — the database sees a key's statements once, not once per leader."""
+    url = db.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("OVERSIGHT_DB_URL", url)  # the cookie's session version and the table counts: the server's
+    with streamlit_server("leadership", url, env={"OVERSIGHT_COOKIE_KEY": KEY}) as base:
+        first = loadtest.run(loadtest.Config(url=base, sessions=4, interval=2, seconds=7, ramp=0, timeout=60,
+                                             cookie_key=KEY, cockpit=True, user="leader"))
+        assert first["errors"] == 0, first["error_samples"]
+        assert first["mode"] == "cockpit" and first["first_run_ms"]["n"] == 4
+        assert first["table_reads"]["period_cells"] > 0  # the pages' period figures come from the aggregates
+        again = loadtest.run(loadtest.Config(url=base, sessions=6, interval=2, seconds=9, ramp=0, timeout=60,
+                                             cookie_key=KEY, cockpit=True, user="leader"))
+    assert again["errors"] == 0, again["error_samples"]
+    assert again["refreshes"] >= 12  # both pages, several times, by every session
+    assert again["table_reads"]["period_cells"] == 0 and again["table_reads"]["inspections"] == 0, again["table_reads"]
