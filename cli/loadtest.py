@@ -19,8 +19,10 @@ Sign-in, as the duty room's screen does it:
 as ``--user``, default ``leader``), each opening the overview and the enforcement page in turn, a whole page run
 every interval. The point is the shared query cache under a crowd: when a cached result expires, one session
 recomputes it and the others keep the previous value, so the database sees one computation per expired key, not
-one per leader. The report counts the statements that read the fact and aggregate tables (PostgreSQL's
-``pg_stat_user_tables`` scans over the run, ``OVERSIGHT_DB_URL`` being the server's database) beside the page runs.
+one per leader. The report counts the scans of the fact and aggregate tables over the run (PostgreSQL's
+``pg_stat_user_tables``, sequential + index scans: one per statement reading a table, more where a join probes
+an index per row; read from ``OVERSIGHT_DB_URL``, which must be the server's database, after the counters have
+settled) beside the page runs.
 
 Errors (each counted by kind): connection refused or dropped, a run that does not finish within the timeout,
 an exception element or a compile error in the stream, a page-not-found, no live fragment after sign-in, a
@@ -409,6 +411,21 @@ def table_reads(tables=("period_cells", "inspections", "hidden_hazards", "cases"
         return None
 
 
+async def settled_reads(limit_s: float = 45.0) -> dict[str, int] | None:
+    """``table_reads`` once the server's connections have reported everything: a PostgreSQL backend flushes its
+    counters at most once a second while busy and within 10 s of going idle, so the counts are read until two
+    readings 11 s apart agree (at most ``limit_s``)."""
+    prev = table_reads()
+    end = time.monotonic() + limit_s
+    while prev is not None and time.monotonic() < end:
+        await asyncio.sleep(11)
+        cur = table_reads()
+        if cur == prev:
+            return cur
+        prev = cur
+    return prev
+
+
 # --- the server's process -------------------------------------------------------------------------------------------
 
 def server_pid(port: int) -> int | None:
@@ -567,7 +584,7 @@ async def _run(cfg: Config, progress=None) -> dict:
     prog.cancel()
     stop.set()
     await sampling
-    reads1 = table_reads()
+    reads1 = await settled_reads() if reads0 is not None else None
     reads = ({t: reads1[t] - reads0.get(t, 0) for t in reads1} if reads0 is not None and reads1 is not None
              else None)
     refresh = [ms for r in results for ms in r.refresh_ms]
@@ -611,8 +628,9 @@ def cmd_loadtest(args) -> int:
     cfg = Config(url=args.url, sessions=args.sessions, interval=args.interval or None, seconds=args.minutes * 60,
                  ramp=args.ramp, timeout=args.timeout, auth=args.auth, user=args.user, password=args.password,
                  pid=args.pid, cfg_base=args.base_path, cockpit=args.cockpit)
-    if args.cockpit and args.user == "duty":
-        cfg.user, cfg.password = "leader", args.password or "leader-demo"
+    if args.user is None:  # the duty room's kiosk account on the wall; a leader in the cockpit
+        cfg.user = "leader" if args.cockpit else "duty"
+        cfg.password = args.password or f"{cfg.user}-demo"
     say = (lambda s: print(s, file=sys.stderr, flush=True)) if not args.quiet else None
     if say:
         say(f"{cfg.sessions} sessions → {cfg.ws_url} for {args.minutes:g} min, refresh every "
@@ -653,7 +671,7 @@ def register_cli(sub) -> None:
     p.add_argument("--timeout", type=float, default=30.0, help="a run that takes longer is an error")
     p.add_argument("--auth", choices=("cookie", "form"), default="cookie",
                    help="cookie: the kiosk sign-in cookie (needs the server's cookie key); form: the sign-in form")
-    p.add_argument("--user", default="duty")
+    p.add_argument("--user", default=None, help="the account (default duty; leader with --cockpit)")
     p.add_argument("--password", default=None, help="for --auth form (default <user>-demo)")
     p.add_argument("--pid", type=int, default=None, help="the server's process (default: whoever listens on "
                                                          "the URL's port)")

@@ -107,7 +107,7 @@ def _amount(f: Fact, row: str, dialect: str) -> str:
 
 _UPSERT = ("INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, "
            "amount_fen) SELECT {vals} WHERE {cond} "
-           "ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET "
+           "ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET "
            "n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, "
            "amount_fen = period_cells.amount_fen + excluded.amount_fen")
 

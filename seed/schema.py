@@ -674,7 +674,8 @@ period_cells = Table(
     Column("a", BigInteger, nullable=False),
     Column("b", BigInteger, nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
-    PrimaryKeyConstraint("fact", "month", "county_adcode", "sector_code", "industry_code"),
+    # the city too: a cell never changes its city, whatever a write does to a row's region columns
+    PrimaryKeyConstraint("fact", "month", "city_adcode", "county_adcode", "sector_code", "industry_code"),
     Index("ix_period_cells_city", "fact", "city_adcode", "month"),
 )
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 from sqlalchemy import delete, event, func, insert, select, update
 
@@ -18,6 +17,7 @@ from queries.scope import Scope
 from seed import cells as cell_spec
 from seed import derived as derived_data
 from seed import schema as S
+from tests.derived_util import assert_same_without_derived
 
 YANCHENG = 320900
 CLEAN = {f.name: 0 for f in cell_spec.FACTS}
@@ -57,24 +57,9 @@ FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, 
              risk.completion, risk.by_region, risk.by_sector]
 
 
-def _same(a, b):
-    if isinstance(a, pd.DataFrame):
-        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
-    else:
-        assert a == b
-
-
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f"{f.__module__.split('.')[-1]}.{f.__name__}")
 def test_figures_from_cells_equal_the_fact_rows(db, fn, monkeypatch):
-    for name, scope in _scopes(db).items():
-        monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
-        fast = fn(scope, engine=db)
-        monkeypatch.setenv("OVERSIGHT_DERIVED", "0")
-        slow = fn(scope, engine=db)
-        try:
-            _same(fast, slow)
-        except AssertionError as e:
-            raise AssertionError(f"{fn.__name__} differs for scope {name}: {e}") from None
+    assert_same_without_derived(fn, _scopes(db), db, monkeypatch)
 
 
 def _statements(db, fn, scope) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 from sqlalchemy import delete, func, insert, select, update
 
@@ -15,6 +14,7 @@ from queries.base import prepare
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope
 from seed import schema as S
+from tests.derived_util import assert_same_without_derived
 
 D1, D2 = dt.date(2021, 1, 1), dt.date(2021, 2, 28)
 YANCHENG = 320900
@@ -51,24 +51,9 @@ FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, 
              credit.distribution, credit.by_region, credit.by_sector, credit.enterprises]
 
 
-def _same(a, b):
-    if isinstance(a, pd.DataFrame):
-        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
-    else:
-        assert a == b
-
-
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f"{f.__module__.split('.')[-1]}.{f.__name__}")
 def test_figures_equal_with_and_without_derived_columns(db, fn, monkeypatch):
-    for name, scope in _scopes(db).items():
-        monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
-        fast = fn(scope, engine=db)
-        monkeypatch.setenv("OVERSIGHT_DERIVED", "0")
-        slow = fn(scope, engine=db)
-        try:
-            _same(fast, slow)
-        except AssertionError as e:
-            raise AssertionError(f"{fn.__name__} differs for scope {name}: {e}") from None
+    assert_same_without_derived(fn, _scopes(db), db, monkeypatch)
 
 
 def test_the_derived_path_is_taken_and_the_raw_one_when_as_of_is_past(db, monkeypatch):

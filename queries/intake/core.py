@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Engine, Table, and_, insert, select, tuple_, update
+from sqlalchemy import Engine, Table, and_, func, insert, select, tuple_, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from queries.audit import append as audit_append
@@ -33,6 +33,10 @@ from .cells import CellError, Col, FileError, normalise_header, parse_cell, read
 MAX_PROBLEMS = 500
 CHUNK = 500
 ATTEMPTS = 3  # an import that collides with a concurrent one (unique violation) is validated and run again
+# PostgreSQL: imports write their rows one at a time (each moving a maintained aggregate's cell, seed.cells) while
+# holding their transaction; two at once could lock the same cells in opposite orders and deadlock. Their writing
+# part takes this transaction-scoped advisory lock first, so imports write one after another.
+IMPORT_WRITE_LOCK = 0x0A55_1A70
 SCOPE_COLS = ("city_adcode", "county_adcode", "industry_code", "sector_code")
 # one message for every row outside the importer's region (an enterprise, a county, or a record of another region
 # under the same number), so a refusal never tells whether, or where, a number exists elsewhere
@@ -391,6 +395,8 @@ def _attempt(kind: Kind, data: bytes, file_name: str, *, engine: Engine, importe
                     kind=kind.key, file_name=file_name, file_sha256=sha, importer=ctx.importer, imported_at=now,
                     rows=len(rows), inserted=0, updated=0, unchanged=0))
                 ctx.batch_id = rep.batch_id = int(res.inserted_primary_key[0])
+                if conn.dialect.name == "postgresql":
+                    conn.execute(select(func.pg_advisory_xact_lock(IMPORT_WRITE_LOCK)))
                 try:
                     outcomes = kind.apply(conn, rows, ctx)
                 except OutOfScope as e:  # nothing of the file is written: the transaction is rolled back below

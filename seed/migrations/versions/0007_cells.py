@@ -131,32 +131,32 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
                 "a, b, amount_fen) SELECT 'cases_filed', CAST(date_trunc('month', OLD.filed_on) AS date), "
                 'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.online '
                 'THEN 1 ELSE 0 END, -CASE WHEN OLD.transferred_judicial THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT '
-                '(fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
-                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
-                'period_cells.amount_fen + excluded.amount_fen;\n'
+                '(fact, month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
+                'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
+                'amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'cases_decided', CAST(date_trunc('month', OLD.decided_on) AS date), "
                 'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -0, -0, '
                 '-CAST(round(OLD.fine_yuan * 100) AS BIGINT) WHERE OLD.decided_on IS NOT NULL ON CONFLICT (fact, '
-                'month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
-                'excluded.amount_fen;\n'
+                'month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+                'period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 "  IF TG_OP <> 'DELETE' THEN\n"
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'cases_filed', CAST(date_trunc('month', NEW.filed_on) AS date), "
                 'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.online THEN '
                 '1 ELSE 0 END, CASE WHEN NEW.transferred_judicial THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, '
-                'month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
-                'excluded.amount_fen;\n'
+                'month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+                'period_cells.amount_fen + excluded.amount_fen;\n'
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'cases_decided', CAST(date_trunc('month', NEW.decided_on) AS date), "
                 'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, 0, 0, '
                 'CAST(round(NEW.fine_yuan * 100) AS BIGINT) WHERE NEW.decided_on IS NOT NULL ON CONFLICT (fact, month, '
-                'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
-                'excluded.amount_fen;\n'
+                'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+                'period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 '  RETURN NULL;\n'
                 'END $$',
@@ -175,18 +175,18 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
                 "a, b, amount_fen) SELECT 'hazards', CAST(date_trunc('month', OLD.found_on) AS date), OLD.city_adcode, "
                 'OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.major THEN 1 ELSE 0 END, '
                 '-CASE WHEN OLD.rectified_on IS NOT NULL THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, '
-                'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
-                'excluded.amount_fen;\n'
+                'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+                'period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 "  IF TG_OP <> 'DELETE' THEN\n"
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'hazards', CAST(date_trunc('month', NEW.found_on) AS date), NEW.city_adcode, "
                 'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.major THEN 1 ELSE 0 END, CASE '
                 'WHEN NEW.rectified_on IS NOT NULL THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, '
-                'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
-                'excluded.amount_fen;\n'
+                'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+                'period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 '  RETURN NULL;\n'
                 'END $$',
@@ -205,9 +205,9 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
                 'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.prev_on IS '
                 "NULL OR OLD.prev_on < CAST(date_trunc('year', OLD.inspected_on) AS date) THEN 1 ELSE 0 END, -CASE "
                 "WHEN OLD.prev_on IS NULL OR OLD.prev_on < CAST(date_trunc('month', OLD.inspected_on) AS date) THEN 1 "
-                'ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO '
-                'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
-                'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                'ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+                'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+                'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 "  IF TG_OP <> 'DELETE' THEN\n"
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
@@ -215,9 +215,9 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
                 'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.prev_on IS '
                 "NULL OR NEW.prev_on < CAST(date_trunc('year', NEW.inspected_on) AS date) THEN 1 ELSE 0 END, CASE WHEN "
                 "NEW.prev_on IS NULL OR NEW.prev_on < CAST(date_trunc('month', NEW.inspected_on) AS date) THEN 1 ELSE "
-                '0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE '
-                'SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
-                'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                '0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+                'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+                'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 '  RETURN NULL;\n'
                 'END $$',
@@ -240,46 +240,48 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
                 "a, b, amount_fen) SELECT 'reports_done', CAST(date_trunc('month', OLD.submitted_at) AS date), "
                 'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN '
                 'OLD.first_for_required THEN 1 ELSE 0 END, -CASE WHEN OLD.first_for_obligation THEN 1 ELSE 0 END, -0 '
-                'WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
-                'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
-                'amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                'WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, industry_code) DO '
+                'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
+                'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'reports_quality', CAST(date_trunc('month', OLD.submitted_at) AS date), "
                 'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.zero_risk '
                 'THEN 1 ELSE 0 END, -CASE WHEN OLD.key_control THEN 1 ELSE 0 END, -CASE WHEN OLD.verification = '
-                "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, "
-                'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
-                'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, "
+                'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+                'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+                'excluded.amount_fen;\n'
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'reports_items', CAST(date_trunc('month', OLD.submitted_at) AS date), "
                 'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, '
                 '-(OLD.items_major_or_above), -(OLD.items_major), -(OLD.items_total) WHERE 1 = 1 ON CONFLICT (fact, '
-                'month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
-                'excluded.amount_fen;\n'
+                'month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+                'period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 "  IF TG_OP <> 'DELETE' THEN\n"
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'reports_done', CAST(date_trunc('month', NEW.submitted_at) AS date), "
                 'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN '
                 'NEW.first_for_required THEN 1 ELSE 0 END, CASE WHEN NEW.first_for_obligation THEN 1 ELSE 0 END, 0 '
-                'WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
-                'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
-                'amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                'WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, industry_code) DO '
+                'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
+                'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'reports_quality', CAST(date_trunc('month', NEW.submitted_at) AS date), "
                 'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.zero_risk '
                 'THEN 1 ELSE 0 END, CASE WHEN NEW.key_control THEN 1 ELSE 0 END, CASE WHEN NEW.verification = '
-                "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, "
-                'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
-                'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
+                "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, "
+                'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+                'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+                'excluded.amount_fen;\n'
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'reports_items', CAST(date_trunc('month', NEW.submitted_at) AS date), "
                 'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, '
                 '(NEW.items_major_or_above), (NEW.items_major), (NEW.items_total) WHERE 1 = 1 ON CONFLICT (fact, '
-                'month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-                'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
-                'excluded.amount_fen;\n'
+                'month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
+                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
+                'period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 '  RETURN NULL;\n'
                 'END $$',
@@ -298,17 +300,17 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'suspensions', CAST(date_trunc('month', OLD.ordered_on) AS date), "
                 'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -0, -0, -0 WHERE 1 = 1 ON '
-                'CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
-                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
-                'period_cells.amount_fen + excluded.amount_fen;\n'
+                'CONFLICT (fact, month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
+                'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
+                'amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 "  IF TG_OP <> 'DELETE' THEN\n"
                 '    INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, '
                 "a, b, amount_fen) SELECT 'suspensions', CAST(date_trunc('month', NEW.ordered_on) AS date), "
                 'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, 0, 0, 0 WHERE 1 = 1 ON '
-                'CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
-                'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
-                'period_cells.amount_fen + excluded.amount_fen;\n'
+                'CONFLICT (fact, month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
+                'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
+                'amount_fen = period_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 '  RETURN NULL;\n'
                 'END $$',
@@ -319,90 +321,92 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
             "city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'cases_filed', "
             "date(NEW.filed_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, NEW.sector_code, "
             'NEW.industry_code, 1, CASE WHEN NEW.online THEN 1 ELSE 0 END, CASE WHEN NEW.transferred_judicial THEN 1 '
-            'ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE '
-            'SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
-            'amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, month, '
-            "city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'cases_decided', "
-            "date(NEW.decided_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, NEW.sector_code, "
-            'NEW.industry_code, 1, 0, 0, CAST(round(NEW.fine_yuan * 100) AS BIGINT) WHERE NEW.decided_on IS NOT NULL '
-            'ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
-            'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
-            'period_cells.amount_fen + excluded.amount_fen; END',
+            'ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
+            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
+            "SELECT 'cases_decided', date(NEW.decided_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
+            'NEW.sector_code, NEW.industry_code, 1, 0, 0, CAST(round(NEW.fine_yuan * 100) AS BIGINT) WHERE '
+            'NEW.decided_on IS NOT NULL ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_cases_del AFTER DELETE ON cases BEGIN INSERT INTO period_cells (fact, month, '
             "city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'cases_filed', "
             "date(OLD.filed_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, OLD.sector_code, "
             'OLD.industry_code, -1, -CASE WHEN OLD.online THEN 1 ELSE 0 END, -CASE WHEN OLD.transferred_judicial THEN '
-            '1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO '
-            'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
-            'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, '
-            'month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
-            "'cases_decided', date(OLD.decided_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, "
+            '1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
+            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
+            "SELECT 'cases_decided', date(OLD.decided_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, "
             'OLD.sector_code, OLD.industry_code, -1, -0, -0, -CAST(round(OLD.fine_yuan * 100) AS BIGINT) WHERE '
-            'OLD.decided_on IS NOT NULL ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE '
-            'SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
-            'amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
+            'OLD.decided_on IS NOT NULL ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_cases_upd AFTER UPDATE OF filed_on, city_adcode, county_adcode, sector_code, '
             'industry_code, online, transferred_judicial, decided_on, fine_yuan ON cases BEGIN INSERT INTO '
             'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
             "SELECT 'cases_filed', date(OLD.filed_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, "
             'OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.online THEN 1 ELSE 0 END, -CASE WHEN '
-            'OLD.transferred_judicial THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
+            'OLD.transferred_judicial THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, '
+            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
+            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, '
+            "industry_code, n, a, b, amount_fen) SELECT 'cases_decided', date(OLD.decided_on, 'start of month'), "
+            'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -0, -0, '
+            '-CAST(round(OLD.fine_yuan * 100) AS BIGINT) WHERE OLD.decided_on IS NOT NULL ON CONFLICT (fact, month, '
+            'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a '
+            '= period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, '
+            "industry_code, n, a, b, amount_fen) SELECT 'cases_filed', date(NEW.filed_on, 'start of month'), "
+            'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.online THEN 1 '
+            'ELSE 0 END, CASE WHEN NEW.transferred_judicial THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, '
+            'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a '
+            '= period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, '
+            "industry_code, n, a, b, amount_fen) SELECT 'cases_decided', date(NEW.decided_on, 'start of month'), "
+            'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, 0, 0, CAST(round(NEW.fine_yuan '
+            '* 100) AS BIGINT) WHERE NEW.decided_on IS NOT NULL ON CONFLICT (fact, month, city_adcode, county_adcode, '
             'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
             'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
-            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
-            "amount_fen) SELECT 'cases_decided', date(OLD.decided_on, 'start of month'), OLD.city_adcode, "
-            'OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -0, -0, -CAST(round(OLD.fine_yuan * 100) AS '
-            'BIGINT) WHERE OLD.decided_on IS NOT NULL ON CONFLICT (fact, month, county_adcode, sector_code, '
-            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
-            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
-            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
-            "SELECT 'cases_filed', date(NEW.filed_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
-            'NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.online THEN 1 ELSE 0 END, CASE WHEN '
-            'NEW.transferred_judicial THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
-            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
-            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
-            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
-            "amount_fen) SELECT 'cases_decided', date(NEW.decided_on, 'start of month'), NEW.city_adcode, "
-            'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, 0, 0, CAST(round(NEW.fine_yuan * 100) AS '
-            'BIGINT) WHERE NEW.decided_on IS NOT NULL ON CONFLICT (fact, month, county_adcode, sector_code, '
-            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
-            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
+            'END',
             'CREATE TRIGGER trg_cells_hidden_hazards_ins AFTER INSERT ON hidden_hazards BEGIN INSERT INTO period_cells '
             '(fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
             "'hazards', date(NEW.found_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, NEW.sector_code, "
             'NEW.industry_code, 1, CASE WHEN NEW.major THEN 1 ELSE 0 END, CASE WHEN NEW.rectified_on IS NOT NULL THEN '
-            '1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO '
-            'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
-            'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
+            '1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_hidden_hazards_del AFTER DELETE ON hidden_hazards BEGIN INSERT INTO period_cells '
             '(fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
             "'hazards', date(OLD.found_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, OLD.sector_code, "
             'OLD.industry_code, -1, -CASE WHEN OLD.major THEN 1 ELSE 0 END, -CASE WHEN OLD.rectified_on IS NOT NULL '
-            'THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO '
-            'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
-            'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
+            'THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_hidden_hazards_upd AFTER UPDATE OF found_on, city_adcode, county_adcode, '
             'sector_code, industry_code, major, rectified_on ON hidden_hazards BEGIN INSERT INTO period_cells (fact, '
             "month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'hazards', "
             "date(OLD.found_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, OLD.sector_code, "
             'OLD.industry_code, -1, -CASE WHEN OLD.major THEN 1 ELSE 0 END, -CASE WHEN OLD.rectified_on IS NOT NULL '
-            'THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO '
-            'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
-            'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, '
-            "month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'hazards', "
-            "date(NEW.found_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, NEW.sector_code, "
-            'NEW.industry_code, 1, CASE WHEN NEW.major THEN 1 ELSE 0 END, CASE WHEN NEW.rectified_on IS NOT NULL THEN '
-            '1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO '
-            'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
-            'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
+            'THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
+            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
+            "SELECT 'hazards', date(NEW.found_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
+            'NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.major THEN 1 ELSE 0 END, CASE WHEN NEW.rectified_on '
+            'IS NOT NULL THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, '
+            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
+            'END',
             'CREATE TRIGGER trg_cells_inspections_ins AFTER INSERT ON inspections BEGIN INSERT INTO period_cells '
             '(fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
             "'inspections', date(NEW.inspected_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
             'NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.prev_on IS NULL OR NEW.prev_on < '
             "date(NEW.inspected_on, 'start of year') THEN 1 ELSE 0 END, CASE WHEN NEW.prev_on IS NULL OR NEW.prev_on < "
             "date(NEW.inspected_on, 'start of month') THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, "
-            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a '
+            '= period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
             'excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_inspections_del AFTER DELETE ON inspections BEGIN INSERT INTO period_cells '
             '(fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
@@ -410,8 +414,8 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
             'OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.prev_on IS NULL OR OLD.prev_on < '
             "date(OLD.inspected_on, 'start of year') THEN 1 ELSE 0 END, -CASE WHEN OLD.prev_on IS NULL OR OLD.prev_on "
             "< date(OLD.inspected_on, 'start of month') THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, "
-            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a '
+            '= period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
             'excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_inspections_upd AFTER UPDATE OF inspected_on, city_adcode, county_adcode, '
             'sector_code, industry_code, prev_on ON inspections BEGIN INSERT INTO period_cells (fact, month, '
@@ -419,57 +423,58 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
             "date(OLD.inspected_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, OLD.sector_code, "
             "OLD.industry_code, -1, -CASE WHEN OLD.prev_on IS NULL OR OLD.prev_on < date(OLD.inspected_on, 'start of "
             "year') THEN 1 ELSE 0 END, -CASE WHEN OLD.prev_on IS NULL OR OLD.prev_on < date(OLD.inspected_on, 'start "
-            "of month') THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, "
-            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
-            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
-            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
-            "SELECT 'inspections', date(NEW.inspected_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
-            'NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.prev_on IS NULL OR NEW.prev_on < '
+            "of month') THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, "
+            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'inspections', date(NEW.inspected_on, 'start of month'), NEW.city_adcode, "
+            'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.prev_on IS NULL OR NEW.prev_on < '
             "date(NEW.inspected_on, 'start of year') THEN 1 ELSE 0 END, CASE WHEN NEW.prev_on IS NULL OR NEW.prev_on < "
             "date(NEW.inspected_on, 'start of month') THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, "
-            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a '
+            '= period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
             'excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_risk_reports_ins AFTER INSERT ON risk_reports BEGIN INSERT INTO period_cells '
             '(fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
             "'reports_done', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
             'NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.first_for_required THEN 1 ELSE 0 END, CASE WHEN '
-            'NEW.first_for_obligation THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
-            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
-            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
-            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
-            "amount_fen) SELECT 'reports_quality', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, "
-            'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.zero_risk THEN 1 ELSE 0 END, CASE '
-            "WHEN NEW.key_control THEN 1 ELSE 0 END, CASE WHEN NEW.verification = 'under_reported' THEN 1 ELSE 0 END "
-            'WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
-            'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen '
-            '= period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, '
-            "county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'reports_items', "
-            "date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, NEW.sector_code, "
-            'NEW.industry_code, 1, (NEW.items_major_or_above), (NEW.items_major), (NEW.items_total) WHERE 1 = 1 ON '
-            'CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
-            'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
-            'period_cells.amount_fen + excluded.amount_fen; END',
+            'NEW.first_for_obligation THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, '
+            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
+            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, '
+            "industry_code, n, a, b, amount_fen) SELECT 'reports_quality', date(NEW.submitted_at, 'start of month'), "
+            'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.zero_risk THEN 1 '
+            "ELSE 0 END, CASE WHEN NEW.key_control THEN 1 ELSE 0 END, CASE WHEN NEW.verification = 'under_reported' "
+            'THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
+            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
+            "SELECT 'reports_items', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
+            'NEW.sector_code, NEW.industry_code, 1, (NEW.items_major_or_above), (NEW.items_major), (NEW.items_total) '
+            'WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE '
+            'SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
+            'amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_risk_reports_del AFTER DELETE ON risk_reports BEGIN INSERT INTO period_cells '
             '(fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
             "'reports_done', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, OLD.county_adcode, "
             'OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.first_for_required THEN 1 ELSE 0 END, -CASE WHEN '
-            'OLD.first_for_obligation THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
+            'OLD.first_for_obligation THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, '
+            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
+            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, '
+            "industry_code, n, a, b, amount_fen) SELECT 'reports_quality', date(OLD.submitted_at, 'start of month'), "
+            'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.zero_risk THEN '
+            '1 ELSE 0 END, -CASE WHEN OLD.key_control THEN 1 ELSE 0 END, -CASE WHEN OLD.verification = '
+            "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, "
             'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
             'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
             'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
-            "amount_fen) SELECT 'reports_quality', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, "
-            'OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.zero_risk THEN 1 ELSE 0 END, '
-            "-CASE WHEN OLD.key_control THEN 1 ELSE 0 END, -CASE WHEN OLD.verification = 'under_reported' THEN 1 ELSE "
-            '0 END WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
-            'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen '
-            '= period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, '
-            "county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'reports_items', "
-            "date(OLD.submitted_at, 'start of month'), OLD.city_adcode, OLD.county_adcode, OLD.sector_code, "
-            'OLD.industry_code, -1, -(OLD.items_major_or_above), -(OLD.items_major), -(OLD.items_total) WHERE 1 = 1 ON '
-            'CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
-            'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
-            'period_cells.amount_fen + excluded.amount_fen; END',
+            "amount_fen) SELECT 'reports_items', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, "
+            'OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -(OLD.items_major_or_above), '
+            '-(OLD.items_major), -(OLD.items_total) WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, '
+            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
+            'END',
             'CREATE TRIGGER trg_cells_risk_reports_upd AFTER UPDATE OF submitted_at, city_adcode, county_adcode, '
             'sector_code, industry_code, first_for_required, first_for_obligation, zero_risk, key_control, '
             'verification, verified_on, items_major_or_above, items_major, items_total ON risk_reports BEGIN INSERT '
@@ -477,67 +482,67 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_cells_cases() RET
             "amount_fen) SELECT 'reports_done', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, "
             'OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.first_for_required THEN 1 ELSE '
             '0 END, -CASE WHEN OLD.first_for_obligation THEN 1 ELSE 0 END, -0 WHERE 1 = 1 ON CONFLICT (fact, month, '
-            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
-            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a '
+            '= period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
             'excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, '
             "industry_code, n, a, b, amount_fen) SELECT 'reports_quality', date(OLD.submitted_at, 'start of month'), "
             'OLD.city_adcode, OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -CASE WHEN OLD.zero_risk THEN '
             '1 ELSE 0 END, -CASE WHEN OLD.key_control THEN 1 ELSE 0 END, -CASE WHEN OLD.verification = '
-            "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, "
-            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
-            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
-            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
-            "SELECT 'reports_items', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, OLD.county_adcode, "
-            'OLD.sector_code, OLD.industry_code, -1, -(OLD.items_major_or_above), -(OLD.items_major), '
-            '-(OLD.items_total) WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO '
-            'UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + '
-            'excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, '
-            'month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT '
-            "'reports_done', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
-            'NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.first_for_required THEN 1 ELSE 0 END, CASE WHEN '
-            'NEW.first_for_obligation THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
+            "'under_reported' THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, "
             'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
             'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
             'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
-            "amount_fen) SELECT 'reports_quality', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, "
-            'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.zero_risk THEN 1 ELSE 0 END, CASE '
-            "WHEN NEW.key_control THEN 1 ELSE 0 END, CASE WHEN NEW.verification = 'under_reported' THEN 1 ELSE 0 END "
-            'WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = '
-            'period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen '
-            '= period_cells.amount_fen + excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, '
-            "county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'reports_items', "
-            "date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, NEW.sector_code, "
-            'NEW.industry_code, 1, (NEW.items_major_or_above), (NEW.items_major), (NEW.items_total) WHERE 1 = 1 ON '
-            'CONFLICT (fact, month, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + '
-            'excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = '
-            'period_cells.amount_fen + excluded.amount_fen; END',
+            "amount_fen) SELECT 'reports_items', date(OLD.submitted_at, 'start of month'), OLD.city_adcode, "
+            'OLD.county_adcode, OLD.sector_code, OLD.industry_code, -1, -(OLD.items_major_or_above), '
+            '-(OLD.items_major), -(OLD.items_total) WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, '
+            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
+            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'reports_done', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, "
+            'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.first_for_required THEN 1 ELSE 0 '
+            'END, CASE WHEN NEW.first_for_obligation THEN 1 ELSE 0 END, 0 WHERE 1 = 1 ON CONFLICT (fact, month, '
+            'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a '
+            '= period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, '
+            "industry_code, n, a, b, amount_fen) SELECT 'reports_quality', date(NEW.submitted_at, 'start of month'), "
+            'NEW.city_adcode, NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, CASE WHEN NEW.zero_risk THEN 1 '
+            "ELSE 0 END, CASE WHEN NEW.key_control THEN 1 ELSE 0 END, CASE WHEN NEW.verification = 'under_reported' "
+            'THEN 1 ELSE 0 END WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, '
+            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
+            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
+            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
+            "SELECT 'reports_items', date(NEW.submitted_at, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
+            'NEW.sector_code, NEW.industry_code, 1, (NEW.items_major_or_above), (NEW.items_major), (NEW.items_total) '
+            'WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE '
+            'SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, '
+            'amount_fen = period_cells.amount_fen + excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_suspension_orders_ins AFTER INSERT ON suspension_orders BEGIN INSERT INTO '
             'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
             "SELECT 'suspensions', date(NEW.ordered_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
-            'NEW.sector_code, NEW.industry_code, 1, 0, 0, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
-            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
-            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
-            'END',
+            'NEW.sector_code, NEW.industry_code, 1, 0, 0, 0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, '
+            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
+            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_suspension_orders_del AFTER DELETE ON suspension_orders BEGIN INSERT INTO '
             'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
             "SELECT 'suspensions', date(OLD.ordered_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, "
-            'OLD.sector_code, OLD.industry_code, -1, -0, -0, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
-            'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
-            'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
-            'END',
+            'OLD.sector_code, OLD.industry_code, -1, -0, -0, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, '
+            'county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = '
+            'period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; END',
             'CREATE TRIGGER trg_cells_suspension_orders_upd AFTER UPDATE OF ordered_on, city_adcode, county_adcode, '
             'sector_code, industry_code ON suspension_orders BEGIN INSERT INTO period_cells (fact, month, city_adcode, '
             "county_adcode, sector_code, industry_code, n, a, b, amount_fen) SELECT 'suspensions', "
             "date(OLD.ordered_on, 'start of month'), OLD.city_adcode, OLD.county_adcode, OLD.sector_code, "
-            'OLD.industry_code, -1, -0, -0, -0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, sector_code, '
-            'industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = '
-            'period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; INSERT INTO '
-            'period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen) '
-            "SELECT 'suspensions', date(NEW.ordered_on, 'start of month'), NEW.city_adcode, NEW.county_adcode, "
-            'NEW.sector_code, NEW.industry_code, 1, 0, 0, 0 WHERE 1 = 1 ON CONFLICT (fact, month, county_adcode, '
+            'OLD.industry_code, -1, -0, -0, -0 WHERE 1 = 1 ON CONFLICT (fact, month, city_adcode, county_adcode, '
             'sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a = period_cells.a + '
             'excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + excluded.amount_fen; '
-            'END']}
+            'INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, '
+            "amount_fen) SELECT 'suspensions', date(NEW.ordered_on, 'start of month'), NEW.city_adcode, "
+            'NEW.county_adcode, NEW.sector_code, NEW.industry_code, 1, 0, 0, 0 WHERE 1 = 1 ON CONFLICT (fact, month, '
+            'city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET n = period_cells.n + excluded.n, a '
+            '= period_cells.a + excluded.a, b = period_cells.b + excluded.b, amount_fen = period_cells.amount_fen + '
+            'excluded.amount_fen; END']}
 DROP = {'postgresql': ['DROP TRIGGER IF EXISTS trg_cells_cases ON cases',
                 'DROP FUNCTION IF EXISTS oversight_cells_cases()',
                 'DROP TRIGGER IF EXISTS trg_cells_hidden_hazards ON hidden_hazards',
@@ -577,11 +582,14 @@ def upgrade() -> None:
         sa.Column('a', sa.BigInteger(), nullable=False),
         sa.Column('b', sa.BigInteger(), nullable=False),
         sa.Column('amount_fen', sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint('fact', 'month', 'county_adcode', 'sector_code', 'industry_code',
+        sa.PrimaryKeyConstraint('fact', 'month', 'city_adcode', 'county_adcode', 'sector_code', 'industry_code',
                                 name=op.f('pk_period_cells')),
     )
     op.create_index('ix_period_cells_city', 'period_cells', ['fact', 'city_adcode', 'month'])
     conn = op.get_bind()
+    if conn.dialect.name == "postgresql":  # no write may slip in between the rebuild's snapshot and the triggers
+        conn.exec_driver_sql("LOCK TABLE inspections, hidden_hazards, suspension_orders, cases, risk_reports "
+                             "IN SHARE ROW EXCLUSIVE MODE")
     for stmt in REBUILD[conn.dialect.name] + CREATE[conn.dialect.name]:
         conn.exec_driver_sql(stmt)
 

@@ -1,0 +1,22 @@
+"""Comparing a query function with and without the derived data (derived columns and maintained aggregates)."""
+from __future__ import annotations
+
+import pandas as pd
+
+
+def assert_same_without_derived(fn, scopes: dict, db, monkeypatch) -> None:
+    """``fn(scope)`` equals itself computed from the fact rows alone (``OVERSIGHT_DERIVED=0``) for every scope."""
+    for name, scope in scopes.items():
+        monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
+        fast = fn(scope, engine=db)
+        monkeypatch.setenv("OVERSIGHT_DERIVED", "0")
+        slow = fn(scope, engine=db)
+        try:
+            if isinstance(fast, pd.DataFrame):
+                pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow.reset_index(drop=True),
+                                              check_dtype=False)
+            else:
+                assert fast == slow
+        except AssertionError as e:
+            raise AssertionError(f"{fn.__name__} differs for scope {name}: {e}") from None
+    monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
