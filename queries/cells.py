@@ -56,6 +56,12 @@ def _table(fact: spec.Fact):
     return S.metadata.tables[fact.table]
 
 
+def table_and_day(fact_name: str):
+    """The fact table of ``fact_name`` and the name of the date column its period filters on."""
+    fact = spec.BY_NAME[fact_name]
+    return _table(fact), fact.day
+
+
 def _as_date(v) -> dt.date | None:
     if v is None:
         return None

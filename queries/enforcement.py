@@ -217,17 +217,16 @@ def by_month(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     """Monthly inspections, hazards and cases in the period (from the maintained aggregates where they serve the
     scope)."""
     eng, rs = prepare(scope, engine)
-    parts = [
-        (IN, "inspected_on", "inspections", "inspections"), (H, "found_on", "hazards_found", "hazards"),
-        (C, "filed_on", "cases_filed", "cases_filed"), (SO, "ordered_on", "suspensions", "suspensions"),
-    ]
     out = None
-    for t, col, label, fact in parts:
+    # (the maintained aggregates' fact, the figure's label): the table and its date column are the fact's
+    for fact, label in (("inspections", "inspections"), ("hazards", "hazards_found"), ("cases_filed", "cases_filed"),
+                        ("suspensions", "suspensions")):
         u = cells.rows(rs, eng, fact, {"month": lambda tb, day: month_of(day, eng)})
         if u is not None:
             stmt = (select(u.c.month, cells.total(u.c.n).label(label)).group_by(u.c.month)
                     .having(func.sum(u.c.n) != 0))
         else:
+            t, col = cells.table_and_day(fact)
             m = month_of(t.c[col], eng)
             stmt = select(m.label("month"), func.count().label(label)).where(rs.where(t, col)).group_by(m)
         df = frame(stmt, eng)

@@ -367,6 +367,40 @@ def test_a_huge_number_through_the_cli_exits_1_with_row_and_column(scratch, tmp_
 
 # --- 7. concurrent imports ---------------------------------------------------------------------------------------------
 
+def _import_at_once(scratch, monkeypatch, kind: str, files: list[bytes], calls: list | None = None) -> list:
+    """Import ``files`` (two) at the same moment: each validates, then waits until the other has validated too,
+    before either writes. Returns each import's report or exception; ``calls`` collects the validating threads."""
+    spec = KINDS[kind]
+    original = spec.check
+    both_validated = threading.Barrier(2, timeout=120)
+    mine = threading.local()
+
+    def check(conn, rs, ctx, probs):  # both have looked and found nothing before either writes
+        original(conn, rs, ctx, probs)
+        if calls is not None:
+            calls.append(threading.get_ident())
+        if not getattr(mine, "waited", False):
+            mine.waited = True
+            both_validated.wait()
+
+    monkeypatch.setattr(spec, "check", check)
+    results: list = [None, None]
+
+    def go(i):
+        try:
+            results[i] = import_file(kind, files[i], f"race{i}.xlsx", engine=scratch, importer=f"t{i}", now=NOW)
+        except Exception as e:  # noqa: BLE001 - judged by the caller
+            results[i] = e
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
 @pytest.mark.parametrize("kind", ["grids", "enforcement"])
 def test_two_imports_of_one_file_at_once(scratch, monkeypatch, kind):
     n = 40
@@ -378,33 +412,8 @@ def test_two_imports_of_one_file_at_once(scratch, monkeypatch, kind):
         rows = [enf_row(f"ATK-RACE-{i:03d}", e, hazards=1 + i % 2, case_no=f"ATK苏州罚{i}号",
                         filed_on=dt.date(2021, 4, 20), stage="立案") for i, e in enumerate(ents)]
     data = xlsx(kind, rows)
-    spec = KINDS[kind]
-    original, calls = spec.check, []
-    both_validated = threading.Barrier(2, timeout=120)
-    mine = threading.local()
-
-    def check(conn, rs, ctx, probs):  # both have looked and found nothing before either writes
-        original(conn, rs, ctx, probs)
-        calls.append(threading.get_ident())
-        if not getattr(mine, "waited", False):
-            mine.waited = True
-            both_validated.wait()
-
-    monkeypatch.setattr(spec, "check", check)
-    results: list = [None, None]
-
-    def go(i):
-        try:
-            results[i] = import_file(kind, data, "race.xlsx", engine=scratch, importer=f"t{i}", now=NOW)
-        except Exception as e:  # noqa: BLE001 - judged below
-            results[i] = e
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    assert not any(t.is_alive() for t in threads)
+    calls: list = []
+    results = _import_at_once(scratch, monkeypatch, kind, [data, data], calls)
     for r in results:
         if isinstance(r, ImportRefused):  # allowed only as a clear Chinese message
             assert any("\u4e00" <= ch <= "\u9fff" for ch in str(r)) and not any(
@@ -443,33 +452,7 @@ def test_two_imports_moving_the_same_aggregate_cells_in_opposite_orders(scratch,
         files.append(xlsx("enforcement", [enf_row(f"ATK-ORDER-{f}-{i:03d}", e,
                                                   inspected_on=first if i < n // 2 else second)
                                           for i, e in enumerate(mine)]))
-    spec = KINDS["enforcement"]
-    original = spec.check
-    both_validated = threading.Barrier(2, timeout=120)
-    mine = threading.local()
-
-    def check(conn, rs, ctx, probs):
-        original(conn, rs, ctx, probs)
-        if not getattr(mine, "waited", False):
-            mine.waited = True
-            both_validated.wait()
-
-    monkeypatch.setattr(spec, "check", check)
-    results: list = [None, None]
-
-    def go(i):
-        try:
-            results[i] = import_file("enforcement", files[i], f"order{i}.xlsx", engine=scratch, importer=f"t{i}",
-                                     now=NOW)
-        except Exception as e:  # noqa: BLE001 - judged below
-            results[i] = e
-
-    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    assert not any(t.is_alive() for t in threads)
+    results = _import_at_once(scratch, monkeypatch, "enforcement", files)
     assert all(not isinstance(r, Exception) and r.committed and r.inserted == n for r in results), results
     with scratch.connect() as c:
         assert c.execute(select(func.count()).select_from(S.inspections)
