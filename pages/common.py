@@ -16,7 +16,7 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from queries import db
+from queries import change, db
 from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope, ScopeError, resolve, scope_from_params
@@ -405,17 +405,80 @@ def figure_help(key: str, extra: str = "") -> str:
 
 
 def metric(key: str, value: Any, *, where: Any = None, unit: str | None = None, extra: str = "",
-           unit_in_label: bool = False, label_suffix: str = "", **kwargs) -> None:
+           unit_in_label: bool = False, label_suffix: str = "", changes: dict | None = None, **kwargs) -> None:
     """``st.metric`` of catalogue figure ``key``: its label, ``value`` formatted with its unit (``unit`` overrides;
     a str value is shown as it is), its help text (``figure_help``). ``where``: a column or container (default
-    ``st``); ``unit_in_label``: the unit goes into the label, for long values; ``label_suffix``: e.g. （红）."""
+    ``st``); ``unit_in_label``: the unit goes into the label, for long values; ``label_suffix``: e.g. （红）;
+    ``changes``: the page's ``tile_changes`` — the tile then shows its 环比 (or 24 h) change coloured by the figure's
+    better direction, its 同比 (or 7 days) beside it and its 12-point trend."""
     d = figure(key)
     label = d.label + label_suffix
     if unit_in_label:
         label, unit = f"{label}（{d.unit}）", ""
     text = value if isinstance(value, str) else fmt(value, d.unit if unit is None else unit)
     kwargs.setdefault("border", True)
+    c = (changes or {}).get(key)
+    if c is not None and c.kind != "none":
+        kwargs.update(change_args(c, d.unit))
+        extra = "；".join(x for x in (extra.rstrip("。"), change_help(c, d.unit)) if x)
     (where or st).metric(label, text, help=figure_help(key, extra), **kwargs)
+
+
+def topic_keys(*topics: str) -> tuple[str, ...]:
+    """The catalogue figures of ``topics`` (a page's tiles: one computation per source and earlier scope)."""
+    return tuple(k for k, d in _FIGURES.items() if d.topic in topics)
+
+
+def tile_changes(scope: Scope, keys) -> dict:
+    """The ``Change`` of each catalogue figure of ``keys`` for ``scope`` (queries/change.py), shared-cached like
+    every query; ``{}`` when the comparisons cannot be computed (the tiles then show their values alone)."""
+    return q(change.changes, scope, keys=tuple(keys))
+
+
+def _short_change(value: Any, earlier: Any, unit: str) -> str:
+    """+5.2% / -0.8 个百分点 / 持平 / 无可比数据 (the relative change of a count; a rate's change in points)."""
+    diff = change.difference(value, earlier, unit)
+    if diff is None:
+        return "无可比数据"
+    if diff == 0:
+        return "持平"
+    if unit == "%":
+        return f"{diff:+.1f} 个百分点"
+    if earlier:
+        return f"{diff / float(earlier) * 100:+.1f}%"
+    return f"{diff:+,.0f}" if float(diff).is_integer() else f"{diff:+,.2f}"
+
+
+def change_args(c, unit: str) -> dict:
+    """``st.metric`` arguments showing a ``Change``: delta = the first comparison, coloured by the figure's better
+    direction (grey for a neutral figure), the second comparison as the delta's description, the trend as the chart."""
+    first, second = c.labels
+    diff = change.difference(c.value, c.prev, unit)
+    out: dict[str, Any] = {}
+    if diff is not None:
+        out["delta"] = 0 if diff == 0 else _short_change(c.value, c.prev, unit)
+        out["delta_color"] = {"up": "normal", "down": "inverse"}.get(c.better, "off")
+        out["delta_description"] = f"{first} · {second} {_short_change(c.value, c.yoy, unit)}"
+    elif c.yoy is not None:
+        out["delta_description"] = f"{second} {_short_change(c.value, c.yoy, unit)}"
+    points = [v for _, v in c.trend if v is not None and not isinstance(v, str)]
+    if len(points) >= 2:
+        out["chart_data"] = [float(v) for v in points]
+        out["chart_type"] = "area"
+    return out
+
+
+def change_help(c, unit: str) -> str:
+    """The comparisons in full for the tile's help: the earlier values and the trend's span."""
+    first, second = c.labels
+    parts = [f"{first}：{change.describe(c.value, c.prev, unit)}（比较值 {fmt(c.prev, unit)}）" if c.prev is not None
+             else f"{first}：无可比数据",
+             f"{second}：{change.describe(c.value, c.yoy, unit)}（比较值 {fmt(c.yoy, unit)}）" if c.yoy is not None
+             else f"{second}：无可比数据"]
+    if c.trend:
+        span = "近 12 个月逐月" if c.kind == "period" else "近 12 天同一时刻"
+        parts.append(f"趋势：{span}（{c.trend[0][0]} 至 {c.trend[-1][0]}）")
+    return "；".join(parts) + f"。{change.DIRECTION_NOTE}"
 
 
 def child_label(scope: Scope) -> str:

@@ -5,7 +5,7 @@ import streamlit as st
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, current_scope, drill_on_click, engine, fmt, goto_enterprise, metric, page_header, picked_custom, q,
-    set_params,
+    set_params, tile_changes, topic_keys,
 )
 from pages.ui import rgba, stripe
 from queries import credit
@@ -28,14 +28,15 @@ def _clicked_point(event, ids: pd.Series):
 scope = current_scope()
 page_header("安全信用脸谱", scope)
 d = q(credit.distribution, scope)
+ch = tile_changes(scope, topic_keys("credit"))
 newest = d["newest_rating"]
 st.caption("四色评级从好到差依次为 **绿色（最好）→ 蓝色 → 黄色 → 红色（最差）**，按颜色分级监管。"
            "每家企业只计一次，取其截至截止时间（统计期末，或数据截止时间，取较早者）的最新一次评级"
            + (f"；最新评级日期 {newest}。" if newest else "。"))
 
 cols = st.columns(4)
-metric("credit.rated", d["rated"], where=cols[0])
-metric("credit.sectors", d["sectors"], where=cols[1])
+metric("credit.rated", d["rated"], changes=ch, where=cols[0])
+metric("credit.sectors", d["sectors"], changes=ch, where=cols[1])
 cols[2].metric("红黄色企业占比", fmt(d["red_yellow_share"], "%"), border=True,
                help="最新评级为红色或黄色的企业占评级企业的比例")
 cols[3].metric("红黄色企业", fmt(d["red_yellow"], "家"), border=True,
@@ -45,7 +46,7 @@ cols = st.columns(4)
 for i, c in enumerate(CREDIT_COLOURS):
     with cols[i]:
         stripe(CREDIT_HEX[c])
-        metric(f"credit.{c}", d[c], extra=f"占评级企业 {d['shares'][c]}%。{CREDIT_MEANING[c]}")
+        metric(f"credit.{c}", d[c], changes=ch, extra=f"占评级企业 {d['shares'][c]}%。{CREDIT_MEANING[c]}")
         st.caption(f"占 {d['shares'][c]}% · {CREDIT_MEANING[c]}")
 
 if not d["rated"]:

@@ -8,7 +8,8 @@ from pages import listchecks
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, forget_refused, metric, open_enterprise,
-    page_header, parse_id, picked_custom, plain, q, q_or_stop, say_refused, scope_token, set_params,
+    page_header, parse_id, picked_custom, plain, q, q_or_stop, say_refused, scope_token, set_params, tile_changes,
+    topic_keys,
 )
 from pages.supervision_ui import may_send, send_button, send_flash
 from queries import enforcement
@@ -55,9 +56,12 @@ rs = resolve(scope, engine())
 tok = scope_token(scope)
 
 
+ch = tile_changes(scope, topic_keys("enforcement"))
+
+
 def tile(col, key: str, value, **kw) -> None:
-    """A catalogue figure's metric in column ``col``."""
-    metric(key, value, where=col, **kw)
+    """A catalogue figure's metric in column ``col``, with its change and trend."""
+    metric(key, value, where=col, changes=ch, **kw)
 
 
 st.caption("“统计期内”指统计期（侧栏选择）内发生、并在数据截止时间前录入系统的业务量；专项行动进度为截至截止时间"

@@ -4,23 +4,53 @@ import streamlit as st
 
 from pages.charts import region_map
 from pages.common import (child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header,
-                          page_link, q)
+                          page_link, plain, q, tile_changes)
 from pages.ui import stripe
-from queries import overview
+from queries import attention, overview
 from queries.labels import CREDIT_HEX, LEVEL_COLOUR_NAMES, LEVEL_HEX
 
 scope = current_scope()
 page_header("总览", scope)
+
+PAGE_NAMES = {"handling.py": "预警处置", "hazards.py": "重大危险源实时监测", "supervision.py": "督办",
+              "enforcement.py": "执法专项行动", "risk.py": "风险报告", "credit.py": "安全信用脸谱"}
+
+
+def attention_block() -> None:
+    """需关注: the few things that most need attention in the scope, each with its figure and a link to its view."""
+    items = q(attention.attention, scope)
+    st.markdown("#### 需关注")
+    with st.container(border=True, key="attention"):
+        if not items:
+            st.caption("当前范围内没有需优先关注的事项。")
+        for n, it in enumerate(items, start=1):
+            with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+                st.markdown(f"{n}\\. {plain(it.text)}", width="stretch")
+                page_link(it.page, f"{PAGE_NAMES[it.page]} →", **it.params)
+        st.caption(attention.RULE)
+
+
+attention_block()
 h = q(overview.headline, scope)
 w, hz, en, rk, cr = h["warnings"], h["hazards"], h["enforcement"], h["risk"], h["credit"]
+TILES = ("warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "enforcement.enterprises_inspected", "enforcement.hazards_found",
+         "enforcement.suspensions", "enforcement.cases_filed", "enforcement.joint_actions", "supervision.closed_rate",
+         "risk.completion_rate", "risk.risks_major_or_above", "risk.risks_major",
+         *(f"credit.{c}" for c in ("green", "blue", "yellow", "red")))
+ch = tile_changes(scope, TILES)
+
+
+def tile(key: str, value, **kw) -> None:
+    metric(key, value, changes=ch, **kw)
+
 
 st.markdown("#### 未消警预警（实时）")
 cols = st.columns(5)
-metric("warnings.open", w["open"], where=cols[0])
+tile("warnings.open", w["open"], where=cols[0])
 for i, lv in enumerate((1, 2, 3, 4), start=1):
     with cols[i]:
         stripe(LEVEL_HEX[lv])
-        metric(f"warnings.open_level_{lv}", w["open_by_level"][lv], label_suffix=f"（{LEVEL_COLOUR_NAMES[lv]}）")
+        tile(f"warnings.open_level_{lv}", w["open_by_level"][lv], label_suffix=f"（{LEVEL_COLOUR_NAMES[lv]}）")
 page_link("warnings.py", "预警分布 →")
 
 st.markdown("#### 重大危险源在线监测（实时）")
@@ -36,12 +66,12 @@ page_link("hazards.py", "重大危险源实时监测 →")
 
 st.markdown("#### 执法专项行动（统计期内）")
 cols = st.columns(5)
-metric("enforcement.enterprises_inspected", en["enterprises_inspected"], where=cols[0],
+tile("enforcement.enterprises_inspected", en["enterprises_inspected"], where=cols[0],
        extra=f"检查 {en['inspections']:,} 家次")
-metric("enforcement.hazards_found", en["hazards_found"], where=cols[1], extra=f"整改率 {en['rectification_rate']}%")
-metric("enforcement.suspensions", en["suspensions"], where=cols[2])
-metric("enforcement.cases_filed", en["cases_filed"], where=cols[3], extra=f"罚没款 {en['fines_wan']:,} 万元")
-metric("enforcement.joint_actions", en["joint_actions"], where=cols[4])
+tile("enforcement.hazards_found", en["hazards_found"], where=cols[1], extra=f"整改率 {en['rectification_rate']}%")
+tile("enforcement.suspensions", en["suspensions"], where=cols[2])
+tile("enforcement.cases_filed", en["cases_filed"], where=cols[3], extra=f"罚没款 {en['fines_wan']:,} 万元")
+tile("enforcement.joint_actions", en["joint_actions"], where=cols[4])
 page_link("enforcement.py", "执法专项行动 →")
 
 
@@ -49,14 +79,16 @@ def supervision_block() -> None:
     """督办事项: 在办 and 超期 now (or at the view's as-of time), whenever sent; 办结率 of the orders sent in the
     period; then the same per city (per county and the city's own orders in a city view)."""
     sv = q(overview.supervision_block, scope)
+    standing = tile_changes(overview.standing_scope(scope), ("supervision.open", "supervision.overdue"))
     when = f"截至 {scope.as_of:%Y-%m-%d %H:%M}" if scope.as_of else "当前"
     st.markdown(f"#### 督办事项（在办、超期：{when}）")
     left, right = st.columns([2, 3])
     with left:
         a, b, c = st.columns(3)
-        metric("supervision.open", sv["open"], where=a, extra=f"其中已反馈待审核办结 {sv['answered']:,} 件")
-        metric("supervision.overdue", sv["overdue"], where=b)
-        metric("supervision.closed_rate", sv["closed_rate"] if sv["sent"] else "—", where=c,
+        metric("supervision.open", sv["open"], where=a, changes=standing,
+               extra=f"其中已反馈待审核办结 {sv['answered']:,} 件")
+        metric("supervision.overdue", sv["overdue"], where=b, changes=standing)
+        tile("supervision.closed_rate", sv["closed_rate"] if sv["sent"] else "—", where=c,
                extra=(f"统计期内发出 {sv['sent']:,} 件，已办结 {sv['closed']:,} 件" if sv["sent"]
                       else "统计期内未发出督办"))
         page_link("supervision.py", "督办 →")
@@ -84,10 +116,10 @@ c1, c2 = st.columns(2)
 with c1:
     st.markdown("#### 风险报告（截至截止时间）")
     a, b, c = st.columns(3)
-    metric("risk.completion_rate", rk["completion_rate"], where=a,
+    tile("risk.completion_rate", rk["completion_rate"], where=a,
            extra=f"已完成 {rk['completed']:,} 家 / 应报规上工业企业 {rk['required']:,} 家")
-    metric("risk.risks_major_or_above", rk["risks_major_or_above"], where=b)
-    metric("risk.risks_major", rk["risks_major"], where=c)
+    tile("risk.risks_major_or_above", rk["risks_major_or_above"], where=b)
+    tile("risk.risks_major", rk["risks_major"], where=c)
     page_link("risk.py", "风险报告 →")
 with c2:
     st.markdown("#### 安全信用脸谱")
@@ -95,7 +127,7 @@ with c2:
     for i, c in enumerate(("green", "blue", "yellow", "red")):
         with cols[i]:
             stripe(CREDIT_HEX[c])
-            metric(f"credit.{c}", cr[c])
+            tile(f"credit.{c}", cr[c])
     page_link("credit.py", "安全信用脸谱 →")
 
 st.markdown(f"#### 各{child_label(scope)}对比地图")

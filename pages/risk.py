@@ -1,13 +1,15 @@
 """风险报告: completion of the above-scale industrial enterprises' risk reports (江苏省政府令第140号) against the
 deadline, by region and sector, over time; 较大/重大 risks; the key control list and its checks (核查, 整改通知, 复查:
 pages/listchecks.py, with its 核查率 and 整改完成率); training."""
+from functools import partial
+
 import streamlit as st
 
 from pages import listchecks
 from pages.charts import bar, line, region_map
 from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header, picked_custom, q,
-    scope_token, set_params,
+    scope_token, set_params, tile_changes, topic_keys,
 )
 from pages.ui import when
 from queries import risk
@@ -26,11 +28,13 @@ st.caption(f"完成情况是截至截止时间（{cut_text}：统计期末，或
            "（省政府令第140号，既有企业首次报告期限 2021-05-01，目标 100%）。培训场次与人数按统计期内统计。")
 
 c = q(risk.completion, scope)
+tile = partial(metric, changes=tile_changes(scope, topic_keys("risk")))
 st.markdown("#### 完成情况（截至截止时间）")
 cols = st.columns(5)
-metric("risk.required", c["required"], where=cols[0], extra=f"含规下企业的全部应报工业企业 {c['required_all']:,} 家")
-metric("risk.completed", c["completed"], where=cols[1], extra=f"含规下企业共已报 {c['completed_all']:,} 家")
-metric("risk.completion_rate", c["completion_rate"], where=cols[2],
+tile("risk.required", c["required"], where=cols[0],
+     extra=f"含规下企业的全部应报工业企业 {c['required_all']:,} 家")
+tile("risk.completed", c["completed"], where=cols[1], extra=f"含规下企业共已报 {c['completed_all']:,} 家")
+tile("risk.completion_rate", c["completion_rate"], where=cols[2],
        extra=f"含规下企业的完成率 {c['completion_rate_all']}%")
 cols[3].metric("未完成上报企业", fmt(c["outstanding"], "家"), border=True,
                help=f"{figure_label('risk.required')} − {figure_label('risk.completed')}")
@@ -50,12 +54,12 @@ if days is not None and days < 0 and c["outstanding"] > 0:
 st.markdown("#### 报告内容与质量核查（截至截止时间）")
 kc = q(risk.key_control_summary, scope)
 cols = st.columns(6)
-metric("risk.risks_major_or_above", c["risks_major_or_above"], where=cols[0])
-metric("risk.risks_major", c["risks_major"], where=cols[1])
-metric("risk.zero_risk_reports", c["zero_risk_reports"], where=cols[2])
+tile("risk.risks_major_or_above", c["risks_major_or_above"], where=cols[0])
+tile("risk.risks_major", c["risks_major"], where=cols[1])
+tile("risk.zero_risk_reports", c["zero_risk_reports"], where=cols[2])
 cols[3].metric("高危零风险报告", fmt(kc["zero_risk_high_risk"], "份"), border=True,
                help="危险化学品、化工、冶金、有色、烟花爆竹、非煤矿山、城镇燃气等高危行业中未报告较大以上风险的“零风险”报告数，疑似瞒报漏报，需核查")
-metric("risk.key_control", kc["key_control"], where=cols[4])
+tile("risk.key_control", kc["key_control"], where=cols[4])
 kr = SV.check_rates("key_control", scope, engine=engine())  # live: a check taken on this page shows at once
 cols[5].metric("核查发现瞒报漏报", fmt(kr["substantiated"], "家"), border=True,
                help=f"重点管控清单中截至截止时间经现场核查属实（瞒报漏报）的报告数，其中已下达限期整改通知 {kr['noticed']:,} 家；"
@@ -133,6 +137,6 @@ listchecks.section("key_control", scope)
 st.markdown("#### 推进部署与培训（统计期内）")
 t = q(risk.training, scope)
 cols = st.columns(3)
-metric("risk.training_sessions", t["sessions"], where=cols[0])
-metric("risk.training_participants", t["participants"], where=cols[1])
+tile("risk.training_sessions", t["sessions"], where=cols[0])
+tile("risk.training_participants", t["participants"], where=cols[1])
 cols[2].metric("参培企业", fmt(t["enterprises"], "家次"), border=True, help="统计期内风险报告培训覆盖的企业家次")

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pages.app import pages_for
-from pages.common import PAGES_DIR, current_scope, engine, metric, plain, primary, set_params, user
+from pages.common import PAGES_DIR, current_scope, engine, metric, plain, primary, set_params, tile_changes, user
 from pages.supervision_ui import DB_ERRORS, as_text, nav_changed, region_label
 from pages.ui import duration_text, when
 from queries import supervision as SV
@@ -243,8 +243,9 @@ def list_view(scope: Scope) -> None:
                   help="待您反馈的督办（本地区在办）和您发出、已反馈待您审核办结的督办")
         st.metric("超期待反馈", f"{c['overdue']:,} 件", border=True, width=TILE_WIDTH,
                   help="待您反馈、已超过办理期限的督办")
-        metric("supervision.open", s["open"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前")
-        metric("supervision.overdue", s["overdue"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前")
+        ch = tile_changes(area, ("supervision.open", "supervision.overdue"))
+        metric("supervision.open", s["open"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前", changes=ch)
+        metric("supervision.overdue", s["overdue"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前", changes=ch)
     labels, kinds = [], []
     if a.role in SV.SEND_ROLES | SV.REPLY_ROLES:
         labels.append(f"待办（{c['todo']:,}）")

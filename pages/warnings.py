@@ -1,13 +1,15 @@
 """预警分布: four-level warnings (重大/较大/一般/低 in 红橙黄蓝) — open now, raised in the page's own time window by
 level, type, region (map + stacked bar, click drills down), sector and day; handling times, SMS pushes, lists;
 one warning's lifecycle (?warning=<id>)."""
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from pages.charts import bar, level_bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, figure_label, fmt, forget_refused, html_text, metric,
-    page_header, page_link, plain, q, q_or_stop, say_refused, set_params, url_id,
+    child_label, current_scope, drill_on_click, engine, figure, figure_label, fmt, forget_refused, html_text, metric,
+    page_header, page_link, plain, q, q_or_stop, say_refused, set_params, tile_changes, topic_keys, url_id,
 )
 from pages.supervision_ui import warning_duban
 from pages.ui import level_chip, level_style, month_day, step_history, stripe, when
@@ -131,13 +133,15 @@ def timeliness_view(scope, ws, win: str) -> None:
     """签收及时率 / 处置及时率 (the page's time window) and 超时未处置, then the same per city or county."""
     st.markdown("#### 处置及时情况")
     t = q(handling.timeliness, ws)
+    tile = partial(metric, changes=tile_changes(ws, ("warnings.ack_timely_rate", "warnings.close_timely_rate",
+                                                       "warnings.overdue")))
     window = f"本页的统计期为所选预警时间范围（{warnings.WINDOWS[win]}）"
     cols = st.columns(3)
-    metric("warnings.ack_timely_rate", t["ack_timely_rate"], where=cols[0],
+    tile("warnings.ack_timely_rate", t["ack_timely_rate"], where=cols[0],
            extra=f"{window}；及时签收 {t['ack_timely']:,} 条 / 应签收 {t['ack_due']:,} 条")
-    metric("warnings.close_timely_rate", t["close_timely_rate"], where=cols[1],
+    tile("warnings.close_timely_rate", t["close_timely_rate"], where=cols[1],
            extra=f"{window}；及时消警 {t['close_timely']:,} 条 / 应消警 {t['close_due']:,} 条")
-    metric("warnings.overdue", t["overdue"], where=cols[2])
+    tile("warnings.overdue", t["overdue"], where=cols[2])
     by = q(handling.timeliness_by_region, ws)
     if by.empty:
         return
@@ -157,29 +161,31 @@ def timeliness_view(scope, ws, win: str) -> None:
 
 def distribution_view(scope, ws, win: str) -> None:
     s = q(warnings.summary, ws)
+    tile = partial(metric, changes=tile_changes(ws, [k for k in topic_keys("warnings")
+                                                     if figure(k).source is warnings.summary]))
     st.markdown("#### 未消警预警（实时）")
     cols = st.columns(5)
     with cols[0]:
         stripe("#5a6270")
-        metric("warnings.open", s["open"], extra="不论产生时间")
+        tile("warnings.open", s["open"], extra="不论产生时间")
     for i, lv in enumerate((1, 2, 3, 4), start=1):
         with cols[i]:
             stripe(LEVEL_HEX[lv])
-            metric(f"warnings.open_level_{lv}", s["open_by_level"][lv], label_suffix=f"（{LEVEL_COLOUR_NAMES[lv]}）")
+            tile(f"warnings.open_level_{lv}", s["open_by_level"][lv], label_suffix=f"（{LEVEL_COLOUR_NAMES[lv]}）")
 
     st.markdown(f"#### {warnings.WINDOWS[win]}产生的预警")
     cols = st.columns(4)
     window = f"本页的统计期为所选预警时间范围（{warnings.WINDOWS[win]}）"
-    metric("warnings.raised", s["raised"], where=cols[0], extra=window + "；" + "，".join(
+    tile("warnings.raised", s["raised"], where=cols[0], extra=window + "；" + "，".join(
         f"{LEVEL_NAMES[lv]} {s['raised_by_level'][lv]:,}" for lv in (1, 2, 3, 4)))
-    metric("warnings.closed", s["closed"], where=cols[1], extra=window)
-    metric("warnings.avg_ack_min", f"{s['avg_ack_min']:,.1f} 分钟", where=cols[2], extra=window)
-    metric("warnings.avg_close_min", f"{s['avg_close_min']:,.1f} 分钟", where=cols[3], extra=window)
+    tile("warnings.closed", s["closed"], where=cols[1], extra=window)
+    tile("warnings.avg_ack_min", f"{s['avg_ack_min']:,.1f} 分钟", where=cols[2], extra=window)
+    tile("warnings.avg_close_min", f"{s['avg_close_min']:,.1f} 分钟", where=cols[3], extra=window)
     cols = st.columns(4)
     cols[0].metric("已签收", fmt(s["acknowledged"], "条"), border=True, help="其中企业已签收的预警")
-    metric("warnings.alarms_merged", s["alarms_merged"], where=cols[1],
+    tile("warnings.alarms_merged", s["alarms_merged"], where=cols[1],
            extra="同一监测点在预警未消警期间的重复报警合并到原预警，不另行推送")
-    metric("warnings.sms_sent", s["sms_sent"], where=cols[2], extra=window)
+    tile("warnings.sms_sent", s["sms_sent"], where=cols[2], extra=window)
     cols[3].metric("推送失败", fmt(s["sms_failed"], "条"), border=True, help="发送失败的短信（需人工补充通知）")
 
     timeliness_view(scope, ws, win)

@@ -37,6 +37,9 @@ class FigureDef:
     source: Callable[..., dict]  # the query function: source(scope, engine=...) -> dict
     field: str | Callable[[dict], Any]  # the value in the source's result: a key, or a function of the result
     short: str = ""  # the label where space is tight (the wall screen's tiles); "" = the label
+    # taken at a moment (the as-of time, or now) whatever the period, e.g. 未消警预警: compared with 24 h and 7 days
+    # earlier instead of with the previous period and the same period a year earlier (queries/change.py)
+    moment: bool = False
 
     def __post_init__(self):
         if not self.short:
@@ -69,13 +72,15 @@ class _Draft:
     basis: str | None
     field: str | Callable[[dict], Any] | None
     short: str
+    moment: bool
 
 
 def fig(name: str, label: str, unit: str, definition: str, *, better: str | None, basis: str | None = None,
-        field: str | Callable[[dict], Any] | None = None, short: str = "") -> _Draft:
+        field: str | Callable[[dict], Any] | None = None, short: str = "", moment: bool = False) -> _Draft:
     """One figure of a ``declare`` list. ``basis`` overrides the list's; ``field`` (default ``name``) says where
-    the value is in the source's result; ``short``: a shorter label for tight places (the wall screen)."""
-    return _Draft(name, label, unit, definition, better, basis, field, short)
+    the value is in the source's result; ``short``: a shorter label for tight places (the wall screen);
+    ``moment``: taken at the as-of time or now whatever the period (compared with 24 h and 7 days earlier)."""
+    return _Draft(name, label, unit, definition, better, basis, field, short, moment)
 
 
 def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: list[_Draft]) -> tuple[FigureDef, ...]:
@@ -88,5 +93,5 @@ def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: lis
         if d.better not in BETTER_NAMES:
             raise ValueError(f"{topic}.{d.name}: better {d.better!r} is not 'up', 'down' or None")
         out.append(FigureDef(f"{topic}.{d.name}", d.label, d.unit, d.definition, b, d.better, source,
-                             d.field or d.name, d.short))
+                             d.field or d.name, d.short, d.moment))
     return tuple(out)

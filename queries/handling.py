@@ -703,7 +703,7 @@ FIGURES = declare("warnings", timeliness, basis="period", figures=[
         "时限仍未消警的）；时限按预警当前等级、自产生时起算，取当前处置时限表", better="up"),
     fig("overdue", "超时未处置预警", "条", "截至当前（或截止时间）尚未消警、且所处环节已超过时限的预警数：未签收的超过签收时限，"
         "已签收未核查的超过核查时限，已核查未消警的超过消警时限（处置计入消警时限）", better="down", basis="cutoff",
-        short="超时未处置"),
+        short="超时未处置", moment=True),
 ])
 
 

@@ -56,7 +56,7 @@ STANDING = ("open", "answered", "overdue")  # 督办 taken at a moment (now, or 
 FLOW = ("sent", "closed", "closed_rate")  # 督办 sent in the period
 
 
-def _standing_scope(scope: Scope) -> Scope:
+def standing_scope(scope: Scope) -> Scope:
     """The scope of the standing 督办 figures (在办, 超期): no period, so they are taken now, or at the as-of time when
     the view has one, whatever the period — what is open and late at this moment, like the live warnings."""
     return scope.with_(date_from=None, date_to=None)
@@ -64,11 +64,11 @@ def _standing_scope(scope: Scope) -> Scope:
 
 def supervision_block(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """督办 of the scope's region for the cockpit: ``open``, ``answered``, ``overdue`` from
-    ``supervision.summary(_standing_scope(scope))`` and ``sent``, ``closed``, ``closed_rate`` from
+    ``supervision.summary(standing_scope(scope))`` and ``sent``, ``closed``, ``closed_rate`` from
     ``supervision.summary(scope)`` (the period's orders, closed by the cut-off). Orders have no industry."""
     eng, _ = prepare(scope, engine)
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    standing = supervision.summary(_standing_scope(scope), engine=eng, now=now)
+    standing = supervision.summary(standing_scope(scope), engine=eng, now=now)
     flow = supervision.summary(scope, engine=eng, now=now)
     return {**{k: flow[k] for k in FLOW}, **{k: standing[k] for k in STANDING}}
 
@@ -80,7 +80,7 @@ def supervision_by_region(scope: Scope, *, engine: Engine | None = None,
     those without orders with zeros."""
     eng, rs = prepare(scope, engine)
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    standing = supervision.by_region(_standing_scope(scope), engine=eng, now=now)
+    standing = supervision.by_region(standing_scope(scope), engine=eng, now=now)
     flow = supervision.by_region(scope, engine=eng, now=now)
     # the same rows in both (every child region, and the city's own orders whenever any exist), in that order
     df = flow[["adcode", "name", *FLOW]].merge(standing[["adcode", "name", *STANDING]], on=["adcode", "name"],

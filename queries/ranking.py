@@ -27,8 +27,9 @@ from sqlalchemy import Engine
 
 from queries import enforcement, handling, hazards, risk, warnings
 from queries.base import prepare
+from queries.change import previous_period, previous_scope  # noqa: F401 - part of this module's interface
 from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
-from queries.scope import MIN_DATE, Scope
+from queries.scope import Scope
 
 BOTTOM_N = 3  # 后三名
 
@@ -66,30 +67,6 @@ NOTE = ("排名对象为当前范围的下级地区（全省：各设区市；�
         f"后三名：参加排名的地区多于 {BOTTOM_N} 个时，按方向排在最后的 {BOTTOM_N} 名（并列的一并标出；与第 1 名并列的不标）。"
         "上期：本期之前、天数相同的统计期；统计期内指标取上期发生的数据（截止时间同本期），截至截止时间的指标取上期末"
         "（或更早的截止时间）的状态；实时指标无法回溯，无上期排名。排名变化 = 上期名次 − 本期名次（↑ 前进，↓ 后退）。")
-
-
-def previous_period(current: Scope) -> tuple[dt.date, dt.date] | None:
-    """The period of equal length right before the scope's (None without a whole period, or before 2000)."""
-    if current.date_from is None or current.date_to is None or current.date_from > current.date_to:
-        return None
-    days = (current.date_to - current.date_from).days
-    to = current.date_from - dt.timedelta(days=1)
-    start = to - dt.timedelta(days=days)
-    return (start, to) if start >= MIN_DATE else None
-
-
-def previous_scope(current: Scope, basis: str) -> Scope | None:
-    """The scope a figure of ``basis`` is taken for in the previous period: period figures count the previous
-    period's events (recorded by the same as-of time); to-date figures are taken at the previous period's end (the
-    as-of time too: 未消警 and 超时未处置 are taken at the as-of time, or now); live figures have none."""
-    p = previous_period(current)
-    if p is None or basis == "live":
-        return None
-    s = current.with_(date_from=p[0], date_to=p[1])
-    if basis == "cutoff":
-        end = dt.datetime.combine(p[1], dt.time(23, 59, 59))
-        s = s.with_(as_of=min(current.as_of, end) if current.as_of is not None else end)
-    return s
 
 
 def rank(values: pd.Series, better: str) -> pd.DataFrame:

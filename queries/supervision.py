@@ -731,9 +731,9 @@ FIGURES = declare("supervision", summary, basis="period", figures=[
     fig("closed_rate", "督办办结率", "%", PERIOD + "发出的督办单中，截至截止时间已办结的 ÷ 发出的督办单数", better="up",
         short="办结率"),
     fig("open", "在办督办", "件", "截至截止时间（或当前）已发出、尚未办结的督办单数（含已反馈待审核的），不论何时发出",
-        better="down", basis="cutoff", short="督办在办"),
+        better="down", basis="cutoff", short="督办在办", moment=True),
     fig("overdue", "超期督办", "件", "截至截止时间（或当前）尚未办结、且超过办理期限仍未反馈的督办单数（退回重办的以最近一次"
-        "反馈为准）", better="down", basis="cutoff", short="督办超期"),
+        "反馈为准）", better="down", basis="cutoff", short="督办超期", moment=True),
 ])
 
 

@@ -94,10 +94,11 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
 
 
 FIGURES = declare("warnings", summary, basis="period", figures=[
-    fig("open", "未消警预警", "条", "截至当前（或截止时间）尚未消警的预警数", better="down", basis="cutoff"),
+    fig("open", "未消警预警", "条", "截至当前（或截止时间）尚未消警的预警数", better="down", basis="cutoff",
+        moment=True),
     *[fig(f"open_level_{lv}", f"未消警{LEVEL_NAMES[lv]}预警", "条",
           f"截至当前（或截止时间）尚未消警的{LEVEL_NAMES[lv]}（{'红橙黄蓝'[lv - 1]}色）预警数", better="down",
-          basis="cutoff", field=lambda r, lv=lv: r["open_by_level"][lv])
+          basis="cutoff", field=lambda r, lv=lv: r["open_by_level"][lv], moment=True)
       for lv in (1, 2, 3, 4)],
     fig("raised", "预警", "条", PERIOD + "产生的预警数（同一点位重复报警合并为一条）", better="down"),
     fig("alarms_merged", "合并的重复报警", "次", PERIOD + "预警中合并的重复报警次数", better=None),

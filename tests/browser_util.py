@@ -155,7 +155,8 @@ def exceptions_on(page) -> list[str]:
 
 # every number and label of every metric tile fits its tile (Streamlit would cut it off with an ellipsis; the apps'
 # pages/static/fit.js shrinks or wraps what is too wide)
-TILE_TEXT = '[data-testid="stMetric"] [data-testid="stMarkdownContainer"]'
+TILE_TEXT = ('[data-testid="stMetric"] [data-testid="stMarkdownContainer"], '
+             '[data-testid="stMetric"] [data-testid="stCaptionContainer"]')
 NOTHING_CUT = f"""() => Array.from(document.querySelectorAll('{TILE_TEXT}')).every(x => x.scrollWidth <= x.clientWidth + 1)"""
 _CUT = f"""() => Array.from(document.querySelectorAll('{TILE_TEXT}')).filter(x => x.scrollWidth > x.clientWidth + 1)
     .map(x => x.innerText + ' ' + x.scrollWidth + '/' + x.clientWidth)"""

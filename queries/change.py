@@ -1,0 +1,234 @@
+"""Change at a glance: each headline figure against an earlier time, and its trend, for the tiles of every page.
+
+For a catalogue figure (``queries/figures.py``) and the scope a page shows it for, ``changes(scope, keys)`` takes
+the same query function (the figure's ``source``) for earlier scopes and returns a ``Change`` per figure:
+
+- a figure of the period (统计期内) or taken at the cut-off (截至截止时间): **环比** against the previous period of equal
+  length (``previous_scope``: the period's events recorded by the same as-of time; a cut-off figure at that period's
+  end), **同比** against the same dates a year earlier (``year_earlier_scope``), and the **trend** of the last 12
+  calendar months up to the period's end (``month_scopes``: each month as a period of its own, the last one up to the
+  period's end; a cut-off figure at each month's end);
+- a figure taken at a moment (``FigureDef.moment``: 未消警预警, 超时未处置预警, 在办/超期督办 — the as-of time or now,
+  whatever the period): against **24 hours** and **7 days** earlier (the same query with the as-of time moved back),
+  and a trend of the last 12 days at the same time of day;
+- a live figure (实时 monitoring-point states, not kept for past times) and registered sizes (platform, hazard
+  sources, grids: no dated history to compare with): no comparison.
+
+A comparison whose earlier time starts before the topic's first recorded data (``first_day``) is ``None`` ("无可比
+数据"), so an empty early period never shows as a fall of 100 %. Every earlier value is the figure's own query run
+for the earlier scope: the tests compare them so.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import Engine, func, select
+
+from queries.base import prepare, row
+from queries.figure_defs import FigureDef
+from queries.figures import catalogue
+from queries.scope import MIN_DATE, Scope
+from seed.schema import credit_ratings, inspections, risk_reports, supervision_orders, warnings
+
+TREND_POINTS = 12
+MOMENT_BACK = (dt.timedelta(hours=24), dt.timedelta(days=7))  # the two comparisons of a moment figure
+
+# a topic's first recorded data: comparisons that start before it have nothing to compare with
+_SINCE = {"enforcement": (inspections, "inspected_on"), "risk": (risk_reports, "submitted_at"),
+          "credit": (credit_ratings, "rated_on"), "warnings": (warnings, "raised_at"),
+          "supervision": (supervision_orders, "created_at")}
+
+DIRECTION_NOTE = "变化的颜色按指标方向：变好为绿、变差为红，中性指标为灰"
+NOTE = ("环比：与上一个天数相同的统计期比较；同比：与上年同期比较；趋势：截至统计期末的近 12 个月逐月数值（统计期内指标取当月发生数，"
+        "截至截止时间的指标取月末状态）。实时状态类指标（未消警预警、超时未处置预警、在办和超期督办）与 24 小时前、7 天前同一时刻比较，"
+        "趋势为近 12 天同一时刻。颜色按指标方向：变好为绿、变差为红，中性指标为灰。比较期早于有数据的日期时不作比较。")
+
+
+@dataclass(frozen=True)
+class Change:
+    """A figure's value for the scope and for the earlier scopes it is compared with."""
+    key: str
+    value: Any
+    better: str | None  # from the catalogue: up | down | None
+    kind: str  # period (环比/同比) | moment (24 h / 7 d)
+    prev: Any = None  # 环比 (or 24 h earlier); None: nothing to compare with
+    yoy: Any = None  # 同比 (or 7 days earlier)
+    trend: tuple = ()  # ((label, value), …) oldest first, ending with the scope's own value
+
+    @property
+    def labels(self) -> tuple[str, str]:
+        return ("环比", "同比") if self.kind == "period" else ("较昨日", "较上周")
+
+
+# --- the earlier scopes ------------------------------------------------------------------------------------------
+
+def previous_period(current: Scope) -> tuple[dt.date, dt.date] | None:
+    """The period of equal length right before the scope's (None without a whole period, or before 2000)."""
+    if current.date_from is None or current.date_to is None or current.date_from > current.date_to:
+        return None
+    days = (current.date_to - current.date_from).days
+    to = current.date_from - dt.timedelta(days=1)
+    start = to - dt.timedelta(days=days)
+    return (start, to) if start >= MIN_DATE else None
+
+
+def _at(current: Scope, start: dt.date, end: dt.date, basis: str) -> Scope:
+    """``current`` for the period ``start``–``end``: period figures count its events (recorded by the same as-of
+    time); cut-off figures are taken at its end (or the as-of time, if earlier)."""
+    s = current.with_(date_from=start, date_to=end)
+    if basis == "cutoff":
+        stop = dt.datetime.combine(end, dt.time(23, 59, 59))
+        s = s.with_(as_of=min(current.as_of, stop) if current.as_of is not None else stop)
+    return s
+
+
+def previous_scope(current: Scope, basis: str) -> Scope | None:
+    """The scope a figure of ``basis`` is taken for in the previous period (None for live figures)."""
+    p = previous_period(current)
+    return None if p is None or basis == "live" else _at(current, p[0], p[1], basis)
+
+
+def _year_back(d: dt.date) -> dt.date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def year_earlier_scope(current: Scope, basis: str) -> Scope | None:
+    """The same dates a year earlier (29 February → 28 February)."""
+    if current.date_from is None or current.date_to is None or basis == "live":
+        return None
+    start, end = _year_back(current.date_from), _year_back(current.date_to)
+    return _at(current, start, end, basis) if start >= MIN_DATE else None
+
+
+def month_scopes(current: Scope, basis: str, n: int = TREND_POINTS) -> list[tuple[str, Scope]]:
+    """The last ``n`` calendar months up to the period's end, oldest first, each as its own period (the last one
+    ends at the period's end): ``(YYYY-MM, scope)``."""
+    if current.date_to is None or basis == "live":
+        return []
+    end = current.date_to
+    out = []
+    y, m = end.year, end.month
+    for _ in range(n):
+        start = dt.date(y, m, 1)
+        if start < MIN_DATE:
+            break
+        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+        out.append((f"{y}-{m:02d}", _at(current, start, min(end, nxt - dt.timedelta(days=1)), basis)))
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return out[::-1]
+
+
+def moment_scopes(current: Scope, now: dt.datetime) -> tuple[Scope, Scope, list[tuple[str, Scope]]]:
+    """24 h earlier, 7 days earlier, and the last ``TREND_POINTS`` days at the same time of day (oldest first)."""
+    base = current.as_of or now
+    back = [current.with_(as_of=base - d) for d in MOMENT_BACK]
+    days = [(f"{(base - dt.timedelta(days=i)):%m-%d}", current.with_(as_of=base - dt.timedelta(days=i)))
+            for i in range(TREND_POINTS - 1, -1, -1)]
+    return back[0], back[1], days
+
+
+# --- the figures ----------------------------------------------------------------------------------------------
+
+def first_day(topic: str, *, engine: Engine | None = None) -> dt.date | None:
+    """The first day with data of a topic that is compared over time (None: a topic that is not)."""
+    if topic not in _SINCE:
+        return None
+    eng, _ = prepare(Scope(), engine)
+    t, col = _SINCE[topic]
+    v = row(select(func.min(t.c[col]).label("a")), eng).get("a")
+    if isinstance(v, str):
+        v = dt.datetime.fromisoformat(v) if len(v) > 10 else dt.date.fromisoformat(v)
+    return v.date() if isinstance(v, dt.datetime) else v
+
+
+def _comparable(s: Scope | None, since: dt.date | None, moment: bool) -> bool:
+    if s is None or since is None:
+        return False
+    if moment:
+        return s.as_of is not None and s.as_of.date() >= since
+    return s.date_from is not None and s.date_from >= since
+
+
+def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine | None = None,
+            now: dt.datetime | None = None, trend: bool = True) -> dict[str, Change]:
+    """A ``Change`` per catalogue figure of ``keys`` for ``scope`` (each source run once per scope it is needed
+    for). ``now``: the time moment figures without an as-of time are taken at (default: now); ``trend``: also the
+    12-point trend."""
+    eng, rs = prepare(scope, engine)
+    scope = scope.with_(region=rs.region)  # a bound user asking for the province: their own region
+    now = (now or dt.datetime.now()).replace(microsecond=0)
+    cat = catalogue()
+    memo: dict[tuple, dict] = {}
+    since: dict[str, dt.date | None] = {}
+
+    def value(fd: FigureDef, s: Scope) -> Any:
+        fn: Callable = fd.source
+        if (fn, s) not in memo:
+            timed = "now" in inspect.signature(fn).parameters
+            memo[(fn, s)] = fn(s, engine=eng, now=now) if timed else fn(s, engine=eng)
+        return fd.value_of(memo[(fn, s)])
+
+    out = {}
+    for key in keys:
+        fd = cat[key]
+        if fd.topic not in since:
+            since[fd.topic] = first_day(fd.topic, engine=eng)
+        first = since[fd.topic]
+        v = value(fd, scope)
+        if fd.basis == "live" or first is None:
+            out[key] = Change(key, v, fd.better, "none")
+            continue
+        if fd.moment:
+            a, b, points = moment_scopes(scope, now)
+        else:
+            a, b = previous_scope(scope, fd.basis), year_earlier_scope(scope, fd.basis)
+            points = month_scopes(scope, fd.basis) if trend else []
+        kept = [(lab, s) for lab, s in points if _comparable(s, first, fd.moment)] if trend else []
+        out[key] = Change(
+            key, v, fd.better, "moment" if fd.moment else "period",
+            prev=value(fd, a) if _comparable(a, first, fd.moment) else None,
+            yoy=value(fd, b) if _comparable(b, first, fd.moment) else None,
+            trend=tuple((lab, value(fd, s)) for lab, s in kept),
+        )
+    return out
+
+
+# --- how a change reads ---------------------------------------------------------------------------------------
+
+def difference(value: Any, earlier: Any, unit: str) -> float | None:
+    """value − earlier (None when either is missing); a rate's difference is in percentage points."""
+    if value is None or earlier is None or isinstance(value, str) or isinstance(earlier, str):
+        return None
+    return round(float(value) - float(earlier), 1 if unit == "%" else 2)
+
+
+def direction(diff: float | None, better: str | None) -> str:
+    """better | worse | same | neutral (no better direction) | none (nothing to compare)."""
+    if diff is None:
+        return "none"
+    if diff == 0:
+        return "same"
+    if better is None:
+        return "neutral"
+    return "better" if (diff > 0) == (better == "up") else "worse"
+
+
+def describe(value: Any, earlier: Any, unit: str) -> str:
+    """"+1,234（+5.2%）" / "-0.8 个百分点" / "持平" / "无可比数据" — the change of ``value`` against ``earlier``."""
+    d = difference(value, earlier, unit)
+    if d is None:
+        return "无可比数据"
+    if d == 0:
+        return "持平"
+    if unit == "%":
+        return f"{d:+,.1f} 个百分点"
+    num = f"{d:+,.0f}" if float(d).is_integer() else f"{d:+,.2f}"
+    if earlier:
+        return f"{num}（{d / float(earlier) * 100:+.1f}%）"
+    return num

@@ -1,0 +1,160 @@
+"""Change at a glance (queries/change.py): every earlier value a tile shows is the figure's own query run for the
+earlier scope (previous period, a year earlier, each of the 12 months, 24 h and 7 days earlier), on both databases;
+the colour of a change follows the figure's better direction from the catalogue; nothing is compared with a time
+before the data begin."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from queries import change, enforcement, handling, supervision, warnings
+from queries.figures import catalogue
+from queries.scope import Scope
+
+PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
+NOW = dt.datetime(2026, 11, 30, 10, 0, 0)
+PERIOD_KEYS = ("enforcement.hazards_found", "enforcement.enterprises_inspected", "enforcement.rectification_rate",
+               "enforcement.fines_wan", "risk.completion_rate", "risk.risks_major", "credit.red", "credit.green",
+               "warnings.raised", "warnings.ack_timely_rate")
+MOMENT_KEYS = ("warnings.open", "warnings.open_level_3", "warnings.overdue", "supervision.open", "supervision.overdue")
+
+
+def _value(key: str, s: Scope, eng):
+    fd = catalogue()[key]
+    res = fd.source(s, engine=eng, now=NOW) if fd.source in (handling.timeliness, supervision.summary) \
+        else fd.source(s, engine=eng)
+    return fd.value_of(res)
+
+
+@pytest.mark.parametrize("region", [320000, 320900, 320923])
+def test_period_changes_equal_the_queries_for_the_earlier_periods(db, region):
+    s = Scope(region=region, **PERIOD)
+    ch = change.changes(s, PERIOD_KEYS, engine=db, now=NOW)
+    for key in PERIOD_KEYS:
+        c, basis = ch[key], catalogue()[key].basis
+        assert c.kind == "period" and c.better == catalogue()[key].better
+        assert c.value == _value(key, s, db), key
+        prev = change.previous_scope(s, basis)
+        assert (prev.date_from, prev.date_to) == (dt.date(2020, 7, 4), dt.date(2020, 12, 31))
+        first = change.first_day(catalogue()[key].topic, engine=db)
+        assert c.prev == (_value(key, prev, db) if prev.date_from >= first else None), key
+        yoy = change.year_earlier_scope(s, basis)
+        assert (yoy.date_from, yoy.date_to) == (dt.date(2020, 1, 1), dt.date(2020, 6, 30))
+        assert c.yoy == (_value(key, yoy, db) if yoy.date_from >= first else None), key
+        months = [(lab, m) for lab, m in change.month_scopes(s, basis) if m.date_from >= first]
+        assert [lab for lab, _ in c.trend] == [lab for lab, _ in months], key
+        assert [v for _, v in c.trend] == [_value(key, m, db) for _, m in months], key
+        if c.trend and basis == "period":  # the last month is June as a period of its own
+            assert c.trend[-1] == ("2021-06", _value(key, s.with_(date_from=dt.date(2021, 6, 1)), db)), key
+    # the demo data hold the enforcement facts of 2020 and 2021: every comparison is there, and it moved
+    hz = ch["enforcement.hazards_found"]
+    assert hz.prev and hz.yoy and len(hz.trend) == 12 and hz.value != hz.prev
+
+
+def test_moment_figures_compare_with_24_hours_and_7_days_earlier(db):
+    s = Scope(region=320000)  # what the overview's 督办 tiles and the live warnings use: no period
+    ch = change.changes(s, MOMENT_KEYS, engine=db, now=NOW)
+    for key in MOMENT_KEYS:
+        c = ch[key]
+        assert c.kind == "moment" and c.labels == ("较昨日", "较上周")
+        first = change.first_day(catalogue()[key].topic, engine=db)
+        for got, back in ((c.prev, dt.timedelta(hours=24)), (c.yoy, dt.timedelta(days=7))):
+            at = NOW - back
+            assert got == (_value(key, s.with_(as_of=at), db) if at.date() >= first else None), key
+        days = [NOW - dt.timedelta(days=i) for i in range(11, -1, -1)]
+        assert [v for _, v in c.trend] == [_value(key, s.with_(as_of=d), db) for d in days if d.date() >= first]
+    assert ch["warnings.open"].prev is not None
+
+
+def test_a_moment_figure_of_an_as_of_view_is_compared_before_that_time(db):
+    from sqlalchemy import func, select
+
+    from seed.schema import warnings as W
+
+    with db.connect() as c:
+        newest = c.execute(select(func.max(W.c.raised_at))).scalar()
+    newest = dt.datetime.fromisoformat(newest) if isinstance(newest, str) else newest
+    at = newest.replace(microsecond=0) - dt.timedelta(hours=1)  # an as-of time inside the demo's warnings
+    assert change.first_day("warnings", engine=db) <= (at - dt.timedelta(days=1)).date()
+    s = Scope(region=320000, as_of=at)
+    c = change.changes(s, ("warnings.open",), engine=db, now=NOW)["warnings.open"]
+    assert c.prev == warnings.summary(s.with_(as_of=at - dt.timedelta(hours=24)), engine=db)["open"]
+    assert c.trend[-1] == (f"{at:%m-%d}", warnings.summary(s, engine=db)["open"])
+
+
+def test_live_figures_and_registered_sizes_are_not_compared(db):
+    ch = change.changes(Scope(**PERIOD), ("hazards.points_offline", "hazards.hazard_sources", "grids.anquan",
+                                          "platform.enterprises"), engine=db, now=NOW)
+    assert all(c.kind == "none" and c.prev is None and c.yoy is None and not c.trend for c in ch.values())
+
+
+def test_nothing_is_compared_with_a_time_before_the_data(db):
+    first = change.first_day("enforcement", engine=db)
+    s = Scope(date_from=first, date_to=first + dt.timedelta(days=40))
+    c = change.changes(s, ("enforcement.hazards_found",), engine=db, now=NOW)["enforcement.hazards_found"]
+    assert c.prev is None and c.yoy is None  # an empty earlier period is not a fall of 100 %
+    assert [lab for lab, _ in c.trend] == [f"{first:%Y-%m}", f"{s.date_to:%Y-%m}"]
+
+
+def test_a_city_user_asking_for_the_province_gets_their_city(db):
+    s = Scope(region=320000, binding=320900, **PERIOD)
+    c = change.changes(s, ("enforcement.hazards_found",), engine=db, now=NOW)["enforcement.hazards_found"]
+    own = Scope(region=320900, binding=320900, **PERIOD)
+    assert c.value == enforcement.summary(own, engine=db)["hazards_found"]
+    assert c.prev == enforcement.summary(change.previous_scope(own, "period"), engine=db)["hazards_found"]
+
+
+@pytest.mark.engines("sqlite")
+def test_earlier_scopes():
+    s = Scope(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31), as_of=dt.datetime(2024, 4, 2, 8))
+    assert change.previous_period(s) == (dt.date(2024, 1, 30), dt.date(2024, 2, 29))
+    leap = Scope(date_from=dt.date(2024, 2, 29), date_to=dt.date(2024, 2, 29))
+    y = change.year_earlier_scope(leap, "period")
+    assert (y.date_from, y.date_to) == (dt.date(2023, 2, 28), dt.date(2023, 2, 28))
+    months = change.month_scopes(s, "cutoff")
+    assert [lab for lab, _ in months][0] == "2023-04" and [lab for lab, _ in months][-1] == "2024-03"
+    assert len(months) == change.TREND_POINTS
+    # each month a period of its own; a cut-off figure at the month's end, never after the view's as-of time
+    feb = dict(months)["2024-02"]
+    assert (feb.date_from, feb.date_to, feb.as_of) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29),
+                                                      dt.datetime(2024, 2, 29, 23, 59, 59))
+    assert dict(months)["2024-03"].as_of == dt.datetime(2024, 3, 31, 23, 59, 59)  # the earlier of the two
+    early = s.with_(as_of=dt.datetime(2024, 3, 20, 8))
+    assert change.month_scopes(early, "cutoff")[-1][1].as_of == early.as_of
+    mid = Scope(date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 3, 13))
+    assert change.month_scopes(mid, "period")[-1][1].date_to == dt.date(2024, 3, 13)
+    assert change.month_scopes(Scope(), "period") == [] and change.previous_scope(Scope(), "period") is None
+
+
+@pytest.mark.engines("sqlite")
+def test_the_colour_of_a_change_follows_the_catalogue():
+    from pages.common import change_args
+
+    cat = catalogue()
+    for key, better, colour in (("enforcement.hazards_found", "up", "normal"), ("warnings.open", "down", "inverse"),
+                                ("credit.red", "down", "inverse"), ("enforcement.suspensions", None, "off")):
+        assert cat[key].better == better
+        c = change.Change(key, 120, cat[key].better, "period", prev=100, yoy=150, trend=(("a", 1), ("b", 2)))
+        args = change_args(c, cat[key].unit)
+        assert args["delta_color"] == colour and args["delta"] == "+20.0%"
+        assert args["delta_description"] == "环比 · 同比 -20.0%" and args["chart_data"] == [1.0, 2.0]
+    rate = change.Change("risk.completion_rate", 97.0, "up", "period", prev=95.5, yoy=None)
+    assert change_args(rate, "%")["delta"] == "+1.5 个百分点"
+    assert change_args(rate, "%")["delta_description"] == "环比 · 同比 无可比数据"
+    same = change.Change("credit.red", 7, "down", "period", prev=7, yoy=7)
+    assert change_args(same, "家")["delta"] == 0  # Streamlit greys a numeric zero
+    assert change.direction(change.difference(90, 100, "家"), "down") == "better"
+    assert change.direction(change.difference(90, 100, "家"), "up") == "worse"
+    assert change.direction(None, "up") == "none" and change.direction(5, None) == "neutral"
+    assert change.describe(120, 100, "个") == "+20（+20.0%）" and change.describe(5, 0, "个") == "+5"
+
+
+@pytest.mark.engines("sqlite")
+def test_every_compared_figure_declares_its_comparison():
+    """A figure taken at a moment (its 口径: 截至当前（或截止时间）…, whatever the period) says so in the catalogue;
+    the others compare by period."""
+    moment = {k for k, d in catalogue().items() if d.moment}
+    assert moment == {"warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "warnings.overdue",
+                      "supervision.open", "supervision.overdue"}
+    assert all("当前" in catalogue()[k].definition for k in moment)
