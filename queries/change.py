@@ -4,10 +4,12 @@ For a catalogue figure (``queries/figures.py``) and the scope a page shows it fo
 the same query function (the figure's ``source``) for earlier scopes and returns a ``Change`` per figure:
 
 - a figure of the period (统计期内) or taken at the cut-off (截至截止时间): **环比** against the previous period of equal
-  length (``previous_scope``: the period's events recorded by the same as-of time; a cut-off figure at that period's
-  end), **同比** against the same dates a year earlier (``year_earlier_scope``), and the **trend** of the last 12
-  calendar months up to the period's end (``month_scopes``: each month as a period of its own, the last one up to the
-  period's end; a cut-off figure at each month's end);
+  length (``previous_scope``: that period's events; a cut-off figure at that period's end), **同比** against the same
+  dates a year earlier (``year_earlier_scope``), and the **trend** of the last 12 calendar months up to the period's
+  end (``month_scopes``: each month as a period of its own, the last one up to the period's end; a cut-off figure at
+  each month's end). The earlier periods are taken as known at the view's own as-of time (now, without one), like
+  the period in view: a late record of an earlier month counts in that month, and the maintained aggregates serve
+  the earlier periods as they serve the current one;
 - a figure taken at a moment (``FigureDef.moment``: 未消警预警, 超时未处置预警, 在办/超期督办 — the as-of time or now,
   whatever the period): against **24 hours** and **7 days** earlier (the same query with the as-of time moved back),
   and a trend of the last 12 days at the same time of day;
@@ -22,18 +24,19 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from queries.base import prepare, row
-from queries.figure_defs import FigureDef
 from queries.figures import catalogue
 from queries.scope import MIN_DATE, Scope
 from seed.schema import credit_ratings, inspections, risk_reports, supervision_orders, warnings
 
 TREND_POINTS = 12
+WORKERS = 3  # earlier scopes computed at once (independent reads; the pool holds 5 + 10 connections)
 MOMENT_BACK = (dt.timedelta(hours=24), dt.timedelta(days=7))  # the two comparisons of a moment figure
 
 # a topic's first recorded data: comparisons that start before it have nothing to compare with
@@ -75,20 +78,23 @@ def previous_period(current: Scope) -> tuple[dt.date, dt.date] | None:
     return (start, to) if start >= MIN_DATE else None
 
 
-def _at(current: Scope, start: dt.date, end: dt.date, basis: str) -> Scope:
-    """``current`` for the period ``start``–``end``: period figures count its events (recorded by the same as-of
-    time); cut-off figures are taken at its end (or the as-of time, if earlier)."""
+def _at(current: Scope, start: dt.date, end: dt.date, moment: bool = False) -> Scope:
+    """``current`` for the period ``start``–``end``, as known at the view's own as-of time (late records of the
+    earlier period count, as they do for the period in view): period figures count its events, cut-off figures are
+    taken at its end. A moment figure (taken at the as-of time, or now, whatever the period) is taken at the period's
+    end (or the view's as-of time, if earlier)."""
     s = current.with_(date_from=start, date_to=end)
-    if basis == "cutoff":
+    if moment:
         stop = dt.datetime.combine(end, dt.time(23, 59, 59))
         s = s.with_(as_of=min(current.as_of, stop) if current.as_of is not None else stop)
     return s
 
 
-def previous_scope(current: Scope, basis: str) -> Scope | None:
-    """The scope a figure of ``basis`` is taken for in the previous period (None for live figures)."""
+def previous_scope(current: Scope, basis: str, moment: bool = False) -> Scope | None:
+    """The scope a figure of ``basis`` is taken for in the previous period (None for live figures); ``moment``:
+    the figure's ``FigureDef.moment`` (the rankings take 未消警 and 超时未处置 at the previous period's end)."""
     p = previous_period(current)
-    return None if p is None or basis == "live" else _at(current, p[0], p[1], basis)
+    return None if p is None or basis == "live" else _at(current, p[0], p[1], moment)
 
 
 def _year_back(d: dt.date) -> dt.date:
@@ -103,7 +109,7 @@ def year_earlier_scope(current: Scope, basis: str) -> Scope | None:
     if current.date_from is None or current.date_to is None or basis == "live":
         return None
     start, end = _year_back(current.date_from), _year_back(current.date_to)
-    return _at(current, start, end, basis) if start >= MIN_DATE else None
+    return _at(current, start, end) if start >= MIN_DATE else None
 
 
 def month_scopes(current: Scope, basis: str, n: int = TREND_POINTS) -> list[tuple[str, Scope]]:
@@ -119,7 +125,7 @@ def month_scopes(current: Scope, basis: str, n: int = TREND_POINTS) -> list[tupl
         if start < MIN_DATE:
             break
         nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-        out.append((f"{y}-{m:02d}", _at(current, start, min(end, nxt - dt.timedelta(days=1)), basis)))
+        out.append((f"{y}-{m:02d}", _at(current, start, min(end, nxt - dt.timedelta(days=1)))))
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     return out[::-1]
 
@@ -157,46 +163,52 @@ def _comparable(s: Scope | None, since: dt.date | None, moment: bool) -> bool:
 
 def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine | None = None,
             now: dt.datetime | None = None, trend: bool = True) -> dict[str, Change]:
-    """A ``Change`` per catalogue figure of ``keys`` for ``scope`` (each source run once per scope it is needed
-    for). ``now``: the time moment figures without an as-of time are taken at (default: now); ``trend``: also the
-    12-point trend."""
+    """A ``Change`` per catalogue figure of ``keys`` for ``scope``. Each source function runs once per scope it is
+    needed for, ``WORKERS`` at a time (they are independent reads). ``now``: the time moment figures without an
+    as-of time are taken at (default: now); ``trend``: also the 12-point trend."""
     eng, rs = prepare(scope, engine)
     scope = scope.with_(region=rs.region)  # a bound user asking for the province: their own region
     now = (now or dt.datetime.now()).replace(microsecond=0)
     cat = catalogue()
-    memo: dict[tuple, dict] = {}
     since: dict[str, dt.date | None] = {}
-
-    def value(fd: FigureDef, s: Scope) -> Any:
-        fn: Callable = fd.source
-        if (fn, s) not in memo:
-            timed = "now" in inspect.signature(fn).parameters
-            memo[(fn, s)] = fn(s, engine=eng, now=now) if timed else fn(s, engine=eng)
-        return fd.value_of(memo[(fn, s)])
-
-    out = {}
+    plans: dict[str, tuple] = {}  # key -> (kind, prev scope, yoy scope, [(label, scope)])
     for key in keys:
         fd = cat[key]
         if fd.topic not in since:
             since[fd.topic] = first_day(fd.topic, engine=eng)
         first = since[fd.topic]
-        v = value(fd, scope)
         if fd.basis == "live" or first is None:
-            out[key] = Change(key, v, fd.better, "none")
+            plans[key] = ("none", None, None, [])
             continue
         if fd.moment:
             a, b, points = moment_scopes(scope, now)
         else:
             a, b = previous_scope(scope, fd.basis), year_earlier_scope(scope, fd.basis)
-            points = month_scopes(scope, fd.basis) if trend else []
-        kept = [(lab, s) for lab, s in points if _comparable(s, first, fd.moment)] if trend else []
-        out[key] = Change(
-            key, v, fd.better, "moment" if fd.moment else "period",
-            prev=value(fd, a) if _comparable(a, first, fd.moment) else None,
-            yoy=value(fd, b) if _comparable(b, first, fd.moment) else None,
-            trend=tuple((lab, value(fd, s)) for lab, s in kept),
-        )
-    return out
+            points = month_scopes(scope, fd.basis)
+        ok = (lambda s, m=fd.moment, f=first: _comparable(s, f, m))
+        plans[key] = ("moment" if fd.moment else "period", a if ok(a) else None, b if ok(b) else None,
+                      [(lab, s) for lab, s in points if ok(s)] if trend else [])
+
+    calls = {}
+    for key, (_, a, b, points) in plans.items():
+        fn = cat[key].source
+        for s in (scope, a, b, *(s for _, s in points)):
+            if s is not None:
+                calls[(fn, s)] = None
+
+    def run(call):
+        fn, s = call
+        return fn(s, engine=eng, now=now) if "now" in inspect.signature(fn).parameters else fn(s, engine=eng)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        results = dict(zip(calls, pool.map(run, calls)))
+
+    def value(key: str, s: Scope | None) -> Any:
+        return None if s is None else cat[key].value_of(results[(cat[key].source, s)])
+
+    return {key: Change(key, value(key, scope), cat[key].better, kind, prev=value(key, a), yoy=value(key, b),
+                        trend=tuple((lab, value(key, s)) for lab, s in points))
+            for key, (kind, a, b, points) in plans.items()}
 
 
 # --- how a change reads ---------------------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def rankings(scope: Scope, *, engine: Engine | None = None, keys: tuple[str, ...
         if keys is not None and ind.key not in keys:
             continue
         fd = cat[ind.key]
-        ps = previous_scope(scope, fd.basis)
+        ps = previous_scope(scope, fd.basis, fd.moment)
         out.tables[ind.key] = _table(ind, fd.better, fetch(ind.source, scope),
                                      fetch(ind.source, ps) if ps is not None else None)
     return out

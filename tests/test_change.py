@@ -115,13 +115,14 @@ def test_earlier_scopes():
     months = change.month_scopes(s, "cutoff")
     assert [lab for lab, _ in months][0] == "2023-04" and [lab for lab, _ in months][-1] == "2024-03"
     assert len(months) == change.TREND_POINTS
-    # each month a period of its own; a cut-off figure at the month's end, never after the view's as-of time
+    # each month a period of its own (a cut-off figure is taken at its end), as known at the view's as-of time
     feb = dict(months)["2024-02"]
-    assert (feb.date_from, feb.date_to, feb.as_of) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29),
-                                                      dt.datetime(2024, 2, 29, 23, 59, 59))
-    assert dict(months)["2024-03"].as_of == dt.datetime(2024, 3, 31, 23, 59, 59)  # the earlier of the two
-    early = s.with_(as_of=dt.datetime(2024, 3, 20, 8))
-    assert change.month_scopes(early, "cutoff")[-1][1].as_of == early.as_of
+    assert (feb.date_from, feb.date_to, feb.as_of) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29), s.as_of)
+    # the rankings take a moment figure at the previous period's end (or the view's as-of time, if earlier)
+    assert change.previous_scope(s, "cutoff", moment=True).as_of == dt.datetime(2024, 2, 29, 23, 59, 59)
+    assert change.previous_scope(s, "cutoff").as_of == s.as_of
+    early = Scope(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31), as_of=dt.datetime(2024, 2, 20, 8))
+    assert change.previous_scope(early, "cutoff", moment=True).as_of == early.as_of
     mid = Scope(date_from=dt.date(2024, 1, 1), date_to=dt.date(2024, 3, 13))
     assert change.month_scopes(mid, "period")[-1][1].date_to == dt.date(2024, 3, 13)
     assert change.month_scopes(Scope(), "period") == [] and change.previous_scope(Scope(), "period") is None

@@ -99,10 +99,12 @@ def test_the_previous_period_has_the_same_length():
     s = Scope(as_of=asof, **H1)
     p = ranking.previous_scope(s, "period")  # period figures: the previous period's events, the same cut-off
     assert (p.date_from, p.date_to, p.as_of) == (dt.date(2020, 7, 4), dt.date(2020, 12, 31), asof)
-    c = ranking.previous_scope(s, "cutoff")  # to-date figures: at the previous period's end
-    assert c.as_of == dt.datetime(2020, 12, 31, 23, 59, 59)
+    c = ranking.previous_scope(s, "cutoff")  # to-date figures: at the previous period's end, as known at the cut-off
+    assert (c.date_to, c.as_of) == (dt.date(2020, 12, 31), asof)
+    m = ranking.previous_scope(s, "cutoff", True)  # 未消警, 超时未处置 (taken at the as-of time): at the period's end
+    assert m.as_of == dt.datetime(2020, 12, 31, 23, 59, 59)
     early = dt.datetime(2020, 11, 1)
-    assert ranking.previous_scope(s.with_(as_of=early), "cutoff").as_of == early
+    assert ranking.previous_scope(s.with_(as_of=early), "cutoff", True).as_of == early
     assert ranking.previous_scope(s, "live") is None
 
 
@@ -113,7 +115,7 @@ def test_the_rank_change_is_the_ranking_of_the_previous_period(db, region, perio
     changed = 0
     for key, t in r.tables.items():
         basis = CAT[key].basis
-        prev = ranking.previous_scope(scope, basis)
+        prev = ranking.previous_scope(scope, basis, CAT[key].moment)
         if basis == "live":
             assert prev is None and t["prev_rank"].isna().all() and t["change"].isna().all(), key
             continue
