@@ -176,6 +176,7 @@ class Feed:
         self._first_tick: dt.datetime | None = None
         self._next_thin = 0.0
         self._next_drop = 0.0
+        self._next_count = 0.0
         self.cycles = 0
 
     # -- start ---------------------------------------------------------------------------------------------
@@ -262,6 +263,9 @@ class Feed:
                                                      keep_s=int(max(1, self.cfg.interval)))
                     self._thinned_to = hi
                 self._next_thin = mono + 60  # a minute's worth at a time: short write transactions
+            if mono >= self._next_count:  # the points' states, for the tiles' 24 h and 7 day comparisons
+                out["counted"] = I.record_point_counts(now, engine=self.engine)
+                self._next_count = mono + I.POINT_COUNTS_EVERY.total_seconds()
             if self.keep_days and mono >= self._next_drop:
                 out["dropped"] = I.drop_readings_before(now - dt.timedelta(days=self.keep_days), engine=self.engine)
                 self._next_drop = mono + 3600
@@ -373,6 +377,7 @@ def cmd_ingest(args) -> int:
     q: queue.Queue = queue.Queue(maxsize=max(1000, args.batch * 4))
     threading.Thread(target=_reader, args=(sys.stdin, q), daemon=True).start()
     line_no = 0
+    counted = None  # when the points' states were last counted (monotonic)
     total = {"lines": 0, "accepted": 0, "inserted": 0, "rejected": 0, "warnings_raised": 0, "sms_pushes": 0}
     eof = False
     while not eof:
@@ -418,6 +423,9 @@ def cmd_ingest(args) -> int:
             print(json.dumps(res.summary(), ensure_ascii=False), flush=True)
         if args.offline_after:
             I.detect_offline(engine=eng, after_s=args.offline_after)
+        if counted is None or time.monotonic() - counted >= I.POINT_COUNTS_EVERY.total_seconds():
+            I.record_point_counts(engine=eng)  # the points' states, for the tiles' 24 h and 7 day comparisons
+            counted = time.monotonic()
     print(json.dumps({"total": total}, ensure_ascii=False), flush=True)
     return 1 if total["rejected"] else 0
 

@@ -8,7 +8,7 @@ import streamlit as st
 from pages.charts import bar, line, region_map
 from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, metric, page_header, page_link, plain, q,
-    q_or_stop, set_params, url_id,
+    q_or_stop, set_params, tile_changes, url_id,
 )
 from pages.ui import when
 from queries import hazards
@@ -96,10 +96,11 @@ def region_view(scope) -> None:
     metric("hazards.hazard_sources", s["hazard_sources"], where=cols[3],
            extra=f"其中接入在线监测 {s['connected_sources']:,} 个")
     cols = st.columns(4)
+    ch = tile_changes(scope, ("hazards.online_rate", "hazards.points_alarm", "hazards.points_offline"))
     metric("hazards.points", s["points"], where=cols[0])
-    metric("hazards.online_rate", s["online_rate"], where=cols[1])
-    metric("hazards.points_alarm", s["points_alarm"], where=cols[2])
-    metric("hazards.points_offline", s["points_offline"], where=cols[3], extra="超时未上传读数即为离线")
+    metric("hazards.online_rate", s["online_rate"], where=cols[1], changes=ch)
+    metric("hazards.points_alarm", s["points_alarm"], where=cols[2], changes=ch)
+    metric("hazards.points_offline", s["points_offline"], where=cols[3], extra="超时未上传读数即为离线", changes=ch)
     st.markdown("##### 重大危险源分级（GB 18218-2018）")
     cols = st.columns(4)
     rule = {1: "R ≥ 100", 2: "50 ≤ R < 100", 3: "10 ≤ R < 50", 4: "R < 10"}

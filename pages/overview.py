@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from pages.charts import region_map
+from pages.charts import on_phone, region_map
 from pages.common import (child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header,
                           page_link, plain, q, tile_changes)
 from pages.ui import stripe
@@ -17,10 +17,15 @@ PAGE_NAMES = {"handling.py": "预警处置", "hazards.py": "重大危险源实�
 
 
 def attention_block() -> None:
-    """需关注: the few things that most need attention in the scope, each with its figure and a link to its view."""
+    """需关注: the few things that most need attention in the scope, each with its figure and a link to its view. On
+    a phone, one line that opens to the list (the key figures stay on the first screen)."""
     items = q(attention.attention, scope)
-    st.markdown("#### 需关注")
-    with st.container(border=True, key="attention"):
+    if on_phone():
+        box = st.expander(f"需关注（{len(items)} 项）" if items else "需关注（无）", icon=":material/priority_high:")
+    else:
+        st.markdown("#### 需关注")
+        box = st.container(border=True, key="attention")
+    with box:
         if not items:
             st.caption("当前范围内没有需优先关注的事项。")
         for n, it in enumerate(items, start=1):
@@ -33,7 +38,8 @@ def attention_block() -> None:
 attention_block()
 h = q(overview.headline, scope)
 w, hz, en, rk, cr = h["warnings"], h["hazards"], h["enforcement"], h["risk"], h["credit"]
-TILES = ("warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "enforcement.enterprises_inspected", "enforcement.hazards_found",
+TILES = ("warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "hazards.points_alarm",
+         "hazards.points_offline", "enforcement.enterprises_inspected", "enforcement.hazards_found",
          "enforcement.suspensions", "enforcement.cases_filed", "enforcement.joint_actions", "supervision.closed_rate",
          "risk.completion_rate", "risk.risks_major_or_above", "risk.risks_major",
          *(f"credit.{c}" for c in ("green", "blue", "yellow", "red")))
@@ -60,8 +66,8 @@ metric("hazards.hazard_enterprises", hz["hazard_enterprises"], where=cols[0],
 metric("hazards.hazard_sources", hz["hazard_sources"], where=cols[1])
 cols[2].metric("在线监测点", fmt(hz["points"] - hz["points_offline"], "个"), border=True,
                help=f"监测点共 {hz['points']:,} 个，在线率 {hz['online_rate']}%")
-metric("hazards.points_alarm", hz["points_alarm"], where=cols[3])
-metric("hazards.points_offline", hz["points_offline"], where=cols[4])
+tile("hazards.points_alarm", hz["points_alarm"], where=cols[3])
+tile("hazards.points_offline", hz["points_offline"], where=cols[4])
 page_link("hazards.py", "重大危险源实时监测 →")
 
 st.markdown("#### 执法专项行动（统计期内）")

@@ -13,8 +13,10 @@ the same query function (the figure's ``source``) for earlier scopes and returns
 - a figure taken at a moment (``FigureDef.moment``: 未消警预警, 超时未处置预警, 在办/超期督办 — the as-of time or now,
   whatever the period): against **24 hours** and **7 days** earlier (the same query with the as-of time moved back),
   and a trend of the last 12 days at the same time of day;
-- a live figure (实时 monitoring-point states, not kept for past times) and registered sizes (platform, hazard
-  sources, grids: no dated history to compare with): no comparison.
+- a live figure with kept past values (``FigureDef.history``: 报警/离线监测点 and 在线率 from the points' hourly counts,
+  queries/hazards.py ``points_at``): against 24 hours and 7 days before now, and the last 12 days at this time —
+  where a count was kept then; other live figures and registered sizes (platform, hazard sources, grids: no dated
+  history to compare with): no comparison.
 
 A comparison whose earlier time starts before the topic's first recorded data (``first_day``) is ``None`` ("无可比
 数据"), so an empty early period never shows as a fall of 100 %. Every earlier value is the figure's own query run
@@ -171,44 +173,57 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
     now = (now or dt.datetime.now()).replace(microsecond=0)
     cat = catalogue()
     since: dict[str, dt.date | None] = {}
-    plans: dict[str, tuple] = {}  # key -> (kind, prev scope, yoy scope, [(label, scope)])
+    # key -> (kind, value call, 环比 call, 同比 call, [(label, call)]); a call is (function, scope[, time]) or None
+    plans: dict[str, tuple] = {}
     for key in keys:
         fd = cat[key]
+        here = (fd.source, scope)
+        if fd.basis == "live" and fd.history is not None:  # kept counts of a live figure: 24 h and 7 days ago
+            back = [(fd.history, scope, now - d) for d in MOMENT_BACK]
+            days = [(f"{(now - dt.timedelta(days=i)):%m-%d}", (fd.history, scope, now - dt.timedelta(days=i)))
+                    for i in range(TREND_POINTS - 1, 0, -1)] + [(f"{now:%m-%d}", here)]
+            plans[key] = ("moment", here, back[0], back[1], days if trend else [])
+            continue
         if fd.topic not in since:
             since[fd.topic] = first_day(fd.topic, engine=eng)
         first = since[fd.topic]
         if fd.basis == "live" or first is None:
-            plans[key] = ("none", None, None, [])
+            plans[key] = ("none", here, None, None, [])
             continue
         if fd.moment:
             a, b, points = moment_scopes(scope, now)
         else:
             a, b = previous_scope(scope, fd.basis), year_earlier_scope(scope, fd.basis)
             points = month_scopes(scope, fd.basis)
-        ok = (lambda s, m=fd.moment, f=first: _comparable(s, f, m))
-        plans[key] = ("moment" if fd.moment else "period", a if ok(a) else None, b if ok(b) else None,
-                      [(lab, s) for lab, s in points if ok(s)] if trend else [])
 
-    calls = {}
-    for key, (_, a, b, points) in plans.items():
-        fn = cat[key].source
-        for s in (scope, a, b, *(s for _, s in points)):
-            if s is not None:
-                calls[(fn, s)] = None
+        def call(s, m=fd.moment, f=first, fn=fd.source):
+            return (fn, s) if _comparable(s, f, m) else None
 
-    def run(call):
-        fn, s = call
+        plans[key] = ("moment" if fd.moment else "period", here, call(a), call(b),
+                      [(lab, call(s)) for lab, s in points if call(s)] if trend else [])
+
+    calls = {c: None for _, here, a, b, points in plans.values() for c in (here, a, b, *(c for _, c in points))
+             if c is not None}
+
+    def run(c):
+        fn, s, *at = c
+        if at:
+            return fn(s, at[0], engine=eng)
         return fn(s, engine=eng, now=now) if "now" in inspect.signature(fn).parameters else fn(s, engine=eng)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         results = dict(zip(calls, pool.map(run, calls)))
 
-    def value(key: str, s: Scope | None) -> Any:
-        return None if s is None else cat[key].value_of(results[(cat[key].source, s)])
+    def value(key: str, c) -> Any:
+        res = None if c is None else results[c]
+        return None if res is None else cat[key].value_of(res)
 
-    return {key: Change(key, value(key, scope), cat[key].better, kind, prev=value(key, a), yoy=value(key, b),
-                        trend=tuple((lab, value(key, s)) for lab, s in points))
-            for key, (kind, a, b, points) in plans.items()}
+    out = {}
+    for key, (kind, here, a, b, points) in plans.items():
+        pts = [(lab, value(key, c)) for lab, c in points]
+        out[key] = Change(key, value(key, here), cat[key].better, kind, prev=value(key, a), yoy=value(key, b),
+                          trend=tuple((lab, v) for lab, v in pts if v is not None))
+    return out
 
 
 # --- how a change reads ---------------------------------------------------------------------------------------

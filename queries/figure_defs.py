@@ -40,6 +40,9 @@ class FigureDef:
     # taken at a moment (the as-of time, or now) whatever the period, e.g. 未消警预警: compared with 24 h and 7 days
     # earlier instead of with the previous period and the same period a year earlier (queries/change.py)
     moment: bool = False
+    # a live figure's past values: history(scope, at, engine=…) -> the source's result as it was at ``at``, or None
+    # where nothing was recorded then (e.g. the monitoring points' hourly counts); compared like a moment figure
+    history: Callable[..., dict | None] | None = None
 
     def __post_init__(self):
         if not self.short:
@@ -73,14 +76,17 @@ class _Draft:
     field: str | Callable[[dict], Any] | None
     short: str
     moment: bool
+    history: Callable[..., dict | None] | None
 
 
 def fig(name: str, label: str, unit: str, definition: str, *, better: str | None, basis: str | None = None,
-        field: str | Callable[[dict], Any] | None = None, short: str = "", moment: bool = False) -> _Draft:
+        field: str | Callable[[dict], Any] | None = None, short: str = "", moment: bool = False,
+        history: Callable[..., dict | None] | None = None) -> _Draft:
     """One figure of a ``declare`` list. ``basis`` overrides the list's; ``field`` (default ``name``) says where
     the value is in the source's result; ``short``: a shorter label for tight places (the wall screen);
-    ``moment``: taken at the as-of time or now whatever the period (compared with 24 h and 7 days earlier)."""
-    return _Draft(name, label, unit, definition, better, basis, field, short, moment)
+    ``moment``: taken at the as-of time or now whatever the period (compared with 24 h and 7 days earlier);
+    ``history``: where a live figure's past values are kept (compared with 24 h and 7 days earlier too)."""
+    return _Draft(name, label, unit, definition, better, basis, field, short, moment, history)
 
 
 def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: list[_Draft]) -> tuple[FigureDef, ...]:
@@ -93,5 +99,5 @@ def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: lis
         if d.better not in BETTER_NAMES:
             raise ValueError(f"{topic}.{d.name}: better {d.better!r} is not 'up', 'down' or None")
         out.append(FigureDef(f"{topic}.{d.name}", d.label, d.unit, d.definition, b, d.better, source,
-                             d.field or d.name, d.short, d.moment))
+                             d.field or d.name, d.short, d.moment, d.history))
     return tuple(out)

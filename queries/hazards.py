@@ -11,7 +11,8 @@ from queries.base import frame, name_children, pct, prepare, row
 from queries.figure_defs import declare, fig
 from queries.scope import Scope, ScopeError
 from seed.schema import (
-    enterprises as E, hazard_sources as HS, monitoring_points as MP, point_state as PS, readings as R,
+    enterprises as E, hazard_sources as HS, monitoring_points as MP, point_counts as PC, point_state as PS,
+    readings as R,
 )
 
 
@@ -44,6 +45,28 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     return out
 
 
+POINT_COUNTS_WITHIN = dt.timedelta(hours=2)  # a count taken this long before a time stands for that time
+
+
+def points_at(scope: Scope, at: dt.datetime, *, engine: Engine | None = None) -> dict[str, Any] | None:
+    """The live point figures (``points``, ``points_alarm``, ``points_offline``, ``online_rate``) as they were at
+    ``at``: from the newest count of the points' states (point_counts, taken hourly while the feed or a gateway
+    runs) at or before ``at`` and at most ``POINT_COUNTS_WITHIN`` older; None without such a count."""
+    eng, rs = prepare(scope, engine)
+    taken = row(select(func.max(PC.c.taken_at).label("t"))
+                .where(PC.c.taken_at <= at, PC.c.taken_at > at - POINT_COUNTS_WITHIN), eng).get("t")
+    if taken is None:
+        return None
+    r = row(select(func.coalesce(func.sum(PC.c.points), 0).label("points"),
+                   func.coalesce(func.sum(PC.c.alarm), 0).label("points_alarm"),
+                   func.coalesce(func.sum(PC.c.offline), 0).label("points_offline"))
+            .where(PC.c.taken_at == taken, rs.region_filter(PC), rs.industry_filter(PC)), eng)
+    out = {k: int(v) for k, v in r.items()}
+    out["online_rate"] = pct(out["points"] - out["points_offline"], out["points"])
+    out["taken_at"] = taken
+    return out
+
+
 FIGURES = declare("hazards", summary, basis="cutoff", figures=[
     fig("hazard_enterprises", "重大危险源企业", "家", "辖区内有重大危险源（GB 18218）的企业数", better=None),
     fig("connected_enterprises", "接入在线监测的重大危险源企业", "家", "至少一个重大危险源已接入在线监测预警系统的企业数",
@@ -52,9 +75,11 @@ FIGURES = declare("hazards", summary, basis="cutoff", figures=[
     fig("hazard_sources", "重大危险源", "个", "登记的重大危险源数", better=None),
     fig("points", "在线采集安全参数（监测点）", "个", "已接入的监测点数（温度、压力、液位、流量、可燃/有毒气体）", better="up",
         short="监测点数"),
-    fig("points_alarm", "报警监测点", "个", "最新读数超出报警阈值的监测点数（实时）", better="down", basis="live"),
-    fig("points_offline", "离线监测点", "个", "当前离线的监测点数（实时）", better="down", basis="live"),
-    fig("online_rate", "监测点在线率", "%", "(监测点 − 离线监测点) ÷ 监测点（实时）", better="up", basis="live"),
+    fig("points_alarm", "报警监测点", "个", "最新读数超出报警阈值的监测点数（实时）", better="down", basis="live",
+        history=points_at),
+    fig("points_offline", "离线监测点", "个", "当前离线的监测点数（实时）", better="down", basis="live", history=points_at),
+    fig("online_rate", "监测点在线率", "%", "(监测点 − 离线监测点) ÷ 监测点（实时）", better="up", basis="live",
+        history=points_at),
 ])
 
 

@@ -53,12 +53,13 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import DateTime, Engine, bindparam, case, delete, func, insert, literal, select, update
 
 from queries import db
 from seed.contacts import sms_recipients
 from seed.schema import (
-    enterprises as E, monitoring_points as MP, point_state as PS, readings as R, sms_pushes as SMS, warnings as W,
+    enterprises as E, monitoring_points as MP, point_counts as PC, point_state as PS, readings as R,
+    sms_pushes as SMS, warnings as W,
 )
 
 GAS_KINDS = ("gas_flammable", "gas_toxic")
@@ -633,6 +634,29 @@ def detect_offline(now: dt.datetime | None = None, *, engine: Engine | None = No
     return {"offline": len(went), "warnings_raised": raised, "warnings_merged": merged}
 
 
+# --- the points' states over time ------------------------------------------------------------------------------
+
+POINT_COUNTS_EVERY = dt.timedelta(hours=1)  # how often the feed and the gateway count the points' states
+POINT_COUNTS_KEEP = dt.timedelta(days=35)  # what is kept: the tiles compare with 24 h and 7 days, trend over 12 days
+
+
+def record_point_counts(now: dt.datetime | None = None, *, engine: Engine | None = None) -> int:
+    """Count the monitoring points' current states (point_state) by county, sector and industry into point_counts
+    at ``now`` (to the minute; a second count in the same minute replaces the first), and drop the counts older
+    than ``POINT_COUNTS_KEEP``. One transaction. Returns the rows written."""
+    eng = writer_engine(engine)
+    now = (now or dt.datetime.now()).replace(second=0, microsecond=0)
+    keys = [MP.c.county_adcode, MP.c.sector_code, MP.c.industry_code, MP.c.city_adcode]
+    sel = (select(literal(now, DateTime).label("taken_at"), *keys, func.count().label("points"),
+                  func.sum(case((PS.c.status == "alarm", 1), else_=0)).label("alarm"),
+                  func.sum(case((PS.c.status == "offline", 1), else_=0)).label("offline"))
+           .select_from(MP.join(PS, PS.c.point_id == MP.c.id)).group_by(*keys))
+    with eng.begin() as conn:
+        conn.execute(delete(PC).where((PC.c.taken_at == now) | (PC.c.taken_at < now - POINT_COUNTS_KEEP)))
+        return conn.execute(insert(PC).from_select(["taken_at", "county_adcode", "sector_code", "industry_code",
+                                                    "city_adcode", "points", "alarm", "offline"], sel)).rowcount
+
+
 # --- the handling lifecycle (simulated duty officers) ---------------------------------------------------------
 
 # --- keeping the readings table bounded ----------------------------------------------------------------------
@@ -669,5 +693,5 @@ def drop_readings_before(before: dt.datetime, *, engine: Engine | None = None) -
 
 
 __all__ = ["Reading", "IngestResult", "Rejected", "ingest", "classify", "evaluate", "detect_offline",
-           "thin_readings", "drop_readings_before", "points", "parse_ts",
+           "record_point_counts", "thin_readings", "drop_readings_before", "points", "parse_ts",
            "sms_recipients", "title_for"]

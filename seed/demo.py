@@ -389,6 +389,19 @@ def gen_monitoring(g: Gen, ents) -> None:
         last = stop_slot[i] - 1
         g.add(S.point_state, point_id=pid, value=float(row[last]), status=str(status[i]),
               reading_at=slots[last], updated_at=anchor.replace(microsecond=0))
+    # the points' states counted at the anchor, as queries.ingest.record_point_counts counts them every hour while the
+    # feed or a gateway runs (the tiles compare 报警/离线 with 24 h and 7 days earlier once those counts exist)
+    counts: dict[tuple, list[int]] = {}
+    for i, p in enumerate(points):
+        e = p[2]
+        c = counts.setdefault((e.county, e.sector, e.industry, e.city), [0, 0, 0])
+        c[0] += 1
+        c[1] += int(status[i] == "alarm")
+        c[2] += int(status[i] == "offline")
+    taken = anchor.replace(second=0, microsecond=0)
+    for (county, sector, industry, city), (n, alarm, offline) in sorted(counts.items()):
+        g.add(S.point_counts, taken_at=taken, county_adcode=county, sector_code=sector, industry_code=industry,
+              city_adcode=city, points=n, alarm=alarm, offline=offline)
 
 
 # --- handling of warnings (the history behind the handling desk) ---------------------------------------------

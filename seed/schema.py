@@ -206,6 +206,21 @@ point_state = Table(
     CheckConstraint("status in ('normal','alarm','offline')", name="status"),
 )
 
+point_counts = Table(
+    # the monitoring points' states counted by county, sector and industry at a moment (queries.ingest
+    # .record_point_counts: at seeding and every hour the feed or the gateway runs): what 报警, 离线 and 在线率 were at
+    # a past time, which point_state (the latest state only) cannot tell
+    "point_counts", metadata,
+    Column("taken_at", DateTime, primary_key=True),
+    Column("county_adcode", Integer, primary_key=True, autoincrement=False),
+    Column("sector_code", String(16), primary_key=True),
+    Column("industry_code", String(8), primary_key=True),
+    Column("city_adcode", Integer, nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("alarm", Integer, nullable=False),
+    Column("offline", Integer, nullable=False),
+)
+
 readings = Table(
     "readings", metadata,
     Column("point_id", Integer, primary_key=True, autoincrement=False),

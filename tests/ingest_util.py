@@ -68,7 +68,7 @@ def build(url: str, extra_points: int = 0) -> object:
 def reset(eng) -> None:
     """Back to the state ``build`` left: no readings, warnings or their steps, every point normal at T0."""
     with eng.begin() as c:
-        for t in (S.warning_steps, S.sms_pushes, S.warnings, S.readings):
+        for t in (S.warning_steps, S.sms_pushes, S.warnings, S.readings, S.point_counts):
             c.execute(delete(t))
         c.execute(S.point_state.update().values(status="normal", reading_at=T0, updated_at=T0))
     I.forget_points()

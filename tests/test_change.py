@@ -83,8 +83,8 @@ def test_a_moment_figure_of_an_as_of_view_is_compared_before_that_time(db):
     assert c.trend[-1] == (f"{at:%m-%d}", warnings.summary(s, engine=db)["open"])
 
 
-def test_live_figures_and_registered_sizes_are_not_compared(db):
-    ch = change.changes(Scope(**PERIOD), ("hazards.points_offline", "hazards.hazard_sources", "grids.anquan",
+def test_registered_sizes_are_not_compared(db):
+    ch = change.changes(Scope(**PERIOD), ("hazards.hazard_sources", "hazards.access_rate", "grids.anquan",
                                           "platform.enterprises"), engine=db, now=NOW)
     assert all(c.kind == "none" and c.prev is None and c.yoy is None and not c.trend for c in ch.values())
 
@@ -159,3 +159,54 @@ def test_every_compared_figure_declares_its_comparison():
     assert moment == {"warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "warnings.overdue",
                       "supervision.open", "supervision.overdue"}
     assert all("当前" in catalogue()[k].definition for k in moment)
+
+
+AT = dt.datetime(2031, 3, 10, 9, 0)  # far from the demo's own count (taken when it was seeded)
+
+
+@pytest.fixture
+def kept_counts(db):
+    """The points' states counted now, 1, 3 and 7 days before ``AT`` (one more offline point per region a day
+    earlier); removed afterwards."""
+    from sqlalchemy import delete, update
+
+    from queries import ingest
+    from seed.schema import point_counts as PC
+
+    times = [AT - dt.timedelta(days=d) for d in (7, 3, 1, 0)]
+    try:
+        for t in times:
+            ingest.record_point_counts(t, engine=db)
+        with db.begin() as c:
+            c.execute(update(PC).where(PC.c.taken_at == AT - dt.timedelta(days=1)).values(offline=PC.c.offline + 1))
+        yield times
+    finally:
+        with db.begin() as c:
+            c.execute(delete(PC).where(PC.c.taken_at.in_(times)))
+
+
+@pytest.mark.parametrize("region,industry", [(320000, None), (320900, None), (320923, None), (320000, "C"),
+                                             (320000, "chem"), (320000, "C26")])
+def test_live_point_figures_compare_with_the_kept_counts(db, kept_counts, region, industry):
+    from queries import hazards
+
+    s = Scope(region=region, industry=industry)
+    live = hazards.summary(s, engine=db)
+    kept = hazards.points_at(s, AT, engine=db)  # the count taken at AT is the state now
+    assert {k: kept[k] for k in ("points", "points_alarm", "points_offline", "online_rate")} == \
+        {k: live[k] for k in ("points", "points_alarm", "points_offline", "online_rate")}
+    now = AT + dt.timedelta(minutes=30)
+    keys = ("hazards.points_offline", "hazards.points_alarm", "hazards.online_rate")
+    ch = change.changes(s, keys, engine=db, now=now)
+    for key in keys:
+        c, field = ch[key], catalogue()[key].field
+        assert c.kind == "moment" and c.value == live[field]
+        assert c.prev == hazards.points_at(s, now - dt.timedelta(hours=24), engine=db)[field]
+        assert c.yoy == hazards.points_at(s, now - dt.timedelta(days=7), engine=db)[field] == live[field]
+        assert [lab for lab, _ in c.trend] == [f"{t:%m-%d}" for t in kept_counts]  # the days with a count
+    # the day before, one more point was offline in every county and sector: the change shows it
+    groups = hazards.points_at(s, now - dt.timedelta(hours=24), engine=db)["points_offline"] - live["points_offline"]
+    assert groups > 0 and ch["hazards.points_offline"].prev == live["points_offline"] + groups
+    # nothing counted within two hours before a time: no comparison rather than a stale one
+    assert hazards.points_at(s, AT + dt.timedelta(hours=3), engine=db) is None
+    assert hazards.points_at(s, AT - dt.timedelta(days=2), engine=db) is None

@@ -139,6 +139,30 @@ def test_feed_writes_every_reading_and_moves_warnings(eng):
     assert newest == dt.datetime.fromtimestamp(clock.t)
 
 
+def test_the_feed_counts_the_points_states_every_hour(eng):
+    """The tiles' 24 h and 7 day comparisons of 报警/离线 read the points' states counted hourly (point_counts)."""
+    from seed.schema import point_counts as PC
+
+    clock = Clock(U.T0)
+    feed = make_feed(eng, clock, alarm_rate=300, offline_rate=0)
+    produced: dict = {}
+    for k in range(1, 7):  # a minute of ticks: one count, at the first
+        assert tick(feed, clock, k, produced)
+    first = (U.T0 + dt.timedelta(seconds=10)).replace(second=0, microsecond=0)
+    with eng.connect() as c:
+        assert [r[0] for r in c.execute(select(PC.c.taken_at).distinct())] == [first]
+        assert c.execute(select(func.sum(PC.c.points))).scalar() == c.execute(
+            select(func.count()).select_from(PS)).scalar()
+    assert tick(feed, clock, 6 * 61, produced)  # an hour later: the next count, equal to the state then
+    with eng.connect() as c:
+        taken = c.execute(select(func.max(PC.c.taken_at))).scalar()
+        kept = c.execute(select(func.sum(PC.c.points), func.sum(PC.c.alarm), func.sum(PC.c.offline))
+                         .where(PC.c.taken_at == taken)).one()
+        state = dict(c.execute(select(PS.c.status, func.count()).group_by(PS.c.status)).all())
+    assert taken > first
+    assert tuple(kept) == (sum(state.values()), state.get("alarm", 0), state.get("offline", 0))
+
+
 # --- buffering through outages ----------------------------------------------------------------------------------
 
 def _outage_hook(eng, state: dict):
