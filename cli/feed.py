@@ -424,8 +424,11 @@ def cmd_ingest(args) -> int:
         if args.offline_after:
             I.detect_offline(engine=eng, after_s=args.offline_after)
         if counted is None or time.monotonic() - counted >= I.POINT_COUNTS_EVERY.total_seconds():
-            I.record_point_counts(engine=eng)  # the points' states, for the tiles' 24 h and 7 day comparisons
-            counted = time.monotonic()
+            counted = time.monotonic()  # the points' states, for the tiles' 24 h and 7 day comparisons
+            try:
+                I.record_point_counts(engine=eng)
+            except OUTAGE_ERRORS as e:  # a count missed is an hour without a comparison, not a reason to stop
+                print(json.dumps({"point_counts": "skipped", "reason": type(e).__name__}), file=sys.stderr)
     print(json.dumps({"total": total}, ensure_ascii=False), flush=True)
     return 1 if total["rejected"] else 0
 

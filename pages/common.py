@@ -8,13 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import importlib
+import logging
 import re
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from queries import change, db
 from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
@@ -24,6 +26,7 @@ from queries.scope import Scope, ScopeError, resolve, scope_from_params
 PAGES_DIR = Path(__file__).resolve().parent  # the page scripts
 
 QUERY_TTL = 60  # seconds
+_log = logging.getLogger(__name__)
 
 
 def shared_cache(ttl: float, max_entries: int):
@@ -418,7 +421,11 @@ def metric(key: str, value: Any, *, where: Any = None, unit: str | None = None, 
     text = value if isinstance(value, str) else fmt(value, d.unit if unit is None else unit)
     kwargs.setdefault("border", True)
     c = (changes or {}).get(key)
-    if c is not None and c.kind != "none":
+    if c is not None and not isinstance(value, str) and c.value is not None:
+        c = replace(c, value=value)  # the change of the number on the tile (read a moment apart from the earlier ones)
+    elif isinstance(value, str) and value.strip() in ("", "—"):
+        c = None  # no value (e.g. a rate of nothing): nothing to compare
+    if c is not None and c.kind != "none" and c.value is not None:
         kwargs.update(change_args(c, d.unit))
         extra = "；".join(x for x in (extra.rstrip("。"), change_help(c, d.unit)) if x)
     (where or st).metric(label, text, help=figure_help(key, extra), **kwargs)
@@ -431,8 +438,13 @@ def topic_keys(*topics: str) -> tuple[str, ...]:
 
 def tile_changes(scope: Scope, keys) -> dict:
     """The ``Change`` of each catalogue figure of ``keys`` for ``scope`` (queries/change.py), shared-cached like
-    every query; ``{}`` when the comparisons cannot be computed (the tiles then show their values alone)."""
-    return q(change.changes, scope, keys=tuple(keys))
+    every query; ``{}`` when the comparisons cannot be computed (the tiles then show their values alone: a failure
+    of the earlier periods' queries never takes the page's own figures down)."""
+    try:
+        return q(change.changes, scope, keys=tuple(keys))
+    except (SQLAlchemyError, ScopeError) as e:
+        _log.warning("tile comparisons unavailable for %s: %s", keys, e)
+        return {}
 
 
 def _short_change(value: Any, earlier: Any, unit: str) -> str:
@@ -456,9 +468,12 @@ def change_args(c, unit: str) -> dict:
     diff = change.difference(c.value, c.prev, unit)
     out: dict[str, Any] = {}
     if diff is not None:
-        out["delta"] = 0 if diff == 0 else _short_change(c.value, c.prev, unit)
+        short = _short_change(c.value, c.prev, unit)
+        # Streamlit colours any string but "0": a change that rounds to nothing is the grey numeric 0
+        out["delta"] = 0 if diff == 0 or re.fullmatch(r"[+-]0(\.0+)?(%| 个百分点)?", short) else short
         out["delta_color"] = {"up": "normal", "down": "inverse"}.get(c.better, "off")
-        out["delta_description"] = f"{first} · {second} {_short_change(c.value, c.yoy, unit)}"
+        out["delta_description"] = (f"{first}{'持平' if out['delta'] == 0 else ''} · {second} "
+                                    f"{_short_change(c.value, c.yoy, unit)}")
     elif c.yoy is not None:
         out["delta_description"] = f"{second} {_short_change(c.value, c.yoy, unit)}"
     points = [v for _, v in c.trend if v is not None and not isinstance(v, str)]

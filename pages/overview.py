@@ -1,6 +1,9 @@
 """总览: the province (or the user's city) at a glance, each tile linking to its page; a map by indicator."""
+import logging
+
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from pages.charts import on_phone, region_map
 from pages.common import (child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header,
@@ -19,7 +22,12 @@ PAGE_NAMES = {"handling.py": "预警处置", "hazards.py": "重大危险源实�
 def attention_block() -> None:
     """需关注: the few things that most need attention in the scope, each with its figure and a link to its view. On
     a phone, one line that opens to the list (the key figures stay on the first screen)."""
-    items = q(attention.attention, scope)
+    try:
+        items = q(attention.attention, scope)
+    except SQLAlchemyError:  # the rest of the page does not depend on it
+        logging.getLogger(__name__).warning("需关注 unavailable", exc_info=True)
+        st.caption("需关注暂时无法计算（数据库繁忙），请稍后刷新；本页其余数据不受影响。")
+        return
     if on_phone():
         box = st.expander(f"需关注（{len(items)} 项）" if items else "需关注（无）", icon=":material/priority_high:")
     else:

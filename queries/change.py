@@ -19,13 +19,16 @@ the same query function (the figure's ``source``) for earlier scopes and returns
   history to compare with): no comparison.
 
 A comparison whose earlier time starts before the topic's first recorded data (``first_day``) is ``None`` ("无可比
-数据"), so an empty early period never shows as a fall of 100 %. Every earlier value is the figure's own query run
+数据"), so an empty early period never shows as a fall of 100 %; so is a rate or an average whose denominator is 0
+(``FigureDef.base``). A period that has not ended yet (it runs to today or past the as-of time) is compared with the
+same elapsed part of the earlier periods, up to the same time of day (``unfinished``). Every earlier value is the figure's own query run
 for the earlier scope: the tests compare them so.
 """
 from __future__ import annotations
 
 import datetime as dt
 import inspect
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +64,7 @@ class Change:
     kind: str  # period (环比/同比) | moment (24 h / 7 d)
     prev: Any = None  # 环比 (or 24 h earlier); None: nothing to compare with
     yoy: Any = None  # 同比 (or 7 days earlier)
-    trend: tuple = ()  # ((label, value), …) oldest first, ending with the scope's own value
+    trend: tuple = ()  # ((label, value), …) oldest first: the months up to the period's end, or the days up to now
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -143,16 +146,41 @@ def moment_scopes(current: Scope, now: dt.datetime) -> tuple[Scope, Scope, list[
 
 # --- the figures ----------------------------------------------------------------------------------------------
 
+_FIRST: dict[tuple, tuple[float, dt.date | None]] = {}  # (database, topic) -> (when read, first day)
+FIRST_TTL = 600  # seconds: data older than the first day do not appear often
+
+
 def first_day(topic: str, *, engine: Engine | None = None) -> dt.date | None:
-    """The first day with data of a topic that is compared over time (None: a topic that is not)."""
+    """The first day with data of a topic that is compared over time (None: a topic that is not); read at most
+    every ``FIRST_TTL`` seconds per database."""
     if topic not in _SINCE:
         return None
     eng, _ = prepare(Scope(), engine)
+    key = (str(eng.url), topic)
+    hit = _FIRST.get(key)
+    if hit is not None and time.monotonic() - hit[0] < FIRST_TTL:
+        return hit[1]
     t, col = _SINCE[topic]
     v = row(select(func.min(t.c[col]).label("a")), eng).get("a")
     if isinstance(v, str):
         v = dt.datetime.fromisoformat(v) if len(v) > 10 else dt.date.fromisoformat(v)
-    return v.date() if isinstance(v, dt.datetime) else v
+    v = v.date() if isinstance(v, dt.datetime) else v
+    _FIRST[key] = (time.monotonic(), v)
+    return v
+
+
+def unfinished(scope: Scope, now: dt.datetime) -> dt.datetime | None:
+    """The moment a period that has not ended yet has reached (its as-of time, or now), or None for a period that
+    is over (or no period). An unfinished period is compared with the same elapsed part of the earlier periods."""
+    at = scope.as_of or now
+    if scope.date_from is None or scope.date_to is None or not scope.date_from <= at.date() <= scope.date_to:
+        return None
+    return at
+
+
+def _same_point(s: Scope | None, at: dt.datetime) -> Scope | None:
+    """An earlier period cut at the same point as an unfinished one: its last day up to the same time of day."""
+    return None if s is None else s.with_(as_of=dt.datetime.combine(s.date_to, at.time()))
 
 
 def _comparable(s: Scope | None, since: dt.date | None, moment: bool) -> bool:
@@ -193,7 +221,13 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
         if fd.moment:
             a, b, points = moment_scopes(scope, now)
         else:
-            a, b = previous_scope(scope, fd.basis), year_earlier_scope(scope, fd.basis)
+            at = unfinished(scope, now)
+            if at is None:
+                a, b = previous_scope(scope, fd.basis), year_earlier_scope(scope, fd.basis)
+            else:  # the same elapsed part of the earlier periods, up to the same time of day
+                done = scope.with_(date_to=at.date())
+                a = _same_point(previous_scope(done, fd.basis), at)
+                b = _same_point(year_earlier_scope(done, fd.basis), at)
             points = month_scopes(scope, fd.basis)
 
         def call(s, m=fd.moment, f=first, fn=fd.source):
@@ -216,7 +250,10 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
 
     def value(key: str, c) -> Any:
         res = None if c is None else results[c]
-        return None if res is None else cat[key].value_of(res)
+        base = cat[key].base
+        if res is None or (base is not None and not res.get(base)):  # a rate of nothing is no value
+            return None
+        return cat[key].value_of(res)
 
     out = {}
     for key, (kind, here, a, b, points) in plans.items():

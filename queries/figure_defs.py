@@ -43,6 +43,9 @@ class FigureDef:
     # a live figure's past values: history(scope, at, engine=…) -> the source's result as it was at ``at``, or None
     # where nothing was recorded then (e.g. the monitoring points' hourly counts); compared like a moment figure
     history: Callable[..., dict | None] | None = None
+    # a rate's or an average's denominator (a key of the source's result): where it is 0 the figure has no value to
+    # compare (an empty period is not a rate of 0 %)
+    base: str | None = None
 
     def __post_init__(self):
         if not self.short:
@@ -77,16 +80,18 @@ class _Draft:
     short: str
     moment: bool
     history: Callable[..., dict | None] | None
+    base: str | None
 
 
 def fig(name: str, label: str, unit: str, definition: str, *, better: str | None, basis: str | None = None,
         field: str | Callable[[dict], Any] | None = None, short: str = "", moment: bool = False,
-        history: Callable[..., dict | None] | None = None) -> _Draft:
+        history: Callable[..., dict | None] | None = None, base: str | None = None) -> _Draft:
     """One figure of a ``declare`` list. ``basis`` overrides the list's; ``field`` (default ``name``) says where
     the value is in the source's result; ``short``: a shorter label for tight places (the wall screen);
     ``moment``: taken at the as-of time or now whatever the period (compared with 24 h and 7 days earlier);
-    ``history``: where a live figure's past values are kept (compared with 24 h and 7 days earlier too)."""
-    return _Draft(name, label, unit, definition, better, basis, field, short, moment, history)
+    ``history``: where a live figure's past values are kept (compared with 24 h and 7 days earlier too);
+    ``base``: a rate's or an average's denominator in the source's result (0: nothing to compare)."""
+    return _Draft(name, label, unit, definition, better, basis, field, short, moment, history, base)
 
 
 def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: list[_Draft]) -> tuple[FigureDef, ...]:
@@ -99,5 +104,5 @@ def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: lis
         if d.better not in BETTER_NAMES:
             raise ValueError(f"{topic}.{d.name}: better {d.better!r} is not 'up', 'down' or None")
         out.append(FigureDef(f"{topic}.{d.name}", d.label, d.unit, d.definition, b, d.better, source,
-                             d.field or d.name, d.short, d.moment, d.history))
+                             d.field or d.name, d.short, d.moment, d.history, d.base))
     return tuple(out)

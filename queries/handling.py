@@ -698,9 +698,9 @@ def timeliness(scope: Scope, *, engine: Engine | None = None, now: dt.datetime |
 # the 口径 of the figures (queries.figures assembles the catalogue from these declarations)
 FIGURES = declare("warnings", timeliness, basis="period", figures=[
     fig("ack_timely_rate", "签收及时率", "%", PERIOD + "产生的预警中，在签收时限内签收的 ÷（截至截止时间已签收的 + 已过签收时限"
-        "仍未签收的）；时限按预警当前等级、自产生时起算，取当前处置时限表", better="up"),
+        "仍未签收的）；时限按预警当前等级、自产生时起算，取当前处置时限表", better="up", base="ack_due"),
     fig("close_timely_rate", "处置及时率", "%", PERIOD + "产生的预警中，在消警时限内消警的 ÷（截至截止时间已消警的 + 已过消警"
-        "时限仍未消警的）；时限按预警当前等级、自产生时起算，取当前处置时限表", better="up"),
+        "时限仍未消警的）；时限按预警当前等级、自产生时起算，取当前处置时限表", better="up", base="close_due"),
     fig("overdue", "超时未处置预警", "条", "截至当前（或截止时间）尚未消警、且所处环节已超过时限的预警数：未签收的超过签收时限，"
         "已签收未核查的超过核查时限，已核查未消警的超过消警时限（处置计入消警时限）", better="down", basis="cutoff",
         short="超时未处置", moment=True),

@@ -71,7 +71,8 @@ FIGURES = declare("hazards", summary, basis="cutoff", figures=[
     fig("hazard_enterprises", "重大危险源企业", "家", "辖区内有重大危险源（GB 18218）的企业数", better=None),
     fig("connected_enterprises", "接入在线监测的重大危险源企业", "家", "至少一个重大危险源已接入在线监测预警系统的企业数",
         better="up"),
-    fig("access_rate", "重大危险源企业接入率", "%", "接入在线监测的企业 ÷ 重大危险源企业", better="up"),
+    fig("access_rate", "重大危险源企业接入率", "%", "接入在线监测的企业 ÷ 重大危险源企业", better="up",
+        base="hazard_enterprises"),
     fig("hazard_sources", "重大危险源", "个", "登记的重大危险源数", better=None),
     fig("points", "在线采集安全参数（监测点）", "个", "已接入的监测点数（温度、压力、液位、流量、可燃/有毒气体）", better="up",
         short="监测点数"),
@@ -79,7 +80,7 @@ FIGURES = declare("hazards", summary, basis="cutoff", figures=[
         history=points_at),
     fig("points_offline", "离线监测点", "个", "当前离线的监测点数（实时）", better="down", basis="live", history=points_at),
     fig("online_rate", "监测点在线率", "%", "(监测点 − 离线监测点) ÷ 监测点（实时）", better="up", basis="live",
-        history=points_at),
+        history=points_at, base="points"),
 ])
 
 

@@ -54,6 +54,7 @@ from itertools import groupby
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import DateTime, Engine, bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from queries import db
 from seed.contacts import sms_recipients
@@ -651,10 +652,13 @@ def record_point_counts(now: dt.datetime | None = None, *, engine: Engine | None
                   func.sum(case((PS.c.status == "alarm", 1), else_=0)).label("alarm"),
                   func.sum(case((PS.c.status == "offline", 1), else_=0)).label("offline"))
            .select_from(MP.join(PS, PS.c.point_id == MP.c.id)).group_by(*keys))
-    with eng.begin() as conn:
-        conn.execute(delete(PC).where((PC.c.taken_at == now) | (PC.c.taken_at < now - POINT_COUNTS_KEEP)))
-        return conn.execute(insert(PC).from_select(["taken_at", "county_adcode", "sector_code", "industry_code",
-                                                    "city_adcode", "points", "alarm", "offline"], sel)).rowcount
+    try:
+        with eng.begin() as conn:
+            conn.execute(delete(PC).where((PC.c.taken_at == now) | (PC.c.taken_at < now - POINT_COUNTS_KEEP)))
+            return conn.execute(insert(PC).from_select(["taken_at", "county_adcode", "sector_code", "industry_code",
+                                                        "city_adcode", "points", "alarm", "offline"], sel)).rowcount
+    except IntegrityError:  # another writer (the feed and a gateway) counted the same minute: its count stands
+        return 0
 
 
 # --- the handling lifecycle (simulated duty officers) ---------------------------------------------------------

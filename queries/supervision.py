@@ -728,7 +728,7 @@ def summary(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | No
 FIGURES = declare("supervision", summary, basis="period", figures=[
     fig("sent", "督办件数", "件", PERIOD + "发出的督办单数（按受办地区统计）", better=None),
     fig("closed", "已办结督办", "件", PERIOD + "发出、截至截止时间已由发出人审核办结的督办单数", better="up"),
-    fig("closed_rate", "督办办结率", "%", PERIOD + "发出的督办单中，截至截止时间已办结的 ÷ 发出的督办单数", better="up",
+    fig("closed_rate", "督办办结率", "%", PERIOD + "发出的督办单中，截至截止时间已办结的 ÷ 发出的督办单数", better="up", base="sent",
         short="办结率"),
     fig("open", "在办督办", "件", "截至截止时间（或当前）已发出、尚未办结的督办单数（含已反馈待审核的），不论何时发出",
         better="down", basis="cutoff", short="督办在办", moment=True),

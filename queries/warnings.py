@@ -103,8 +103,10 @@ FIGURES = declare("warnings", summary, basis="period", figures=[
     fig("raised", "预警", "条", PERIOD + "产生的预警数（同一点位重复报警合并为一条）", better="down"),
     fig("alarms_merged", "合并的重复报警", "次", PERIOD + "预警中合并的重复报警次数", better=None),
     fig("closed", "已消警预警", "条", PERIOD + "产生且截至截止时间已消警的预警数", better="up"),
-    fig("avg_ack_min", "平均签收时长", "分钟", PERIOD + "已签收预警从产生到签收的平均分钟数", better="down"),
-    fig("avg_close_min", "平均消警时长", "分钟", PERIOD + "已消警预警从产生到消警的平均分钟数", better="down"),
+    fig("avg_ack_min", "平均签收时长", "分钟", PERIOD + "已签收预警从产生到签收的平均分钟数", better="down",
+        base="acknowledged"),
+    fig("avg_close_min", "平均消警时长", "分钟", PERIOD + "已消警预警从产生到消警的平均分钟数", better="down",
+        base="closed"),
     fig("sms_sent", "预警短信推送", "条", PERIOD + "预警推送给企业负责人和属地监管部门的短信数", better=None),
 ])
 

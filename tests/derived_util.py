@@ -1,4 +1,5 @@
-"""Comparing a query function with and without the derived data (derived columns and maintained aggregates)."""
+"""Comparing a query function with and without the derived data (derived columns and maintained aggregates); the
+demo data's "now"."""
 from __future__ import annotations
 
 import pandas as pd
@@ -20,3 +21,18 @@ def assert_same_without_derived(fn, scopes: dict, db, monkeypatch) -> None:
         except AssertionError as e:
             raise AssertionError(f"{fn.__name__} differs for scope {name}: {e}") from None
     monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
+
+
+def data_now(eng):
+    """"Now" for tests of figures taken at a moment: an hour after the demo data's newest warning, to the hour (the
+    demo data are generated relative to their seeding time)."""
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from seed.schema import warnings as W
+
+    with eng.connect() as c:
+        newest = c.execute(select(func.max(W.c.raised_at))).scalar()
+    newest = dt.datetime.fromisoformat(newest) if isinstance(newest, str) else newest
+    return newest.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)

@@ -8,12 +8,22 @@ import datetime as dt
 
 import pytest
 
-from queries import change, enforcement, handling, supervision, warnings
+from queries import change, credit, enforcement, handling, supervision, warnings
 from queries.figures import catalogue
 from queries.scope import Scope
 
 PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
-NOW = dt.datetime(2026, 11, 30, 10, 0, 0)
+NOW: dt.datetime  # an hour after the demo data's newest warning (set per database by _now): the demo data are
+# generated relative to their seeding time, so a fixed date would fall outside them one day
+
+
+@pytest.fixture(autouse=True)
+def _now(request):
+    global NOW
+    if "db" in request.fixturenames:
+        from tests.derived_util import data_now
+
+        NOW = data_now(request.getfixturevalue("db"))
 PERIOD_KEYS = ("enforcement.hazards_found", "enforcement.enterprises_inspected", "enforcement.rectification_rate",
                "enforcement.fines_wan", "risk.completion_rate", "risk.risks_major", "credit.red", "credit.green",
                "warnings.raised", "warnings.ack_timely_rate")
@@ -24,7 +34,7 @@ def _value(key: str, s: Scope, eng):
     fd = catalogue()[key]
     res = fd.source(s, engine=eng, now=NOW) if fd.source in (handling.timeliness, supervision.summary) \
         else fd.source(s, engine=eng)
-    return fd.value_of(res)
+    return None if fd.base and not res.get(fd.base) else fd.value_of(res)  # a rate of nothing: no value
 
 
 @pytest.mark.parametrize("region", [320000, 320900, 320923])
@@ -167,13 +177,15 @@ AT = dt.datetime(2031, 3, 10, 9, 0)  # far from the demo's own count (taken when
 @pytest.fixture
 def kept_counts(db):
     """The points' states counted now, 1, 3 and 7 days before ``AT`` (one more offline point per region a day
-    earlier); removed afterwards."""
+    earlier); afterwards the table holds what it held before."""
     from sqlalchemy import delete, update
 
     from queries import ingest
     from seed.schema import point_counts as PC
 
     times = [AT - dt.timedelta(days=d) for d in (7, 3, 1, 0)]
+    with db.connect() as c:  # the seeded count (the recording's retention would drop it): put back afterwards
+        seeded = [dict(r) for r in c.execute(PC.select()).mappings()]
     try:
         for t in times:
             ingest.record_point_counts(t, engine=db)
@@ -182,7 +194,9 @@ def kept_counts(db):
         yield times
     finally:
         with db.begin() as c:
-            c.execute(delete(PC).where(PC.c.taken_at.in_(times)))
+            c.execute(delete(PC))
+            if seeded:
+                c.execute(PC.insert(), seeded)
 
 
 @pytest.mark.parametrize("region,industry", [(320000, None), (320900, None), (320923, None), (320000, "C"),
@@ -210,3 +224,71 @@ def test_live_point_figures_compare_with_the_kept_counts(db, kept_counts, region
     # nothing counted within two hours before a time: no comparison rather than a stale one
     assert hazards.points_at(s, AT + dt.timedelta(hours=3), engine=db) is None
     assert hazards.points_at(s, AT - dt.timedelta(days=2), engine=db) is None
+
+
+def test_an_unfinished_period_is_compared_with_the_same_elapsed_part(db):
+    """A period running to today (the warnings page's windows) or past the view's as-of time is compared with the
+    earlier periods up to the same day and time of day, not with whole periods."""
+    s = Scope(region=320000, date_from=NOW.date() - dt.timedelta(days=6), date_to=NOW.date())
+    at = change.unfinished(s, NOW)
+    assert at == NOW and change.unfinished(s.with_(date_to=NOW.date() - dt.timedelta(days=1)), NOW) is None
+    c = change.changes(s, ("warnings.raised",), engine=db, now=NOW)["warnings.raised"]
+    prev = change.previous_scope(s, "period")
+    cut = prev.with_(as_of=dt.datetime.combine(prev.date_to, NOW.time()))
+    assert c.prev == warnings.summary(cut, engine=db)["raised"] != warnings.summary(prev, engine=db)["raised"]
+    # an as-of time inside a past period: the earlier periods up to the same point
+    h1 = Scope(region=320000, **PERIOD, as_of=dt.datetime(2021, 3, 15, 12, 0))
+    c = change.changes(h1, ("enforcement.hazards_found",), engine=db, now=NOW)["enforcement.hazards_found"]
+    done = h1.with_(date_to=dt.date(2021, 3, 15))
+    p = change.previous_scope(done, "period")
+    assert (p.date_from, p.date_to) == (dt.date(2020, 10, 19), dt.date(2020, 12, 31))
+    assert c.prev == enforcement.summary(p.with_(as_of=dt.datetime(2020, 12, 31, 12, 0)), engine=db)["hazards_found"]
+
+
+def test_a_rate_of_nothing_has_no_value_to_compare(db):
+    """A rate or an average whose denominator is 0 (no 督办 sent, no hazards found) is no value, not 0 %."""
+    far = Scope(region=320000, date_from=dt.date(2020, 1, 1), date_to=dt.date(2020, 1, 31))
+    ch = change.changes(far, ("supervision.closed_rate", "enforcement.rectification_rate"), engine=db, now=NOW)
+    sv = supervision.summary(far, engine=db, now=NOW)
+    assert sv["sent"] == 0 and sv["closed_rate"] == 0.0  # the query's 0 % …
+    assert ch["supervision.closed_rate"].value is None  # … is no value here
+    assert ch["enforcement.rectification_rate"].value == enforcement.summary(far, engine=db)["rectification_rate"]
+    assert all(catalogue()[k].base for k in ("risk.completion_rate", "warnings.ack_timely_rate",
+                                             "warnings.avg_close_min", "hazards.online_rate"))
+
+
+@pytest.mark.engines("sqlite")
+def test_a_change_that_rounds_to_nothing_is_grey_and_said_so():
+    from pages.common import change_args
+
+    c = change.Change("enforcement.hazards_found", 100_001, "up", "period", prev=100_000, yoy=90_000)
+    args = change_args(c, "个")
+    assert args["delta"] == 0 and args["delta_description"].startswith("环比持平")
+    assert change_args(change.Change("risk.completion_rate", 97.02, "up", "period", prev=97.0), "%")["delta"] == 0
+
+
+@pytest.mark.engines("sqlite")
+def test_pages_stand_when_the_comparisons_fail(db, monkeypatch):
+    """The earlier periods' queries failing (a statement timeout, a lock) leaves the tiles with their values alone
+    (and 需关注, which compares red credit, says it is unavailable)."""
+    from sqlalchemy.exc import OperationalError
+
+    from tests.apptest_util import app, clear_caches, metrics, number
+
+    def failing(*args, **kwargs):
+        raise OperationalError("SELECT …", None, Exception("canceling statement due to statement timeout"))
+
+    failing.__module__, failing.__name__ = change.__name__, "changes"  # what the pages' cached call looks up
+    monkeypatch.setattr(change, "changes", failing)
+    clear_caches()
+    try:
+        for page in (None, "enforcement.py", "risk.py", "credit.py"):
+            at = app("leadership", "leader", page=page)
+            assert not at.exception, (page, at.exception)
+            assert all(not m.proto.delta for m in at.metric), page
+            if page is None:
+                assert any("需关注暂时无法" in c.value for c in at.caption)
+        s = Scope(**PERIOD)
+        assert number(metrics(at)["红色企业"]) == credit.distribution(s, engine=db)["red"]
+    finally:
+        clear_caches()

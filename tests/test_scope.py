@@ -14,10 +14,11 @@ from queries.scope import Scope, ScopeError, parse_date, parse_datetime, resolve
 NJ, SQ = 320100, 321300
 MODULES = ["queries.overview", "queries.hazards", "queries.warnings", "queries.enforcement", "queries.risk",
            "queries.credit", "queries.grids", "queries.enterprise", "queries.figures", "queries.handling",
-           "queries.supervision", "queries.ranking"]
+           "queries.supervision", "queries.ranking", "queries.change", "queries.attention"]
 NOW = dt.datetime.now().replace(microsecond=0)  # live functions (the handling desk) are compared at one moment
 PERIOD = dict(date_from=dt.date(2020, 1, 1), date_to=dt.date(2021, 6, 30))
-NOT_QUERIES = {"view_subject"}  # takes a scope to describe a view (a 督办's subject), reads nothing
+# take a scope and read nothing: describe a view (a 督办's subject), derive another scope, or say how far a period is
+NOT_QUERIES = {"view_subject", "standing_scope", "unfinished"}
 
 
 def public_scope_functions():
@@ -42,6 +43,10 @@ ID_FUNCS = {f for f in FUNCS if list(inspect.signature(f).parameters)[0] != "sco
 
 def _call(fn, scope, eng, foreign_id=None):
     kw = {"now": NOW} if "now" in inspect.signature(fn).parameters else {}
+    if fn.__name__ == "changes":
+        kw["keys"] = ("enforcement.hazards_found", "warnings.open", "credit.red", "hazards.points_offline")
+    if fn.__name__ == "points_at":
+        return fn(scope, NOW, engine=eng)
     if fn in LIST_FUNCS:
         return fn("key_control", *([foreign_id] if fn in ID_FUNCS else []), scope, engine=eng, **kw)
     if fn in ID_FUNCS:
