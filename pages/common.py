@@ -447,20 +447,6 @@ def tile_changes(scope: Scope, keys) -> dict:
         return {}
 
 
-def _short_change(value: Any, earlier: Any, unit: str) -> str:
-    """+5.2% / -0.8 个百分点 / 持平 / 无可比数据 (the relative change of a count; a rate's change in points)."""
-    diff = change.difference(value, earlier, unit)
-    if diff is None:
-        return "无可比数据"
-    if diff == 0:
-        return "持平"
-    if unit == "%":
-        return f"{diff:+.1f} 个百分点"
-    if earlier:
-        return f"{diff / float(earlier) * 100:+.1f}%"
-    return f"{diff:+,.0f}" if float(diff).is_integer() else f"{diff:+,.2f}"
-
-
 def change_args(c, unit: str) -> dict:
     """``st.metric`` arguments showing a ``Change``: delta = the first comparison, coloured by the figure's better
     direction (grey for a neutral figure), the second comparison as the delta's description, the trend as the chart."""
@@ -468,14 +454,14 @@ def change_args(c, unit: str) -> dict:
     diff = change.difference(c.value, c.prev, unit)
     out: dict[str, Any] = {}
     if diff is not None:
-        short = _short_change(c.value, c.prev, unit)
+        short = change.describe(c.value, c.prev, unit, short=True)
         # Streamlit colours any string but "0": a change that rounds to nothing is the grey numeric 0
         out["delta"] = 0 if diff == 0 or re.fullmatch(r"[+-]0(\.0+)?(%| 个百分点)?", short) else short
         out["delta_color"] = {"up": "normal", "down": "inverse"}.get(c.better, "off")
         out["delta_description"] = (f"{first}{'持平' if out['delta'] == 0 else ''} · {second} "
-                                    f"{_short_change(c.value, c.yoy, unit)}")
+                                    f"{change.describe(c.value, c.yoy, unit, short=True)}")
     elif c.yoy is not None:
-        out["delta_description"] = f"{second} {_short_change(c.value, c.yoy, unit)}"
+        out["delta_description"] = f"{second} {change.describe(c.value, c.yoy, unit, short=True)}"
     points = [v for _, v in c.trend if v is not None and not isinstance(v, str)]
     if len(points) >= 2:
         out["chart_data"] = [float(v) for v in points]

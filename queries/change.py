@@ -283,8 +283,9 @@ def direction(diff: float | None, better: str | None) -> str:
     return "better" if (diff > 0) == (better == "up") else "worse"
 
 
-def describe(value: Any, earlier: Any, unit: str) -> str:
-    """"+1,234（+5.2%）" / "-0.8 个百分点" / "持平" / "无可比数据" — the change of ``value`` against ``earlier``."""
+def describe(value: Any, earlier: Any, unit: str, *, short: bool = False) -> str:
+    """"+1,234（+5.2%）" / "-0.8 个百分点" / "持平" / "无可比数据" — the change of ``value`` against ``earlier``;
+    ``short``: a count's relative change alone ("+5.2%"; the difference where the earlier value is 0)."""
     d = difference(value, earlier, unit)
     if d is None:
         return "无可比数据"
@@ -293,6 +294,7 @@ def describe(value: Any, earlier: Any, unit: str) -> str:
     if unit == "%":
         return f"{d:+,.1f} 个百分点"
     num = f"{d:+,.0f}" if float(d).is_integer() else f"{d:+,.2f}"
-    if earlier:
-        return f"{num}（{d / float(earlier) * 100:+.1f}%）"
-    return num
+    if not earlier:
+        return num
+    rel = f"{d / float(earlier) * 100:+.1f}%"
+    return rel if short else f"{num}（{rel}）"

@@ -3,6 +3,7 @@ demo data's "now"."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 
 def assert_same_without_derived(fn, scopes: dict, db, monkeypatch) -> None:
@@ -36,3 +37,11 @@ def data_now(eng):
         newest = c.execute(select(func.max(W.c.raised_at))).scalar()
     newest = dt.datetime.fromisoformat(newest) if isinstance(newest, str) else newest
     return newest.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def demo_now(request):
+    """Imported by a test module that keeps a module-level ``NOW``: sets it to ``data_now`` of the test's database
+    (a fixed date would fall outside the demo data one day)."""
+    if "db" in request.fixturenames:
+        request.module.NOW = data_now(request.getfixturevalue("db"))

@@ -11,19 +11,10 @@ import pytest
 from queries import change, credit, enforcement, handling, supervision, warnings
 from queries.figures import catalogue
 from queries.scope import Scope
+from tests.derived_util import demo_now  # noqa: F401 - sets NOW
 
 PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
-NOW: dt.datetime  # an hour after the demo data's newest warning (set per database by _now): the demo data are
-# generated relative to their seeding time, so a fixed date would fall outside them one day
-
-
-@pytest.fixture(autouse=True)
-def _now(request):
-    global NOW
-    if "db" in request.fixturenames:
-        from tests.derived_util import data_now
-
-        NOW = data_now(request.getfixturevalue("db"))
+NOW = dt.datetime.min  # set for each test by demo_now (tests/derived_util.py): after the demo data's newest warning
 PERIOD_KEYS = ("enforcement.hazards_found", "enforcement.enterprises_inspected", "enforcement.rectification_rate",
                "enforcement.fines_wan", "risk.completion_rate", "risk.risks_major", "credit.red", "credit.green",
                "warnings.raised", "warnings.ack_timely_rate")
