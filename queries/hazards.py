@@ -95,10 +95,11 @@ def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     pts = frame(select(*_point_counts(rs.group_column(MP)))
                 .select_from(MP.join(PS, PS.c.point_id == MP.c.id)).where(rs.where(MP))
                 .group_by(rs.group_column(MP)), eng).rename(columns={"k": "adcode"})
-    df = src.merge(pts, on="adcode", how="outer") if not src.empty else pts
-    df = name_children(df, rs)
+    for f in (src, pts):  # an empty result (e.g. as of a time before anything was registered) has no dtype
+        f["adcode"] = f["adcode"].astype("int64")
+    df = name_children(src.merge(pts, on="adcode", how="outer"), rs)
     for c in df.columns[2:]:
-        df[c] = df[c].astype(int)
+        df[c] = df[c].fillna(0).astype(int)
     df["online_rate"] = [pct(p - o, p) for p, o in zip(df["points"], df["points_offline"])]
     df["access_rate"] = [pct(c, h) for c, h in zip(df["connected_enterprises"], df["hazard_enterprises"])]
     return df

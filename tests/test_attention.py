@@ -116,3 +116,13 @@ def test_the_overview_lists_the_items_as_text_with_links(db, monkeypatch):
         assert any(attention.RULE[:12] in c.value for c in at.caption)
     finally:
         clear_caches()
+
+
+def test_a_view_as_of_a_time_before_any_data_has_nothing_to_flag(db):
+    """As of a time before anything was registered (a URL's as_of=2000-01-01): every topic empty, no error."""
+    from queries import hazards
+
+    s = Scope(region=320000, as_of=dt.datetime(2000, 1, 1))
+    by = hazards.by_region(s, engine=db)
+    assert len(by) == 13 and by["points"].sum() == 0 and by["hazard_enterprises"].sum() == 0
+    assert [i.kind for i in attention.attention(s, engine=db, now=NOW)] in ([], ["supervision_overdue"])
