@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from pages.app import APPS
 from pages.charts import on_phone, region_map
 from pages.common import (child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header,
                           page_link, plain, q, tile_changes)
@@ -15,8 +16,7 @@ from queries.labels import CREDIT_HEX, LEVEL_COLOUR_NAMES, LEVEL_HEX
 scope = current_scope()
 page_header("总览", scope)
 
-PAGE_NAMES = {"handling.py": "预警处置", "hazards.py": "重大危险源实时监测", "supervision.py": "督办",
-              "enforcement.py": "执法专项行动", "risk.py": "风险报告", "credit.py": "安全信用脸谱"}
+PAGE_NAMES = {p.file: p.title for p in APPS["leadership"]["pages"]}  # a 需关注 item's link says where it goes
 
 
 def attention_block() -> None:

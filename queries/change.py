@@ -50,9 +50,7 @@ _SINCE = {"enforcement": (inspections, "inspected_on"), "risk": (risk_reports, "
           "supervision": (supervision_orders, "created_at")}
 
 DIRECTION_NOTE = "变化的颜色按指标方向：变好为绿、变差为红，中性指标为灰"
-NOTE = ("环比：与上一个天数相同的统计期比较；同比：与上年同期比较；趋势：截至统计期末的近 12 个月逐月数值（统计期内指标取当月发生数，"
-        "截至截止时间的指标取月末状态）。实时状态类指标（未消警预警、超时未处置预警、在办和超期督办）与 24 小时前、7 天前同一时刻比较，"
-        "趋势为近 12 天同一时刻。颜色按指标方向：变好为绿、变差为红，中性指标为灰。比较期早于有数据的日期时不作比较。")
+
 
 
 @dataclass(frozen=True)
@@ -270,17 +268,6 @@ def difference(value: Any, earlier: Any, unit: str) -> float | None:
     if value is None or earlier is None or isinstance(value, str) or isinstance(earlier, str):
         return None
     return round(float(value) - float(earlier), 1 if unit == "%" else 2)
-
-
-def direction(diff: float | None, better: str | None) -> str:
-    """better | worse | same | neutral (no better direction) | none (nothing to compare)."""
-    if diff is None:
-        return "none"
-    if diff == 0:
-        return "same"
-    if better is None:
-        return "neutral"
-    return "better" if (diff > 0) == (better == "up") else "worse"
 
 
 def describe(value: Any, earlier: Any, unit: str, *, short: bool = False) -> str:
