@@ -147,6 +147,13 @@ def sign_in(page, base: str, username: str, password: str | None = None) -> None
     page.get_by_role("textbox", name="密码").fill(password or f"{username}-demo")
     page.get_by_role("button", name="登录").click()
     wait_idle(page)
+    # the sign-in cookie is written by the authenticator's cookie component a moment after the run ends; a page
+    # opened before it lands would show the sign-in form again (what a busy machine made happen once)
+    try:
+        page.wait_for_function("() => document.cookie.split('; ').some(c => c.startsWith('oversight_auth='))",
+                               timeout=60000, polling=100)
+    except Exception:  # noqa: BLE001 - say what the page shows instead
+        pytest.fail(f"{username} was not signed in; the page shows: {page.inner_text('body')[:300]!r}")
 
 
 def exceptions_on(page) -> list[str]:
