@@ -16,7 +16,7 @@ def clear_caches() -> None:
 
 def app(name: str, username: str | None = None, params: dict | None = None, page: str | None = None,
         timeout: int = 120) -> AppTest:
-    """Run ``dashboards/<name>.py`` signed in as ``username`` (no cookie), optionally on ``pages/<page>``."""
+    """Run ``dashboards/<name>.py`` signed in as ``username`` (no cookie), optionally opened on ``pages/<page>``."""
     at = AppTest.from_file(str(ROOT / "dashboards" / f"{name}.py"), default_timeout=timeout)
     if username:
         at.session_state["authentication_status"] = True
@@ -25,10 +25,24 @@ def app(name: str, username: str | None = None, params: dict | None = None, page
         at.session_state["logout"] = None
     for k, v in (params or {}).items():
         at.query_params[k] = str(v)
+    # straight to the page, as a link to it does, instead of drawing the default page first: Streamlit finds a page
+    # by its file name before the first run, so only where the page's address is its file name
+    direct = page is not None and Path(page).stem in _URL_PATHS
+    if direct:
+        at.switch_page(f"../pages/{page}")
     at.run()
-    if page:
+    if page and not direct:
         at.switch_page(f"../pages/{page}").run()
     return at
+
+
+def _url_paths() -> set[str]:
+    from pages.app import APPS
+
+    return {p.url_path for spec in APPS.values() for p in spec["pages"] if p.url_path == Path(p.file).stem}
+
+
+_URL_PATHS = _url_paths()
 
 
 def page_html(at: AppTest) -> list:
