@@ -1,5 +1,5 @@
-"""Real browser: `suqian` walks every page it has, then every deep link to 南京市 and 盐城市, and finds none of
-their figures."""
+"""Real browser: `suqian` opens every page it has through a deep link to 南京市 or 盐城市 (every kind of link), is
+refused, and finds none of their figures on the page it is shown instead."""
 from __future__ import annotations
 
 import pytest
@@ -23,13 +23,16 @@ def test_suqian_sees_nothing_of_nanjing_or_yancheng(db):
     base = shared_server("leadership", url)
     with browser() as page:
         sign_in(page, base, "suqian")
-        # every page plain and with one deep link to another city; the deep-link kinds rotate over the pages so
-        # each kind is tried in the browser (each page's own refusal is tested in AppTest: tests/test_page_*.py)
+        # every page through a deep link to another city, which it refuses and then draws its own default view
+        # (the same view as without the link: pages.common.current_scope), and the home page plain too; the
+        # deep-link kinds rotate over the pages so each kind is tried in the browser (each page's own refusal is
+        # tested in AppTest: tests/test_page_*.py)
         links = ["?region=320100", "?region=320900", "?region=320102", "?region=320100&industry=chem",
                  "?region=320900&from=2021-01-01&to=2021-02-28"]
         for i, spec in enumerate(pages):
             path = "" if i == 0 else spec.url_path
-            for query in ("", links[i % len(links)], *(links[len(pages):] if i == len(pages) - 1 else [])):
+            for query in (*([""] if i == 0 else []), links[i % len(links)],
+                          *(links[len(pages):] if i == len(pages) - 1 else [])):
                 page.goto(f"{base}/{path}{query}")
                 wait_idle(page)
                 body = page.inner_text("[data-testid='stMain']")
