@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
 PORTS = range(8620, 8630)
-AMBER_S, RED_S = 14, 24  # short staleness thresholds (above two feed intervals), so the test need not wait minutes
-DWELL_S, REFRESH_S, FEED_S = 4, 2, 5
+AMBER_S, RED_S = 9, 15  # short staleness thresholds (above two feed intervals), so the test need not wait minutes
+DWELL_S, REFRESH_S, FEED_S = 4, 2, 3
 
 pytestmark = pytest.mark.browser
 
