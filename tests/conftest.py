@@ -41,6 +41,11 @@ def _scan_components_once() -> None:
 
 def pytest_configure(config):
     _scan_components_once()
+    # accounts the tests create hash their passwords at bcrypt's lowest cost (the product's cost, 12, is not what
+    # they test; the tests that compare an unknown name's cost with a real one's read accounts.BCRYPT_ROUNDS)
+    from queries import accounts
+
+    accounts.BCRYPT_ROUNDS = 4
     if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput") \
             and not config.option.collectonly:
         drop_orphans()
