@@ -5,6 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,21 +26,23 @@ def app(name: str, username: str | None = None, params: dict | None = None, page
         at.session_state["logout"] = None
     for k, v in (params or {}).items():
         at.query_params[k] = str(v)
-    # straight to the page, as a link to it does, instead of drawing the default page first: Streamlit finds a page
-    # by its file name before the first run, so only where the page's address is its file name
-    direct = page is not None and Path(page).stem in _URL_PATHS
-    if direct:
-        at.switch_page(f"../pages/{page}")
+    # straight to the page, as a link to it does, instead of drawing the default page first. Before the first run
+    # AppTest.switch_page finds a page by its file name only; a page whose address differs (督办: duban) is asked
+    # for by the hash st.Page gives its address, and if Streamlit drew another page, the usual two steps follow.
+    url_path = _URL_PATHS.get(page) if page else None
+    if url_path:
+        at._page_hash = calc_hash(url_path)
     at.run()
-    if page and not direct:
+    drawn = at.session_state["oversight_page"] if "oversight_page" in at.session_state else None
+    if page and drawn != url_path:
         at.switch_page(f"../pages/{page}").run()
     return at
 
 
-def _url_paths() -> set[str]:
+def _url_paths() -> dict[str, str]:
     from pages.app import APPS
 
-    return {p.url_path for spec in APPS.values() for p in spec["pages"] if p.url_path == Path(p.file).stem}
+    return {p.file: p.url_path for spec in APPS.values() for p in spec["pages"]}
 
 
 _URL_PATHS = _url_paths()
