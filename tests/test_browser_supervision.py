@@ -71,7 +71,7 @@ def test_leader_sends_from_the_campaign_table_yancheng_replies_the_leader_closes
     with streamlit_server("leadership", url) as base:
         # the leader: the lagging row of the campaign table, the dialog, sent
         with browser(viewport=(1440, 900)) as page:
-            sign_in(page, base, "leader")
+            sign_in(page, base, "leader", path="duban")
             _goto(page, f"{base}/enforcement?region={YANCHENG}", "专项行动进度")
             _shot(page, "duban_enforcement_header_1440")
             grid = _main(page).locator("[data-testid='stDataFrame']").first
@@ -96,7 +96,7 @@ def test_leader_sends_from_the_campaign_table_yancheng_replies_the_leader_closes
 
         # yancheng: the count in the navigation, the order in 待办, the reply
         with browser(viewport=(1440, 900)) as page:
-            sign_in(page, base, "yancheng")
+            sign_in(page, base, "yancheng", path="duban")
             n = SV.counts(SV.Actor("yancheng", "city", YANCHENG), engine=eng)["todo"]
             nav = page.locator("[data-testid='stSidebarNav']")
             nav.get_by_text(f"督办（{n}）").wait_for(timeout=60000)
@@ -117,7 +117,7 @@ def test_leader_sends_from_the_campaign_table_yancheng_replies_the_leader_closes
 
         # the leader closes it
         with browser(viewport=(1440, 900)) as page:
-            sign_in(page, base, "leader")
+            sign_in(page, base, "leader", path="duban")
             _goto(page, f"{base}/duban?order={oid}", "办理记录")
             _submit(page, _main(page), "办结", "已办结", "同意办结")
             _shot(page, "duban_closed_1440")
@@ -128,7 +128,7 @@ def test_leader_sends_from_the_campaign_table_yancheng_replies_the_leader_closes
 
         # suqian: nothing of it, by navigation or by URL (a phone)
         with browser(viewport=(390, 844)) as page:
-            sign_in(page, base, "suqian")
+            sign_in(page, base, "suqian", path="duban")
             _goto(page, f"{base}/duban", "待我办理")
             _shot(page, "duban_suqian_390")
             _main(page).get_by_role("tab", name="全部督办").click()
@@ -144,14 +144,14 @@ def test_leader_sends_from_the_campaign_table_yancheng_replies_the_leader_closes
 
         # yancheng on a phone: the list and the closed order
         with browser(viewport=(390, 844)) as page:
-            sign_in(page, base, "yancheng")
+            sign_in(page, base, "yancheng", path="duban")
             _goto(page, f"{base}/duban", "待我办理")
             _shot(page, "duban_inbox_390")
             _goto(page, f"{base}/duban?order={oid}", "办理记录")
             _shot(page, "duban_order_390")
         # the leader's send form on a phone
         with browser(viewport=(390, 844)) as page:
-            sign_in(page, base, "leader")
+            sign_in(page, base, "leader", path="duban")
             _goto(page, f"{base}/risk?region={YANCHENG}", "完成情况")
             page.get_by_role("button", name="发督办单").click()
             page.get_by_role("dialog").get_by_text("督办对象").wait_for(timeout=60000)
