@@ -19,10 +19,11 @@ ICONS = ":red[evil] :material/warning: :streamlit:"
 BARE = "www.evil.example http://evil.example/b evil@evil.example"
 
 VISITS = {
+    # every kind of payload once in a real browser (every parameter of every page with every kind: AppTest,
+    # tests/test_hostile_urls.py)
     "leadership": [("", {"region": LINK}), ("", {"industry": IMAGE}), ("warnings", {"wwin": AUTOLINK}),
-                   ("warnings", {"warning": HTML}), ("enterprise", {"qe": IMAGE}), ("enterprise", {"qe": BARE}),
-                   ("hazards", {"enterprise": LATEX}), ("enforcement", {"campaign": ICONS}),
-                   ("", {"from": BARE}), ("risk", {"as_of": HTML})],
+                   ("warnings", {"warning": HTML}), ("enterprise", {"qe": BARE}),
+                   ("hazards", {"enterprise": LATEX}), ("enforcement", {"campaign": ICONS})],
     "wallscreen": [("", {"region": IMAGE}), ("", {"as_of": LINK, "view": HTML})],
     "briefing": [("", {"region": LINK}), ("", {"regions": IMAGE, "from": AUTOLINK})],
 }
