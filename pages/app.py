@@ -258,8 +258,8 @@ def _sign_in_form(app: str, authenticator) -> None:
     st.session_state.update(authentication_status=True, username=r.username, name=r.display_name,
                             roles=[r.role], logout=None, oversight_since=time.time(), oversight_sv=r.session_version,
                             oversight_iat=time.time())
-    auth.set_cookie(authenticator, r.username, r.role, r.session_version)
-    st.session_state["oversight_set_cookie"] = True  # written again after the rerun (see run())
+    st.session_state[auth.PENDING_COOKIE] = auth.cookie_to_write(r.username, r.role, r.session_version)
+    auth.write_cookie(authenticator, st.session_state)  # and in every run after, until the browser has it (run())
     st.rerun()
 
 
@@ -340,10 +340,8 @@ def run(app: str) -> None:
         st.title(spec["title"])
         _sign_in_form(app, authenticator)
         st.stop()
-    # The login run sets the cookie and reruns at once, which can unmount the cookie component before the browser
-    # stored the cookie: write it once more in the first run after signing in (lifetime by role).
-    if st.session_state.pop("oversight_set_cookie", False):
-        auth.set_cookie(authenticator, user.username, user.role, user.session_version)
+    # the sign-in cookie, until the browser has stored it (see auth.write_cookie)
+    auth.write_cookie(authenticator, st.session_state)
     # a session restored from the cookie: tell the authenticator, so that logout works
     if not st.session_state.get("authentication_status"):
         st.session_state.update(authentication_status=True, username=user.username, name=user.name,

@@ -147,16 +147,36 @@ def read_token(token: str | None, key: str | None = None) -> dict | None:
     return data
 
 
-def set_cookie(authenticator, username: str, role: str, version: int) -> None:
-    """Write the sign-in cookie (lifetime by role) through the authenticator's cookie manager."""
+PENDING_COOKIE = "oversight_cookie_pending"
+
+
+def cookie_to_write(username: str, role: str, version: int) -> dict:
+    """The sign-in cookie of a sign-in (lifetime by role), to be written by :func:`write_cookie` until the browser
+    says it has stored it; ``key`` is the writing component's, new for every sign-in."""
     days = expiry_days(role)
-    model = authenticator.cookie_controller.cookie_model
-    model.cookie_manager.set(COOKIE_NAME, make_token(username, version, days=days),
-                             expires_at=dt.datetime.now() + dt.timedelta(days=days))
+    return {"token": make_token(username, version, days=days),
+            "expires_at": (dt.datetime.now() + dt.timedelta(days=days)).replace(microsecond=0),
+            "key": f"oversight_cookie_{secrets.token_hex(6)}"}
+
+
+def write_cookie(authenticator, state) -> None:
+    """Write the pending sign-in cookie through the authenticator's cookie manager, the same component (same key
+    and arguments) in every run until the browser has stored it: the component answers True once it has, and a
+    run that replaced it sooner (the sign-in run reruns at once; a page may rerun on its first chart event) would
+    otherwise leave the browser without the cookie, signed out at the next address it opens."""
+    pending = state.get(PENDING_COOKIE)
+    if not pending:
+        return
+    if state.get(pending["key"]) is True:
+        state[PENDING_COOKIE] = None
+        return
+    authenticator.cookie_controller.cookie_model.cookie_manager.set(
+        COOKIE_NAME, pending["token"], key=pending["key"], expires_at=pending["expires_at"])
 
 
 def _end_session(state) -> None:
-    for k in ("authentication_status", "username", "name", "roles", "oversight_sv", "oversight_iat", "oversight_user"):
+    for k in ("authentication_status", "username", "name", "roles", "oversight_sv", "oversight_iat", "oversight_user",
+              PENDING_COOKIE):
         if k in state:
             state[k] = None
 

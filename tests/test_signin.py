@@ -88,3 +88,33 @@ def test_admin_sees_the_import_page_and_others_do_not_get_it(db):
         other = app("leadership", user)
         with pytest.raises(ValueError):  # not registered for them
             other.switch_page("../pages/imports.py")
+
+
+def test_the_sign_in_cookie_is_written_in_every_run_until_the_browser_has_it(db):
+    """The sign-in cookie's component stays on the page, the same one (key, token, expiry), run after run, until it
+    answers that the browser stored the cookie; then it goes. (A page's own rerun used to replace it before a busy
+    browser had loaded it: the next address opened showed the sign-in form.)"""
+    from pages import auth
+
+    at = _sign_in(app("leadership"), "yancheng", "yancheng-demo")
+    assert not at.exception and "oversight_user" in at.session_state
+    pending = at.session_state[auth.PENDING_COOKIE]
+    assert pending["key"].startswith("oversight_cookie_") and auth.read_token(pending["token"])["username"] == "yancheng"
+    written = []
+
+    class Manager:
+        def set(self, name, value, key, expires_at):
+            written.append((name, value, key, expires_at))
+
+    class Authenticator:  # the part of streamlit-authenticator that write_cookie uses
+        cookie_controller = type("C", (), {"cookie_model": type("M", (), {"cookie_manager": Manager()})()})()
+
+    state = {auth.PENDING_COOKIE: pending}
+    for _ in range(3):  # no answer yet: written again, identically
+        auth.write_cookie(Authenticator(), state)
+    assert written == [(auth.COOKIE_NAME, pending["token"], pending["key"], pending["expires_at"])] * 3
+    state[pending["key"]] = True  # the component's answer
+    auth.write_cookie(Authenticator(), state)
+    assert len(written) == 3 and state[auth.PENDING_COOKIE] is None
+    at.run()  # in the app, too: still pending (AppTest runs no component), written again, nothing else changes
+    assert not at.exception and at.session_state[auth.PENDING_COOKIE] == pending
