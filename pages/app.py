@@ -210,8 +210,12 @@ def _record(event: str, username: str | None, detail: dict) -> None:
 
 def _sign_out(username: str, app: str) -> None:
     """Sign-out ends every session of the user (their cookies, copies included, stop working) and is audited."""
+    from pages import auth
     from queries import accounts
 
+    # nothing of the session stays: no pending sign-in cookie, no user for the pages drawn while the database is down
+    for k in ("oversight_user", auth.PENDING_COOKIE):
+        st.session_state.pop(k, None)
     try:
         accounts.record_logout(username, engine=accounts.signin_engine(), app=app)
     except (DB_ERRORS + (accounts.AccountError,)) as e:
@@ -340,8 +344,6 @@ def run(app: str) -> None:
         st.title(spec["title"])
         _sign_in_form(app, authenticator)
         st.stop()
-    # the sign-in cookie, until the browser has stored it (see auth.write_cookie)
-    auth.write_cookie(authenticator, st.session_state)
     # a session restored from the cookie: tell the authenticator, so that logout works
     if not st.session_state.get("authentication_status"):
         st.session_state.update(authentication_status=True, username=user.username, name=user.name,
@@ -349,7 +351,7 @@ def run(app: str) -> None:
     since = st.session_state.setdefault("oversight_since", time.time())
     if time.time() - since > auth.expiry_days(user.role) * 86400:  # the session has expired: sign in again
         authenticator.logout(location="unrendered")
-        for k in ("oversight_user", "oversight_since"):
+        for k in ("oversight_user", "oversight_since", auth.PENDING_COOKIE):
             st.session_state.pop(k, None)
         st.rerun()
     st.session_state["oversight_user"] = user
@@ -366,6 +368,9 @@ def run(app: str) -> None:
                              callback=lambda _info: _sign_out(user.username, app))
     if st.session_state.get("logout") and not st.session_state.get("authentication_status"):
         st.rerun()  # just signed out: the sign-in form at once, not this page once more
+    # the sign-in cookie, until the browser has stored it (see auth.write_cookie); after the sign-out button, so that
+    # a sign-out's run never writes it
+    auth.write_cookie(authenticator, st.session_state)
     if not kiosk:
         _chrome()
     if user.role in BANNER_ROLES and app == "leadership":

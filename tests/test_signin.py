@@ -116,5 +116,25 @@ def test_the_sign_in_cookie_is_written_in_every_run_until_the_browser_has_it(db)
     state[pending["key"]] = True  # the component's answer
     auth.write_cookie(Authenticator(), state)
     assert len(written) == 3 and state[auth.PENDING_COOKIE] is None
-    at.run()  # in the app, too: still pending (AppTest runs no component), written again, nothing else changes
-    assert not at.exception and at.session_state[auth.PENDING_COOKIE] == pending
+    # in the app: drawn in every run while pending (AppTest runs no component), gone once the component answered
+    drawn = lambda: [json.loads(e.proto.json_args).get("key") for e in at.get("component_instance")]  # noqa: E731
+    at.run()
+    assert not at.exception and at.session_state[auth.PENDING_COOKIE] == pending and pending["key"] in drawn()
+    at.session_state[pending["key"]] = True
+    at.run()
+    assert not at.exception and at.session_state[auth.PENDING_COOKIE] is None and pending["key"] not in drawn()
+
+
+def test_sign_out_leaves_no_pending_cookie_and_no_user(db):
+    """A sign-out right after signing in (the browser had not stored the cookie yet): the sign-out's run writes no
+    cookie, and nothing of the user stays in the session (pages drawn while the database is down use it)."""
+    from pages import auth
+
+    at = _sign_in(app("leadership"), "yancheng", "yancheng-demo")
+    key = at.session_state[auth.PENDING_COOKIE]["key"]
+    at.button(key="logout_btn").click().run()
+    assert not at.exception
+    assert auth.PENDING_COOKIE not in at.session_state or at.session_state[auth.PENDING_COOKIE] is None
+    assert "oversight_user" not in at.session_state or at.session_state["oversight_user"] is None
+    assert key not in [json.loads(e.proto.json_args).get("key") for e in at.get("component_instance")]
+    assert at.text_input  # the sign-in form
