@@ -52,7 +52,6 @@ _SINCE = {"enforcement": (inspections, "inspected_on"), "risk": (risk_reports, "
 DIRECTION_NOTE = "变化的颜色按指标方向：变好为绿、变差为红，中性指标为灰"
 
 
-
 @dataclass(frozen=True)
 class Change:
     """A figure's value for the scope and for the earlier scopes it is compared with."""

@@ -211,7 +211,7 @@ def check(conn) -> dict[str, int]:
         stored = (f"SELECT {cols} FROM period_cells WHERE fact = '{f.name}' AND "
                   "NOT (n = 0 AND a = 0 AND b = 0 AND amount_fen = 0)")
         fresh = f"SELECT {cols} FROM ({_fresh(f, conn.dialect.name)}) w"
-        # each side computed once (a common table expression used twice is materialized by both databases)
+        # each side computed once: materialized common table expressions, each read by both EXCEPTs
         q = (f"WITH s AS MATERIALIZED ({stored}), f AS MATERIALIZED ({fresh}) "
              "SELECT (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM f) x) + "
              "(SELECT count(*) FROM (SELECT * FROM f EXCEPT SELECT * FROM s) y)")

@@ -90,6 +90,11 @@ def test_admin_sees_the_import_page_and_others_do_not_get_it(db):
             other.switch_page("../pages/imports.py")
 
 
+def _components(at) -> list[str]:
+    """The keys of the components (cookie readers and writers) the last run drew."""
+    return [json.loads(e.proto.json_args).get("key") for e in at.get("component_instance")]
+
+
 def test_the_sign_in_cookie_is_written_in_every_run_until_the_browser_has_it(db):
     """The sign-in cookie's component stays on the page, the same one (key, token, expiry), run after run, until it
     answers that the browser stored the cookie; then it goes. (A page's own rerun used to replace it before a busy
@@ -117,12 +122,12 @@ def test_the_sign_in_cookie_is_written_in_every_run_until_the_browser_has_it(db)
     auth.write_cookie(Authenticator(), state)
     assert len(written) == 3 and state[auth.PENDING_COOKIE] is None
     # in the app: drawn in every run while pending (AppTest runs no component), gone once the component answered
-    drawn = lambda: [json.loads(e.proto.json_args).get("key") for e in at.get("component_instance")]  # noqa: E731
     at.run()
-    assert not at.exception and at.session_state[auth.PENDING_COOKIE] == pending and pending["key"] in drawn()
+    assert not at.exception and at.session_state[auth.PENDING_COOKIE] == pending and pending["key"] in _components(at)
     at.session_state[pending["key"]] = True
     at.run()
-    assert not at.exception and at.session_state[auth.PENDING_COOKIE] is None and pending["key"] not in drawn()
+    assert not at.exception and at.session_state[auth.PENDING_COOKIE] is None
+    assert pending["key"] not in _components(at)
 
 
 def test_sign_out_leaves_no_pending_cookie_and_no_user(db):
@@ -136,5 +141,5 @@ def test_sign_out_leaves_no_pending_cookie_and_no_user(db):
     assert not at.exception
     assert auth.PENDING_COOKIE not in at.session_state or at.session_state[auth.PENDING_COOKIE] is None
     assert "oversight_user" not in at.session_state or at.session_state["oversight_user"] is None
-    assert key not in [json.loads(e.proto.json_args).get("key") for e in at.get("component_instance")]
+    assert key not in _components(at)
     assert at.text_input  # the sign-in form
