@@ -234,37 +234,51 @@ def _audit_page_view(app: str, pg, user) -> None:
                                          "binding": user.binding})
 
 
-def _sign_in_form(app: str, authenticator) -> None:
-    """Our sign-in form over queries.accounts (lockout kept in the database, every attempt audited); the
-    authenticator only writes the signed cookie (its lifetime follows the role)."""
+SIGNIN_ERROR = "oversight_signin_error"
+
+
+def _sign_in(app: str) -> None:
+    """The sign-in button's callback. Streamlit runs it at the very start of the click's run, before anything can
+    interrupt that run: a rerun requested meanwhile (the cookie reader's first answer after the page loads) replaces
+    the run and its button press, and a sign-in done in the script body after the form was lost with it (the form
+    came back empty; a busy machine made it happen). The password does not stay in the session."""
     from pages import auth
     from queries import accounts
 
-    with st.form("login", clear_on_submit=False):
-        st.subheader("登录")
-        username = st.text_input("用户名", max_chars=32, autocomplete="username")
-        password = st.text_input("密码", type="password", max_chars=128, autocomplete="current-password")
-        submitted = st.form_submit_button("登录")
-    if not submitted:
-        st.caption("请使用分配的账号登录。连续 5 次密码错误将锁定账号 15 分钟。")
-        return
+    state = st.session_state
+    username, password = (state.get("login_username") or ""), (state.get("login_password") or "")
+    state["login_password"] = ""
+    state[SIGNIN_ERROR] = None
     if not username.strip() or not password:
-        st.error("请输入用户名和密码。")
+        state[SIGNIN_ERROR] = "请输入用户名和密码。"
         return
     try:
         r = accounts.authenticate(username, password, engine=accounts.signin_engine(), source=app)
     except DB_ERRORS:
-        st.error("数据库暂时无法连接，请稍后再试。")
+        state[SIGNIN_ERROR] = "数据库暂时无法连接，请稍后再试。"
         return
     if not r.ok:
-        st.error(r.message)
+        state[SIGNIN_ERROR] = r.message
         return
-    st.session_state.update(authentication_status=True, username=r.username, name=r.display_name,
-                            roles=[r.role], logout=None, oversight_since=time.time(), oversight_sv=r.session_version,
-                            oversight_iat=time.time())
-    st.session_state[auth.PENDING_COOKIE] = auth.cookie_to_write(r.username, r.role, r.session_version)
-    auth.write_cookie(authenticator, st.session_state)  # and in every run after, until the browser has it (run())
-    st.rerun()
+    state.update(authentication_status=True, username=r.username, name=r.display_name, roles=[r.role], logout=None,
+                 oversight_since=time.time(), oversight_sv=r.session_version, oversight_iat=time.time())
+    # written by the page's runs from now on, until the browser has it (auth.write_cookie in run())
+    state[auth.PENDING_COOKIE] = auth.cookie_to_write(r.username, r.role, r.session_version)
+
+
+def _sign_in_form(app: str) -> None:
+    """Our sign-in form over queries.accounts (lockout kept in the database, every attempt audited); the
+    authenticator only writes the signed cookie (its lifetime follows the role)."""
+    with st.form("login", clear_on_submit=False):
+        st.subheader("登录")
+        st.text_input("用户名", max_chars=32, autocomplete="username", key="login_username")
+        st.text_input("密码", type="password", max_chars=128, autocomplete="current-password", key="login_password")
+        st.form_submit_button("登录", on_click=_sign_in, args=(app,))
+    error = st.session_state.get(SIGNIN_ERROR)
+    if error:
+        st.error(error)
+    else:
+        st.caption("请使用分配的账号登录。连续 5 次密码错误将锁定账号 15 分钟。")
 
 
 def _production_refusal() -> list[str]:
@@ -342,7 +356,7 @@ def run(app: str) -> None:
                                         auth.PERSON_EXPIRY_DAYS)
     if user is None:
         st.title(spec["title"])
-        _sign_in_form(app, authenticator)
+        _sign_in_form(app)
         st.stop()
     # a session restored from the cookie: tell the authenticator, so that logout works
     if not st.session_state.get("authentication_status"):

@@ -143,3 +143,34 @@ def test_sign_out_leaves_no_pending_cookie_and_no_user(db):
     assert "oversight_user" not in at.session_state or at.session_state["oversight_user"] is None
     assert key not in _components(at)
     assert at.text_input  # the sign-in form
+
+
+def test_a_sign_in_whose_run_is_replaced_before_the_form_still_signs_in(db, monkeypatch):
+    """The click's run can be replaced by a rerun requested meanwhile (the cookie reader's first answer after the page
+    loads) before it reaches the form; the new run carries no button press. The sign-in is the button's callback,
+    which Streamlit runs before the script, so it is not lost (it was, on a busy machine: the form came back empty)."""
+    import streamlit as st
+
+    import pages.app as app_module
+
+    at = app("leadership")
+    at.text_input[0].input("yancheng")
+    at.text_input[1].input("yancheng-demo")
+    drawn = app_module._sign_in_form
+    monkeypatch.setattr(app_module, "_sign_in_form", lambda *_args: st.stop())  # the run ends before the form
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["username"] == "yancheng" and at.session_state["authentication_status"] is True
+    assert not at.session_state["login_password"], "the password does not stay in the session"
+    monkeypatch.setattr(app_module, "_sign_in_form", drawn)
+    at.run()
+    assert not at.exception and at.metric and not at.text_input, "signed in: the overview, not the form"
+
+
+@pytest.mark.parametrize("username,password,message", [("", "x", "请输入用户名和密码"), ("yancheng", "", "请输入用户名和密码"),
+                                                       ("yancheng", "wrong-password", "用户名或密码错误")])
+def test_a_refused_sign_in_says_why_and_keeps_the_name(db, username, password, message):
+    at = _sign_in(app("leadership"), username, password)
+    assert not at.exception and any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert at.text_input(key="login_username").value == username and at.text_input(key="login_password").value == ""
+    assert "oversight_user" not in at.session_state or at.session_state["oversight_user"] is None
