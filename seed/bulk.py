@@ -1,15 +1,26 @@
 """Fast bulk loading: COPY on PostgreSQL, executemany on SQLite, inside the caller's transaction."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Iterable, Sequence
 
 from sqlalchemy import Boolean, Connection, Date, DateTime, Numeric, Table, text
 
 
+def _sqlite_datetime(v):
+    """SQLAlchemy's SQLite storage format for DateTime; isoformat is 2.5 times faster than strftime (millions of
+    readings at seeding) and gives the same text for a naive datetime."""
+    if v is None:
+        return None
+    if type(v) is dt.datetime and v.tzinfo is None:
+        return v.isoformat(" ", "microseconds")
+    return v.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def _sqlite_converter(col):
     t = col.type
     if isinstance(t, DateTime):
-        return lambda v: None if v is None else v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _sqlite_datetime
     if isinstance(t, Date):
         return lambda v: None if v is None else v.isoformat()
     if isinstance(t, Boolean):
