@@ -7,6 +7,7 @@ behind. Test modules import helpers from ``tests.dbcache``, never from this modu
 """
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -105,8 +106,13 @@ def pytest_sessionfinish(session, exitstatus):
 PGSERVER_NAMES = ("pg_server", "pg_demo", "PgServer", "demo_server")
 
 
+@functools.cache
+def _module_text(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
 def _starts_pg_servers(path: Path) -> bool:
-    text = path.read_text(encoding="utf-8")
+    text = _module_text(path)
     return any(f"import {n}" in text or f", {n}" in text for n in PGSERVER_NAMES)
 
 
@@ -134,6 +140,27 @@ def pytest_xdist_make_scheduler(config, log):
     class Grouped(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return _group_of(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            # The longest work first, so that the run does not end with one worker alone on it: the browser tests
+            # (~5 minutes, one after another), then the throwaway servers, then the modules marked slow (they
+            # mostly wait for real time: the other worker's browser uses the core meanwhile), then the other
+            # groups, the larger first
+            # (xdist's own order, by the number of tests, started the browser tests a third into the run). Done on
+            # the first assignment, when the queue is complete; the workers' collections are left as they are
+            # (the scheduler addresses tests by their index in them).
+            if not getattr(self, "_longest_first", False):
+                self._longest_first = True
+
+                def rank(unit):
+                    scope, tests = unit
+                    slow = "pytest.mark.slow" in _module_text(ROOT / scope.split("::", 1)[0])
+                    return {"browser": 0, "pgserver": 1}.get(scope, 2 if slow else 3), -len(tests)
+
+                units = sorted(self.workqueue.items(), key=rank)
+                self.workqueue.clear()
+                self.workqueue.update(units)
+            super()._assign_work_unit(node)
 
     return Grouped(config, log)
 

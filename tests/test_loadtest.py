@@ -12,7 +12,8 @@ from browser_util import streamlit_server
 from cli import loadtest
 
 # the protocol does not depend on the database (the wall's queries are tested on both): one server, on SQLite
-pytestmark = pytest.mark.engines("sqlite")  # (the cockpit test: PostgreSQL, for its table counts)
+pytestmark = [pytest.mark.engines("sqlite"),  # (the cockpit test: PostgreSQL, for its table counts)
+              pytest.mark.slow]  # real-time sessions: the scheduler starts them early, beside the browser tests
 KEY = "loadtest-cookie-key-" + "k" * 40
 REFRESH_S = 3
 

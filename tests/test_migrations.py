@@ -1,12 +1,15 @@
 """Alembic migrations build the whole schema on an empty database, and can be undone and redone."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect, text
 
 from queries.db import get_engine
 from seed.migrate import downgrade, upgrade
 from seed.schema import metadata
 from tests.dbcache import fresh_url, remove_copy
+
+pytestmark = pytest.mark.slow  # whole upgrades and downgrades of the demo database
 
 
 def test_upgrade_downgrade_upgrade(session_tmp, db):
