@@ -90,16 +90,30 @@ PHONE_AGENT = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHT
                "Chrome/126.0.0.0 Mobile Safari/537.36")
 
 
+def shots_wanted() -> bool:
+    """Pictures for a person to read (``OVERSIGHT_TEST_SHOTS=1``): whole pages, and maps drawn."""
+    return os.environ.get("OVERSIGHT_TEST_SHOTS") == "1"
+
+
+# Chromium draws WebGL (the maps) with SwiftShader on these machines, on the CPU: a third of a page walk's time went
+# to its GPU process (compiling shaders anew for every page opened). Tests draw without a GPU unless they look at a
+# map (``webgl=True``) or take pictures for a person.
+WEBGL_ARGS = ["--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
+NO_GPU_ARGS = ["--disable-gpu", "--disable-gpu-compositing", "--disable-software-rasterizer"]
+
+
 @contextlib.contextmanager
-def browser(viewport=(1600, 1000), phone: bool = False):
+def browser(viewport=(1600, 1000), phone: bool = False, webgl: bool | None = None):
     """A Playwright page in headless Debian Chromium; ``page.requests`` lists every URL it requested. ``phone``: a
-    phone's browser (its User-Agent, touch, a mobile viewport)."""
+    phone's browser (its User-Agent, touch, a mobile viewport). ``webgl``: draw WebGL (the maps); by default only
+    with ``OVERSIGHT_TEST_SHOTS=1``."""
     need_chromium()
     from playwright.sync_api import sync_playwright
 
+    gl = WEBGL_ARGS if (shots_wanted() if webgl is None else webgl) else NO_GPU_ARGS
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--use-gl=swiftshader", "--enable-unsafe-swiftshader", "--disable-background-networking",
+            "--no-sandbox", *gl, "--disable-background-networking",
             "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"])
         extra = dict(user_agent=PHONE_AGENT, is_mobile=True, has_touch=True, device_scale_factor=2) if phone else {}
         ctx = b.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
@@ -187,7 +201,7 @@ def whole_page_shot(page, path) -> None:
     """A screenshot of the whole page: the apps scroll inside their main element, so the window grows to it for the
     picture (and the tiles are fitted to that window first). Taken with ``OVERSIGHT_TEST_SHOTS=1`` only: growing the
     window redraws every chart, ~15 s over a run of the suite, for pictures only a person reads."""
-    if os.environ.get("OVERSIGHT_TEST_SHOTS") != "1":
+    if not shots_wanted():
         return
     size = page.viewport_size
     height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")

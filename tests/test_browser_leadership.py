@@ -3,7 +3,10 @@ tile's number or label is cut off at any of them), screenshot each, and prove th
 host. (A phone's walk: tests/test_browser_cockpit_layout.py.)"""
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from pages.app import APPS, pages_for
@@ -57,8 +60,19 @@ def test_leader_visits_every_page(db):
         text = page.inner_text("[data-testid='stMain']")
         assert "盐城市" in text and "11,703" in text
         page.screenshot(path=str(ARTIFACTS / "leadership_enforcement_yancheng.png"), full_page=True)
-        # the map's boundaries are drawn (a WebGL canvas exists on the overview)
-        page.goto(f"{base}/")
-        wait_idle(page)
-        assert page.query_selector("[data-testid='stDeckGlJsonChart'] canvas, #deckgl-overlay, canvas") is not None
+    assert foreign_requests(page.requests) == []
+    # the overview's map is drawn: in a browser with WebGL (the walk above draws without a GPU), its canvas shows
+    # the regions' colours (~2,400 distinct ones), not an empty rectangle (one colour, as without WebGL)
+    with browser(WIDTHS[1][:2], webgl=True) as page:
+        sign_in(page, base, "leader")
+        canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+        canvas.wait_for(timeout=60000)
+        colours = 0
+        for _ in range(60):  # until the map has drawn (at most ~30 s on a busy machine)
+            colours = len(Image.open(io.BytesIO(canvas.screenshot())).convert("RGB").getcolors(1 << 20))
+            if colours >= 100:
+                break
+            page.wait_for_timeout(500)
+        assert colours >= 100, f"the overview's map drew nothing ({colours} colours)"
+        assert not exceptions_on(page)
     assert foreign_requests(page.requests) == []

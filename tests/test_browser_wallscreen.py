@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 import pytest
 
 from queries import db as dbmod
+from tests.browser_util import NO_GPU_ARGS, WEBGL_ARGS, shots_wanted
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
@@ -147,8 +148,9 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
         base = f"http://127.0.0.1:{port}/"
         requests: list[str] = []
         with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--use-gl=swiftshader",
-                                                                         "--enable-unsafe-swiftshader"])
+            # the maps drawn with WebGL only for pictures a person reads (tests/browser_util.py says why)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", *(WEBGL_ARGS if shots_wanted() else NO_GPU_ARGS)])
             ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
             page = ctx.new_page()
             page.on("request", lambda r: requests.append(r.url))
@@ -184,7 +186,8 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
                     newest.add(m.group(1))
                 states.append(cls)
                 if title not in shot and time.time() - t0 > 3:
-                    time.sleep(1.5)  # let the view settle (the map draws with WebGL)
+                    if shots_wanted():
+                        time.sleep(1.5)  # let the view settle (the map draws with WebGL)
                     page.screenshot(path=str(ARTIFACTS / f"wall_view_{len(shot) + 1}.png"))
                     shot.add(title)
                 time.sleep(1)
