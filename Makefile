@@ -55,8 +55,8 @@ PYTEST_PARALLEL ?= -n 2
 test: install-test system-deps  ## the whole suite, on SQLite and PostgreSQL; prints the ten slowest tests
 	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL)
 
-test-fast: install-test  ## the edit loop: everything but real-browser, throwaway-server and slow tests
-	$(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not browser and not slow and not pgserver"
+test-fast: install-test  ## the edit loop: on SQLite only, everything but real-browser, throwaway-server and slow tests
+	OVERSIGHT_TEST_ENGINES=sqlite $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) -m "not browser and not slow and not pgserver"
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-wal data/*.db-shm .pytest_cache

@@ -41,7 +41,10 @@ if str(ROOT) not in sys.path:
 from queries import db as dbmod  # noqa: E402
 
 PG_ADMIN = os.environ.get("OVERSIGHT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-ENGINES = ["sqlite", "postgresql"]
+# both by default; ``OVERSIGHT_TEST_ENGINES=sqlite`` (``make test-fast``) runs the database tests on SQLite alone
+ENGINES = [e for e in ("sqlite", "postgresql")
+           if e in os.environ.get("OVERSIGHT_TEST_ENGINES", "sqlite,postgresql").replace(" ", "").split(",")] \
+    or ["sqlite", "postgresql"]
 # one cache per machine, shared by every checkout (worktrees of one repository seed the same data once)
 CACHE_DIR = Path(os.environ.get("OVERSIGHT_TEST_CACHE")
                  or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "oversight-tests")
