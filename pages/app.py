@@ -238,10 +238,9 @@ SIGNIN_ERROR = "oversight_signin_error"
 
 
 def _sign_in(app: str) -> None:
-    """The sign-in button's callback. Streamlit runs it at the very start of the click's run, before anything can
-    interrupt that run: a rerun requested meanwhile (the cookie reader's first answer after the page loads) replaces
-    the run and its button press, and a sign-in done in the script body after the form was lost with it (the form
-    came back empty; a busy machine made it happen). The password does not stay in the session."""
+    """The sign-in button's callback, run at the start of the click's run: a run replaced before it reached the
+    form (by a rerun requested meanwhile) no longer takes the sign-in with it. The signed-out page draws no
+    component that would request one (see ``run``). The password does not stay in the session."""
     from pages import auth
     from queries import accounts
 
@@ -352,12 +351,15 @@ def run(app: str) -> None:
         st.session_state["oversight_user"] = user
         _run_page(pg)
         return
-    authenticator = stauth.Authenticate(creds, auth.COOKIE_NAME, auth.cookie_key(),
-                                        auth.PERSON_EXPIRY_DAYS)
     if user is None:
+        # No authenticator here: its cookie reader, a component, answers a moment after the page loads, and that
+        # answer's rerun replaced a sign-in click's run (Streamlit stops the running script for a newer request),
+        # losing the click. The signed-out page reruns only when its user acts.
         st.title(spec["title"])
         _sign_in_form(app)
         st.stop()
+    authenticator = stauth.Authenticate(creds, auth.COOKIE_NAME, auth.cookie_key(),
+                                        auth.PERSON_EXPIRY_DAYS)
     # a session restored from the cookie: tell the authenticator, so that logout works
     if not st.session_state.get("authentication_status"):
         st.session_state.update(authentication_status=True, username=user.username, name=user.name,

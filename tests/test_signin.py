@@ -174,3 +174,13 @@ def test_a_refused_sign_in_says_why_and_keeps_the_name(db, username, password, m
     assert not at.exception and any(message in e.value for e in at.error), [e.value for e in at.error]
     assert at.text_input(key="login_username").value == username and at.text_input(key="login_password").value == ""
     assert "oversight_user" not in at.session_state or at.session_state["oversight_user"] is None
+
+
+@pytest.mark.parametrize("name", ["leadership", "wallscreen", "briefing"])
+def test_the_signed_out_page_draws_no_component(db, name):
+    """A component answers after the page loads, and its rerun would replace (and lose) a sign-in click's run
+    (Streamlit stops a running script for a newer request): the signed-out page has none, so it reruns only when
+    its user acts."""
+    at = app(name)
+    assert not at.exception and at.text_input, "the sign-in form"
+    assert _components(at) == []
