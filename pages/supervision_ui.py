@@ -122,8 +122,11 @@ def send_button(ctx: str, subject: SV.Subject, title: str, *, within: Iterable[i
 
 
 def _is_open(ctx: str) -> bool:
-    """The form at ``ctx`` is open on this page (one left open on a page the user went away from stays shut)."""
-    return st.session_state.get(OPEN) == (ctx, st.session_state.get("oversight_page_path"))
+    """The form at ``ctx`` is open on this page (one left open on a page the user went away from stays shut) and
+    has not sent yet."""
+    ss = st.session_state
+    return ss.get(OPEN) == (ctx, ss.get("oversight_page_path")) and \
+        ss.get(NONCE, {}).get(ctx) not in ss.get(POSTED, set())
 
 
 def _open(ctx: str) -> None:
@@ -169,6 +172,7 @@ def _post(ctx: str, subject: SV.Subject, nonce: str) -> None:
     if nonce in posted:  # this very form has sent already (a double click)
         return
     errors = ss.setdefault(ERROR, {})
+    flash = ss.setdefault(FLASH, {})
     to = ss.get(f"sv_to_{nonce}")
     if to is None:
         errors[ctx] = "请选择督办对象（市或县（市、区））"
@@ -186,10 +190,12 @@ def _post(ctx: str, subject: SV.Subject, nonce: str) -> None:
     except DB_ERRORS:
         errors[ctx] = DB_DOWN
         return
+    # Sent. From here no access to st.session_state itself: each is a point where Streamlit may stop the run for a
+    # newer request, which would leave the form open over a sent order; the containers taken above say it all
+    # (a posted form is closed: _is_open).
     posted.add(nonce)
     errors.pop(ctx, None)
-    ss.pop(OPEN, None)
-    ss.setdefault(FLASH, {})[ctx] = (r.message, r.order_id)
+    flash[ctx] = (r.message, r.order_id)
     nav_changed()
 
 

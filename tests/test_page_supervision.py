@@ -309,6 +309,27 @@ def test_a_double_submit_writes_one_event(wdb):
     assert n == 1
 
 
+def test_a_send_whose_run_was_stopped_after_it_wrote_does_not_open_the_form_again(wdb):
+    """Streamlit may stop a run at any access to the session state when a newer request comes (a click, a
+    component's answer). A send callback stopped right after its order was written used to leave the form open over
+    the sent order (a second click was ignored without a word): a form that sent is closed, whatever else the
+    callback did not get to."""
+    from pages import supervision_ui as UI
+
+    before = order_count(wdb)
+    at = open_page("leader", "enforcement.py", {"region": YANCHENG})
+    open_send_form(at)
+    still_open = at.session_state[UI.OPEN]
+    area(at, "批示").input("请核实并反馈。")
+    button(at, "发出督办").click().run()
+    assert not at.exception and order_count(wdb) == before + 1
+    at.session_state[UI.OPEN] = still_open  # what a callback stopped after the write leaves behind
+    at.run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.label == "发出督办"], "the form that sent stays closed"
+    assert order_count(wdb) == before + 1
+
+
 def test_a_stale_version_gets_the_conflict_message_and_writes_nothing(wdb):
     r = new_order(wdb)
     at = open_page("yancheng", params={"order": r.order_id})
