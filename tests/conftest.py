@@ -148,10 +148,9 @@ def pytest_xdist_make_scheduler(config, log):
             # The longest work first, so that the run does not end with one worker alone on it: the browser tests
             # (~5 minutes, one after another), then the throwaway servers, then the modules marked slow (they
             # mostly wait for real time: the other worker's browser uses the core meanwhile), then the other
-            # groups, the larger first
-            # (xdist's own order, by the number of tests, started the browser tests a third into the run). Done on
-            # the first assignment, when the queue is complete; the workers' collections are left as they are
-            # (the scheduler addresses tests by their index in them).
+            # groups, the larger first (xdist's own order, by the number of tests, started the browser tests a
+            # third into the run). Done on the first assignment, when the queue is complete; the workers'
+            # collections keep their order (the scheduler addresses tests by their index in them).
             if not getattr(self, "_longest_first", False):
                 self._longest_first = True
 
