@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import marshal
 from typing import Any
 
 from openpyxl import load_workbook
@@ -59,7 +60,7 @@ def table_digest(conn, table: str, columns: list[str] | None = None, order: list
     cur.execute(f'SELECT {cols} FROM "{table}" ORDER BY {by}')
     h, n = hashlib.sha256(), 0
     while batch := cur.fetchmany(50000):
-        h.update(repr(batch).encode())
+        h.update(marshal.dumps(batch, 2))  # version 2: no shared references, the bytes depend on values alone
         n += len(batch)
     cur.close()
     return n, h.hexdigest()

@@ -41,6 +41,40 @@ def _every_row(eng, columns: dict[str, list[str]]) -> dict[str, tuple[int, str]]
         return {name: table_digest(c, name, cols) for name, cols in sorted(columns.items())}
 
 
+# The five largest tables thinned to about a tenth (every table keeps rows of every kind; nothing left dangling):
+# the upgrade's data steps run over ~0.9 million rows instead of 2.5 million (PostgreSQL 28 -> 7 s, SQLite 7 -> 3 s).
+# Foreign keys are checked off while thinning (the child columns have no index at 0001; PostgreSQL would check
+# every deleted parent by a scan), and the statements keep only rows nothing refers to.
+_UNREFERENCED = {
+    "sqlite": ("id NOT IN (SELECT inspection_id FROM hidden_hazards) AND id NOT IN (SELECT inspection_id FROM cases "
+               "WHERE inspection_id IS NOT NULL) AND id NOT IN (SELECT inspection_id FROM suspension_orders WHERE "
+               "inspection_id IS NOT NULL)", "id NOT IN (SELECT grid_id FROM enterprises WHERE grid_id IS NOT NULL)"),
+    "postgresql": ("NOT EXISTS (SELECT 1 FROM hidden_hazards h WHERE h.inspection_id = inspections.id) AND NOT EXISTS "
+                   "(SELECT 1 FROM cases c WHERE c.inspection_id = inspections.id) AND NOT EXISTS (SELECT 1 FROM "
+                   "suspension_orders s WHERE s.inspection_id = inspections.id)",
+                   "NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.grid_id = grids.id)"),
+}
+
+
+def _thin(eng) -> None:
+    inspections, grids = _UNREFERENCED[eng.dialect.name]
+    with eng.connect() as c:
+        off, on = (("PRAGMA foreign_keys=OFF", "PRAGMA foreign_keys=ON") if c.dialect.name == "sqlite" else
+                   ("SET session_replication_role = replica", "RESET session_replication_role"))
+        c.exec_driver_sql(off)
+        c.commit()
+        for stmt in ("DELETE FROM readings WHERE point_id % 10 <> 0", "DELETE FROM hidden_hazards WHERE id % 10 <> 0",
+                     "DELETE FROM risk_items WHERE id % 10 <> 0",
+                     f"DELETE FROM inspections WHERE id % 10 <> 0 AND {inspections}",
+                     f"DELETE FROM grids WHERE id % 10 <> 0 AND {grids}"):
+            c.execute(text(stmt))
+        c.commit()
+        c.exec_driver_sql(on)
+        if c.dialect.name == "sqlite":
+            assert c.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        c.commit()
+
+
 def test_upgrade_from_the_previous_schema_keeps_every_row(db, session_tmp):
     """The seeded demo database taken back to the previous schema (0001) is the 'older database with data'; the
     upgrade to head must keep every row and value of every table, and add the new columns empty."""
@@ -56,10 +90,14 @@ def test_upgrade_from_the_previous_schema_keeps_every_row(db, session_tmp):
         insp = inspect(eng)
         old = {t: [c["name"] for c in insp.get_columns(t)] for t in insp.get_table_names() if t != "alembic_version"}
         assert "import_batches" not in old and "failed_attempts" in old["users"]
+        _thin(eng)
         now = _sign_in_history_of_the_old_schema(eng)
         kept = {t: [c for c in cols if (t, c) not in DROPPED] for t, cols in old.items()}
         before = _every_row(eng, kept)
-        assert sum(n for n, _ in before.values()) > 1_000_000  # the whole demo data set, not an empty schema
+        # the demo data set (thinned), not an empty schema: every table of facts keeps thousands of rows
+        assert sum(n for n, _ in before.values()) > 800_000
+        assert min(before[t][0] for t in ("readings", "hidden_hazards", "inspections", "grids", "risk_items",
+                                          "credit_ratings", "risk_reports", "enterprises")) > 10_000
 
         upgrade(eng)
         insp = inspect(eng)
