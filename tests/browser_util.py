@@ -103,10 +103,11 @@ NO_GPU_ARGS = ["--disable-gpu", "--disable-gpu-compositing", "--disable-software
 
 
 @contextlib.contextmanager
-def browser(viewport=(1600, 1000), phone: bool = False, webgl: bool | None = None):
-    """A Playwright page in headless Debian Chromium; ``page.requests`` lists every URL it requested. ``phone``: a
-    phone's browser (its User-Agent, touch, a mobile viewport). ``webgl``: draw WebGL (the maps); by default only
-    with ``OVERSIGHT_TEST_SHOTS=1``."""
+def chromium(webgl: bool | None = None):
+    """One headless Debian Chromium; yields ``new_page(viewport, phone, **context options)``, a Playwright page in a
+    context of its own (its own cookies: another user signed in beside the others). ``page.requests`` lists every
+    URL the page requested. ``phone``: a phone's browser (its User-Agent, touch, a mobile viewport). ``webgl``: draw
+    WebGL (the maps); by default only with ``OVERSIGHT_TEST_SHOTS=1``."""
     need_chromium()
     from playwright.sync_api import sync_playwright
 
@@ -115,17 +116,27 @@ def browser(viewport=(1600, 1000), phone: bool = False, webgl: bool | None = Non
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", *gl, "--disable-background-networking",
             "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"])
-        extra = dict(user_agent=PHONE_AGENT, is_mobile=True, has_touch=True, device_scale_factor=2) if phone else {}
-        ctx = b.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
-                            accept_downloads=True, **extra)
-        page = ctx.new_page()
-        page.requests = []  # type: ignore[attr-defined]
-        page.on("request", lambda r: page.requests.append(r.url))
+
+        def new_page(viewport=(1600, 1000), phone: bool = False, **options):
+            extra = dict(user_agent=PHONE_AGENT, is_mobile=True, has_touch=True, device_scale_factor=2) if phone else {}
+            ctx = b.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
+                                accept_downloads=True, **extra, **options)
+            page = ctx.new_page()
+            page.requests = []  # type: ignore[attr-defined]
+            page.on("request", lambda r: page.requests.append(r.url))
+            return page
+
         try:
-            yield page
+            yield new_page
         finally:
-            ctx.close()
             b.close()
+
+
+@contextlib.contextmanager
+def browser(viewport=(1600, 1000), phone: bool = False, webgl: bool | None = None):
+    """A Playwright page in a Chromium of its own (see ``chromium``)."""
+    with chromium(webgl) as new_page:
+        yield new_page(viewport, phone)
 
 
 def foreign_requests(urls) -> list[str]:

@@ -19,16 +19,19 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 from queries import db as dbmod
-from tests.browser_util import NO_GPU_ARGS, WEBGL_ARGS, shots_wanted
+from tests.browser_util import (
+    ARTIFACTS,
+    ROOT,
+    chromium,
+    foreign_requests,
+    need_chromium,
+    shots_wanted,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 PORTS = range(8620, 8630)
 AMBER_S, RED_S = 9, 15  # short staleness thresholds (above two feed intervals), so the test need not wait minutes
 DWELL_S, REFRESH_S, FEED_S = 4, 2, 3
@@ -111,18 +114,10 @@ def _tile_until(page, playwright, name: str, ok, timeout: float) -> tuple[int, f
     raise AssertionError(f"tile {name} stayed at {v} for {timeout} s")
 
 
-def _local(url: str) -> bool:
-    u = urlparse(url)
-    if u.scheme in ("data", "blob", "about", "chrome", "chrome-extension"):
-        return True
-    return u.hostname in ("localhost", "127.0.0.1", "::1")
-
-
 def test_wall_screen_live_in_a_browser(db, tmp_path):
     if db.dialect.name != "sqlite":
         pytest.skip("the browser test runs once, against a copy of the seeded SQLite database")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
+    need_chromium()
     playwright = pytest.importorskip("playwright.sync_api")
     ARTIFACTS.mkdir(exist_ok=True)
     url = _copy_sqlite(db.url.render_as_string(hide_password=False), tmp_path / "wall.db")
@@ -147,12 +142,9 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
         _wait_health(port, server)
         base = f"http://127.0.0.1:{port}/"
         requests: list[str] = []
-        with playwright.sync_playwright() as p:
-            # the maps drawn with WebGL only for pictures a person reads (tests/browser_util.py says why)
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", *(WEBGL_ARGS if shots_wanted() else NO_GPU_ARGS)])
-            ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
-            page = ctx.new_page()
+        with chromium() as new_page:
+            page = new_page((1920, 1080))
+            ctx = page.context
             page.on("request", lambda r: requests.append(r.url))
             page.goto(base)
             page.get_by_role("textbox", name="用户名").fill("duty")
@@ -204,13 +196,12 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
             cookie = next(c for c in ctx.cookies() if c["name"] == "oversight_auth")
             assert cookie["expires"] > time.time() + 29 * 86400, "the kiosk cookie lasts OVERSIGHT_KIOSK_DAYS"
             state = ctx.storage_state()
-            ctx2 = browser.new_context(viewport={"width": 1920, "height": 1080}, storage_state=state)
-            page2 = ctx2.new_page()
+            page2 = new_page((1920, 1080), storage_state=state)
             page2.on("request", lambda r: requests.append(r.url))
             page2.goto(base)
             page2.wait_for_selector(".wall-head", timeout=90_000)
             assert page2.get_by_role("textbox", name="用户名").count() == 0
-            ctx2.close()
+            page2.context.close()
 
             # --- the feed stops: amber, then red with 数据中断 ------------------------------------------------
             _stop(feed)
@@ -253,8 +244,7 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
             v2, took_down = _tile_until(page, playwright, "alert_overdue", lambda v: v <= v1 - N_LATE, ONE_REFRESH_S)
             page.screenshot(path=str(ARTIFACTS / "wall_after_handling.png"))
             print(f"overdue tile {v0} -> {v1} in {took_up:.1f} s -> {v2} in {took_down:.1f} s")
-            browser.close()
-        outside = sorted({u for u in requests if not _local(u)})
+        outside = sorted(set(foreign_requests(requests)))
         assert not outside, f"requests left the serving host: {outside[:10]}"
         assert len(requests) > 20
     finally:

@@ -46,12 +46,12 @@ def _every_row(eng, columns: dict[str, list[str]]) -> dict[str, tuple[int, str]]
 # Foreign keys are checked off while thinning (the child columns have no index at 0001; PostgreSQL would check
 # every deleted parent by a scan), and the statements keep only rows nothing refers to.
 _UNREFERENCED = {
-    "sqlite": ("id NOT IN (SELECT inspection_id FROM hidden_hazards) AND id NOT IN (SELECT inspection_id FROM cases "
-               "WHERE inspection_id IS NOT NULL) AND id NOT IN (SELECT inspection_id FROM suspension_orders WHERE "
-               "inspection_id IS NOT NULL)", "id NOT IN (SELECT grid_id FROM enterprises WHERE grid_id IS NOT NULL)"),
-    "postgresql": ("NOT EXISTS (SELECT 1 FROM hidden_hazards h WHERE h.inspection_id = inspections.id) AND NOT EXISTS "
-                   "(SELECT 1 FROM cases c WHERE c.inspection_id = inspections.id) AND NOT EXISTS (SELECT 1 FROM "
-                   "suspension_orders s WHERE s.inspection_id = inspections.id)",
+    "sqlite": (("id NOT IN (SELECT inspection_id FROM hidden_hazards) AND id NOT IN (SELECT inspection_id FROM cases "
+                "WHERE inspection_id IS NOT NULL) AND id NOT IN (SELECT inspection_id FROM suspension_orders WHERE "
+                "inspection_id IS NOT NULL)"), "id NOT IN (SELECT grid_id FROM enterprises WHERE grid_id IS NOT NULL)"),
+    "postgresql": (("NOT EXISTS (SELECT 1 FROM hidden_hazards h WHERE h.inspection_id = inspections.id) AND NOT EXISTS "
+                    "(SELECT 1 FROM cases c WHERE c.inspection_id = inspections.id) AND NOT EXISTS (SELECT 1 FROM "
+                    "suspension_orders s WHERE s.inspection_id = inspections.id)"),
                    "NOT EXISTS (SELECT 1 FROM enterprises e WHERE e.grid_id = grids.id)"),
 }
 
