@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from pages.settings import env_num
 from queries import change, db
 from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
 from queries.regions import PROVINCE, reference
@@ -25,7 +26,8 @@ from queries.scope import Scope, ScopeError, resolve, scope_from_params
 
 PAGES_DIR = Path(__file__).resolve().parent  # the page scripts
 
-QUERY_TTL = 60  # seconds
+# seconds a shared period result lives before one background recomputation (OVERSIGHT_QUERY_TTL, at least 5)
+QUERY_TTL = env_num("OVERSIGHT_QUERY_TTL", 60, 5)
 _log = logging.getLogger(__name__)
 
 

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from pages.settings import env_num
 from queries.labels import CREDIT_HEX, LEVEL_HEX, LEVEL_NAMES
 from queries.scope import Scope
 
@@ -39,27 +40,19 @@ LIVE_VIEWS = {"situation", "hazards", "warnings"}
 MAJOR_VIEWS = {"situation", "warnings"}  # views that show open 重大/较大 warnings: they stay longer
 
 
-def _env_num(name: str, default: float, lo: float) -> float:
-    try:
-        v = float(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-    return max(lo, v)
-
-
 def dwell_s() -> float:
     """Seconds each view stays (``OVERSIGHT_WALL_DWELL``, default 20)."""
-    return _env_num("OVERSIGHT_WALL_DWELL", 20, 3)
+    return env_num("OVERSIGHT_WALL_DWELL", 20, 3)
 
 
 def refresh_s() -> float:
     """Seconds between refreshes of the live parts (``OVERSIGHT_WALL_REFRESH``, default 5)."""
-    return _env_num("OVERSIGHT_WALL_REFRESH", 5, 1)
+    return env_num("OVERSIGHT_WALL_REFRESH", 5, 1)
 
 
 def pin_factor() -> float:
     """How much longer a view with open 重大/较大 warnings stays (``OVERSIGHT_WALL_PIN_FACTOR``, default 3)."""
-    return _env_num("OVERSIGHT_WALL_PIN_FACTOR", 3, 1)
+    return env_num("OVERSIGHT_WALL_PIN_FACTOR", 3, 1)
 
 
 def playlist(param: str | None = None) -> list[str]:

@@ -100,3 +100,12 @@ def test_the_shared_query_cache_is_the_one_that_does_not_stampede():
     assert info.refresh_mode == "background"
     ttl = info.ttl.total_seconds() if hasattr(info.ttl, "total_seconds") else info.ttl
     assert ttl == common.QUERY_TTL
+
+
+def test_the_cache_lifetime_is_a_setting(monkeypatch):
+    """``OVERSIGHT_QUERY_TTL``: a number of seconds, at least 5; unset or not a number keeps 60."""
+    from pages.settings import env_num
+
+    for value, want in (("", 60), ("600", 600), ("1", 5), ("sixty", 60), ("-3", 5)):
+        monkeypatch.setenv("OVERSIGHT_QUERY_TTL", value)
+        assert env_num("OVERSIGHT_QUERY_TTL", 60, 5) == want
