@@ -8,14 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, case, distinct, func, or_, select
+from sqlalchemy import Engine, case, distinct, func, or_, select, union_all
 
-from queries import derived
+from queries import cells, derived
 from queries.base import frame, name_children, pct, prepare, row
 from queries.figure_defs import declare, fig
 from queries.labels import CREDIT_COLOURS, CREDIT_NAMES
 from queries.scope import Scope
-from seed.schema import credit_ratings as CR, enterprises as E
+from seed.schema import credit_ratings as CR
+from seed.schema import enterprises as E
 
 
 def _latest(rs, eng):
@@ -39,12 +40,44 @@ def _colour_sums(t):
     return [func.coalesce(func.sum(case((t.c.colour == c, 1), else_=0)), 0).label(c) for c in CREDIT_COLOURS]
 
 
+def _from_cells(rs, eng, group: str | None = None):
+    """The colour counts at the cut-off from the maintained aggregates (``seed.cells``: ratings given up to the
+    cut-off minus ratings superseded by then), per ``group`` (a cell key column) if given: a statement with the
+    columns (group,) rated, green, blue, yellow, red; ``None`` when the cells cannot serve the scope."""
+    keys = {group: (lambda t, day: t.c[group])} if group else {}
+    given = cells.rows(rs, eng, "credit_in", keys, to_date=True)
+    gone = cells.rows(rs, eng, "credit_out", keys, to_date=True)
+    if given is None or gone is None:
+        return None
+    signed = union_all(*(select(*(q.c[k] for k in keys), (sign * q.c.n).label("n"), (sign * q.c.a).label("a"),
+                                (sign * q.c.b).label("b"), (sign * q.c.amount_fen).label("y"))
+                         for q, sign in ((given, 1), (gone, -1)))).subquery("credit_net")
+    rated, green, blue, yellow = (cells.total(signed.c[c]) for c in ("n", "a", "b", "y"))
+    stmt = select(*(signed.c[k] for k in keys), rated.label("rated"), green.label("green"), blue.label("blue"),
+                  yellow.label("yellow"), (rated - green - blue - yellow).label("red"))
+    return stmt.group_by(*(signed.c[k] for k in keys)) if keys else stmt
+
+
+def _newest_rating(rs):
+    """The newest rating date by the cut-off in scope (a scalar subquery): the newest enterprise rating is never
+    superseded by then (a later one would be newer), so it is the newest of all ratings in scope up to the cut-off
+    (an index's last entry)."""
+    return (select(func.max(CR.c.rated_on)).where(rs.where(CR), rs.until_cutoff(CR.c.rated_on))
+            .scalar_subquery().label("newest_rating"))
+
+
 def distribution(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Rated enterprises, the sectors they cover, how many carry each colour, and the red+yellow share."""
     eng, rs = prepare(scope, engine)
-    lat = _latest(rs, eng)
-    r = row(select(func.count().label("rated"), func.count(distinct(lat.c.sector_code)).label("sectors"),
-                   func.max(lat.c.rated_on).label("newest_rating"), *_colour_sums(lat)), eng)
+    by_sector = _from_cells(rs, eng, "sector_code")
+    if by_sector is not None:
+        per = by_sector.subquery()
+        r = row(select(*(cells.total(per.c[c]).label(c) for c in ("rated", *CREDIT_COLOURS)),
+                       func.count(case((per.c.rated > 0, 1))).label("sectors"), _newest_rating(rs)), eng)
+    else:
+        lat = _latest(rs, eng)
+        r = row(select(func.count().label("rated"), func.count(distinct(lat.c.sector_code)).label("sectors"),
+                       func.max(lat.c.rated_on).label("newest_rating"), *_colour_sums(lat)), eng)
     out = {k: (int(v) if k != "newest_rating" else (v or None)) for k, v in r.items()}
     out["shares"] = {c: pct(out[c], out["rated"]) for c in CREDIT_COLOURS}
     out["red_yellow"] = out["red"] + out["yellow"]
@@ -62,18 +95,31 @@ FIGURES = declare("credit", distribution, basis="cutoff", figures=[
 
 def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     eng, rs = prepare(scope, engine)
-    lat = _latest(rs, eng)
-    df = frame(select(lat.c.sector_code.label("sector"), func.count().label("rated"), *_colour_sums(lat))
-               .group_by(lat.c.sector_code).order_by(func.count().desc(), lat.c.sector_code), eng)
+    per = _from_cells(rs, eng, "sector_code")
+    if per is not None:
+        per = per.subquery()
+        df = frame(select(per.c.sector_code.label("sector"), per.c.rated, *(per.c[c] for c in CREDIT_COLOURS))
+                   .where(per.c.rated > 0).order_by(per.c.rated.desc(), per.c.sector_code), eng)
+    else:
+        lat = _latest(rs, eng)
+        df = frame(select(lat.c.sector_code.label("sector"), func.count().label("rated"), *_colour_sums(lat))
+                   .group_by(lat.c.sector_code).order_by(func.count().desc(), lat.c.sector_code), eng)
     df.insert(1, "sector_name", [rs.ref.industries[s].name for s in df["sector"]])
     return df
 
 
 def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     eng, rs = prepare(scope, engine)
-    lat = _latest(rs, eng)
-    g = lat.c.city_adcode if rs.level == "province" else lat.c.county_adcode
-    df = frame(select(g.label("adcode"), func.count().label("rated"), *_colour_sums(lat)).group_by(g), eng)
+    per = _from_cells(rs, eng, "city_adcode" if rs.level == "province" else "county_adcode")
+    if per is not None:
+        per = per.subquery()
+        g = per.c.city_adcode if rs.level == "province" else per.c.county_adcode
+        df = frame(select(g.label("adcode"), per.c.rated, *(per.c[c] for c in CREDIT_COLOURS))
+                   .where(per.c.rated > 0), eng)
+    else:
+        lat = _latest(rs, eng)
+        g = lat.c.city_adcode if rs.level == "province" else lat.c.county_adcode
+        df = frame(select(g.label("adcode"), func.count().label("rated"), *_colour_sums(lat)).group_by(g), eng)
     df = name_children(df, rs)
     for c in df.columns[2:]:
         df[c] = df[c].astype(int)

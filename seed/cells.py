@@ -1,5 +1,7 @@
 """Maintained aggregates of the period facts: pre-summed cells of month × county × sector × industry.
 
+(Credit ratings are in them too, as a running sum: see ``credit_in`` / ``credit_out`` in ``FACTS``.)
+
 A period figure (inspections, hidden hazards found / major / rectified, suspensions, cases filed / online /
 transferred, cases decided and their fines) summed over a year of a province reads a few tens of thousands of
 cells instead of hundreds of thousands of fact rows. ``period_cells`` holds, per fact and per (month of the fact's
@@ -56,6 +58,15 @@ FACTS = [
          settled="verified_on"),
     Fact("reports_items", "risk_reports", "submitted_at", a="=items_major_or_above", b="=items_major",
          amount="=items_total", watch=("items_major_or_above", "items_major", "items_total")),
+    # credit ratings (安全信用脸谱) as a running sum: a rating counts in its colour from the month it is given
+    # (credit_in) and out again from the month the enterprise's next rating supersedes it (credit_out, by the derived
+    # ``superseded_on`` of seed.derived), so the newest rating of every enterprise at a month's end is the sum of the
+    # cells up to that month of credit_in minus credit_out; n: every rating, a: green, b: blue, amount: yellow (red is
+    # the rest)
+    Fact("credit_in", "credit_ratings", "rated_on", a="colour = 'green'", b="colour = 'blue'",
+         amount="?colour = 'yellow'", watch=("colour",)),
+    Fact("credit_out", "credit_ratings", "superseded_on", only="superseded_on IS NOT NULL", a="colour = 'green'",
+         b="colour = 'blue'", amount="?colour = 'yellow'", watch=("colour",)),
 ]
 BY_NAME = {f.name: f for f in FACTS}
 TABLES = sorted({f.table for f in FACTS})

@@ -673,6 +673,10 @@ credit_ratings = Table(
     Index("ix_credit_ratings_recorded_at", "recorded_at"),
     Index("ix_credit_ratings_city", "city_adcode", "rated_on"),
     Index("ix_credit_ratings_county", "county_adcode", "rated_on"),
+    # the maintained aggregates' partial month (seed.cells: ratings given / superseded since the month began) and the
+    # newest rating date of a province-wide scope
+    Index("ix_credit_ratings_rated_on", "rated_on"),
+    Index("ix_credit_ratings_superseded_on", "superseded_on"),
 )
 
 # Maintained aggregates of the period facts (seed.cells keeps them exact; queries.cells reads them): per fact, per

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, event, func, insert, select, update
 
-from queries import cells, enforcement, risk
+from queries import cells, credit, enforcement, risk
 from queries.base import prepare
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope
@@ -54,7 +54,7 @@ def _scopes(db) -> dict[str, Scope]:
 
 
 FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month,
-             risk.completion, risk.by_region, risk.by_sector]
+             risk.completion, risk.by_region, risk.by_sector, credit.distribution, credit.by_sector, credit.by_region]
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f"{f.__module__.split('.')[-1]}.{f.__name__}")
@@ -102,6 +102,13 @@ def test_cells_are_read_where_they_serve_and_not_where_they_cannot(db):
     assert done.count("period_cells") >= 3 and not _reads_rows(done, "risk_reports")
     assert not _reads_rows(done, "risk_items")
     assert "period_cells" not in _statements(db, risk.completion, sc["as-of-past"])
+    # credit: the colours at a month's end from the cells alone (the newest rating date is an index's last entry), a
+    # mid-month cut-off adds that month's ratings given and superseded from the rows; as of a past time, the rows
+    month_end = _statements(db, credit.by_region, sc["year-to-date"])
+    assert month_end.count("FROM period_cells") == 2 and not _reads_rows(month_end, "credit_ratings")
+    mid = _statements(db, credit.distribution, sc["year-to-mid-month"])
+    assert mid.count("FROM period_cells") == 2 and "superseded_on >=" in mid
+    assert "period_cells" not in _statements(db, credit.distribution, sc["as-of-past"])
 
 
 def test_whole_months_of_a_period():
@@ -180,6 +187,22 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             assert cell_spec.check(c) == CLEAN
             c.execute(delete(RI).where(RI.c.report_id == rid))
             c.execute(delete(RR).where(RR.c.id == rid))
+            assert cell_spec.check(c) == CLEAN
+
+            # credit: a new rating supersedes the enterprise's newest, one moved before its predecessor swaps their
+            # places (both superseded_on change), a colour changes, one moves county, one is deleted
+            CR = S.credit_ratings
+            ent = c.execute(select(CR.c.enterprise_id).group_by(CR.c.enterprise_id).having(func.count() >= 2)
+                            .order_by(CR.c.enterprise_id).limit(1)).scalar()
+            rs = c.execute(select(CR).where(CR.c.enterprise_id == ent).order_by(CR.c.rated_on, CR.c.id)
+                           ).mappings().all()
+            base = {k: v for k, v in rs[-1].items() if k not in ("id", "superseded_on")}
+            c.execute(insert(CR).values(**{**base, "colour": "red", "rated_on": rs[-1]["rated_on"] + dt.timedelta(days=50)}))
+            c.execute(update(CR).where(CR.c.id == rs[1]["id"]).values(rated_on=rs[0]["rated_on"] - dt.timedelta(days=70)))
+            c.execute(update(CR).where(CR.c.id == rs[0]["id"]).values(colour="yellow" if rs[0]["colour"] != "yellow" else "green"))
+            c.execute(update(CR).where(CR.c.id == rs[0]["id"]).values(county_adcode=other))
+            assert cell_spec.check(c) == CLEAN
+            c.execute(delete(CR).where(CR.c.id == rs[-1]["id"]))
             assert cell_spec.check(c) == CLEAN
 
             for t in (S.cases, S.suspension_orders, S.hidden_hazards):
