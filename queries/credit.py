@@ -61,7 +61,8 @@ def _from_cells(rs, eng, group: str | None = None):
 def _newest_rating(rs):
     """The newest rating date by the cut-off in scope (a scalar subquery): the newest enterprise rating is never
     superseded by then (a later one would be newer), so it is the newest of all ratings in scope up to the cut-off
-    (an index's last entry)."""
+    (an index's last entry). Like the derived columns and the cells, this relies on every rating carrying its
+    enterprise's own region and industry (seed.derived), so that the rating superseding one is in scope with it."""
     return (select(func.max(CR.c.rated_on)).where(rs.where(CR), rs.until_cutoff(CR.c.rated_on))
             .scalar_subquery().label("newest_rating"))
 

@@ -49,6 +49,9 @@ def _scopes(db) -> dict[str, Scope]:
         "division": Scope(PROVINCE, division, dt.date(2021, 2, 1), dt.date(2021, 2, 28)),
         "bound": Scope(YANCHENG, None, y, dt.date(2021, 6, 30), binding=YANCHENG),
         "as-of-now": Scope(YANCHENG, None, y, dt.date(2021, 6, 30), now),
+        # a cut-off in the middle of a day, after every recorded row: the months before from the cells, that
+        # month's days up to the moment from the rows (to-date figures: risk, credit)
+        "as-of-now-mid-day": Scope(YANCHENG, None, None, None, now.replace(hour=11, minute=17)),
         "as-of-past": Scope(YANCHENG, None, y, dt.date(2021, 6, 30), dt.datetime(2021, 3, 20, 12, 0)),
     }
 
@@ -109,6 +112,7 @@ def test_cells_are_read_where_they_serve_and_not_where_they_cannot(db):
     mid = _statements(db, credit.distribution, sc["year-to-mid-month"])
     assert mid.count("FROM period_cells") == 2 and "superseded_on >=" in mid
     assert "period_cells" not in _statements(db, credit.distribution, sc["as-of-past"])
+    assert _statements(db, credit.distribution, sc["as-of-now-mid-day"]).count("FROM period_cells") == 2
 
 
 def test_whole_months_of_a_period():
