@@ -213,12 +213,12 @@ def rebuild(conn) -> None:
         conn.exec_driver_sql(s)
 
 
-def check(conn) -> dict[str, int]:
+def check(conn, facts: list[str] | None = None) -> dict[str, int]:
     """Cells that differ from a fresh computation, per fact (all zero when consistent; a stored cell summing to
-    nothing matches a missing one)."""
+    nothing matches a missing one); only the named ``facts`` if given."""
     out = {}
     cols = "month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen"
-    for f in FACTS:
+    for f in FACTS if facts is None else [BY_NAME[n] for n in facts]:
         stored = (f"SELECT {cols} FROM period_cells WHERE fact = '{f.name}' AND "
                   "NOT (n = 0 AND a = 0 AND b = 0 AND amount_fen = 0)")
         fresh = f"SELECT {cols} FROM ({_fresh(f, conn.dialect.name)}) w"
