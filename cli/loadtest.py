@@ -58,6 +58,7 @@ class SessionResult:
     refresh_ms: list[float] = field(default_factory=list)
     first_run_ms: float | None = None
     late: int = 0  # refreshes that took longer than the interval (the next tick had to wait)
+    page_runs: Counter = field(default_factory=Counter)  # cockpit mode: whole page runs per page
     errors: Counter = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
     messages: int = 0
@@ -383,6 +384,7 @@ class Session:
                 continue
             if self.check(run, refresh=True):
                 self.r.refresh_ms.append((time.perf_counter() - t) * 1000)
+                self.r.page_runs[page] += 1
             if time.monotonic() > tick:
                 self.r.late += 1
                 tick = time.monotonic()
@@ -609,6 +611,7 @@ async def _run(cfg: Config, progress=None) -> dict:
         "server": sampler.report(),
         "client_cpu_s": round(time.process_time() - cpu0, 1),
         "mode": "cockpit" if cfg.cockpit else "wall", "pages": list(cfg.pages) if cfg.cockpit else None,
+        "page_runs": dict(sum((r.page_runs for r in results), Counter())) if cfg.cockpit else None,
         "table_reads": reads,
     }
 
