@@ -108,16 +108,21 @@ def enterprises_column(rs) -> str | None:
 KeyFn = Callable[[object, object], object]  # (table, its date column) -> key expression
 
 
-def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, *, to_date: bool = False):
+def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, *, to_date: bool = False,
+         all_time: bool = False):
     """The scope's cells of whole months plus its partial-month fact rows, as one subquery with the columns
     ``keys`` (name -> function of (table, date column)), ``n``, ``a``, ``b`` and ``amount_fen``; ``None`` when the
-    cells cannot serve the scope. The months are the scope's period's, or with ``to_date`` every month up to its
-    cut-off (``Resolved.cutoff``: the end of the period or the as-of time)."""
+    cells cannot serve the scope. The months are the scope's period's, with ``to_date`` every month up to its
+    cut-off (``Resolved.cutoff``: the end of the period or the as-of time), with ``all_time`` every month (a fact
+    not taken over a period: every row recorded by the as-of time counts)."""
     fact = spec.BY_NAME[fact_name]
     t = _table(fact)
     day = t.c[fact.day]
     mid_day = False
-    if to_date:
+    if all_time:
+        date_from = date_to = None
+        raw = rs.where(t)
+    elif to_date:
         date_from, cut = None, rs.cutoff
         # the cut-off's day is whole only when the cut-off is its last second
         mid_day = cut is not None and cut.time() < dt.time(23, 59, 59)

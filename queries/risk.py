@@ -74,9 +74,12 @@ def _with_items(fast: bool):
 def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Completion of the risk reports of above-scale enterprises, and what the reports say."""
     eng, rs = prepare(scope, engine)
-    req = row(select(func.count().label("required"), func.min(RO.c.due_on).label("due_on"))
-              .where(_required(rs)), eng)
-    req_all = row(select(func.count().label("required_all")).where(_required(rs, above_only=False)), eng)
+    req = _cell_sums(rs, eng, "obligations", (("a", "required"), ("n", "required_all")), all_time=True)
+    if req is None:
+        req = {**row(select(func.count().label("required")).where(_required(rs)), eng),
+               **row(select(func.count().label("required_all")).where(_required(rs, above_only=False)), eng)}
+    # the earliest deadline: a few entries of the due-date index (or the region's) rather than a count of every row
+    deadline = row(select(func.min(RO.c.due_on).label("due_on")).where(_required(rs)), eng)
     done = _cell_sums(rs, eng, "reports_done", (("a", "completed"), ("b", "completed_all")))
     if done is None:
         done = {**row(_completed(rs, eng), eng),
@@ -96,7 +99,7 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     if items is None:
         fast = derived.enabled()  # item counts belong to their report: right at any as-of
         items = row(select(*_item_sums(fast)).select_from(_with_items(fast)).where(_reports(rs)), eng)
-    out: dict[str, Any] = {**req, **req_all, **done, **rep, **items}
+    out: dict[str, Any] = {**req, **deadline, **done, **rep, **items}
     due = out.pop("due_on") or None
     if isinstance(due, str):
         due = dt.date.fromisoformat(due)
@@ -123,23 +126,28 @@ FIGURES = declare("risk", completion, basis="cutoff", figures=[
 ])
 
 
-def _cell_sums(rs, eng, fact: str, cols, key=None):
-    """Sums of the maintained aggregates' columns (``queries.cells``) over the reports submitted up to the cut-off,
-    labelled as the fact-row statements label them: a dict, or with ``key`` a frame per group (column ``k``);
-    ``None`` when the cells cannot serve the scope."""
-    u = cells.rows(rs, eng, fact, {"k": lambda t, day: key(t)} if key else None, to_date=True)
+def _cell_sums(rs, eng, fact: str, cols, key=None, *, all_time: bool = False, nonzero: str = "n"):
+    """Sums of the maintained aggregates' columns (``queries.cells``) over the reports submitted up to the cut-off
+    (with ``all_time``: over every obligation recorded), labelled as the fact-row statements label them: a dict, or
+    with ``key`` a frame per group (column ``k``, the groups whose cells' ``nonzero`` column sums to more than
+    nothing); ``None`` when the cells cannot serve the scope."""
+    u = cells.rows(rs, eng, fact, {"k": lambda t, day: key(t)} if key else None, to_date=not all_time,
+                   all_time=all_time)
     if u is None:
         return None
     sums = [cells.total(u.c[c]).label(label) for c, label in cols]
     if key is None:
         return {k: int(v) for k, v in row(select(*sums), eng).items()}
-    return frame(select(u.c.k, *sums).group_by(u.c.k).having(func.sum(u.c.n) != 0), eng)
+    return frame(select(u.c.k, *sums).group_by(u.c.k).having(func.sum(u.c[nonzero]) != 0), eng)
 
 
 def _grouped(rs, eng, key) -> pd.DataFrame:
     """Per-group obligations, completed obligations, reported risks, zero-risk reports and key-control entries
     (reports from the maintained aggregates where they serve the scope)."""
-    req = frame(select(key(RO).label("k"), func.count().label("required")).where(_required(rs)).group_by(key(RO)), eng)
+    req = _cell_sums(rs, eng, "obligations", (("a", "required"),), key, all_time=True, nonzero="a")
+    if req is None:
+        req = frame(select(key(RO).label("k"), func.count().label("required")).where(_required(rs))
+                    .group_by(key(RO)), eng)
     done = _cell_sums(rs, eng, "reports_done", (("a", "completed"),), key)
     if done is None:
         done = frame(_completed(rs, eng, key(RR).label("k")).group_by(key(RR)), eng)
@@ -193,7 +201,9 @@ def trend(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
                  .where(*cond).group_by(RR.c.obligation_id).subquery())
     dd = day_of(first.c.submitted_at, eng)
     df = frame(select(dd.label("day"), func.count().label("completed")).group_by(dd).order_by(dd), eng)
-    required = int(row(select(func.count().label("n")).where(_required(rs)), eng)["n"] or 0)
+    req = _cell_sums(rs, eng, "obligations", (("a", "required"),), all_time=True)
+    required = int(req["required"] if req is not None
+                   else row(select(func.count().label("n")).where(_required(rs)), eng)["n"] or 0)
     df["day"] = pd.to_datetime(df["day"]).dt.date
     df["cumulative"] = df["completed"].cumsum()
     df["rate"] = [pct(c, required) for c in df["cumulative"]]

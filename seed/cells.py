@@ -1,6 +1,7 @@
 """Maintained aggregates of the period facts: pre-summed cells of month × county × sector × industry.
 
-(Credit ratings are in them too, as a running sum: see ``credit_in`` / ``credit_out`` in ``FACTS``.)
+(Credit ratings are in them too, as a running sum: see ``credit_in`` / ``credit_out`` in ``FACTS``; and the risk
+reporting obligations, summed over every month: ``obligations``.)
 
 A period figure (inspections, hidden hazards found / major / rectified, suspensions, cases filed / online /
 transferred, cases decided and their fines) summed over a year of a province reads a few tens of thousands of
@@ -58,6 +59,11 @@ FACTS = [
          settled="verified_on"),
     Fact("reports_items", "risk_reports", "submitted_at", a="=items_major_or_above", b="=items_major",
          amount="=items_total", watch=("items_major_or_above", "items_major", "items_total")),
+    # the reporting obligations themselves (not taken over a period: every obligation recorded counts, so their cells
+    # are summed over all months, ``queries.cells.rows(..., all_time=True)``; the month is that of the due date):
+    # n: initial obligations of every enterprise, a: of above-scale enterprises (应报规上工业企业)
+    Fact("obligations", "risk_obligations", "due_on", only="kind = 'initial'", a="above_scale",
+         watch=("kind", "above_scale")),
     # credit ratings (安全信用脸谱) as a running sum: a rating counts in its colour from the month it is given
     # (credit_in) and out again from the month the enterprise's next rating supersedes it (credit_out, by the derived
     # ``superseded_on`` of seed.derived), so the newest rating of every enterprise at a month's end is the sum of the

@@ -605,6 +605,7 @@ risk_obligations = Table(
     UniqueConstraint("enterprise_id", "kind", "year", name="uq_risk_obligations_natural"),
     Index("ix_risk_obligations_city", "city_adcode", "year"),
     Index("ix_risk_obligations_county", "county_adcode", "year"),
+    Index("ix_risk_obligations_due_on", "due_on"),
 )
 
 risk_reports = Table(

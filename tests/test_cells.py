@@ -57,7 +57,8 @@ def _scopes(db) -> dict[str, Scope]:
 
 
 FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month,
-             risk.completion, risk.by_region, risk.by_sector, credit.distribution, credit.by_sector, credit.by_region]
+             risk.completion, risk.by_region, risk.by_sector, risk.trend, credit.distribution, credit.by_sector,
+             credit.by_region]
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f"{f.__module__.split('.')[-1]}.{f.__name__}")
@@ -104,7 +105,14 @@ def test_cells_are_read_where_they_serve_and_not_where_they_cannot(db):
     done = _statements(db, risk.completion, sc["year-to-date"])
     assert done.count("period_cells") >= 3 and not _reads_rows(done, "risk_reports")
     assert not _reads_rows(done, "risk_items")
-    assert "period_cells" not in _statements(db, risk.completion, sc["as-of-past"])
+    # the obligations are counted from the cells of every month; only the earliest deadline reads their rows
+    assert [x for x in done.split(";;") if "FROM risk_obligations" in x] == \
+        [x for x in done.split(";;") if "min(risk_obligations.due_on)" in x]
+    for fn in (risk.by_region, risk.trend):
+        assert "FROM risk_obligations" not in _statements(db, fn, sc["year-to-mid-month"]), fn.__name__
+    # as of a past time the reports come from the rows; the obligations, all recorded before it, from the cells
+    past = _statements(db, risk.completion, sc["as-of-past"])
+    assert "cells_reports" not in past and "cells_obligations" in past
     # credit: the colours at a month's end from the cells alone (the newest rating date is an index's last entry), a
     # mid-month cut-off adds that month's ratings given and superseded from the rows; as of a past time, the rows
     month_end = _statements(db, credit.by_region, sc["year-to-date"])
@@ -191,9 +199,19 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
                                            "level": 1}))
             c.execute(update(RR).where(RR.c.id == rid).values(verification="under_reported",
                                                                verified_on=dt.date(2021, 4, 1)))
-            c.execute(update(S.risk_obligations).where(S.risk_obligations.c.id == rr["obligation_id"])
-                      .values(above_scale=False))
-            _clean(c, "reports_done", "reports_quality", "reports_items")
+            RO = S.risk_obligations
+            c.execute(update(RO).where(RO.c.id == rr["obligation_id"]).values(above_scale=False))
+            _clean(c, "reports_done", "reports_quality", "reports_items", "obligations")
+            # obligations: a new one, one turned annual (not counted), one moved county and due date, one deleted
+            ob = c.execute(select(RO).order_by(RO.c.id).limit(3)).mappings().all()
+            oid = c.execute(insert(RO).values(**{**{k: v for k, v in ob[0].items() if k != "id"}, "year": 2031,
+                                                 "above_scale": True})).inserted_primary_key[0]
+            c.execute(update(RO).where(RO.c.id == ob[1]["id"]).values(kind="annual"))
+            c.execute(update(RO).where(RO.c.id == ob[2]["id"]).values(county_adcode=other,
+                                                                       due_on=dt.date(2022, 3, 31)))
+            _clean(c, "obligations")
+            c.execute(delete(RO).where(RO.c.id == oid))
+            _clean(c, "obligations")
             c.execute(delete(RI).where(RI.c.report_id == rid))
             c.execute(delete(RR).where(RR.c.id == rid))
             _clean(c, "reports_done", "reports_quality", "reports_items")
