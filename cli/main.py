@@ -42,7 +42,7 @@ def cmd_seed(args) -> int:
     from seed.demo import seed_demo
     from seed.migrate import upgrade
 
-    if args.scale == "province":
+    if args.scale != "demo":
         from cli.province import cmd_seed as seed_province
 
         return seed_province(args)
@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     s.set_defaults(fn=cmd_migrate)
 
     s = sub.add_parser("seed", help="(re)build the deterministic demo data in one transaction")
-    s.add_argument("--scale", default="demo", choices=["demo", "province"])
+    s.add_argument("--scale", default="demo", choices=["demo", "province", "province3"],
+                   help="province3: three times the province's enterprises and inspections, the same readings")
     s.add_argument("--seed", type=int, default=20210313)
     s.add_argument("--if-empty", action="store_true", help="only seed a database that holds no data yet")
     s.add_argument("--fraction", type=float, default=1.0,

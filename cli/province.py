@@ -4,11 +4,11 @@ from __future__ import annotations
 import sys
 import time
 
-from seed.province import POINTS_PER_ENTERPRISE, READINGS_MINUTES, profiles, seed_province
+from seed.province import POINTS_PER_ENTERPRISE, READINGS_MINUTES, SCALES, profiles, seed_province
 
 
 def cmd_seed(args) -> int:
-    """``oversight seed --scale province``: progress bars on a terminal, then rows and seconds per table."""
+    """``oversight seed --scale province|province3``: progress bars on a terminal, then rows and seconds per table."""
     import os
 
     from tqdm import tqdm
@@ -18,6 +18,7 @@ def cmd_seed(args) -> int:
     from seed.migrate import upgrade
 
     fraction = getattr(args, "fraction", 1.0) or 1.0
+    density = SCALES[args.scale]
     if not 0 < fraction <= 1:
         print("--fraction must be in (0, 1]", file=sys.stderr)
         return 2
@@ -26,7 +27,7 @@ def cmd_seed(args) -> int:
     if args.if_empty and is_seeded(eng):
         print("database already holds data; nothing to do")
         return 0
-    print(f"seeding {eng.url.render_as_string(hide_password=True)} (scale=province, fraction={fraction:g}, "
+    print(f"seeding {eng.url.render_as_string(hide_password=True)} (scale={args.scale}, fraction={fraction:g}, "
           f"seed={args.seed}) …", flush=True)
     tty = sys.stderr.isatty()
     bar = tqdm(desc="tables", unit="table", disable=not tty)
@@ -42,7 +43,7 @@ def cmd_seed(args) -> int:
     rbar = tqdm(desc="readings", unit="row", unit_scale=True, total=n_read, mininterval=2 if tty else 60,
                 file=sys.stderr)
     t0 = time.perf_counter()
-    summary = seed_province(eng, seed=args.seed, fraction=fraction, progress=progress,
+    summary = seed_province(eng, seed=args.seed, fraction=fraction, density=density, progress=progress,
                             users=not production_mode(), readings_bar=rbar)
     bar.close()
     rbar.close()

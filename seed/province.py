@@ -37,6 +37,10 @@ ENFORCEMENT_START = dt.date(2020, 7, 1)  # one year of enforcement: 2020-07-01 .
 READINGS_MINUTES = 24 * 60  # one reading a minute for 24 h
 READINGS_COMMIT_ROWS = 5_000_000
 POINTS_PER_BLOCK = 1_000
+# the province-sized scales: name -> density (``profiles``); ``province3`` holds three times the province's
+# enterprises and inspections (so about three times its enforcement, risk-report and credit rows) with the same
+# monitoring network and readings — does a page's cold time grow with the facts?
+SCALES = {"province": 1.0, "province3": 3.0}
 
 # mean of the demo's monthly inspection factors over the year (season, spring campaign) — measured from the
 # demo generator's rules: Feb ×0.65, Jun/Nov/Dec ×1.15, Jan–Apr 2021 ×1.5
@@ -53,14 +57,16 @@ def _spread(total: int, weights: list[float]) -> list[int]:
     return [int(x) for x in out]
 
 
-def profiles(fraction: float = 1.0) -> tuple[dict, dict]:
-    """Province-sized city profiles and calibration targets (``fraction`` < 1 for a quick dry run)."""
+def profiles(fraction: float = 1.0, density: float = 1.0) -> tuple[dict, dict]:
+    """Province-sized city profiles and calibration targets (``fraction`` < 1 for a quick dry run; ``density`` > 1
+    multiplies the enterprises and the inspections — so the enforcement, risk-report and credit rows — but not the
+    major-hazard enterprises, their monitoring points or readings: ``SCALES``)."""
     demo_ents = sum(p.enterprises for p in CITIES.values())
-    f_ent = ENTERPRISES * fraction / demo_ents
+    f_ent = ENTERPRISES * fraction * density / demo_ents
     demo_insp = sum(p.insp_per_month for p in CITIES.values()) * 12 * _SEASON_MEAN
-    f_insp = INSPECTIONS_PER_YEAR * fraction / demo_insp
+    f_insp = INSPECTIONS_PER_YEAR * fraction * density / demo_insp
     hz = _spread(max(13 * 4, round(HAZARD_ENTERPRISES * fraction)), [p.hazard_enterprises for p in CITIES.values()])
-    ents = _spread(round(ENTERPRISES * fraction), [p.enterprises for p in CITIES.values()])
+    ents = _spread(round(ENTERPRISES * fraction * density), [p.enterprises for p in CITIES.values()])
     out = {}
     for (code, p), n_hz, n_ent in zip(CITIES.items(), hz, ents):
         out[code] = dataclasses.replace(
@@ -214,13 +220,13 @@ def stream_readings(engine: Engine, g: demo.Gen, series, bar=None) -> tuple[int,
 
 
 def seed_province(engine: Engine, seed: int = demo.DEFAULT_SEED, anchor: dt.datetime | None = None, *,
-                  fraction: float = 1.0, progress=None, users: bool = True, readings: bool = True,
-                  readings_bar=None) -> dict:
+                  fraction: float = 1.0, density: float = 1.0, progress=None, users: bool = True,
+                  readings: bool = True, readings_bar=None) -> dict:
     """Replace the database's contents with province-scale data. Returns a summary (rows per table, seconds)."""
     t0 = time.perf_counter()
     started = dt.datetime.now().replace(microsecond=0)
     anchor = (anchor or dt.datetime.now()).replace(microsecond=0)
-    cities, cal = profiles(fraction)
+    cities, cal = profiles(fraction, density)
     g = demo.Gen(seed, anchor)
     counts: dict[str, int] = {}
     t_gen = 0.0
@@ -277,7 +283,8 @@ def seed_province(engine: Engine, seed: int = demo.DEFAULT_SEED, anchor: dt.date
         counts["readings"], t_read = stream_readings(engine, g, series, readings_bar)
     total = sum(counts.values())
     with engine.begin() as conn:
-        conn.execute(insert(S.seed_runs).values(scale="province" if fraction == 1 else f"prov×{fraction:g}"[:12],
+        label = next((k for k, v in SCALES.items() if v == density), f"prov×{density:g}")
+        conn.execute(insert(S.seed_runs).values(scale=label if fraction == 1 else f"prov×{fraction * density:g}"[:12],
                                                 seed=seed, started_at=started, anchor_at=g.anchor,
                                                 seconds=round(time.perf_counter() - t0, 2), rows=total))
     t1 = time.perf_counter()

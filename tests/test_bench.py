@@ -142,3 +142,32 @@ def test_time_page_is_the_hook_for_the_supervision_page(db):
     assert not r["exception"] and 0 < r["warm_ms"] <= GENEROUS * bench.TARGETS["warm_ms"]
     judged = bench.check_targets({"pages": [], "supervision": {"inbox_warm_ms": 20.0, "pages": {"city": r}}})
     assert [t["target"] for t in judged] == ["督办 inbox query warm ms", "督办 page (city) warm ms"]
+
+
+def test_cold_targets_are_judged_per_database_and_against_a_baseline():
+    page = {"app": "leadership", "page": "risk", "cold_ms": 650.0, "warm_ms": 90.0, "sql_ms": 300.0}
+    judged = {t["target"]: t for t in bench.check_cold_targets({"db": "postgres", "pages": [page]})}
+    assert not judged["leadership/risk cold ms"]["ok"] and judged["leadership/risk warm ms"]["ok"]
+    assert all(t["ok"] for t in bench.check_cold_targets({"db": "sqlite", "pages": [page]}))  # ≤ 800 ms there
+    base = {"scale": "province", "pages": [dict(page, cold_ms=480.0)]}
+    grown = bench.check_cold_targets({"db": "sqlite", "pages": [page]}, base)
+    assert [t["value"] for t in grown if "×" in t["target"]] == [1.35]
+    assert not all(t["ok"] for t in grown)
+    assert all(t["ok"] for t in bench.check_cold_targets({"db": "sqlite", "pages": [page]},
+                                                         {"pages": [dict(page, cold_ms=520.0)]}))
+    # a page the baseline does not hold is judged on the limits alone
+    other = dict(page, page="credit")
+    assert len(bench.check_cold_targets({"db": "sqlite", "pages": [other]}, base)) == 2
+
+
+def test_the_three_times_scale_triples_the_facts_but_not_the_monitoring_network():
+    from seed.province import SCALES, profiles
+
+    one, cal1 = profiles(0.1)
+    three, cal3 = profiles(0.1, SCALES["province3"])
+    ents = [sum(p.enterprises for p in c.values()) for c in (one, three)]
+    insp = [sum(p.insp_per_month for p in c.values()) for c in (one, three)]
+    assert 2.9 <= ents[1] / ents[0] <= 3.1 and 2.9 <= insp[1] / insp[0] <= 3.1
+    assert [p.hazard_enterprises for p in one.values()] == [p.hazard_enterprises for p in three.values()]
+    assert [p.points_per_enterprise for p in one.values()] == [p.points_per_enterprise for p in three.values()]
+    assert cal3["Y2"] > cal1["Y2"]
