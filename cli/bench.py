@@ -505,6 +505,25 @@ def check_cold_targets(result: dict, baseline: dict | None = None, targets: dict
     return out
 
 
+def load_baseline(path: str, db: str) -> tuple[dict | None, str]:
+    """A record written by ``--out`` to judge growth against (checked before any timing): (record, "") or (None,
+    why not)."""
+    try:
+        rec = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return None, f"cannot be read as a benchmark record ({type(e).__name__})"
+    pages = rec.get("pages") if isinstance(rec, dict) else None
+    if not isinstance(pages, list) or not pages:
+        return None, "not a benchmark record (no pages)"
+    for p in pages:
+        if not (isinstance(p, dict) and isinstance(p.get("app"), str) and isinstance(p.get("page"), str)
+                and isinstance(p.get("cold_ms"), (int, float)) and not isinstance(p.get("cold_ms"), bool)):
+            return None, "not a benchmark record (a page without app, page and a numeric cold_ms)"
+    if rec.get("db") != db:
+        return None, f"measured on {rec.get('db')}, this run measures {db}: growth means the same database"
+    return rec, ""
+
+
 def run(args) -> int:
     import logging
 
@@ -513,13 +532,16 @@ def run(args) -> int:
 
     if (rc := out_refused(args.out)) is not None:  # before minutes of timing, not after
         return rc
+    url = args.db_url or bench_url(args.db, args.scale)
+    db = "postgres" if url.startswith("postgresql") else "sqlite"  # what is measured, whatever --db says
     baseline = None
     if getattr(args, "baseline", None):
-        try:
-            baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))
-            assert isinstance(baseline, dict) and isinstance(baseline.get("pages"), list)
-        except (OSError, ValueError, AssertionError) as e:
-            print(f"--baseline {args.baseline}: not a benchmark record ({type(e).__name__})", file=sys.stderr)
+        if args.only:
+            print("--baseline judges the page run; --only supervision has none", file=sys.stderr)
+            return 2
+        baseline, why = load_baseline(args.baseline, db)
+        if baseline is None:
+            print(f"--baseline {args.baseline}: {why}", file=sys.stderr)
             return 2
 
     # AppTest outside a server logs "No runtime found" / "missing ScriptRunContext" on every cached call
@@ -529,7 +551,6 @@ def run(args) -> int:
 
     st_logger.set_log_level("error")
 
-    url = args.db_url or bench_url(args.db, args.scale)
     os.environ["OVERSIGHT_DB_URL"] = url
     os.environ.pop("OVERSIGHT_DB_READ_URL", None)
     eng = prepare_db(url, args.scale)
@@ -538,9 +559,9 @@ def run(args) -> int:
     if args.only == "supervision":
         return run_supervision(args, eng)
     t0 = time.perf_counter()
-    pages = bench_pages(eng, args.db, args.scale, args.app)
+    pages = bench_pages(eng, db, args.scale, args.app)
     result = {
-        "db": args.db, "scale": args.scale, "at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
+        "db": db, "scale": args.scale, "at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
         "pages": pages,
         "figures_ms": bench_figures(eng),
         "wall_refresh": None if args.app not in (None, "wallscreen") else bench_wall_refresh(),
@@ -581,7 +602,8 @@ def run_supervision(args, eng) -> int:
     surfaces["wall (duty)"] = time_page("wallscreen", "duty", "wall.py")
     for k, v in surfaces.items():
         print(f"  {k:<18} cold {v['cold_ms']:8.1f} ms  warm {v['warm_ms']:7.1f} ms", file=sys.stderr)
-    result = {"db": args.db, "scale": args.scale, "at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
+    result = {"db": "postgres" if eng.dialect.name == "postgresql" else "sqlite", "scale": args.scale,
+              "at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
               "supervision": sv, "surfaces": surfaces, "seconds": round(time.perf_counter() - t0, 1)}
     result["targets"] = check_targets({"pages": [], "supervision": sv}) + [
         {"target": f"{k} warm ms", "value": v["warm_ms"], "limit": TARGETS["warm_ms"],

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, distinct, func, select
+from sqlalchemy import Engine, and_, case, distinct, func, literal_column, select
 
 from queries import cells, derived
 from queries.base import day_of, frame, name_children, pct, prepare, row
@@ -78,7 +78,8 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     if req is None:
         req = {**row(select(func.count().label("required")).where(_required(rs)), eng),
                **row(select(func.count().label("required_all")).where(_required(rs, above_only=False)), eng)}
-    # the earliest deadline: a few entries of the due-date index (or the region's) rather than a count of every row
+    # the earliest deadline: the first matching entries of the region's index by due date (the due-date index for
+    # the whole province) rather than a count of every row
     deadline = row(select(func.min(RO.c.due_on).label("due_on")).where(_required(rs)), eng)
     done = _cell_sums(rs, eng, "reports_done", (("a", "completed"), ("b", "completed_all")))
     if done is None:
@@ -259,7 +260,7 @@ def major_risks(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     eng, rs = prepare(scope, engine)
     df = frame(select(RI.c.catalogue_code, RI.c.name, RI.c.level, func.count().label("risks"))
                .select_from(RI.join(RR, RR.c.id == RI.c.report_id))
-               .where(_reports(rs), RI.c.level <= 2)
+               .where(_reports(rs), RI.c.level <= literal_column("2"))  # a constant: the partial index's predicate
                .group_by(RI.c.catalogue_code, RI.c.name, RI.c.level)
                .order_by(RI.c.level, func.count().desc(), RI.c.catalogue_code), eng)
     df["level_name"] = [LEVEL_NAMES[int(v)] for v in df["level"]]

@@ -283,8 +283,9 @@ def seed_province(engine: Engine, seed: int = demo.DEFAULT_SEED, anchor: dt.date
         counts["readings"], t_read = stream_readings(engine, g, series, readings_bar)
     total = sum(counts.values())
     with engine.begin() as conn:
-        label = next((k for k, v in SCALES.items() if v == density), f"prov×{density:g}")
-        conn.execute(insert(S.seed_runs).values(scale=label if fraction == 1 else f"prov×{fraction * density:g}"[:12],
+        label = next((k for k, v in SCALES.items() if v == density), f"prov{density:g}")
+        short = label.replace("province", "prov")  # a dry run: its share, e.g. prov×0.1, prov3×0.1
+        conn.execute(insert(S.seed_runs).values(scale=label if fraction == 1 else f"{short}×{fraction:g}"[:12],
                                                 seed=seed, started_at=started, anchor_at=g.anchor,
                                                 seconds=round(time.perf_counter() - t0, 2), rows=total))
     t1 = time.perf_counter()

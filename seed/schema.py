@@ -604,8 +604,11 @@ risk_obligations = Table(
     _recorded(),
     *_provenance(),
     UniqueConstraint("enterprise_id", "kind", "year", name="uq_risk_obligations_natural"),
-    Index("ix_risk_obligations_city", "city_adcode", "year"),
-    Index("ix_risk_obligations_county", "county_adcode", "year"),
+    # a region's obligations, in order of their due date: its earliest deadline is the first matching entry (every
+    # initial obligation carries the rule's one deadline, so a walk of the due-date index alone would pass most of
+    # the province before reaching a late city's first row)
+    Index("ix_risk_obligations_city_due", "city_adcode", "due_on"),
+    Index("ix_risk_obligations_county_due", "county_adcode", "due_on"),
     Index("ix_risk_obligations_due_on", "due_on"),
 )
 

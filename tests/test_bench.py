@@ -171,3 +171,25 @@ def test_the_three_times_scale_triples_the_facts_but_not_the_monitoring_network(
     assert [p.hazard_enterprises for p in one.values()] == [p.hazard_enterprises for p in three.values()]
     assert [p.points_per_enterprise for p in one.values()] == [p.points_per_enterprise for p in three.values()]
     assert cal3["Y2"] > cal1["Y2"]
+
+
+def test_a_baseline_is_checked_before_any_timing(tmp_path):
+    good = {"db": "postgres", "scale": "province",
+            "pages": [{"app": "leadership", "page": "risk", "cold_ms": 480.0, "warm_ms": 90.0, "sql_ms": 300.0}]}
+    f = tmp_path / "b.json"
+    f.write_text(json.dumps(good), encoding="utf-8")
+    rec, why = bench.load_baseline(str(f), "postgres")
+    assert rec == good and why == ""
+    bad = [
+        ("{not json", "cannot be read"), (json.dumps([1, 2]), "no pages"), (json.dumps({"pages": []}), "no pages"),
+        (json.dumps({**good, "pages": ["risk"]}), "numeric cold_ms"),
+        (json.dumps({**good, "pages": [{"app": "leadership", "page": "risk"}]}), "numeric cold_ms"),
+        (json.dumps({**good, "pages": [{**good["pages"][0], "cold_ms": "480"}]}), "numeric cold_ms"),
+        (json.dumps({**good, "pages": [{**good["pages"][0], "cold_ms": True}]}), "numeric cold_ms"),
+        (json.dumps({**good, "db": "sqlite"}), "same database"),
+    ]
+    for text, reason in bad:
+        f.write_text(text, encoding="utf-8")
+        rec, why = bench.load_baseline(str(f), "postgres")
+        assert rec is None and reason in why, (text, why)
+    assert bench.load_baseline(str(tmp_path / "missing.json"), "postgres")[0] is None

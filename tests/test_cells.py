@@ -285,3 +285,33 @@ def test_a_rectification_after_the_as_of_time_keeps_the_figure_on_the_rows(db, t
         assert after["hazards_rectified"] == before["hazards_rectified"] + 1
     finally:
         remove_copy(url)
+
+
+def _plan(db, stmt: str, params) -> str:
+    explain = "EXPLAIN QUERY PLAN " if db.dialect.name == "sqlite" else "EXPLAIN "
+    with db.connect() as c:
+        return "\n".join(" ".join(str(x) for x in r) for r in c.exec_driver_sql(explain + stmt, params).fetchall())
+
+
+def test_a_regions_earliest_deadline_reads_its_own_index_entries(db):
+    """Every initial obligation carries the rule's one deadline: the due-date index alone would walk most of the
+    province before reaching a late city's or county's first row. The region's (…, due_on) index finds it at once."""
+    ref = reference(db)
+    with db.connect() as c:
+        late = c.execute(select(S.risk_obligations.c.county_adcode).order_by(S.risk_obligations.c.id.desc())
+                         .limit(1)).scalar()
+    for region in (late, ref.divisions[late].parent):
+        seen = []
+
+        def rec(conn, cursor, statement, params, *a):
+            if "min(risk_obligations.due_on)" in statement:
+                seen.append((statement, params))
+
+        event.listen(db, "before_cursor_execute", rec)
+        try:
+            out = risk.completion(Scope(region, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30)), engine=db)
+        finally:
+            event.remove(db, "before_cursor_execute", rec)
+        assert out["due_on"] is not None and len(seen) == 1
+        plan = _plan(db, *seen[0])
+        assert "_due" in plan and "ix_risk_obligations_due_on" not in plan, (region, plan)
