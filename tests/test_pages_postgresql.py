@@ -66,6 +66,15 @@ def _render(eng, monkeypatch, name, user, page, params) -> dict:
     return _drawn(app(name, user, params=params, page=page))
 
 
+def _fresh_render(eng, monkeypatch, name, user, page, params) -> dict:
+    clear_caches()  # every figure computed now, none kept from an earlier case (the shared cache keeps 60 s)
+    return _render(eng, monkeypatch, name, user, page, params)
+
+
+def _compared(d: dict) -> dict:
+    return {part: d[part] for part in ("error", "warning", "metrics", "tables")}
+
+
 @pytest.mark.parametrize("name,user,page,params", CASES,
                          ids=[f"{n}-{u}-{p or 'home'}-{'scoped' if q else 'default'}" for n, u, p, q in CASES])
 def test_page_on_postgresql_equals_sqlite(engines, monkeypatch, name, user, page, params):
@@ -73,5 +82,19 @@ def test_page_on_postgresql_equals_sqlite(engines, monkeypatch, name, user, page
     pg = _render(engines["postgresql"], monkeypatch, name, user, page, params)
     assert not lite["exception"] and not pg["exception"], (lite["exception"], pg["exception"])
     assert lite["metrics"] or lite["tables"], "the page drew no figure"
+    if _compared(pg) != _compared(lite):
+        # Live figures in tables (a ranking's 超时未处置, 未消警预警, 监测点在线率 and what is ranked from them) are
+        # taken at the moment of the render, and the shared cache may hold one database's from up to two minutes
+        # earlier. Draw both again from cold caches; a difference that remains counts only when SQLite, drawn once
+        # more after PostgreSQL, is unchanged: then no deadline passed around the PostgreSQL render.
+        lite = _fresh_render(engines["sqlite"], monkeypatch, name, user, page, params)
+        pg = _fresh_render(engines["postgresql"], monkeypatch, name, user, page, params)
+        for _ in range(3):
+            if _compared(pg) == _compared(lite):
+                break
+            after = _fresh_render(engines["sqlite"], monkeypatch, name, user, page, params)
+            if _compared(after) == _compared(lite):
+                break  # SQLite drew the same before and after PostgreSQL: the difference is the databases'
+            lite, pg = after, _fresh_render(engines["postgresql"], monkeypatch, name, user, page, params)
     for part in ("error", "warning", "metrics", "tables"):
         assert pg[part] == lite[part], part
