@@ -474,10 +474,13 @@ def change_args(c, unit: str) -> dict:
 def change_help(c, unit: str) -> str:
     """The comparisons in full for the tile's help: the earlier values and the trend's span."""
     first, second = c.labels
-    parts = [f"{first}：{change.describe(c.value, c.prev, unit)}（比较值 {fmt(c.prev, unit)}）" if c.prev is not None
-             else f"{first}：无可比数据",
-             f"{second}：{change.describe(c.value, c.yoy, unit)}（比较值 {fmt(c.yoy, unit)}）" if c.yoy is not None
-             else f"{second}：无可比数据"]
+    def one(label: str, earlier: Any, when: str) -> str:
+        if earlier is None:
+            return f"{label}：无可比数据"
+        return f"{label}：{change.describe(c.value, earlier, unit)}（比较值 {fmt(earlier, unit)}" + (
+            f"，{when}" if when else "") + "）"
+
+    parts = [one(first, c.prev, c.prev_when), one(second, c.yoy, c.yoy_when)]
     if c.trend:
         span = "近 12 个月逐月" if c.kind == "period" else "近 12 天同一时刻"
         parts.append(f"趋势：{span}（{c.trend[0][0]} 至 {c.trend[-1][0]}）")

@@ -26,7 +26,7 @@ focus_name = ref().name(r.focus) if r.focus else None
 if focus_name:
     st.info(f"当前为{plain(focus_name)}：下面是它在{plain(r.region_name)}各县（市、区）中的排名（蓝底）。")
 
-st.caption(f"排名范围：{plain(r.scope_text())}　|　本期：{r.period_text()}　|　上期（等长）：{r.prev_text()}　|　"
+st.caption(f"排名范围：{plain(r.scope_text())}　|　本期：{r.period_text()}　|　上期：{r.prev_text()}　|　"
            f"数据截止：{r.as_of_text()}")
 
 

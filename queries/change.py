@@ -3,8 +3,10 @@
 For a catalogue figure (``queries/figures.py``) and the scope a page shows it for, ``changes(scope, keys)`` takes
 the same query function (the figure's ``source``) for earlier scopes and returns a ``Change`` per figure:
 
-- a figure of the period (统计期内) or taken at the cut-off (截至截止时间): **环比** against the previous period of equal
-  length (``previous_scope``: that period's events; a cut-off figure at that period's end), **同比** against the same
+- a figure of the period (统计期内) or taken at the cut-off (截至截止时间): **环比** against 上期, the period right before
+  (``previous_period``: for whole calendar months the same number of months before — last month, quarter,
+  half-year, year — else the days of equal length; ``previous_scope``: that period's events, a cut-off figure at
+  that period's end), **同比** against the same
   dates a year earlier (``year_earlier_scope``), and the **trend** of the last 12 calendar months up to the period's
   end (``month_scopes``: each month as a period of its own, the last one up to the period's end; a cut-off figure at
   each month's end). The earlier periods are taken as known at the view's own as-of time (now, without one), like
@@ -62,6 +64,8 @@ class Change:
     prev: Any = None  # 环比 (or 24 h earlier); None: nothing to compare with
     yoy: Any = None  # 同比 (or 7 days earlier)
     trend: tuple = ()  # ((label, value), …) oldest first: the months up to the period's end, or the days up to now
+    prev_when: str = ""  # what 环比 (or 24 h earlier) compares with: "2021-05-01 至 2021-05-31", "2021-06-29 08:00"
+    yoy_when: str = ""  # … and 同比 (or 7 days earlier)
 
     @property
     def labels(self) -> tuple[str, str]:
@@ -70,13 +74,39 @@ class Change:
 
 # --- the earlier scopes ------------------------------------------------------------------------------------------
 
+def calendar_months(date_from: dt.date | None, date_to: dt.date | None) -> int | None:
+    """How many calendar months a period of whole calendar months spans (it starts on a 1st and ends on a month's
+    last day: a month, a quarter, a half-year, a year); None for any other period."""
+    if date_from is None or date_to is None or date_from > date_to or date_from.day != 1:
+        return None
+    if (date_to + dt.timedelta(days=1)).day != 1:
+        return None
+    return (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+
+
+def months_back(d: dt.date, k: int) -> dt.date:
+    """The same day ``k`` calendar months earlier (a day the month lacks: its last day; a month's last day: the
+    earlier month's last day)."""
+    last = (d + dt.timedelta(days=1)).day == 1
+    y, m = divmod(d.year * 12 + d.month - 1 - k, 12)
+    nxt = dt.date(y + (m == 11), (m + 1) % 12 + 1, 1)
+    end = nxt - dt.timedelta(days=1)
+    return end if last else dt.date(y, m + 1, min(d.day, end.day))
+
+
 def previous_period(current: Scope) -> tuple[dt.date, dt.date] | None:
-    """The period of equal length right before the scope's (None without a whole period, or before 2000)."""
+    """The period right before the scope's (上期; None without a whole period, or before 2000): for whole calendar
+    months the same number of months before (a month: the previous month; a quarter, a half-year, a year: the
+    previous one), for any other period the days of equal length right before."""
     if current.date_from is None or current.date_to is None or current.date_from > current.date_to:
         return None
-    days = (current.date_to - current.date_from).days
-    to = current.date_from - dt.timedelta(days=1)
-    start = to - dt.timedelta(days=days)
+    k = calendar_months(current.date_from, current.date_to)
+    if k is not None:
+        start, to = months_back(current.date_from, k), current.date_from - dt.timedelta(days=1)
+    else:
+        days = (current.date_to - current.date_from).days
+        to = current.date_from - dt.timedelta(days=1)
+        start = to - dt.timedelta(days=days)
     return (start, to) if start >= MIN_DATE else None
 
 
@@ -175,6 +205,17 @@ def unfinished(scope: Scope, now: dt.datetime) -> dt.datetime | None:
     return at
 
 
+def previous_so_far(scope: Scope, done: Scope, basis: str) -> Scope | None:
+    """The part of the previous period that matches the elapsed part ``done`` of an unfinished one: of whole
+    calendar months, the previous months up to the same day (this month to the 15th: last month to the 15th);
+    otherwise the previous period of the elapsed part's length."""
+    k = calendar_months(scope.date_from, scope.date_to)
+    p = previous_scope(scope, basis) if k is not None else None
+    if p is None or done.date_to is None:
+        return previous_scope(done, basis)
+    return p.with_(date_to=min(p.date_to, months_back(done.date_to, k)))
+
+
 def _same_point(s: Scope | None, at: dt.datetime) -> Scope | None:
     """An earlier period cut at the same point as an unfinished one: its last day up to the same time of day."""
     return None if s is None else s.with_(as_of=dt.datetime.combine(s.date_to, at.time()))
@@ -223,7 +264,7 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
                 a, b = previous_scope(scope, fd.basis), year_earlier_scope(scope, fd.basis)
             else:  # the same elapsed part of the earlier periods, up to the same time of day
                 done = scope.with_(date_to=at.date())
-                a = _same_point(previous_scope(done, fd.basis), at)
+                a = _same_point(previous_so_far(scope, done, fd.basis), at)
                 b = _same_point(year_earlier_scope(done, fd.basis), at)
             points = month_scopes(scope, fd.basis)
 
@@ -256,8 +297,25 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
     for key, (kind, here, a, b, points) in plans.items():
         pts = [(lab, value(key, c)) for lab, c in points]
         out[key] = Change(key, value(key, here), cat[key].better, kind, prev=value(key, a), yoy=value(key, b),
-                          trend=tuple((lab, v) for lab, v in pts if v is not None))
+                          trend=tuple((lab, v) for lab, v in pts if v is not None),
+                          prev_when=when(a, kind), yoy_when=when(b, kind))
     return out
+
+
+def when(call, kind: str) -> str:
+    """What an earlier value was taken for, as a reader reads it: the period ("2021-05-01 至 2021-05-31", up to a
+    time of day for the same part of an unfinished one) or the moment ("2021-06-29 08:00")."""
+    if call is None:
+        return ""
+    fn, s, *at = call
+    if at:
+        return f"{at[0]:%Y-%m-%d %H:%M}"
+    if kind == "moment" or s.date_from is None or s.date_to is None:
+        return f"{s.as_of:%Y-%m-%d %H:%M}" if s.as_of is not None else ""
+    text = f"{s.date_from.isoformat()} 至 {s.date_to.isoformat()}"
+    if s.as_of is not None and s.as_of.date() == s.date_to and s.as_of.time() != dt.time(23, 59, 59):
+        text += f" {s.as_of:%H:%M}"
+    return text
 
 
 # --- how a change reads ---------------------------------------------------------------------------------------

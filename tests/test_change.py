@@ -37,7 +37,7 @@ def test_period_changes_equal_the_queries_for_the_earlier_periods(db, region):
         assert c.kind == "period" and c.better == catalogue()[key].better
         assert c.value == _value(key, s, db), key
         prev = change.previous_scope(s, basis)
-        assert (prev.date_from, prev.date_to) == (dt.date(2020, 7, 4), dt.date(2020, 12, 31))
+        assert (prev.date_from, prev.date_to) == (dt.date(2020, 7, 1), dt.date(2020, 12, 31))
         first = change.first_day(catalogue()[key].topic, engine=db)
         assert c.prev == (_value(key, prev, db) if prev.date_from >= first else None), key
         yoy = change.year_earlier_scope(s, basis)
@@ -51,6 +51,10 @@ def test_period_changes_equal_the_queries_for_the_earlier_periods(db, region):
     # the demo data hold the enforcement facts of 2020 and 2021: every comparison is there, and it moved
     hz = ch["enforcement.hazards_found"]
     assert hz.prev and hz.yoy and len(hz.trend) == 12 and hz.value != hz.prev
+    # the tile's help says what each comparison was taken for
+    assert (hz.prev_when, hz.yoy_when) == ("2020-07-01 至 2020-12-31", "2020-01-01 至 2020-06-30")
+    from pages.common import change_help
+    assert "环比：" in (h := change_help(hz, "个")) and "，2020-07-01 至 2020-12-31）" in h and "，2020-01-01 至 2020-06-30）" in h
 
 
 def test_moment_figures_compare_with_24_hours_and_7_days_earlier(db):
@@ -66,6 +70,8 @@ def test_moment_figures_compare_with_24_hours_and_7_days_earlier(db):
         days = [NOW - dt.timedelta(days=i) for i in range(11, -1, -1)]
         assert [v for _, v in c.trend] == [_value(key, s.with_(as_of=d), db) for d in days if d.date() >= first]
     assert ch["warnings.open"].prev is not None
+    assert ch["warnings.open"].prev_when == f"{NOW - dt.timedelta(hours=24):%Y-%m-%d %H:%M}"
+    assert ch["warnings.open"].yoy_when == f"{NOW - dt.timedelta(days=7):%Y-%m-%d %H:%M}"
 
 
 def test_a_moment_figure_of_an_as_of_view_is_compared_before_that_time(db):
@@ -109,7 +115,7 @@ def test_a_city_user_asking_for_the_province_gets_their_city(db):
 @pytest.mark.engines("sqlite")
 def test_earlier_scopes():
     s = Scope(date_from=dt.date(2024, 3, 1), date_to=dt.date(2024, 3, 31), as_of=dt.datetime(2024, 4, 2, 8))
-    assert change.previous_period(s) == (dt.date(2024, 1, 30), dt.date(2024, 2, 29))
+    assert change.previous_period(s) == (dt.date(2024, 2, 1), dt.date(2024, 2, 29))  # a month: the month before
     leap = Scope(date_from=dt.date(2024, 2, 29), date_to=dt.date(2024, 2, 29))
     y = change.year_earlier_scope(leap, "period")
     assert (y.date_from, y.date_to) == (dt.date(2023, 2, 28), dt.date(2023, 2, 28))
@@ -224,13 +230,21 @@ def test_an_unfinished_period_is_compared_with_the_same_elapsed_part(db):
     prev = change.previous_scope(s, "period")
     cut = prev.with_(as_of=dt.datetime.combine(prev.date_to, NOW.time()))
     assert c.prev == warnings.summary(cut, engine=db)["raised"] != warnings.summary(prev, engine=db)["raised"]
-    # an as-of time inside a past period: the earlier periods up to the same point
+    assert c.prev_when == f"{prev.date_from} 至 {prev.date_to} {NOW:%H:%M}"  # the help says where it was cut
+    # an as-of time inside a past period of whole months: the previous months up to the same day and time
+    # (the first half-year as of 15 March: the second half of 2020 up to 15 September)
     h1 = Scope(region=320000, **PERIOD, as_of=dt.datetime(2021, 3, 15, 12, 0))
     c = change.changes(h1, ("enforcement.hazards_found",), engine=db, now=NOW)["enforcement.hazards_found"]
-    done = h1.with_(date_to=dt.date(2021, 3, 15))
-    p = change.previous_scope(done, "period")
-    assert (p.date_from, p.date_to) == (dt.date(2020, 10, 19), dt.date(2020, 12, 31))
-    assert c.prev == enforcement.summary(p.with_(as_of=dt.datetime(2020, 12, 31, 12, 0)), engine=db)["hazards_found"]
+    p = change.previous_so_far(h1, h1.with_(date_to=dt.date(2021, 3, 15)), "period")
+    assert (p.date_from, p.date_to) == (dt.date(2020, 7, 1), dt.date(2020, 9, 15))
+    assert c.prev == enforcement.summary(p.with_(as_of=dt.datetime(2020, 9, 15, 12, 0)), engine=db)["hazards_found"]
+    # a month to the 10th: last month to the 10th; any other period: the elapsed days' length before
+    month = Scope(date_from=dt.date(2021, 3, 1), date_to=dt.date(2021, 3, 31))
+    p = change.previous_so_far(month, month.with_(date_to=dt.date(2021, 3, 10)), "period")
+    assert (p.date_from, p.date_to) == (dt.date(2021, 2, 1), dt.date(2021, 2, 10))
+    days = Scope(date_from=dt.date(2021, 3, 5), date_to=dt.date(2021, 3, 31))
+    p = change.previous_so_far(days, days.with_(date_to=dt.date(2021, 3, 10)), "period")
+    assert (p.date_from, p.date_to) == (dt.date(2021, 2, 27), dt.date(2021, 3, 4))
 
 
 def test_a_rate_of_nothing_has_no_value_to_compare(db):

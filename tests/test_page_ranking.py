@@ -71,7 +71,7 @@ def test_the_board_and_the_detail_equal_the_query(db):
     assert list(d["设区市"]) == list(t["name"])
     assert list(d["标记"] == "后三名") == list(t["bottom"]) and (d["标记"] == "后三名").sum() == 3
     text = " ".join(c.value for c in at.caption)
-    assert "本期：2021-01-01 至 2021-06-30" in text and "上期（等长）：2020-07-04 至 2020-12-31" in text
+    assert "本期：2021-01-01 至 2021-06-30" in text and "上期：2020-07-01 至 2020-12-31" in text
     assert [b.label for b in at.get("download_button")] == ["下载排名表（Excel）"]
 
 

@@ -1,5 +1,5 @@
 """排名 (queries/ranking.py) on both databases: a ranking is a sort of the topic modules' own per-region figures, the
-rank change is the ranking of the previous period of equal length, the last three follow the figure's better
+rank change is the ranking of the previous period (上期), the last three follow the figure's better
 direction, a city user ranks only its counties, and the spreadsheet holds the same rows."""
 from __future__ import annotations
 
@@ -88,17 +88,28 @@ def test_the_ranking_is_a_sort_of_the_per_region_figures(db, region, period):
     assert seen_ranked > 0
 
 
-def test_the_previous_period_has_the_same_length():
+def test_the_previous_period_is_the_months_before_or_the_days_of_equal_length():
     s = Scope(**H1)
-    assert ranking.previous_period(s) == (dt.date(2020, 7, 4), dt.date(2020, 12, 31))  # 181 days each
-    assert ranking.previous_period(Scope(date_from=dt.date(2021, 3, 1), date_to=dt.date(2021, 3, 1))) == (
-        dt.date(2021, 2, 28), dt.date(2021, 2, 28))
+    assert ranking.previous_period(s) == (dt.date(2020, 7, 1), dt.date(2020, 12, 31))  # the half-year before
+    D = dt.date
+    for (f, t), prev in {
+        (D(2021, 3, 1), D(2021, 3, 31)): (D(2021, 2, 1), D(2021, 2, 28)),  # a month: the month before
+        (D(2024, 3, 1), D(2024, 3, 31)): (D(2024, 2, 1), D(2024, 2, 29)),  # (a leap February)
+        (D(2021, 1, 1), D(2021, 1, 31)): (D(2020, 12, 1), D(2020, 12, 31)),  # across the year
+        (D(2021, 4, 1), D(2021, 6, 30)): (D(2021, 1, 1), D(2021, 3, 31)),  # a quarter
+        (D(2021, 1, 1), D(2021, 12, 31)): (D(2020, 1, 1), D(2020, 12, 31)),  # a year
+        (D(2021, 2, 1), D(2021, 4, 30)): (D(2020, 11, 1), D(2021, 1, 31)),  # any whole months
+        (D(2021, 3, 1), D(2021, 3, 1)): (D(2021, 2, 28), D(2021, 2, 28)),  # a day: the day before
+        (D(2021, 3, 1), D(2021, 3, 30)): (D(2021, 1, 30), D(2021, 2, 28)),  # not a whole month: 30 days before
+        (D(2021, 1, 5), D(2021, 2, 5)): (D(2020, 12, 4), D(2021, 1, 4)),
+    }.items():
+        assert ranking.previous_period(Scope(date_from=f, date_to=t)) == prev, (f, t)
     assert ranking.previous_period(Scope(date_from=None, date_to=dt.date(2021, 3, 1))) is None
     assert ranking.previous_period(Scope(date_from=dt.date(2000, 1, 5), date_to=dt.date(2000, 2, 5))) is None
     asof = dt.datetime(2021, 7, 10, 12, 0)
     s = Scope(as_of=asof, **H1)
     p = ranking.previous_scope(s, "period")  # period figures: the previous period's events, the same cut-off
-    assert (p.date_from, p.date_to, p.as_of) == (dt.date(2020, 7, 4), dt.date(2020, 12, 31), asof)
+    assert (p.date_from, p.date_to, p.as_of) == (dt.date(2020, 7, 1), dt.date(2020, 12, 31), asof)
     c = ranking.previous_scope(s, "cutoff")  # to-date figures: at the previous period's end, as known at the cut-off
     assert (c.date_to, c.as_of) == (dt.date(2020, 12, 31), asof)
     m = ranking.previous_scope(s, "cutoff", True)  # 未消警, 超时未处置 (taken at the as-of time): at the period's end
@@ -133,14 +144,14 @@ def test_the_rank_change_is_the_ranking_of_the_previous_period(db, region, perio
 
 
 def test_enforcement_ranks_of_the_previous_half_year_by_hand(db):
-    """The previous period of 2021 H1 is 2020-07-04 .. 2020-12-31: 检查企业 ranks of that period, sorted here."""
+    """The previous period of 2021 H1 is 2020-07-01 .. 2020-12-31 (the half-year before): 检查企业 ranks of that period, sorted here."""
     r = ranking.rankings(Scope(**H1), engine=db, keys=("enforcement.enterprises_inspected",))
     t = r.tables["enforcement.enterprises_inspected"]
-    prev = enforcement.by_region(Scope(date_from=dt.date(2020, 7, 4), date_to=dt.date(2020, 12, 31)), engine=db)
+    prev = enforcement.by_region(Scope(date_from=dt.date(2020, 7, 1), date_to=dt.date(2020, 12, 31)), engine=db)
     order = prev.sort_values("enterprises_inspected", ascending=False)
     assert len(set(order["enterprises_inspected"])) == len(order)  # no ties: positions are ranks
     assert by_adcode(t, "prev_rank") == {int(a): i for i, a in enumerate(order["adcode"], start=1)}
-    assert (r.prev_from, r.prev_to) == (dt.date(2020, 7, 4), dt.date(2020, 12, 31))
+    assert (r.prev_from, r.prev_to) == (dt.date(2020, 7, 1), dt.date(2020, 12, 31))
 
 
 # --- the last three ------------------------------------------------------------------------------------------------
@@ -237,7 +248,7 @@ def test_the_spreadsheet_holds_the_same_rows(db):
     assert wb.sheetnames == ["说明", "排名总览"] + [CAT[k].label for k in r.tables]
     notes = {row[0]: row[1] for row in wb["说明"].iter_rows(min_row=2, values_only=True)}
     assert notes["排名范围"] == "盐城市各县（市、区） · 全部行业"
-    assert notes["本期"] == r.period_text() and notes["上期（等长）"] == r.prev_text()
+    assert notes["本期"] == r.period_text() and notes["上期"] == r.prev_text()
     assert notes["生成时间"] == "2026-01-02 03:04:05" and notes["口径说明"] == ranking.NOTE
     for k in r.tables:
         assert CAT[k].definition in notes[CAT[k].label]
