@@ -84,10 +84,11 @@ def calendar_months(date_from: dt.date | None, date_to: dt.date | None) -> int |
     return (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
 
 
-def months_back(d: dt.date, k: int) -> dt.date:
-    """The same day ``k`` calendar months earlier (a day the month lacks: its last day; a month's last day: the
-    earlier month's last day)."""
-    last = (d + dt.timedelta(days=1)).day == 1
+def months_back(d: dt.date, k: int, *, month_end: bool = True) -> dt.date:
+    """The same day ``k`` calendar months earlier (a day the month lacks: its last day); with ``month_end`` a
+    month's last day gives the earlier month's last day (the end of a whole month), without it the same day (the
+    point a running month has reached: 28 February → 28 January, not 31 January)."""
+    last = month_end and (d + dt.timedelta(days=1)).day == 1
     y, m = divmod(d.year * 12 + d.month - 1 - k, 12)
     nxt = dt.date(y + (m == 11), (m + 1) % 12 + 1, 1)
     end = nxt - dt.timedelta(days=1)
@@ -104,10 +105,13 @@ def previous_period(current: Scope) -> tuple[dt.date, dt.date] | None:
     if k is not None:
         start, to = months_back(current.date_from, k), current.date_from - dt.timedelta(days=1)
     else:
-        days = (current.date_to - current.date_from).days
-        to = current.date_from - dt.timedelta(days=1)
-        start = to - dt.timedelta(days=days)
+        start, to = _equal_days_before(current.date_from, current.date_to)
     return (start, to) if start >= MIN_DATE else None
+
+
+def _equal_days_before(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    to = date_from - dt.timedelta(days=1)
+    return to - (date_to - date_from), to
 
 
 def _at(current: Scope, start: dt.date, end: dt.date, moment: bool = False) -> Scope:
@@ -136,11 +140,15 @@ def _year_back(d: dt.date) -> dt.date:
         return d.replace(year=d.year - 1, day=28)
 
 
-def year_earlier_scope(current: Scope, basis: str) -> Scope | None:
-    """The same dates a year earlier (29 February → 28 February)."""
+def year_earlier_scope(current: Scope, basis: str, *, running: bool = False) -> Scope | None:
+    """The same dates a year earlier (29 February → 28 February); whole calendar months: the same months (February
+    2025 → 1–29 February 2024). ``running``: the elapsed part of an unfinished period (the same dates)."""
     if current.date_from is None or current.date_to is None or basis == "live":
         return None
-    start, end = _year_back(current.date_from), _year_back(current.date_to)
+    if not running and calendar_months(current.date_from, current.date_to) is not None:
+        start, end = months_back(current.date_from, 12), months_back(current.date_to, 12)
+    else:
+        start, end = _year_back(current.date_from), _year_back(current.date_to)
     return _at(current, start, end) if start >= MIN_DATE else None
 
 
@@ -207,13 +215,17 @@ def unfinished(scope: Scope, now: dt.datetime) -> dt.datetime | None:
 
 def previous_so_far(scope: Scope, done: Scope, basis: str) -> Scope | None:
     """The part of the previous period that matches the elapsed part ``done`` of an unfinished one: of whole
-    calendar months, the previous months up to the same day (this month to the 15th: last month to the 15th);
-    otherwise the previous period of the elapsed part's length."""
+    calendar months, the previous months up to the same day (this month to the 15th: last month to the 15th; to
+    the 28th of February: January to the 28th; to the 31st of March: all of February, as a finished month is
+    compared); otherwise the days of the elapsed part's length right before it."""
+    if done.date_from is None or done.date_to is None or basis == "live":
+        return None
     k = calendar_months(scope.date_from, scope.date_to)
-    p = previous_scope(scope, basis) if k is not None else None
-    if p is None or done.date_to is None:
-        return previous_scope(done, basis)
-    return p.with_(date_to=min(p.date_to, months_back(done.date_to, k)))
+    if k is not None:
+        p = previous_scope(scope, basis)
+        return None if p is None else p.with_(date_to=min(p.date_to, months_back(done.date_to, k, month_end=False)))
+    start, to = _equal_days_before(done.date_from, done.date_to)  # (never calendar months: the days elapsed)
+    return _at(done, start, to) if start >= MIN_DATE else None
 
 
 def _same_point(s: Scope | None, at: dt.datetime) -> Scope | None:
@@ -265,7 +277,7 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
             else:  # the same elapsed part of the earlier periods, up to the same time of day
                 done = scope.with_(date_to=at.date())
                 a = _same_point(previous_so_far(scope, done, fd.basis), at)
-                b = _same_point(year_earlier_scope(done, fd.basis), at)
+                b = _same_point(year_earlier_scope(done, fd.basis, running=True), at)
             points = month_scopes(scope, fd.basis)
 
         def call(s, m=fd.moment, f=first, fn=fd.source):

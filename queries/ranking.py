@@ -1,6 +1,6 @@
 """排名: the child regions of a scope (the cities of the province, the counties of a city) ranked on key figures of
-the catalogue, with each region's rank in the previous period (上期: the previous months for whole calendar months, else the days of equal length before), the change, and the last three
-(后三名) by the figure's better direction.
+the catalogue, with each region's rank in the previous period (上期: the months before for whole calendar months,
+else the days of equal length before), the change, and the last three (后三名) by the figure's better direction.
 
 Reads (scoped like every query: the user's binding narrows or refuses the scope in ``queries.scope``):
 - ``rankings(scope)`` → ``Ranking``: one table per indicator of ``INDICATORS`` (``RANK_COLUMNS``), rows in rank
@@ -65,7 +65,8 @@ NOTE = ("排名对象为当前范围的下级地区（全省：各设区市；�
         "按指标的方向排序：越高越好的指标数值大者在前，越低越好的指标数值小者在前；数值相同名次相同（如 1、2、2、4）。"
         "比率指标的分母为 0 的地区无数值、不参加排名（显示“—”）。"
         f"后三名：参加排名的地区多于 {BOTTOM_N} 个时，按方向排在最后的 {BOTTOM_N} 名（并列的一并标出；与第 1 名并列的不标）。"
-        "上期：本期之前、天数相同的统计期；统计期内指标取上期发生的数据（截止时间同本期），截至截止时间的指标取上期末"
+        "上期：整月的统计期为其前相同月数（上月、上季、上半年、上年），其他为其前天数相同的统计期；"
+        "统计期内指标取上期发生的数据（截止时间同本期），截至截止时间的指标取上期末"
         "（或更早的截止时间）的状态；实时指标无法回溯，无上期排名。排名变化 = 上期名次 − 本期名次（↑ 前进，↓ 后退）。")
 
 

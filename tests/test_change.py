@@ -54,7 +54,8 @@ def test_period_changes_equal_the_queries_for_the_earlier_periods(db, region):
     # the tile's help says what each comparison was taken for
     assert (hz.prev_when, hz.yoy_when) == ("2020-07-01 至 2020-12-31", "2020-01-01 至 2020-06-30")
     from pages.common import change_help
-    assert "环比：" in (h := change_help(hz, "个")) and "，2020-07-01 至 2020-12-31）" in h and "，2020-01-01 至 2020-06-30）" in h
+    h = change_help(hz, "个")
+    assert "，2020-07-01 至 2020-12-31）" in h and "，2020-01-01 至 2020-06-30）" in h
 
 
 def test_moment_figures_compare_with_24_hours_and_7_days_earlier(db):
@@ -245,6 +246,33 @@ def test_an_unfinished_period_is_compared_with_the_same_elapsed_part(db):
     days = Scope(date_from=dt.date(2021, 3, 5), date_to=dt.date(2021, 3, 31))
     p = change.previous_so_far(days, days.with_(date_to=dt.date(2021, 3, 10)), "period")
     assert (p.date_from, p.date_to) == (dt.date(2021, 2, 27), dt.date(2021, 3, 4))
+
+
+@pytest.mark.engines("sqlite")
+def test_a_running_period_is_compared_with_as_many_days_where_the_months_allow():
+    """A running month on its last day is compared with last month up to the same day, not with all of it (28
+    February: January to the 28th); a day last month lacks gives all of last month; a period that is not whole
+    months keeps to the elapsed days' length even where those days happen to be whole months."""
+    D = dt.date
+    for (f, t, today), (pf, pt) in {
+        (D(2021, 2, 1), D(2021, 2, 28), D(2021, 2, 28)): (D(2021, 1, 1), D(2021, 1, 28)),
+        (D(2024, 2, 1), D(2024, 2, 29), D(2024, 2, 29)): (D(2024, 1, 1), D(2024, 1, 29)),
+        (D(2021, 4, 1), D(2021, 4, 30), D(2021, 4, 30)): (D(2021, 3, 1), D(2021, 3, 30)),
+        (D(2021, 3, 1), D(2021, 3, 31), D(2021, 3, 31)): (D(2021, 2, 1), D(2021, 2, 28)),
+        (D(2021, 3, 1), D(2021, 3, 31), D(2021, 3, 29)): (D(2021, 2, 1), D(2021, 2, 28)),
+        (D(2021, 1, 1), D(2021, 6, 30), D(2021, 2, 28)): (D(2020, 7, 1), D(2020, 8, 28)),
+        (D(2021, 3, 1), D(2021, 4, 15), D(2021, 3, 31)): (D(2021, 1, 29), D(2021, 2, 28)),  # 31 days each
+    }.items():
+        s = Scope(date_from=f, date_to=t)
+        p = change.previous_so_far(s, s.with_(date_to=today), "period")
+        assert (p.date_from, p.date_to) == (pf, pt), (f, t, today)
+        assert (p.date_to - p.date_from) <= (today - f), (f, t, today)  # never more days than have elapsed
+    # 同比 of whole months: the same months (a February after a leap year: all of February 2024) …
+    y = change.year_earlier_scope(Scope(date_from=D(2025, 2, 1), date_to=D(2025, 2, 28)), "period")
+    assert (y.date_from, y.date_to) == (D(2024, 2, 1), D(2024, 2, 29))
+    # … and of the elapsed part of a running one, the same dates
+    y = change.year_earlier_scope(Scope(date_from=D(2025, 2, 1), date_to=D(2025, 2, 28)), "period", running=True)
+    assert (y.date_from, y.date_to) == (D(2024, 2, 1), D(2024, 2, 28))
 
 
 def test_a_rate_of_nothing_has_no_value_to_compare(db):

@@ -4,6 +4,7 @@ them are tested on both databases.)"""
 from __future__ import annotations
 
 import math
+import warnings
 
 import pandas as pd
 import pytest
@@ -75,26 +76,34 @@ def _compared(d: dict) -> dict:
     return {part: d[part] for part in ("error", "warning", "metrics", "tables")}
 
 
+def _only_tables_differ(a: dict, b: dict) -> bool:
+    return a["tables"] != b["tables"] and all(a[p] == b[p] for p in ("exception", "error", "warning", "metrics"))
+
+
 @pytest.mark.parametrize("name,user,page,params", CASES,
                          ids=[f"{n}-{u}-{p or 'home'}-{'scoped' if q else 'default'}" for n, u, p, q in CASES])
 def test_page_on_postgresql_equals_sqlite(engines, monkeypatch, name, user, page, params):
-    lite = _render(engines["sqlite"], monkeypatch, name, user, page, params)
-    pg = _render(engines["postgresql"], monkeypatch, name, user, page, params)
-    assert not lite["exception"] and not pg["exception"], (lite["exception"], pg["exception"])
+    def draw(kind: str, fresh: bool = False) -> dict:
+        d = (_fresh_render if fresh else _render)(engines[kind], monkeypatch, name, user, page, params)
+        assert not d["exception"], (kind, d["exception"])
+        return d
+
+    lite, pg = draw("sqlite"), draw("postgresql")
     assert lite["metrics"] or lite["tables"], "the page drew no figure"
-    if _compared(pg) != _compared(lite):
+    if _only_tables_differ(lite, pg):
         # Live figures in tables (a ranking's 超时未处置, 未消警预警, 监测点在线率 and what is ranked from them) are
         # taken at the moment of the render, and the shared cache may hold one database's from up to two minutes
-        # earlier. Draw both again from cold caches; a difference that remains counts only when SQLite, drawn once
-        # more after PostgreSQL, is unchanged: then no deadline passed around the PostgreSQL render.
-        lite = _fresh_render(engines["sqlite"], monkeypatch, name, user, page, params)
-        pg = _fresh_render(engines["postgresql"], monkeypatch, name, user, page, params)
+        # earlier (tiles of live figures are compared by label only). Draw both again from cold caches; a
+        # difference that remains counts only when SQLite, drawn once more after PostgreSQL, is unchanged: then no
+        # deadline passed around the PostgreSQL render.
+        warnings.warn(f"{name}/{page}: tables differed; drawn again from cold caches", stacklevel=1)
+        lite, pg = draw("sqlite", True), draw("postgresql", True)
         for _ in range(3):
             if _compared(pg) == _compared(lite):
                 break
-            after = _fresh_render(engines["sqlite"], monkeypatch, name, user, page, params)
+            after = draw("sqlite", True)
             if _compared(after) == _compared(lite):
                 break  # SQLite drew the same before and after PostgreSQL: the difference is the databases'
-            lite, pg = after, _fresh_render(engines["postgresql"], monkeypatch, name, user, page, params)
+            lite, pg = after, draw("postgresql", True)
     for part in ("error", "warning", "metrics", "tables"):
         assert pg[part] == lite[part], part
