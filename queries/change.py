@@ -7,7 +7,7 @@ the same query function (the figure's ``source``) for earlier scopes and returns
   (``previous_period``: for whole calendar months the same number of months before — last month, quarter,
   half-year, year — else the days of equal length; ``previous_scope``: that period's events, a cut-off figure at
   that period's end), **同比** against the same
-  dates a year earlier (``year_earlier_scope``), and the **trend** of the last 12 calendar months up to the period's
+  months (whole months) or dates a year earlier (``year_earlier_scope``), and the **trend** of the last 12 calendar months up to the period's
   end (``month_scopes``: each month as a period of its own, the last one up to the period's end; a cut-off figure at
   each month's end). The earlier periods are taken as known at the view's own as-of time (now, without one), like
   the period in view: a late record of an earlier month counts in that month, and the maintained aggregates serve
