@@ -91,6 +91,21 @@ def usable(rs, eng: Engine, fact: spec.Fact) -> bool:
     return True
 
 
+def serves(rs, eng: Engine, *fact_names: str) -> bool:
+    """May figures of all of ``fact_names`` for the scope ``rs`` be read from the cells? (``usable``)"""
+    return all(usable(rs, eng, spec.BY_NAME[f]) for f in fact_names)
+
+
+def month_end(d: dt.date) -> dt.date:
+    """The last day of ``d``'s month."""
+    return _month_end(d)
+
+
+def as_date(v) -> dt.date | None:
+    """A date column's value as a date (SQLite returns text)."""
+    return _as_date(v)
+
+
 def enterprises_column(rs) -> str | None:
     """Which counted condition of the inspections' cells gives "enterprises inspected" for the scope's period:
     ``a`` (first inspection of the year) for a period from 1 January to a day of the same year, ``b`` (first of the

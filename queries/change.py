@@ -295,8 +295,28 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
             return fn(s, at[0], engine=eng)
         return fn(s, engine=eng, now=now) if "now" in inspect.signature(fn).parameters else fn(s, engine=eng)
 
+    # a source with a batched form (``fn.many``: the same results for a list of scopes, fewer statements) takes
+    # all its scopes in one task; every other call is a task of its own
+    tasks: list[tuple] = []
+    batches: dict[Any, list[tuple]] = {}
+    for c in calls:
+        many = getattr(c[0], "many", None) if len(c) == 2 else None
+        if many is not None:
+            batches.setdefault(many, []).append(c)
+        else:
+            tasks.append((None, [c]))
+    tasks += list(batches.items())
+
+    def do(task):
+        many, cs = task
+        if many is None:
+            return {cs[0]: run(cs[0])}
+        return dict(zip(cs, many([s for _, s in cs], engine=eng)))
+
+    results: dict = {}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        results = dict(zip(calls, pool.map(run, calls)))
+        for part in pool.map(do, tasks):
+            results.update(part)
 
     def value(key: str, c) -> Any:
         res = None if c is None else results[c]

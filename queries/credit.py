@@ -5,6 +5,7 @@ recorded by the as-of time.
 """
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -84,6 +85,63 @@ def distribution(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any
     out["red_yellow"] = out["red"] + out["yellow"]
     out["red_yellow_share"] = pct(out["red_yellow"], out["rated"])
     return out
+
+
+def distributions(scopes: list[Scope], *, engine: Engine | None = None) -> list[dict[str, Any]]:
+    """``[distribution(s) for s in scopes]`` for scopes of one place and industry at different cut-offs (the
+    comparisons' earlier months), the cut-offs at whole months' ends reading the maintained aggregates once: each
+    fact's cells by month and sector up to the latest of those months, summed per cut-off here (one statement for
+    all instead of one each), and the newest rating dates in one more. Any other scope (a mid-month or mid-day
+    cut-off, an as-of time the cells cannot serve, another place) is ``distribution(s)``."""
+    if not scopes:
+        return []
+    eng = engine or prepare(scopes[0], None)[0]
+    resolved = [prepare(s, eng)[1] for s in scopes]
+    base = resolved[0]
+    place = (base.region, base.level, base.industry, base.industry_kind)
+    lasts: dict[int, Any] = {}
+    served: dict[Any, bool] = {}  # may the cells serve an as-of time (the same for every cut-off)
+    for i, rs in enumerate(resolved):
+        cut = rs.cutoff
+        if ((rs.region, rs.level, rs.industry, rs.industry_kind) != place or cut is None
+                or cut.time() < dt.time(23, 59, 59) or cut.date() != cells.month_end(cut.date())):
+            continue
+        if rs.as_of not in served:
+            served[rs.as_of] = cells.serves(rs, eng, "credit_in", "credit_out")
+        if served[rs.as_of]:
+            lasts[i] = cut.date().replace(day=1)
+    out: list[dict[str, Any] | None] = [None] * len(scopes)
+    if len(lasts) > 1:
+        C_ = cells.CELLS
+        stmt = (select(C_.c.fact, C_.c.month, C_.c.sector_code, *(cells.total(C_.c[c]).label(c)
+                                                                   for c in ("n", "a", "b", "amount_fen")))
+                .where(C_.c.fact.in_(("credit_in", "credit_out")), base.region_filter(C_), base.industry_filter(C_),
+                       C_.c.month <= max(lasts.values()))
+                .group_by(C_.c.fact, C_.c.month, C_.c.sector_code))
+        newest = select(*(_newest_rating(resolved[i]).label(f"d{i}") for i in lasts))
+        with eng.connect() as conn:
+            got = conn.execute(stmt).all()
+            dates = conn.execute(newest).mappings().first()
+        for i, last in lasts.items():
+            per: dict[str, list[int]] = {}
+            for fact, month, sector, n, a, b, y in got:
+                month = cells.as_date(month)
+                if month <= last:
+                    sign = 1 if fact == "credit_in" else -1
+                    acc = per.setdefault(sector, [0, 0, 0, 0])
+                    for j, v in enumerate((n, a, b, y)):
+                        acc[j] += sign * int(v)
+            rated, green, blue, yellow = (sum(v[j] for v in per.values()) for j in range(4))
+            r = {"rated": rated, "green": green, "blue": blue, "yellow": yellow, "red": rated - green - blue - yellow,
+                 "sectors": sum(1 for v in per.values() if v[0] > 0), "newest_rating": dates[f"d{i}"] or None}
+            r["shares"] = {c: pct(r[c], r["rated"]) for c in CREDIT_COLOURS}
+            r["red_yellow"] = r["red"] + r["yellow"]
+            r["red_yellow_share"] = pct(r["red_yellow"], r["rated"])
+            out[i] = r
+    return [r if r is not None else distribution(s, engine=eng) for s, r in zip(scopes, out)]
+
+
+distribution.many = distributions  # type: ignore[attr-defined]
 
 
 FIGURES = declare("credit", distribution, basis="cutoff", figures=[

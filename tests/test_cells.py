@@ -66,6 +66,36 @@ def test_figures_from_cells_equal_the_fact_rows(db, fn, monkeypatch):
     assert_same_without_derived(fn, _scopes(db), db, monkeypatch)
 
 
+def test_batched_credit_distribution_equals_one_by_one(db):
+    """``credit.distributions`` (the comparisons' twelve month ends, 上期 and 同比 in two statements) gives what
+    ``credit.distribution`` gives for each scope: for every kind of scope, its earlier months, a mid-month and a
+    mid-day cut-off, an as-of time before the newest rating and another place in the same list."""
+    from queries import change
+
+    seen: list[str] = []
+
+    def rec(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(db, "before_cursor_execute", rec)
+    try:
+        for name, s in _scopes(db).items():
+            batch = [s, *(m for _, m in change.month_scopes(s, "cutoff"))]
+            batch += [x for x in (change.previous_scope(s, "cutoff"), change.year_earlier_scope(s, "cutoff")) if x]
+            batch += [s.with_(date_to=dt.date(2021, 5, 17)), s.with_(as_of=dt.datetime(2021, 5, 31, 11, 17)),
+                      s.with_(region=PROVINCE if s.region != PROVINCE else YANCHENG)]
+            seen.clear()
+            got = credit.distributions(batch, engine=db)
+            batched = len(seen)
+            want = [credit.distribution(x, engine=db) for x in batch]
+            assert got == want, name
+            if s.date_to is not None and name != "as-of-past":  # (month ends the cells serve, to batch)
+                assert batched < len(seen) - batched, name  # fewer statements than one by one
+    finally:
+        event.remove(db, "before_cursor_execute", rec)
+    assert credit.distributions([], engine=db) == []
+
+
 def _statements(db, fn, scope) -> str:
     seen: list[str] = []
 
