@@ -6,6 +6,7 @@ was recorded by its as-of time.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -59,12 +60,9 @@ def _cell_figures(rs, eng, keys: dict | None = None) -> dict[str, object]:
         return stmt.group_by(*ks).having(func.sum(u.c.n) != 0) if ks else stmt
 
     ent = cells.enterprises_column(rs)
-    if ent is not None:
-        out["insp"] = part("inspections", ("n", "inspections"), (ent, "enterprises_inspected"))
-    out["haz"] = part("hazards", ("n", "hazards_found"), ("a", "major_hazards"), ("b", "hazards_rectified"))
-    out["susp"] = part("suspensions", ("n", "suspensions"))
-    out["cases"] = part("cases_filed", ("n", "cases_filed"), ("a", "cases_online"), ("b", "transferred_judicial"))
-    out["fines"] = part("cases_decided", ("n", "cases_decided"), ("amount_fen", "fines_fen"))
+    for name, (fact, cols) in CELL_PARTS.items():
+        if ent is not None or all(col is not None for col, _ in cols):
+            out[name] = part(fact, *((col or ent, label) for col, label in cols))
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -74,10 +72,32 @@ def _fen_to_yuan(d: dict) -> dict:
     return d
 
 
-def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
-    """Headline enforcement figures of the scope's period (inspections, hazards, suspensions and cases from the
-    maintained aggregates where they serve the scope: ``queries.cells``)."""
-    eng, rs = prepare(scope, engine)
+# the parts of ``summary`` the cells can serve: part -> (fact, ((cell column, figure), …)); the inspections'
+# enterprises come from the column ``cells.enterprises_column`` names for the period
+CELL_PARTS = {
+    "insp": ("inspections", (("n", "inspections"), (None, "enterprises_inspected"))),
+    "haz": ("hazards", (("n", "hazards_found"), ("a", "major_hazards"), ("b", "hazards_rectified"))),
+    "susp": ("suspensions", (("n", "suspensions"),)),
+    "cases": ("cases_filed", (("n", "cases_filed"), ("a", "cases_online"), ("b", "transferred_judicial"))),
+    "fines": ("cases_decided", (("n", "cases_decided"), ("amount_fen", "fines_fen"))),
+}
+
+
+# the other parts whose figures add up month by month: part -> (table, date column, its labelled figures)
+MONTHLY_PARTS = {
+    "joint": (JA, "action_on", lambda: (func.count().label("joint_actions"),
+                                        func.coalesce(func.sum(JA.c.enterprises_checked), 0)
+                                        .label("joint_action_enterprises"))),
+    "exp": (X, "exposed_on", lambda: (func.count().label("exposures"),)),
+    "pun": (JP, "decided_on", lambda: (func.count().label("joint_punishments"),)),
+    "bl": (BL, "listed_on", lambda: (func.count().label("blacklisted"),)),
+    "wo": (WO, "created_on", lambda: (func.count().label("work_orders"),)),
+}
+
+
+def _summary_statements(rs, eng, *, cells_too: bool = True) -> dict[str, Any]:
+    """The statements of ``summary`` for a resolved scope, by part (each one row of labelled figures): over the
+    fact rows, and (``cells_too``) from the cells for the parts they serve."""
     q = {
         "insp": select(func.count().label("inspections"),
                        _enterprises_inspected(rs, eng).label("enterprises_inspected"))
@@ -96,21 +116,19 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
         "fines": select(func.count().label("cases_decided"),
                         func.coalesce(func.sum(C.c.fine_yuan), 0).label("fines_yuan"))
         .where(rs.where(C), rs.period_filter(C.c.decided_on), C.c.decided_on.is_not(None)),
-        "joint": select(func.count().label("joint_actions"),
-                        func.coalesce(func.sum(JA.c.enterprises_checked), 0).label("joint_action_enterprises"))
-        .where(rs.where(JA, "action_on")),
-        "exp": select(func.count().label("exposures")).where(rs.where(X, "exposed_on")),
-        "pun": select(func.count().label("joint_punishments")).where(rs.where(JP, "decided_on")),
-        "bl": select(func.count().label("blacklisted")).where(rs.where(BL, "listed_on")),
-        "wo": select(func.count().label("work_orders")).where(rs.where(WO, "created_on")),
+        **{part: select(*figures()).where(rs.where(t, day)) for part, (t, day, figures) in MONTHLY_PARTS.items()},
         "wl": select(func.count(distinct(WL.c.enterprise_id)).label("watchlist")).where(rs.where(WL, "listed_on")),
     }
-    q.update(_cell_figures(rs, eng))
+    if cells_too:
+        q.update(_cell_figures(rs, eng))
+    return q
+
+
+def _summary_of(rows: list[dict]) -> dict[str, Any]:
+    """``summary``'s figures from the rows its statements returned."""
     out: dict[str, Any] = {}
-    with eng.connect() as conn:
-        for stmt in q.values():
-            r = conn.execute(stmt).mappings().first()
-            out.update(_fen_to_yuan({k: (v or 0) for k, v in (r or {}).items()}))
+    for r in rows:
+        out.update(_fen_to_yuan({k: (v or 0) for k, v in r.items()}))
     for k in ("inspections", "enterprises_inspected", "hazards_found", "major_hazards", "hazards_rectified",
               "suspensions", "cases_filed", "cases_online", "transferred_judicial", "cases_decided"):
         out.setdefault(k, 0)  # a grouped statement over no cells has no row
@@ -121,6 +139,87 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     out["rectification_rate"] = pct(out["hazards_rectified"], out["hazards_found"])
     floats = {"fines_yuan", "fines_wan", "avg_fine_wan", "rectification_rate"}
     return {k: (v if k in floats else int(v)) for k, v in out.items()}
+
+
+def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Headline enforcement figures of the scope's period (inspections, hazards, suspensions and cases from the
+    maintained aggregates where they serve the scope: ``queries.cells``)."""
+    eng, rs = prepare(scope, engine)
+    with eng.connect() as conn:
+        rows = [dict(conn.execute(stmt).mappings().first() or {}) for stmt in _summary_statements(rs, eng).values()]
+    return _summary_of(rows)
+
+
+def summaries(scopes: list[Scope], *, engine: Engine | None = None) -> list[dict[str, Any]]:
+    """``[summary(s) for s in scopes]`` for scopes of one place and industry over different periods (the
+    comparisons' twelve months, 上期 and 同比): for the periods of whole months that the cells serve, the cells'
+    parts come from one statement (every fact's cells by month, summed per period here) instead of five per
+    period, and the parts that add up by month (``MONTHLY_PARTS``) from one statement each, by month (when the
+    periods share their as-of time); the watch list's distinct enterprises, and every other scope, as in
+    ``summary``."""
+    if not scopes:
+        return []
+    eng = engine or prepare(scopes[0], None)[0]
+    resolved = [prepare(s, eng)[1] for s in scopes]
+    base = resolved[0]
+    place = (base.region, base.level, base.industry, base.industry_kind)
+    facts = [f for f, _ in CELL_PARTS.values()]
+    served: dict[Any, bool] = {}
+    whole: dict[int, tuple] = {}
+    for i, rs in enumerate(resolved):
+        ent = cells.enterprises_column(rs)
+        if ((rs.region, rs.level, rs.industry, rs.industry_kind) != place or ent is None
+                or rs.date_to != cells.month_end(rs.date_to)):
+            continue
+        if rs.as_of not in served:
+            served[rs.as_of] = cells.serves(rs, eng, *facts)
+        if served[rs.as_of]:
+            whole[i] = (rs.date_from, rs.date_to.replace(day=1), ent)
+    if len(whole) < 2:
+        return [summary(s, engine=eng) for s in scopes]
+    lo, hi = min(f for f, _, _ in whole.values()), max(t for _, t, _ in whole.values())
+    T = cells.CELLS
+    stmt = (select(T.c.fact, T.c.month, *(cells.total(T.c[c]).label(c) for c in ("n", "a", "b", "amount_fen")))
+            .where(T.c.fact.in_(facts), base.region_filter(T), base.industry_filter(T), T.c.month >= lo,
+                   T.c.month <= hi)
+            .group_by(T.c.fact, T.c.month))
+    one_as_of = len({resolved[i].as_of for i in whole}) == 1
+    span = replace(resolved[next(iter(whole))], date_from=lo, date_to=cells.month_end(hi))
+    out: list[dict[str, Any] | None] = [None] * len(scopes)
+    with eng.connect() as conn:
+        by_month = [(fact, cells.as_date(m), {"n": n, "a": a, "b": b, "amount_fen": y})
+                    for fact, m, n, a, b, y in conn.execute(stmt).all()]
+        monthly: dict[str, list] = {}
+        if one_as_of:
+            for part, (t, day, figures) in MONTHLY_PARTS.items():
+                m = month_of(t.c[day], eng).label("m")
+                res = conn.execute(select(m, *figures()).where(span.where(t, day)).group_by(m)).mappings().all()
+                monthly[part] = [(dt.date.fromisoformat(r["m"] + "-01"), {k: v for k, v in r.items() if k != "m"})
+                                 for r in res]
+        for i, (first, last, ent) in whole.items():
+            rows = [dict(conn.execute(st).mappings().first() or {}) for part, st in
+                    _summary_statements(resolved[i], eng, cells_too=False).items()
+                    if part not in CELL_PARTS and part not in monthly]
+            for part, (_, _, figures) in MONTHLY_PARTS.items():
+                if part in monthly:
+                    sums = {f.name: 0 for f in figures()}
+                    for m, v in monthly[part]:
+                        if first <= m <= last:
+                            for k in sums:
+                                sums[k] += v[k] or 0
+                    rows.append(sums)
+            for fact, cols in CELL_PARTS.values():
+                sums = {c: 0 for c in ("n", "a", "b", "amount_fen")}
+                for f, m, v in by_month:
+                    if f == fact and first <= m <= last:
+                        for c in sums:
+                            sums[c] += int(v[c])
+                rows.append({label: sums[col or ent] for col, label in cols})
+            out[i] = _summary_of(rows)
+    return [r if r is not None else summary(s, engine=eng) for s, r in zip(scopes, out)]
+
+
+summary.many = summaries  # type: ignore[attr-defined]
 
 
 # Effort, detection and rectification are better higher; sanctions (suspensions, cases, fines, exposures,

@@ -10,7 +10,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, event, func, insert, select, update
 
-from queries import cells, credit, enforcement, risk
+from queries import cells, change, credit, enforcement, risk
 from queries.base import prepare
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope
@@ -66,12 +66,23 @@ def test_figures_from_cells_equal_the_fact_rows(db, fn, monkeypatch):
     assert_same_without_derived(fn, _scopes(db), db, monkeypatch)
 
 
-def test_batched_credit_distribution_equals_one_by_one(db):
-    """``credit.distributions`` (the comparisons' twelve month ends, 上期 and 同比 in two statements) gives what
-    ``credit.distribution`` gives for each scope: for every kind of scope, its earlier months, a mid-month and a
-    mid-day cut-off, an as-of time before the newest rating and another place in the same list."""
-    from queries import change
+def _batches(s: Scope, basis: str) -> list[Scope]:
+    """What the comparisons ask a source for at once (the scope, its twelve months, 上期, 同比), and scopes the
+    batch must leave to the one-by-one path: a mid-month end, a mid-day as-of time, another place."""
+    batch = [s, *(m for _, m in change.month_scopes(s, basis))]
+    batch += [x for x in (change.previous_scope(s, basis), change.year_earlier_scope(s, basis)) if x]
+    return batch + [s.with_(date_to=dt.date(2021, 5, 17)), s.with_(as_of=dt.datetime(2021, 5, 31, 11, 17)),
+                    s.with_(region=PROVINCE if s.region != PROVINCE else YANCHENG)]
 
+
+@pytest.mark.parametrize("one,many,basis", [(credit.distribution, credit.distributions, "cutoff"),
+                                            (enforcement.summary, enforcement.summaries, "period")],
+                         ids=["credit", "enforcement"])
+def test_batched_sources_equal_one_by_one(db, one, many, basis):
+    """A source's batched form (what the tiles' comparisons call: ``credit.distributions``, the rating cells by
+    month and sector once; ``enforcement.summaries``, every fact's cells and the monthly parts by month once) gives
+    what the source gives for each scope: every kind of scope, its earlier months, a mid-month and a mid-day
+    cut-off, a past as-of time, another place in the same list, and periods of different as-of times."""
     seen: list[str] = []
 
     def rec(conn, cursor, statement, *a):
@@ -80,20 +91,19 @@ def test_batched_credit_distribution_equals_one_by_one(db):
     event.listen(db, "before_cursor_execute", rec)
     try:
         for name, s in _scopes(db).items():
-            batch = [s, *(m for _, m in change.month_scopes(s, "cutoff"))]
-            batch += [x for x in (change.previous_scope(s, "cutoff"), change.year_earlier_scope(s, "cutoff")) if x]
-            batch += [s.with_(date_to=dt.date(2021, 5, 17)), s.with_(as_of=dt.datetime(2021, 5, 31, 11, 17)),
-                      s.with_(region=PROVINCE if s.region != PROVINCE else YANCHENG)]
+            batch = _batches(s, basis)
+            if name == "one-month":  # periods of whole months as of different times: the monthly parts one by one
+                batch += [m.with_(as_of=dt.datetime(2030, 1, 1)) for _, m in change.month_scopes(s, basis)[:3]]
             seen.clear()
-            got = credit.distributions(batch, engine=db)
+            got = many(batch, engine=db)
             batched = len(seen)
-            want = [credit.distribution(x, engine=db) for x in batch]
+            want = [one(x, engine=db) for x in batch]
             assert got == want, name
             if s.date_to is not None and name != "as-of-past":  # (month ends the cells serve, to batch)
                 assert batched < len(seen) - batched, name  # fewer statements than one by one
     finally:
         event.remove(db, "before_cursor_execute", rec)
-    assert credit.distributions([], engine=db) == []
+    assert many([], engine=db) == []
 
 
 def _statements(db, fn, scope) -> str:
