@@ -21,7 +21,7 @@ from typing import Callable
 from sqlalchemy import BigInteger, DateTime, Engine, and_, cast, func, literal, literal_column, or_, select, union_all
 
 from queries import derived
-from queries.base import row
+from queries.base import prepare, row
 from seed import cells as spec
 from seed import schema as S
 
@@ -104,6 +104,38 @@ def month_end(d: dt.date) -> dt.date:
 def as_date(v) -> dt.date | None:
     """A date column's value as a date (SQLite returns text)."""
     return _as_date(v)
+
+
+def batchable(scopes: list, eng: Engine, facts: tuple[str, ...], pick: Callable) -> tuple[list, dict]:
+    """For a source's batched form (several periods of one place and industry at once): the resolved scopes and
+    ``{position: pick(rs)}`` for those the cells of ``facts`` serve — of the first scope's place and industry,
+    ``pick`` giving a value (what the caller needs of a period it can batch: its months) and the cells usable at
+    its as-of time (checked once per as-of time)."""
+    resolved = [prepare(s, eng)[1] for s in scopes]
+    place = lambda rs: (rs.region, rs.level, rs.industry, rs.industry_kind)  # noqa: E731
+    served: dict = {}
+    picked = {}
+    for i, rs in enumerate(resolved):
+        v = pick(rs) if place(rs) == place(resolved[0]) else None
+        if v is None:
+            continue
+        if rs.as_of not in served:
+            served[rs.as_of] = serves(rs, eng, *facts)
+        if served[rs.as_of]:
+            picked[i] = v
+    return resolved, picked
+
+
+def by_month(rs, facts: tuple[str, ...], first: dt.date | None, last: dt.date, *keys: str):
+    """Statement: the cells of ``facts`` in the place and industry of ``rs``, months ``first`` (None: from the
+    start) to ``last``, summed by fact, month and the cell columns ``keys``: (fact, month, keys…, n, a, b,
+    amount_fen)."""
+    group = [CELLS.c.fact, CELLS.c.month, *(CELLS.c[k] for k in keys)]
+    conds = [CELLS.c.fact.in_(facts), rs.region_filter(CELLS), rs.industry_filter(CELLS), CELLS.c.month <= last]
+    if first is not None:
+        conds.append(CELLS.c.month >= first)
+    return (select(*group, *(total(CELLS.c[c]).label(c) for c in ("n", "a", "b", "amount_fen")))
+            .where(*conds).group_by(*group))
 
 
 def enterprises_column(rs) -> str | None:

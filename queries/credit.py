@@ -80,7 +80,11 @@ def distribution(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any
         lat = _latest(rs, eng)
         r = row(select(func.count().label("rated"), func.count(distinct(lat.c.sector_code)).label("sectors"),
                        func.max(lat.c.rated_on).label("newest_rating"), *_colour_sums(lat)), eng)
-    out = {k: (int(v) if k != "newest_rating" else (v or None)) for k, v in r.items()}
+    return _with_shares({k: (int(v) if k != "newest_rating" else (v or None)) for k, v in r.items()})
+
+
+def _with_shares(out: dict[str, Any]) -> dict[str, Any]:
+    """``distribution``'s counts with each colour's share and red+yellow."""
     out["shares"] = {c: pct(out[c], out["rated"]) for c in CREDIT_COLOURS}
     out["red_yellow"] = out["red"] + out["yellow"]
     out["red_yellow_share"] = pct(out["red_yellow"], out["rated"])
@@ -96,28 +100,16 @@ def distributions(scopes: list[Scope], *, engine: Engine | None = None) -> list[
     if not scopes:
         return []
     eng = engine or prepare(scopes[0], None)[0]
-    resolved = [prepare(s, eng)[1] for s in scopes]
-    base = resolved[0]
-    place = (base.region, base.level, base.industry, base.industry_kind)
-    lasts: dict[int, Any] = {}
-    served: dict[Any, bool] = {}  # may the cells serve an as-of time (the same for every cut-off)
-    for i, rs in enumerate(resolved):
+
+    def month_end(rs):  # a cut-off at a month's last second: that month
         cut = rs.cutoff
-        if ((rs.region, rs.level, rs.industry, rs.industry_kind) != place or cut is None
-                or cut.time() < dt.time(23, 59, 59) or cut.date() != cells.month_end(cut.date())):
-            continue
-        if rs.as_of not in served:
-            served[rs.as_of] = cells.serves(rs, eng, "credit_in", "credit_out")
-        if served[rs.as_of]:
-            lasts[i] = cut.date().replace(day=1)
+        whole = cut is not None and cut.time() >= dt.time(23, 59, 59) and cut.date() == cells.month_end(cut.date())
+        return cut.date().replace(day=1) if whole else None
+
+    resolved, lasts = cells.batchable(scopes, eng, ("credit_in", "credit_out"), month_end)
     out: list[dict[str, Any] | None] = [None] * len(scopes)
     if len(lasts) > 1:
-        C_ = cells.CELLS
-        stmt = (select(C_.c.fact, C_.c.month, C_.c.sector_code, *(cells.total(C_.c[c]).label(c)
-                                                                   for c in ("n", "a", "b", "amount_fen")))
-                .where(C_.c.fact.in_(("credit_in", "credit_out")), base.region_filter(C_), base.industry_filter(C_),
-                       C_.c.month <= max(lasts.values()))
-                .group_by(C_.c.fact, C_.c.month, C_.c.sector_code))
+        stmt = cells.by_month(resolved[0], ("credit_in", "credit_out"), None, max(lasts.values()), "sector_code")
         newest = select(*(_newest_rating(resolved[i]).label(f"d{i}") for i in lasts))
         with eng.connect() as conn:
             got = conn.execute(stmt).all()
@@ -125,19 +117,16 @@ def distributions(scopes: list[Scope], *, engine: Engine | None = None) -> list[
         for i, last in lasts.items():
             per: dict[str, list[int]] = {}
             for fact, month, sector, n, a, b, y in got:
-                month = cells.as_date(month)
-                if month <= last:
+                if cells.as_date(month) <= last:
                     sign = 1 if fact == "credit_in" else -1
                     acc = per.setdefault(sector, [0, 0, 0, 0])
                     for j, v in enumerate((n, a, b, y)):
                         acc[j] += sign * int(v)
             rated, green, blue, yellow = (sum(v[j] for v in per.values()) for j in range(4))
-            r = {"rated": rated, "green": green, "blue": blue, "yellow": yellow, "red": rated - green - blue - yellow,
-                 "sectors": sum(1 for v in per.values() if v[0] > 0), "newest_rating": dates[f"d{i}"] or None}
-            r["shares"] = {c: pct(r[c], r["rated"]) for c in CREDIT_COLOURS}
-            r["red_yellow"] = r["red"] + r["yellow"]
-            r["red_yellow_share"] = pct(r["red_yellow"], r["rated"])
-            out[i] = r
+            out[i] = _with_shares({"rated": rated, "green": green, "blue": blue, "yellow": yellow,
+                                   "red": rated - green - blue - yellow,
+                                   "sectors": sum(1 for v in per.values() if v[0] > 0),
+                                   "newest_rating": dates[f"d{i}"] or None})
     return [r if r is not None else distribution(s, engine=eng) for s, r in zip(scopes, out)]
 
 

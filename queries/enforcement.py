@@ -160,29 +160,18 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None) -> list[dict
     if not scopes:
         return []
     eng = engine or prepare(scopes[0], None)[0]
-    resolved = [prepare(s, eng)[1] for s in scopes]
-    base = resolved[0]
-    place = (base.region, base.level, base.industry, base.industry_kind)
-    facts = [f for f, _ in CELL_PARTS.values()]
-    served: dict[Any, bool] = {}
-    whole: dict[int, tuple] = {}
-    for i, rs in enumerate(resolved):
+    facts = tuple(f for f, _ in CELL_PARTS.values())
+
+    def months(rs):  # a period of whole months with a cell column for its enterprises inspected
         ent = cells.enterprises_column(rs)
-        if ((rs.region, rs.level, rs.industry, rs.industry_kind) != place or ent is None
-                or rs.date_to != cells.month_end(rs.date_to)):
-            continue
-        if rs.as_of not in served:
-            served[rs.as_of] = cells.serves(rs, eng, *facts)
-        if served[rs.as_of]:
-            whole[i] = (rs.date_from, rs.date_to.replace(day=1), ent)
+        whole = ent is not None and rs.date_to == cells.month_end(rs.date_to)
+        return (rs.date_from, rs.date_to.replace(day=1), ent) if whole else None
+
+    resolved, whole = cells.batchable(scopes, eng, facts, months)
     if len(whole) < 2:
         return [summary(s, engine=eng) for s in scopes]
     lo, hi = min(f for f, _, _ in whole.values()), max(t for _, t, _ in whole.values())
-    T = cells.CELLS
-    stmt = (select(T.c.fact, T.c.month, *(cells.total(T.c[c]).label(c) for c in ("n", "a", "b", "amount_fen")))
-            .where(T.c.fact.in_(facts), base.region_filter(T), base.industry_filter(T), T.c.month >= lo,
-                   T.c.month <= hi)
-            .group_by(T.c.fact, T.c.month))
+    stmt = cells.by_month(resolved[0], facts, lo, hi)
     one_as_of = len({resolved[i].as_of for i in whole}) == 1
     span = replace(resolved[next(iter(whole))], date_from=lo, date_to=cells.month_end(hi))
     out: list[dict[str, Any] | None] = [None] * len(scopes)
