@@ -213,16 +213,16 @@ def unfinished(scope: Scope, now: dt.datetime) -> dt.datetime | None:
     return at
 
 
-def previous_so_far(scope: Scope, done: Scope, basis: str) -> Scope | None:
+def previous_so_far(current: Scope, done: Scope, basis: str) -> Scope | None:
     """The part of the previous period that matches the elapsed part ``done`` of an unfinished one: of whole
     calendar months, the previous months up to the same day (this month to the 15th: last month to the 15th; to
     the 28th of February: January to the 28th; to the 31st of March: all of February, as a finished month is
     compared); otherwise the days of the elapsed part's length right before it."""
     if done.date_from is None or done.date_to is None or basis == "live":
         return None
-    k = calendar_months(scope.date_from, scope.date_to)
+    k = calendar_months(current.date_from, current.date_to)
     if k is not None:
-        p = previous_scope(scope, basis)
+        p = previous_scope(current, basis)
         return None if p is None else p.with_(date_to=min(p.date_to, months_back(done.date_to, k, month_end=False)))
     start, to = _equal_days_before(done.date_from, done.date_to)  # (never calendar months: the days elapsed)
     return _at(done, start, to) if start >= MIN_DATE else None
