@@ -296,27 +296,28 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
         return fn(s, engine=eng, now=now) if "now" in inspect.signature(fn).parameters else fn(s, engine=eng)
 
     # a source with a batched form (``fn.many``: the same results for a list of scopes, fewer statements) takes
-    # all its scopes in one task; every other call is a task of its own
-    tasks: list[tuple] = []
+    # all its scopes in one task; the scopes it leaves (``partial``: None) and every other call are tasks of their
+    # own, three at a time
+    singles: list[tuple] = []
     batches: dict[Any, list[tuple]] = {}
     for c in calls:
         many = getattr(c[0], "many", None) if len(c) == 2 else None
         if many is not None:
             batches.setdefault(many, []).append(c)
         else:
-            tasks.append((None, [c]))
-    tasks += list(batches.items())
-
-    def do(task):
-        many, cs = task
-        if many is None:
-            return {cs[0]: run(cs[0])}
-        return dict(zip(cs, many([s for _, s in cs], engine=eng)))
-
+            singles.append(c)
     results: dict = {}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for part in pool.map(do, tasks):
-            results.update(part)
+        pending = {pool.submit(run, c): c for c in singles}
+        batched = {pool.submit(many, [s for _, s in cs], engine=eng, partial=True): cs for many, cs in batches.items()}
+        for fut, cs in batched.items():
+            for c, r in zip(cs, fut.result()):
+                if r is None:
+                    pending[pool.submit(run, c)] = c
+                else:
+                    results[c] = r
+        for fut, c in pending.items():
+            results[c] = fut.result()
 
     def value(key: str, c) -> Any:
         res = None if c is None else results[c]

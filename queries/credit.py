@@ -91,12 +91,14 @@ def _with_shares(out: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def distributions(scopes: list[Scope], *, engine: Engine | None = None) -> list[dict[str, Any]]:
+def distributions(scopes: list[Scope], *, engine: Engine | None = None,
+                  partial: bool = False) -> list[dict[str, Any] | None]:
     """``[distribution(s) for s in scopes]`` for scopes of one place and industry at different cut-offs (the
     comparisons' earlier months), the cut-offs at whole months' ends reading the maintained aggregates once: each
     fact's cells by month and sector up to the latest of those months, summed per cut-off here (one statement for
     all instead of one each), and the newest rating dates in one more. Any other scope (a mid-month or mid-day
-    cut-off, an as-of time the cells cannot serve, another place) is ``distribution(s)``."""
+    cut-off, an as-of time the cells cannot serve, another place) is ``distribution(s)``, or with ``partial``
+    None (the caller runs those beside the batch)."""
     if not scopes:
         return []
     eng = engine or prepare(scopes[0], None)[0]
@@ -127,7 +129,7 @@ def distributions(scopes: list[Scope], *, engine: Engine | None = None) -> list[
                                    "red": rated - green - blue - yellow,
                                    "sectors": sum(1 for v in per.values() if v[0] > 0),
                                    "newest_rating": dates[f"d{i}"] or None})
-    return [r if r is not None else distribution(s, engine=eng) for s, r in zip(scopes, out)]
+    return [r if r is not None or partial else distribution(s, engine=eng) for s, r in zip(scopes, out)]
 
 
 distribution.many = distributions  # type: ignore[attr-defined]

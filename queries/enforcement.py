@@ -95,13 +95,10 @@ MONTHLY_PARTS = {
 }
 
 
-def _summary_statements(rs, eng, *, cells_too: bool = True) -> dict[str, Any]:
+def _summary_statements(rs, eng, *, parts: set[str] | None = None) -> dict[str, Any]:
     """The statements of ``summary`` for a resolved scope, by part (each one row of labelled figures): over the
-    fact rows, and (``cells_too``) from the cells for the parts they serve."""
+    fact rows, and from the cells for the parts they serve; with ``parts``, those parts' over the fact rows only."""
     q = {
-        "insp": select(func.count().label("inspections"),
-                       _enterprises_inspected(rs, eng).label("enterprises_inspected"))
-        .where(rs.where(IN, "inspected_on")),
         "haz": select(func.count().label("hazards_found"),
                       func.coalesce(func.sum(case((H.c.major, 1), else_=0)), 0).label("major_hazards"),
                       func.coalesce(func.sum(case((and_(H.c.rectified_on.is_not(None), rs.by_as_of(H.c.rectified_on)), 1),
@@ -119,8 +116,12 @@ def _summary_statements(rs, eng, *, cells_too: bool = True) -> dict[str, Any]:
         **{part: select(*figures()).where(rs.where(t, day)) for part, (t, day, figures) in MONTHLY_PARTS.items()},
         "wl": select(func.count(distinct(WL.c.enterprise_id)).label("watchlist")).where(rs.where(WL, "listed_on")),
     }
-    if cells_too:
-        q.update(_cell_figures(rs, eng))
+    if parts is not None:
+        return {k: v for k, v in q.items() if k in parts}
+    # (built only when wanted: with an as-of time, whether the derived columns serve it is a query)
+    q = {"insp": select(func.count().label("inspections"), _enterprises_inspected(rs, eng).label("enterprises_inspected"))
+         .where(rs.where(IN, "inspected_on")), **q}
+    q.update(_cell_figures(rs, eng))
     return q
 
 
@@ -150,13 +151,15 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     return _summary_of(rows)
 
 
-def summaries(scopes: list[Scope], *, engine: Engine | None = None) -> list[dict[str, Any]]:
+def summaries(scopes: list[Scope], *, engine: Engine | None = None,
+              partial: bool = False) -> list[dict[str, Any] | None]:
     """``[summary(s) for s in scopes]`` for scopes of one place and industry over different periods (the
-    comparisons' twelve months, 上期 and 同比): for the periods of whole months that the cells serve, the cells'
-    parts come from one statement (every fact's cells by month, summed per period here) instead of five per
-    period, and the parts that add up by month (``MONTHLY_PARTS``) from one statement each, by month (when the
-    periods share their as-of time); the watch list's distinct enterprises, and every other scope, as in
-    ``summary``."""
+    comparisons' twelve months, 上期 and 同比): for the periods the cells serve whole — one calendar month, or 1
+    January to a month's end (``cells.enterprises_column``) — the cells' parts come from one statement (every
+    fact's cells by month, summed per period here) instead of five per period, and the parts that add up by month
+    (``MONTHLY_PARTS``) from one statement each, by month (when the periods share their as-of time); the watch
+    list's distinct enterprises as in ``summary``. Every other scope is ``summary(s)``, or with ``partial`` None
+    (the caller runs those beside the batch)."""
     if not scopes:
         return []
     eng = engine or prepare(scopes[0], None)[0]
@@ -169,7 +172,7 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None) -> list[dict
 
     resolved, whole = cells.batchable(scopes, eng, facts, months)
     if len(whole) < 2:
-        return [summary(s, engine=eng) for s in scopes]
+        return [None if partial else summary(s, engine=eng) for s in scopes]
     lo, hi = min(f for f, _, _ in whole.values()), max(t for _, t, _ in whole.values())
     stmt = cells.by_month(resolved[0], facts, lo, hi)
     one_as_of = len({resolved[i].as_of for i in whole}) == 1
@@ -186,9 +189,9 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None) -> list[dict
                 monthly[part] = [(dt.date.fromisoformat(r["m"] + "-01"), {k: v for k, v in r.items() if k != "m"})
                                  for r in res]
         for i, (first, last, ent) in whole.items():
-            rows = [dict(conn.execute(st).mappings().first() or {}) for part, st in
-                    _summary_statements(resolved[i], eng, cells_too=False).items()
-                    if part not in CELL_PARTS and part not in monthly]
+            rest = {"wl"} | (set(MONTHLY_PARTS) - set(monthly))
+            rows = [dict(conn.execute(st).mappings().first() or {})
+                    for st in _summary_statements(resolved[i], eng, parts=rest).values()]
             for part, (_, _, figures) in MONTHLY_PARTS.items():
                 if part in monthly:
                     sums = {f.name: 0 for f in figures()}
@@ -205,7 +208,7 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None) -> list[dict
                             sums[c] += int(v[c])
                 rows.append({label: sums[col or ent] for col, label in cols})
             out[i] = _summary_of(rows)
-    return [r if r is not None else summary(s, engine=eng) for s, r in zip(scopes, out)]
+    return [r if r is not None or partial else summary(s, engine=eng) for s, r in zip(scopes, out)]
 
 
 summary.many = summaries  # type: ignore[attr-defined]

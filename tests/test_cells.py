@@ -92,15 +92,23 @@ def test_batched_sources_equal_one_by_one(db, one, many, basis):
     try:
         for name, s in _scopes(db).items():
             batch = _batches(s, basis)
+            n = len(batch)
             if name == "one-month":  # periods of whole months as of different times: the monthly parts one by one
                 batch += [m.with_(as_of=dt.datetime(2030, 1, 1)) for _, m in change.month_scopes(s, basis)[:3]]
             seen.clear()
             got = many(batch, engine=db)
             batched = len(seen)
             want = [one(x, engine=db) for x in batch]
+            one_by_one = len(seen) - batched
             assert got == want, name
+            # partial: what the batch serves, None for the rest (the comparisons run those beside it)
+            part = many(batch, engine=db, partial=True)
+            assert all(p is None or p == w for p, w in zip(part, want)), name
+            assert part[n - 3] is None, name  # a mid-month end
+            assert (part[n - 1] is None) == (s.binding is None), name  # another place (bound: their own, batched)
             if s.date_to is not None and name != "as-of-past":  # (month ends the cells serve, to batch)
-                assert batched < len(seen) - batched, name  # fewer statements than one by one
+                assert batched < one_by_one, name  # fewer statements than one by one
+                assert any(p is not None for p in part), name
     finally:
         event.remove(db, "before_cursor_execute", rec)
     assert many([], engine=db) == []
