@@ -153,8 +153,10 @@ def foreign_requests(urls) -> list[str]:
 
 def wait_idle(page, timeout_ms: int = 60000) -> None:
     """Wait until the Streamlit script run has finished and no skeleton placeholders remain."""
-    # idle = the script is not running and no skeleton is shown, and it has stayed so for 400 ms (a chart's first
-    # event or a query-parameter change starts another run right after the first one ends)
+    # idle = the script is not running and no skeleton is shown, and it has stayed so for 400 ms since this call (a
+    # chart's first event or a query-parameter change starts another run right after the first one ends; an idle
+    # time counted from an earlier call would let a click's run that has not started yet pass for finished)
+    page.evaluate("() => { window.__ovIdleSince = null; }")
     page.wait_for_function("""() => {
         const app = document.querySelector("[data-testid='stApp']");
         const idle = !!app && app.dataset.testScriptState === "notRunning"
@@ -163,6 +165,33 @@ def wait_idle(page, timeout_ms: int = 60000) -> None:
         if (window.__ovIdleSince == null) window.__ovIdleSince = performance.now();
         return performance.now() - window.__ovIdleSince >= 400;
     }""", timeout=timeout_ms, polling=100)
+
+
+_WATCH_RUNS = """() => {
+    const app = document.querySelector("[data-testid='stApp']");
+    window.__ovRan = false;
+    if (window.__ovRuns) window.__ovRuns.disconnect();
+    window.__ovRuns = new MutationObserver(() => { if (app.dataset.testScriptState !== "notRunning") window.__ovRan = true; });
+    window.__ovRuns.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+
+
+def run_after(page, action, timeout_ms: int = 60000) -> None:
+    """Do ``action`` (a click that makes the app run its script: a link of the navigation, a button) and wait until
+    the run it asked for has started and the app is idle again (the page, not yet left, is idle at first)."""
+    page.evaluate(_WATCH_RUNS)
+    action()
+    page.wait_for_function("() => window.__ovRan === true", timeout=timeout_ms, polling=50)
+    wait_idle(page, timeout_ms)
+
+
+def open_by_navigation(page, url_path: str) -> None:
+    """Open a page through the sidebar navigation's link, as a click on it does (the app stays loaded, ~1 s a page
+    less than opening its address anew; a collapsed sidebar's link too, as a tap in the opened sidebar would)."""
+    link = page.locator(f"[data-testid='stSidebarNavLink'][href$='/{url_path}']").first
+    run_after(page, lambda: link.dispatch_event("click"))
+    # (a page may write its scope into the address as it draws: ?from=…)
+    page.wait_for_url(lambda u: urlparse(u).path.rstrip("/").endswith("/" + url_path))
 
 
 def sign_in(page, base: str, username: str, password: str | None = None, path: str = "") -> None:

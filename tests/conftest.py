@@ -40,8 +40,37 @@ def _scan_components_once() -> None:
         manifest_scanner.scan_component_manifests.cache_info = once.cache_info
 
 
+def _compile_scripts_once() -> None:
+    """Every AppTest makes a new ``ScriptCache``, so each run parsed its app and page files again and rewrote them
+    for Streamlit's "magic" (0.1-0.2 s of CPU per run of a large page, more than a warm page run itself). A server
+    compiles each file once for its lifetime; so does a test process now, keyed by the file's path, size and
+    modification time (a file changed on disk is compiled again)."""
+    import os
+
+    from streamlit.runtime.scriptrunner import script_cache
+
+    cls = script_cache.ScriptCache
+    if getattr(cls, "_oversight_shared", False):
+        return
+    own = cls.get_bytecode
+    shared: dict = {}
+
+    def get_bytecode(self, script_path):
+        path = os.path.abspath(script_path)
+        st = os.stat(path)
+        key = (path, st.st_mtime_ns, st.st_size)
+        code = shared.get(key)
+        if code is None:
+            code = shared[key] = own(self, script_path)
+        return code
+
+    cls.get_bytecode = get_bytecode
+    cls._oversight_shared = True
+
+
 def pytest_configure(config):
     _scan_components_once()
+    _compile_scripts_once()
     # accounts the tests create hash their passwords at bcrypt's lowest cost (the product's cost, 12, is not what
     # they test; the tests that compare an unknown name's cost with a real one's read accounts.BCRYPT_ROUNDS)
     from queries import accounts
