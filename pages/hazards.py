@@ -10,12 +10,11 @@ from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, metric, page_header, page_link, plain, q,
     q_or_stop, set_params, tile_changes, url_id,
 )
-from pages.ui import when
+from pages.ui import POINT_STATUS_COLOUR, as_labels, flag_column, when
 from queries import hazards
 from queries.labels import HAZARD_LEVELS, POINT_KINDS, POINT_STATUS
 
 STATUS_HEX = {"normal": "#2e9d48", "alarm": "#e02020", "offline": "#8a8f98"}
-ROW_BG = {"alarm": "background-color: #fde2e2", "offline": "background-color: #eceef1"}
 LIVE_NOTE = ("“实时”指各监测点最近一次上传的状态（正常 / 报警 / 离线），不受侧边栏统计期影响；"
              "各指标的口径见指标名称旁的“?”。")
 
@@ -52,12 +51,14 @@ def enterprise_view(scope, eid: int) -> None:
         "状态": pts["status"].map(POINT_STATUS),
         "读数时间": pd.to_datetime(pts["reading_at"]),
     })
-    status = pts["status"].tolist()
-    styled = (view.style.apply(lambda r: [ROW_BG.get(status[r.name], "")] * len(r), axis=1)
-              .format(precision=2, na_rep="—", subset=["最新值", "低报阈值", "高报阈值", "高高报阈值"]))
-    st.dataframe(styled, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)),
-                 column_config={"读数时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-    st.caption("红底：报警；灰底：离线。阈值为空表示该点未设置该级报警。")
+    status = view["状态"].tolist()
+    view["状态"] = as_labels(status)
+    number = st.column_config.NumberColumn(format="%.2f")
+    st.dataframe(view, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)), placeholder="—",
+                 column_config={"状态": flag_column(status, [POINT_STATUS_COLOUR.get(s) for s in pts["status"]]),
+                                **{c: number for c in ("最新值", "低报阈值", "高报阈值", "高高报阈值")},
+                                "读数时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+    st.caption("状态：报警为红色，离线为灰色。阈值为空表示该点未设置该级报警。")
 
     st.markdown("#### 单点 24 小时趋势")
     ids = [int(i) for i in pts["id"]]

@@ -22,7 +22,7 @@ from pages.common import (
     child_label, engine, figure_help, figure_label, fmt, metric, page_link, parse_id, plain, primary, scope_token,
     set_params, user,
 )
-from pages.ui import when
+from pages.ui import LATE_COLOUR, as_labels, flag_column, when
 from queries import supervision as SV
 from queries.scope import Scope, ScopeError
 
@@ -133,15 +133,17 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
         "整改通知书": [v if not _missing(v) else "—" for v in shown["notice_no"]],
         "整改完成日期": [_day(v) for v in shown["rectified_on"]],
     })
-    late = shown["overdue"].astype(bool).tolist()
-    styled = table.style.apply(lambda col: ["color:#c8102e;font-weight:600" if x else "" for x in late],
-                               subset=["办理状态", "整改期限"])
+    red = [LATE_COLOUR if x else None for x in shown["overdue"].astype(bool)]
+    late_cols = {c: flag_column(table[c], red, width="medium" if c == "办理状态" else None)
+                 for c in ("办理状态", "整改期限")}
+    for c in late_cols:
+        table[c] = as_labels(table[c])
     nonce = st.session_state.get(NONCE, 0)
     listed_col = (st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm") if kind == "key_control"
                   else st.column_config.DateColumn(format="YYYY-MM-DD"))
-    sel = st.dataframe(styled, hide_index=True, on_select="rerun", selection_mode="single-row",
+    sel = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
                        height=min(400, 35 * (len(table) + 1) + 3), key=f"{k}_list_{scope_token(scope)}_{pick}_{nonce}",
-                       column_config={spec["listed"]: listed_col, "办理状态": st.column_config.TextColumn(width="medium"),
+                       column_config={spec["listed"]: listed_col, **late_cols,
                                       "“零风险”报告": st.column_config.CheckboxColumn("“零风险”报告")})
     more = f"，仅显示最近的 {limit:,} 条" if len(df) >= limit else ""
     st.caption(f"共 {len(df):,} 条{more}。办理状态为当前状态（不随截止时间回溯），整改期限已过仍未复查确认整改完成的标红"

@@ -11,7 +11,7 @@ import streamlit as st
 from pages.app import pages_for
 from pages.common import PAGES_DIR, current_scope, engine, metric, plain, primary, set_params, tile_changes, user
 from pages.supervision_ui import DB_ERRORS, as_text, nav_changed, region_label
-from pages.ui import duration_text, when
+from pages.ui import LATE_COLOUR, as_labels, duration_text, flag_column, when
 from queries import supervision as SV
 from queries.labels import SUPERVISION_STATES
 from queries.regions import PROVINCE, reference
@@ -23,7 +23,6 @@ FLASH = "sv_flash"  # what the last action said, shown once after the rerun that
 POSTED = "sv_posted"  # (order, action, version) posted in this session: a form never posts twice
 SUBMIT = {"reply": "提交反馈", "close": "办结", "return": "退回"}
 ACTION_NAMES = {"reply": "反馈", "close": "办结", "return": "退回"}
-LATE = "color:#c8102e;font-weight:600"
 TILE_WIDTH = "stretch"  # the row wraps two by two on a 390 px phone
 
 
@@ -213,10 +212,12 @@ def _table(df: pd.DataFrame, key: str, *, todo: bool = False) -> None:
         "督办对象": df["region_name"], "办理期限": df["deadline"], "督办事项": df["subject_title"],
         "发出人": df["issuer_name"], "发出时间": df["created_at"],
     })
-    styled = view.style.apply(lambda col: [LATE if x else "" for x in late], subset=["状态", "剩余时间"])
-    sel = st.dataframe(styled, hide_index=True, width="stretch", height=min(460, 35 * (len(df) + 1) + 3),
+    red = [LATE_COLOUR if x else None for x in late]
+    config = {c: flag_column(view[c], red) for c in ("状态", "剩余时间")}
+    view["状态"], view["剩余时间"] = as_labels(view["状态"]), as_labels(view["剩余时间"])
+    sel = st.dataframe(view, hide_index=True, width="stretch", height=min(460, 35 * (len(df) + 1) + 3),
                        on_select="rerun", selection_mode="single-row", key=key,
-                       column_config={"督办事项": st.column_config.TextColumn(width="medium"),
+                       column_config={**config, "督办事项": st.column_config.TextColumn(width="medium"),
                                       "办理期限": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                       "发出时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     rows = sel.selection.rows if sel and sel.selection else []

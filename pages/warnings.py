@@ -12,7 +12,7 @@ from pages.common import (
     page_header, page_link, plain, q, q_or_stop, say_refused, set_params, tile_changes, topic_keys, url_id,
 )
 from pages.supervision_ui import warning_duban
-from pages.ui import level_chip, level_style, month_day, step_history, stripe, when
+from pages.ui import level_chip, level_column, level_labels, month_day, step_history, stripe, when
 from queries import handling, warnings
 from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
 SMS_KIND = {"enterprise": "企业", "regulator": "监管部门"}
@@ -113,16 +113,14 @@ def lifecycle_view(scope, wid: int) -> None:
 
 def _listing_table(df: pd.DataFrame, key: str):
     view = pd.DataFrame({
-        "预警编号": df["code"], "等级": df["level_name"], "类型": df["type_name"], "标题": df["title"],
+        "预警编号": df["code"], "等级": level_labels(df["level"]), "类型": df["type_name"], "标题": df["title"],
         "企业": df["enterprise"], "区县": df["county"], "产生时间": df["raised_at"], "重复次数": df["repeat_count"],
         "当前环节": df["stage"],
     })
-    levels = df["level"].astype(int).tolist()
-    styled = view.style.apply(
-        lambda col: [level_style(lv) for lv in levels], subset=["等级"])
-    sel = st.dataframe(styled, hide_index=True, width="stretch", height=360, on_select="rerun",
+    sel = st.dataframe(view, hide_index=True, width="stretch", height=360, on_select="rerun",
                        selection_mode="single-row", key=key,
-                       column_config={"产生时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+                       column_config={"等级": level_column(),
+                                      "产生时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     rows = sel.selection.rows if sel and sel.selection else []
     if rows:
         set_params(warning=int(df.iloc[rows[0]]["id"]))
@@ -195,12 +193,11 @@ def distribution_view(scope, ws, win: str) -> None:
     with c1:
         st.markdown("##### 按等级：消警情况与处置用时")
         st.dataframe(pd.DataFrame({
-            "等级": [f"{n}（{LEVEL_COLOUR_NAMES[int(l)]}）" for l, n in zip(lv_df["level"], lv_df["level_name"])],
+            "等级": level_labels(lv_df["level"]),
             "产生": lv_df["raised"], "已消警": lv_df["closed"], "未消警": lv_df["open"],
             "平均签收用时(分钟)": lv_df["avg_ack_min"], "平均消警用时(分钟)": lv_df["avg_close_min"],
-        }).style.apply(lambda col: [level_style(lv) for lv in (1, 2, 3, 4)],
-                       subset=["等级"]), hide_index=True, width="stretch",
-            column_config={"平均签收用时(分钟)": st.column_config.NumberColumn(format="%.1f"),
+        }), hide_index=True, width="stretch",
+            column_config={"等级": level_column(colour_names=True), "平均签收用时(分钟)": st.column_config.NumberColumn(format="%.1f"),
                            "平均消警用时(分钟)": st.column_config.NumberColumn(format="%.1f")})
     with c2:
         st.markdown("##### 已消警与未消警")

@@ -76,3 +76,22 @@ def plotly_click(custom) -> dict:
 def deck_click(adcode: int, layer: str = "regions") -> dict:
     """The widget state of a click on a region of a pydeck map."""
     return {"selection": {"indices": {layer: [0]}, "objects": {layer: [{"properties": {"adcode": adcode}}]}}}
+
+
+def table_text(el):
+    """A dataframe element's value, its label columns (one-label lists the browser draws as coloured labels:
+    pages.ui.as_labels) as their texts."""
+    df = el.value.copy()
+    for c in df.columns:
+        col = df[c]
+        if col.dtype == object and len(col) and all(hasattr(v, "__len__") and not isinstance(v, str) for v in col):
+            df[c] = ["、".join(str(x) for x in v) for v in col]
+    return df
+
+
+def label_colours(el, column: str) -> dict[str, str]:
+    """The colour of each text of a label column (pages.ui.flag_column / level_column), as the browser draws it."""
+    import json
+
+    conf = json.loads(el.proto.columns).get(column) or {}
+    return {o["value"]: o.get("color") for o in conf.get("type_config", {}).get("options", [])}

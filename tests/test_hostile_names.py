@@ -13,7 +13,7 @@ from pages import wallkit as wk
 from pages.common import plain
 from queries import db as dbmod
 from seed import schema as S
-from tests.apptest_util import app, clear_caches
+from tests.apptest_util import app, clear_caches, table_text
 from tests.dbcache import clone_database, remove_copy
 from tests.markup_util import markdown_bodies
 
@@ -93,7 +93,7 @@ def test_hostile_names_are_text_on_every_page(hostile, monkeypatch, i):
     traces = [t.get("name", "") for ch in at.get("plotly_chart") for t in json.loads(ch.proto.spec)["data"]]
     assert any(t.startswith(html.escape(point, quote=True)) for t in traces), traces
     assert not any(point in t for t in traces if point != html.escape(point, quote=True)), traces
-    table = at.dataframe[-1].value if at.dataframe else None
+    table = table_text(at.dataframe[-1]) if at.dataframe else None
     assert table is not None and point in set(table["监测点"]) and source in set(table["所属危险源"])  # as text
 
     # 预警分布 → one warning's lifecycle: title, the chip line (inline HTML) with the enterprise, the point metric

@@ -11,12 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from pages.app import pages_for
+from pages.ui import LATE_COLOUR, NO_COLOUR
 from queries import db as dbmod
 from queries import handling as H
+from queries.labels import LEVEL_HEX, LEVEL_NAMES
 from queries.regions import PROVINCE
 from queries.scope import Scope
 from seed import schema as S
-from tests.apptest_util import app, clear_caches, metrics, number
+from tests.apptest_util import app, clear_caches, label_colours, metrics, number, table_text
 from tests.dbcache import clone_database, remove_copy
 from tests.test_handling import JIANGNING, JN_OFFICER, YANCHENG, new_warning, steps_of, wrow
 
@@ -183,7 +185,7 @@ def test_another_citys_warning_by_url_is_refused(wdb):
 
 def test_desk_lists_the_users_open_warnings_severest_first(wdb):
     at = desk("jiangning-officer")
-    table = at.dataframe[0].value
+    table = table_text(at.dataframe[0])
     d = H.desk(Scope(region=JIANGNING, binding=JIANGNING), engine=wdb, limit=300)
     assert list(table["预警编号"]) == list(d["code"]) and len(d) > 0
     assert set(table["区县"]) == {"江宁区"}
@@ -193,6 +195,13 @@ def test_desk_lists_the_users_open_warnings_severest_first(wdb):
     assert number(m["超时未处置预警"]) == s["overdue"]
     late = [t for t in table["剩余时间"] if t.startswith("超时")]
     assert len(late) == int(d["overdue"].sum())
+    # levels in their colours, the time left of a late warning in red, other times as plain text
+    colours = label_colours(at.dataframe[0], "等级")
+    assert colours == {LEVEL_NAMES[lv]: LEVEL_HEX[lv] for lv in (1, 2, 3, 4)}
+    assert set(table["等级"]) <= set(colours)
+    left = label_colours(at.dataframe[0], "剩余时间")
+    assert {t: left[t] for t in table["剩余时间"]} == {t: LATE_COLOUR if t.startswith("超时") else NO_COLOUR
+                                                   for t in table["剩余时间"]}
 
 
 def test_leaders_read_only(wdb):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from pages.ui import LATE_COLOUR, NO_COLOUR, POINT_STATUS_COLOUR
 from queries import hazards
 from queries.regions import reference
 from queries.scope import Scope
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_util import app, clear_caches, metrics, number
+from tests.apptest_util import app, clear_caches, label_colours, metrics, number, table_text
 
 # drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
 pytestmark = pytest.mark.engines("sqlite")
@@ -57,7 +58,7 @@ def test_tiles_equal_queries_for_every_role(db, user):
     _tiles_equal_summary(metrics(at), s)
     # the enterprise table lists the scope's hazard enterprises, alarms first
     ent = hazards.enterprises(Scope(region=HOME[user]), engine=db)
-    table = at.dataframe[-1].value
+    table = table_text(at.dataframe[-1])
     assert len(table) == len(ent)
     assert list(table["企业"]) == list(ent["name"])
     assert list(table["报警"]) == sorted(table["报警"], reverse=True)
@@ -73,7 +74,7 @@ def test_province_leader_drilled_to_nanjing_sees_bulletin_figures(db):
     assert number(m["在线采集安全参数（监测点）"]) < province
     _tiles_equal_summary(m, hazards.summary(Scope(region=NJ), engine=db))
     # the by-county table covers Nanjing's 11 counties and adds up to the city
-    counties = at.dataframe[0].value
+    counties = table_text(at.dataframe[0])
     assert len(counties) == 11
     assert counties["监测点"].sum() == 4264
 
@@ -100,8 +101,8 @@ def test_city_user_sees_only_their_city(db):
     assert any("无权查看" in e.value for e in at.error)
     _tiles_equal_summary(metrics(at), hazards.summary(Scope(region=320900), engine=db))
     own_counties = {d.name for d in reference(db).children(320900)}
-    assert set(at.dataframe[-1].value["区县"]) <= own_counties
-    assert set(at.dataframe[0].value["区县"]) == own_counties
+    assert set(table_text(at.dataframe[-1])["区县"]) <= own_counties
+    assert set(table_text(at.dataframe[0])["区县"]) == own_counties
 
 
 def _alarm_enterprise(db) -> int:
@@ -122,9 +123,13 @@ def test_enterprise_points_and_trend(db):
     assert number(m["正常"]) == o["points_normal"]
     assert number(m["重大危险源"]) == o["hazard_sources"]
     pts = hazards.enterprise_points(eid, Scope(region=NJ), engine=db)
-    table = at.dataframe[0].value
+    table = table_text(at.dataframe[0])
     assert len(table) == len(pts) == o["points"]
     assert table.iloc[0]["状态"] == "报警"  # alarms first
+    # a point's status in its colour: alarms red, offline grey, the rest plain
+    colours = label_colours(at.dataframe[0], "状态")
+    assert colours["报警"] == LATE_COLOUR and all(colours[s] == NO_COLOUR for s in colours if s not in ("报警", "离线"))
+    assert colours.get("离线", POINT_STATUS_COLOUR["offline"]) == POINT_STATUS_COLOUR["offline"]
     # the trend of the first (alarm) point, with its threshold lines
     trend = hazards.point_trend(int(pts.iloc[0]["id"]), Scope(region=NJ), engine=db)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)

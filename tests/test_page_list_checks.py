@@ -19,7 +19,7 @@ from queries import db as dbmod
 from queries import supervision as SV
 from queries.scope import Scope
 from seed import schema as S
-from tests.apptest_util import ROOT, app, clear_caches, metrics, number
+from tests.apptest_util import ROOT, app, clear_caches, metrics, number, table_text
 from tests.dbcache import clone_database, remove_copy
 
 pytestmark = pytest.mark.engines("sqlite")
@@ -174,7 +174,7 @@ def test_officer_verifies_notices_and_follows_up_and_the_rates_move_by_one(ldb, 
     assert submits(at) == [] and any("已办结" in i.value for i in at.info)
     assert len(audits(ldb, kind, eid)) == 3
     # the list shows the entry's new state (the table is read live, not from the shared cache)
-    table = next(d.value for d in at.dataframe if "办理状态" in d.value.columns)
+    table = next(table_text(d) for d in at.dataframe if "办理状态" in d.value.columns)
     e = SV.entry(kind, eid, s, engine=ldb)
     assert "整改完成" in set(table["办理状态"]) and e["state"] == "rectified"
     if kind == "key_control":
@@ -293,7 +293,7 @@ def test_hostile_notes_and_notice_numbers_are_shown_as_text(ldb):
             for bad in ("<script", "<img", "<a href", "](https://", "<b>", "**粗"):
                 assert bad not in md, (user, bad)
     at = page("nanjing-officer", "watchlist", {**NOW_PARAMS, "entry": ids[0]})
-    table = next(d.value for d in at.dataframe if "办理状态" in d.value.columns)
+    table = next(table_text(d) for d in at.dataframe if "办理状态" in d.value.columns)
     assert HOSTILE_NO in set(table["整改通知书"])  # a table cell is text
 
 
@@ -340,11 +340,11 @@ def test_rates_on_the_page_equal_check_rates(ldb, kind, user, region, binding):
     s = scope_of(region, binding)
     assert_rates_on_page(at, kind, SV.check_rates(kind, s, engine=ldb))
     by = SV.check_rates_by_region(kind, s, engine=ldb)
-    table = next(d.value for d in at.dataframe if "verified_rate" in d.value.columns)
+    table = next(table_text(d) for d in at.dataframe if "verified_rate" in d.value.columns)
     assert list(table["name"]) == list(by["name"])
     assert list(table["verified_rate"]) == list(by["verified_rate"])
     assert list(table["rectified_rate"]) == list(by["rectified_rate"])
-    listed = next(d.value for d in at.dataframe if "办理状态" in d.value.columns)
+    listed = next(table_text(d) for d in at.dataframe if "办理状态" in d.value.columns)
     e = SV.entries(kind, s, engine=ldb)
     assert list(listed["企业"]) == list(e["enterprise"])
     late = [x for x in listed["办理状态"] if x.endswith("（超期）")]
@@ -386,11 +386,11 @@ def test_the_state_filter(ldb):
     at = page("suqian", "key_control", NOW_PARAMS)
     e = SV.entries("key_control", scope_of(SQ, SQ), engine=ldb)
     at.selectbox(key="kc_state_filter").set_value("overdue").run()
-    listed = next(d.value for d in at.dataframe if "办理状态" in d.value.columns)
+    listed = next(table_text(d) for d in at.dataframe if "办理状态" in d.value.columns)
     assert len(listed) == int(e["overdue"].sum()) > 0
     assert all(x.endswith("（超期）") for x in listed["办理状态"])
     at.selectbox(key="kc_state_filter").set_value("pending").run()
-    listed = next(d.value for d in at.dataframe if "办理状态" in d.value.columns)
+    listed = next(table_text(d) for d in at.dataframe if "办理状态" in d.value.columns)
     assert len(listed) == int((e["state"] == "pending").sum())
 
 

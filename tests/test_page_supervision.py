@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from pages.ui import LATE_COLOUR, NO_COLOUR
 from queries import db as dbmod
 from queries import supervision as SV
 from seed import schema as S
-from tests.apptest_util import app, clear_caches, metrics, number
+from tests.apptest_util import app, clear_caches, label_colours, metrics, number, table_text
 from tests.dbcache import clone_database, remove_copy
 from tests.markup_util import assert_inert, markdown_bodies
 
@@ -169,7 +170,7 @@ def test_leader_sends_from_the_header_yancheng_replies_and_the_leader_closes(wdb
     n = SV.counts(YC_CITY, engine=wdb)["todo"]
     assert n >= 1 and nav_duban(at) == f"督办（{n}）"
     assert number(metrics(at)["待我办理"]) == n
-    inbox = at.dataframe[0].value
+    inbox = table_text(at.dataframe[0])
     assert code in set(inbox["督办编号"]) and list(inbox["督办编号"]) == list(SV.inbox(YC_CITY, engine=wdb)["code"])
     row = inbox[inbox["督办编号"] == code].iloc[0]
     assert row["待办"] == "待反馈" and row["状态"] == "在办" and row["剩余时间"].startswith("剩 ")
@@ -189,7 +190,7 @@ def test_leader_sends_from_the_header_yancheng_replies_and_the_leader_closes(wdb
 
     # the leader: waiting to be closed, closes with a note
     at = open_page("leader")
-    assert code in set(at.dataframe[0].value["督办编号"])
+    assert code in set(table_text(at.dataframe[0])["督办编号"])
     at = open_page("leader", params={"order": oid})
     assert [t.label for t in at.tabs][-2:] == ["办结", "退回"]
     area(at, "办结意见").input("同意办结，持续跟踪。")
@@ -221,7 +222,7 @@ def test_a_returned_order_is_open_again(wdb):
     assert [m.value for m in at.metric][0] == "在办" and "已退回 1 次" in shown(at)
     assert "反馈不具体，请补充整改措施和完成时限。" in [t.value for t in at.text]
     at = open_page("yancheng")
-    inbox = at.dataframe[0].value
+    inbox = table_text(at.dataframe[0])
     assert inbox[inbox["督办编号"] == r.code].iloc[0]["待办"] == "待反馈"
     at = open_page("yancheng-officer", params={"order": r.order_id})
     assert [b for b in at.button if b.label == "提交反馈"]
@@ -403,21 +404,22 @@ def test_the_state_filter_and_the_outbox(wdb):
     at = open_page("leader")
     assert [t.label for t in at.tabs][1:] == ["已发出", "全部督办"]
     sent = SV.outbox(LEADER, engine=wdb)
-    outbox = next(d.value for d in at.dataframe if r.code in set(d.value["督办编号"]) and "待办" not in d.value.columns)
+    outbox = next(table_text(d) for d in at.dataframe if r.code in set(d.value["督办编号"]) and "待办" not in d.value.columns)
     assert list(outbox["督办编号"]) == list(sent["code"])
     late = SV.listing(LEADER, engine=wdb, state="open")
     at.segmented_control(key="sv_state").set_value("open").run()
     assert not at.exception, at.exception
-    shown_all = at.dataframe[-1].value
+    shown_all = table_text(at.dataframe[-1])
     assert list(shown_all["督办编号"]) == list(late["code"])
     assert {s for s in shown_all["状态"]} <= {"在办", "在办（超期）"}
+    assert label_colours(at.dataframe[-1], "状态") == {"在办": NO_COLOUR, "在办（超期）": LATE_COLOUR}  # late in red
     assert sum(s == "在办（超期）" for s in shown_all["状态"]) == int(late["overdue"].sum()) > 0
     assert all(t.startswith("超期 ") for t, s in zip(shown_all["剩余时间"], shown_all["状态"]) if s == "在办（超期）")
     # the region (in the URL, like every page's): orders addressed within it; another city's refused for suqian
     at = open_page("leader", params={"region": YANCHENG})
-    assert r.code in set(at.dataframe[-1].value["督办编号"])
+    assert r.code in set(table_text(at.dataframe[-1])["督办编号"])
     assert set(SV.listing(LEADER, engine=wdb, region=YANCHENG)["city_adcode"]) == {YANCHENG}
-    assert list(at.dataframe[-1].value["督办编号"]) == list(SV.listing(LEADER, engine=wdb, region=YANCHENG)["code"])
+    assert list(table_text(at.dataframe[-1])["督办编号"]) == list(SV.listing(LEADER, engine=wdb, region=YANCHENG)["code"])
     at = open_page("suqian", params={"region": YANCHENG})
     assert "无权查看" in said(at, "error") and r.code not in codes(at)
 
@@ -463,7 +465,7 @@ def test_send_buttons_by_role_and_place(wdb):
     assert addressee(at).value == NANJING and len(addressee(at).options) == 2
     # the campaign table: a lagging row, selected, to the region in view
     at = open_page("leader", "enforcement.py", {"region": YANCHENG})
-    table = at.dataframe[0].value
+    table = table_text(at.dataframe[0])
     lag = [i for i, v in enumerate(table["behind"]) if v == "进度滞后"]
     assert lag, "the demo holds a lagging campaign in 盐城市"
     at.session_state[f"enf_camps_{YANCHENG}_None_2021-01-01_2021-06-30_None_None"] = {

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from queries import warnings
 from queries.scope import Scope
 from seed.schema import warnings as W
-from tests.apptest_util import app, clear_caches, metrics, number
+from tests.apptest_util import app, clear_caches, metrics, number, table_text
 
 # drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
 pytestmark = pytest.mark.engines("sqlite")
@@ -65,7 +65,7 @@ def test_tiles_equal_queries_for_every_role(db, user):
     _tiles_equal_summary(metrics(at), s)
     # the open list: every open warning of the scope (up to 200), the most severe first
     lst = warnings.listing(window_scope(HOME[user]), open_only=True, limit=200, engine=db)
-    table = next(d.value for d in at.dataframe if "预警编号" in d.value.columns)
+    table = next(table_text(d) for d in at.dataframe if "预警编号" in d.value.columns)
     assert len(table) == len(lst) == min(200, s["open"])
     assert list(table["预警编号"]) == list(lst["code"])
 
@@ -84,7 +84,7 @@ def test_timeliness_tiles_and_table_equal_queries(db, user):
     assert abs(number(m["超时未处置预警"]) - t["overdue"]) <= 1  # live: a deadline may pass between the two reads
     by = handling.timeliness_by_region(ws, engine=db)
     kid = "城市" if user == "leader" else "区县"
-    table = next(d.value for d in at.dataframe if kid in d.value.columns and "签收及时率(%)" in d.value.columns)
+    table = next(table_text(d) for d in at.dataframe if kid in d.value.columns and "签收及时率(%)" in d.value.columns)
     assert list(table[kid]) == list(by["name"]) and len(by) > 1
     assert list(table["及时签收/应签收"]) == [f"{a:,}/{b:,}" for a, b in zip(by["ack_timely"], by["ack_due"])]
 
@@ -159,7 +159,7 @@ def test_lifecycle_of_one_warning(db):
         if step["at"] is not None:
             assert step["at"].strftime("%Y-%m-%d %H:%M:%S") in html
     assert "已消警" in html and lc["steps"][-1]["at"] is not None
-    sms = at.dataframe[0].value
+    sms = table_text(at.dataframe[0])
     assert len(sms) == len(lc["sms"])
     assert set(sms["状态"]) <= {"已送达", "发送失败"}
 
