@@ -1,5 +1,5 @@
-"""Small fragments the pages repeat: the colour stripe over a tile, the warning-level chip, times as text, colours
-for maps. Pure functions return text; ``stripe`` renders."""
+"""Small fragments the pages repeat: the colour stripe over a tile, the warning-level chip, coloured labels in
+tables, times as text, colours for maps. Pure functions return text; ``stripe`` renders."""
 from __future__ import annotations
 
 import datetime as dt

@@ -197,7 +197,8 @@ def distribution_view(scope, ws, win: str) -> None:
             "产生": lv_df["raised"], "已消警": lv_df["closed"], "未消警": lv_df["open"],
             "平均签收用时(分钟)": lv_df["avg_ack_min"], "平均消警用时(分钟)": lv_df["avg_close_min"],
         }), hide_index=True, width="stretch",
-            column_config={"等级": level_column(colour_names=True), "平均签收用时(分钟)": st.column_config.NumberColumn(format="%.1f"),
+            column_config={"等级": level_column(colour_names=True),
+                           "平均签收用时(分钟)": st.column_config.NumberColumn(format="%.1f"),
                            "平均消警用时(分钟)": st.column_config.NumberColumn(format="%.1f")})
     with c2:
         st.markdown("##### 已消警与未消警")

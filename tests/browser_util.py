@@ -167,31 +167,21 @@ def wait_idle(page, timeout_ms: int = 60000) -> None:
     }""", timeout=timeout_ms, polling=100)
 
 
-_WATCH_RUNS = """() => {
-    const app = document.querySelector("[data-testid='stApp']");
-    window.__ovRan = false;
-    if (window.__ovRuns) window.__ovRuns.disconnect();
-    window.__ovRuns = new MutationObserver(() => { if (app.dataset.testScriptState !== "notRunning") window.__ovRan = true; });
-    window.__ovRuns.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
-}"""
-
-
-def run_after(page, action, timeout_ms: int = 60000) -> None:
-    """Do ``action`` (a click that makes the app run its script: a link of the navigation, a button) and wait until
-    the run it asked for has started and the app is idle again (the page, not yet left, is idle at first)."""
-    page.evaluate(_WATCH_RUNS)
-    action()
-    page.wait_for_function("() => window.__ovRan === true", timeout=timeout_ms, polling=50)
-    wait_idle(page, timeout_ms)
+def on_path(url_path: str):
+    """A predicate of ``page.wait_for_url``: the address is that page's (with or without a query: a page may write
+    its scope into the address as it draws)."""
+    return lambda u: urlparse(u).path.rstrip("/").endswith("/" + url_path)
 
 
 def open_by_navigation(page, url_path: str) -> None:
     """Open a page through the sidebar navigation's link, as a click on it does (the app stays loaded, ~1 s a page
-    less than opening its address anew; a collapsed sidebar's link too, as a tap in the opened sidebar would)."""
-    link = page.locator(f"[data-testid='stSidebarNavLink'][href$='/{url_path}']").first
-    run_after(page, lambda: link.dispatch_event("click"))
-    # (a page may write its scope into the address as it draws: ?from=…)
-    page.wait_for_url(lambda u: urlparse(u).path.rstrip("/").endswith("/" + url_path))
+    less than opening its address anew; a collapsed sidebar's link too, as a tap in the opened sidebar would), and
+    wait until it has drawn. The address changes when the server starts the page's run (not at the click), so the
+    run has begun once it shows the page; the script-state attribute alone can miss a fast run (React may never
+    draw its "running")."""
+    page.locator(f"[data-testid='stSidebarNavLink'][href$='/{url_path}']").first.dispatch_event("click")
+    page.wait_for_url(on_path(url_path), timeout=60000)
+    wait_idle(page)
 
 
 def sign_in(page, base: str, username: str, password: str | None = None, path: str = "") -> None:

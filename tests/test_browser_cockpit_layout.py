@@ -15,7 +15,7 @@ from queries import audit, ranking
 from queries.scope import Scope
 from seed.schema import hazard_sources as HS
 from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, foreign_requests,
-                                open_by_navigation, run_after, shared_server, sign_in, tiles_on, wait_idle,
+                                on_path, open_by_navigation, shared_server, sign_in, tiles_on, wait_idle,
                                 whole_page_shot)
 
 pytestmark = pytest.mark.browser
@@ -98,8 +98,9 @@ def test_the_overview_on_a_phone(db):
         page.wait_for_function("""() => { const s = document.querySelector('[data-testid="stSidebar"]');
             return Math.abs(s.getBoundingClientRect().left) < 1; }""", timeout=10000)  # slid in
         page.screenshot(path=str(ARTIFACTS / "cockpit_overview_phone_sidebar.png"))
-        run_after(page, link.click)
-        page.wait_for_url("**/ranking", timeout=20000)
+        link.click()
+        page.wait_for_url(on_path("ranking"), timeout=60000)
+        wait_idle(page)
         assert "排名总览" in page.inner_text("[data-testid='stMain']")
         assert not exceptions_on(page)
 
