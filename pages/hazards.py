@@ -10,11 +10,10 @@ from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, metric, page_header, page_link, plain, q,
     q_or_stop, set_params, tile_changes, url_id,
 )
-from pages.ui import POINT_STATUS_COLOUR, as_labels, flag_column, when
+from pages.ui import POINT_STATUS_HEX, as_labels, flag_column, when
 from queries import hazards
 from queries.labels import HAZARD_LEVELS, POINT_KINDS, POINT_STATUS
 
-STATUS_HEX = {"normal": "#2e9d48", "alarm": "#e02020", "offline": "#8a8f98"}
 LIVE_NOTE = ("“实时”指各监测点最近一次上传的状态（正常 / 报警 / 离线），不受侧边栏统计期影响；"
              "各指标的口径见指标名称旁的“?”。")
 
@@ -55,7 +54,8 @@ def enterprise_view(scope, eid: int) -> None:
     view["状态"] = as_labels(status)
     number = st.column_config.NumberColumn(format="%.2f")
     st.dataframe(view, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)), placeholder="—",
-                 column_config={"状态": flag_column(status, [POINT_STATUS_COLOUR.get(s) for s in pts["status"]]),
+                 column_config={"状态": flag_column(status, [None if s == "normal" else POINT_STATUS_HEX.get(s)
+                                                             for s in pts["status"]]),
                                 **{c: number for c in ("最新值", "低报阈值", "高报阈值", "高高报阈值")},
                                 "读数时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     st.caption("状态：报警为红色，离线为灰色。阈值为空表示该点未设置该级报警。")
@@ -83,7 +83,7 @@ def enterprise_view(scope, eid: int) -> None:
         ("low_alarm", "低报", "#1e78ff"), ("high_alarm", "高报", "#f08c00"), ("high_high_alarm", "高高报", "#e02020"))
         if p[c] is not None and not pd.isna(p[c])]
     line(trend, "ts", ["value"], [f"{p['name']}（{p['unit']}）"], key=f"hz_trend_{pid}", hlines=hl,
-         colors=[STATUS_HEX.get(p["status"], "#1e78ff")], yaxis_title=p["unit"])
+         colors=[POINT_STATUS_HEX.get(p["status"], "#1e78ff")], yaxis_title=p["unit"])
     st.caption("趋势为该点最新读数前 24 小时的逐时读数；虚线为报警阈值。")
 
 
@@ -124,7 +124,7 @@ def region_view(scope) -> None:
         drill_on_click(scope, ev)
     with c2:
         ev = bar(reg, "name", ["points_alarm", "points_offline"], ["报警", "离线"], key=f"hz_bar_{scope.region}",
-                 colors=[STATUS_HEX["alarm"], STATUS_HEX["offline"]], stacked=True, height=520,
+                 colors=[POINT_STATUS_HEX["alarm"], POINT_STATUS_HEX["offline"]], stacked=True, height=520,
                  yaxis_title="监测点（个）")
         drill_on_click(scope, ev)
     st.caption(f"点击地图上的{kid}或柱子可下钻；用页面上方的地区路径返回上级。")

@@ -133,17 +133,17 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
         "整改通知书": [v if not _missing(v) else "—" for v in shown["notice_no"]],
         "整改完成日期": [_day(v) for v in shown["rectified_on"]],
     })
-    red = [LATE_COLOUR if x else None for x in shown["overdue"].astype(bool)]
-    late_cols = {c: flag_column(table[c], red, width="medium" if c == "办理状态" else None)
-                 for c in ("办理状态", "整改期限")}
-    for c in late_cols:
-        table[c] = as_labels(table[c])
+    # the state says 超期 and is red (a label's colour goes with its text: the same deadline can be past for an
+    # entry still waiting and for one already rectified, so the deadline itself is not coloured)
+    state = flag_column(table["办理状态"], [LATE_COLOUR if x else None for x in shown["overdue"].astype(bool)],
+                        width="medium")
+    table["办理状态"] = as_labels(table["办理状态"])
     nonce = st.session_state.get(NONCE, 0)
     listed_col = (st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm") if kind == "key_control"
                   else st.column_config.DateColumn(format="YYYY-MM-DD"))
     sel = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
                        height=min(400, 35 * (len(table) + 1) + 3), key=f"{k}_list_{scope_token(scope)}_{pick}_{nonce}",
-                       column_config={spec["listed"]: listed_col, **late_cols,
+                       column_config={spec["listed"]: listed_col, "办理状态": state,
                                       "“零风险”报告": st.column_config.CheckboxColumn("“零风险”报告")})
     more = f"，仅显示最近的 {limit:,} 条" if len(df) >= limit else ""
     st.caption(f"共 {len(df):,} 条{more}。办理状态为当前状态（不随截止时间回溯），整改期限已过仍未复查确认整改完成的标红"

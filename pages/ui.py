@@ -34,7 +34,7 @@ def rgba(hex_colour: str, alpha: int = 230) -> list[int]:
 # Streamlit translates a Styler cell by cell on every run, ~80 ms for a 500-row list, against ~1 ms for the data.
 LATE_COLOUR = "#c8102e"
 NO_COLOUR = "rgba(0,0,0,0)"  # a label drawn as plain text
-POINT_STATUS_COLOUR = {"alarm": LATE_COLOUR, "offline": "#8a8f98"}  # a monitoring point's status in a list
+POINT_STATUS_HEX = {"normal": "#2e9d48", "alarm": "#e02020", "offline": "#8a8f98"}  # a monitoring point's status
 
 
 def _label(v: Any) -> str:
@@ -62,10 +62,14 @@ def level_column(label: str | None = None, *, colour_names: bool = False, **kw):
 
 def flag_column(values, colours, label: str | None = None, **kw):
     """A column whose texts are labels coloured by ``colours`` (one per value; ``None``: drawn as plain text):
-    a late order's state in red, an alarming point's status on red. Shown with ``as_labels(values)``."""
+    a late order's state in red, an alarming point's status on red. Shown with ``as_labels(values)``. A colour
+    belongs to a text, not to a row: colour only a column whose text says what the colour means (在办（超期）,
+    超时 2小时), so that one text never needs two colours (the first row's would be drawn for all)."""
     options: dict[str, str] = {}
     for v, c in zip(values, colours):
-        options.setdefault(_label(v), c or NO_COLOUR)
+        text, colour = _label(v), c or NO_COLOUR
+        if options.setdefault(text, colour) != colour:
+            raise ValueError(f"flag_column: {text!r} given two colours ({options[text]}, {colour})")
     return st.column_config.MultiselectColumn(label, options=list(options) or [""],
                                               color=list(options.values()) or [NO_COLOUR], disabled=True, **kw)
 

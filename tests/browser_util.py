@@ -179,6 +179,7 @@ def open_by_navigation(page, url_path: str) -> None:
     wait until it has drawn. The address changes when the server starts the page's run (not at the click), so the
     run has begun once it shows the page; the script-state attribute alone can miss a fast run (React may never
     draw its "running")."""
+    assert url_path and not on_path(url_path)(page.url), f"not a move to another page: {url_path!r} from {page.url}"
     page.locator(f"[data-testid='stSidebarNavLink'][href$='/{url_path}']").first.dispatch_event("click")
     page.wait_for_url(on_path(url_path), timeout=60000)
     wait_idle(page)

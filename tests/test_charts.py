@@ -75,3 +75,24 @@ def test_cache_is_bounded(db, monkeypatch):
     for i in range(5):
         charts.region_map(scope, db, _values(db, bump=i), "预警", key="a", selectable=False)
     assert len(charts._decks) == 3
+
+
+def test_label_columns_give_each_text_one_colour():
+    """A coloured-label column (pages.ui.flag_column): each text once, in the order met, with its colour (plain
+    text where none is given; a missing value reads —); a text given two colours is refused, never drawn in the
+    first row's colour for all."""
+    from pages import ui
+
+    col = ui.flag_column(["在办（超期）", "在办", "在办（超期）", None], [ui.LATE_COLOUR, None, ui.LATE_COLOUR, None])
+    opts = col["type_config"]["options"]
+    assert [(o["value"], o["color"]) for o in opts] == [("在办（超期）", ui.LATE_COLOUR), ("在办", ui.NO_COLOUR),
+                                                        ("—", ui.NO_COLOUR)]
+    assert col["disabled"] is True
+    assert ui.as_labels(["在办", None, float("nan")]) == [["在办"], ["—"], ["—"]]
+    for values, colours in ((["2021-07-15", "2021-07-15"], [ui.LATE_COLOUR, None]),
+                            (["x", "x"], [None, "#8a8f98"])):
+        with pytest.raises(ValueError, match="two colours"):
+            ui.flag_column(values, colours)
+    levels = ui.level_column(colour_names=True)["type_config"]["options"]
+    assert [(o["value"], o["color"]) for o in levels] == [(ui.LEVEL_NAMES[lv], ui.LEVEL_HEX[lv]) for lv in (1, 2, 3, 4)]
+    assert ui.level_labels([3, 1]) == [[ui.LEVEL_NAMES[3]], [ui.LEVEL_NAMES[1]]]

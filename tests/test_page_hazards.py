@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from pages.ui import LATE_COLOUR, NO_COLOUR, POINT_STATUS_COLOUR
+from pages.ui import NO_COLOUR, POINT_STATUS_HEX
 from queries import hazards
 from queries.regions import reference
 from queries.scope import Scope
@@ -128,8 +128,9 @@ def test_enterprise_points_and_trend(db):
     assert table.iloc[0]["状态"] == "报警"  # alarms first
     # a point's status in its colour: alarms red, offline grey, the rest plain
     colours = label_colours(at.dataframe[0], "状态")
-    assert colours["报警"] == LATE_COLOUR and all(colours[s] == NO_COLOUR for s in colours if s not in ("报警", "离线"))
-    assert colours.get("离线", POINT_STATUS_COLOUR["offline"]) == POINT_STATUS_COLOUR["offline"]
+    assert colours["报警"] == POINT_STATUS_HEX["alarm"]
+    assert all(colours[s] == NO_COLOUR for s in colours if s not in ("报警", "离线"))
+    assert colours.get("离线", POINT_STATUS_HEX["offline"]) == POINT_STATUS_HEX["offline"]
     # the trend of the first (alarm) point, with its threshold lines
     trend = hazards.point_trend(int(pts.iloc[0]["id"]), Scope(region=NJ), engine=db)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)

@@ -14,12 +14,13 @@ from streamlit.testing.v1 import AppTest
 from pages.app import pages_for
 from pages.auth import User
 from pages.common import plain, scope_token
+from pages.ui import LATE_COLOUR, NO_COLOUR
 from queries import accounts
 from queries import db as dbmod
 from queries import supervision as SV
 from queries.scope import Scope
 from seed import schema as S
-from tests.apptest_util import ROOT, app, clear_caches, metrics, number, table_text
+from tests.apptest_util import ROOT, app, clear_caches, label_colours, metrics, number, table_text
 from tests.dbcache import clone_database, remove_copy
 
 pytestmark = pytest.mark.engines("sqlite")
@@ -349,6 +350,11 @@ def test_rates_on_the_page_equal_check_rates(ldb, kind, user, region, binding):
     assert list(listed["企业"]) == list(e["enterprise"])
     late = [x for x in listed["办理状态"] if x.endswith("（超期）")]
     assert len(late) == int(e["overdue"].sum())
+    # the state of an overdue entry in red, every other state as plain text; the deadline is not coloured
+    el = next(d for d in at.dataframe if "办理状态" in d.value.columns)
+    assert label_colours(el, "办理状态") == {x: LATE_COLOUR if x.endswith("（超期）") else NO_COLOUR
+                                             for x in listed["办理状态"]}
+    assert label_colours(el, "整改期限") == {}
 
 
 def test_the_bulletin_view_of_suqian(ldb):
