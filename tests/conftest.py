@@ -42,9 +42,9 @@ def _scan_components_once() -> None:
 
 def _compile_scripts_once() -> None:
     """Every AppTest makes a new ``ScriptCache``, so each run parsed its app and page files again and rewrote them
-    for Streamlit's "magic" (0.1-0.2 s of CPU per run of a large page, more than a warm page run itself). A server
-    compiles each file once for its lifetime; so does a test process now, keyed by the file's path, size and
-    modification time (a file changed on disk is compiled again)."""
+    for Streamlit's "magic" (~10 ms per run of the overview, measured: 65 → 54 ms a warm run). A server compiles
+    each file once for its lifetime; so does a test process now, keyed by the file's path, size and modification
+    time (a file changed on disk is compiled again)."""
     import os
 
     from streamlit.runtime.scriptrunner import script_cache
