@@ -397,6 +397,9 @@ hidden_hazards = Table(
     *_provenance(),
     *_scope_indexes("hidden_hazards", "found_on"),
     Index("ix_hidden_hazards_found_on", "found_on"),
+    # the as-of figures' newest-row lookups (max(recorded_at) and the like) read an index's last entry, not the table
+    Index("ix_hidden_hazards_recorded_at", "recorded_at"),
+    Index("ix_hidden_hazards_rectified_on", "rectified_on"),
 )
 
 cases = Table(
@@ -418,6 +421,7 @@ cases = Table(
     *_provenance(),
     *_scope_indexes("cases", "filed_on"),
     Index("ix_cases_filed_on", "filed_on"),
+    Index("ix_cases_recorded_at", "recorded_at"),  # (as-of lookups)
     CheckConstraint(
         "stage in ('filed','investigating','notified','decided','executing','closed')", name="stage"),
 )
@@ -433,6 +437,7 @@ suspension_orders = Table(
     _recorded(),
     *_provenance(),
     *_scope_indexes("suspension_orders", "ordered_on"),
+    Index("ix_suspension_orders_recorded_at", "recorded_at"),  # (as-of lookups)
 )
 
 joint_actions = Table(
@@ -610,6 +615,7 @@ risk_obligations = Table(
     Index("ix_risk_obligations_city_due", "city_adcode", "due_on"),
     Index("ix_risk_obligations_county_due", "county_adcode", "due_on"),
     Index("ix_risk_obligations_due_on", "due_on"),
+    Index("ix_risk_obligations_recorded_at", "recorded_at"),  # (as-of lookups)
 )
 
 risk_reports = Table(
@@ -641,6 +647,7 @@ risk_reports = Table(
     Index("ix_risk_reports_county_submitted", "county_adcode", "submitted_at"),
     Index("ix_risk_reports_obligation", "obligation_id"),
     Index("ix_risk_reports_recorded_at", "recorded_at"),
+    Index("ix_risk_reports_verified_on", "verified_on"),  # (as-of lookups)
     # the key-control list (a few per cent of the reports), read live on every page run: its rates and entries
     Index("ix_risk_reports_key_control", "submitted_at",
           postgresql_where=text("key_control IS true"), sqlite_where=text("key_control IS 1")),
