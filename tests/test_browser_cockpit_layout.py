@@ -38,12 +38,12 @@ def test_no_tile_is_cut_off_on_a_phone(db):
              + [f"enterprise?enterprise={eid}", f"hazards?enterprise={eid}"])
     tiles = 0
     with browser(PHONE, phone=True) as page:
-        sign_in(page, base, "leader")
+        sign_in(page, base, "leader", path=paths[0])  # (the sign-in draws the first page)
         for path in paths:
-            if path == paths[0] or "?" in path:
+            if "?" in path:
                 page.goto(f"{base}/{path}")
                 wait_idle(page)
-            else:
+            elif path != paths[0]:
                 open_by_navigation(page, path)
             assert not exceptions_on(page), (path, exceptions_on(page))
             assert_nothing_cut(page, f"{path} on a phone")
@@ -59,9 +59,7 @@ def test_the_overview_on_a_phone(db):
     _skip_unless_sqlite(db)
     base = shared_server("leadership", db.url.render_as_string(hide_password=False))
     with browser(PHONE, phone=True) as page:
-        sign_in(page, base, "leader")
-        page.goto(f"{base}/overview")
-        wait_idle(page)
+        sign_in(page, base, "leader", path="overview")  # (the sign-in draws it)
         assert_nothing_cut(page, "overview on a phone")
         page.screenshot(path=str(ARTIFACTS / "cockpit_overview_phone_first_screen.png"))
         geo = page.evaluate("""() => {
@@ -112,9 +110,7 @@ def test_the_ranking_spreadsheet_downloads_with_the_pages_rows(db):
     base = shared_server("leadership", db.url.render_as_string(hide_password=False))
     since = dt.datetime.now() - dt.timedelta(seconds=1)
     with browser((1440, 900)) as page:
-        sign_in(page, base, "leader")
-        page.goto(f"{base}/ranking")
-        wait_idle(page)
+        sign_in(page, base, "leader", path="ranking")  # (the sign-in draws it)
         with page.expect_download(timeout=60000) as dl:
             page.get_by_role("button", name="下载排名表（Excel）").click()
         data = open(dl.value.path(), "rb").read()  # the file goes with the browser

@@ -57,7 +57,7 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, r
         yc = c.execute(select(S.warnings.c.id).where(S.warnings.c.city_adcode == YANCHENG).limit(1)).scalar_one()
     with streamlit_server("leadership", url) as base:
         with browser(viewport=(1440, 900)) as page:
-            sign_in(page, base, "jiangning-officer")
+            sign_in(page, base, "jiangning-officer", path="handling")
             _goto(page, f"{base}/handling")
             page.screenshot(path=str(ARTIFACTS / "handling_desk_1440.png"), full_page=True)
             _goto(page, f"{base}/handling?warning={wid}", expect="处置记录")
@@ -75,7 +75,7 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, r
         assert [s for s in ("ack", "verify", "close") if any(f'"step": "{s}"' in d for d in mine)] == \
             ["ack", "verify", "close"] and len(mine) == 3
         with browser(viewport=(390, 844)) as page:
-            sign_in(page, base, "nanjing-officer")
+            sign_in(page, base, "nanjing-officer", path="handling")
             _goto(page, f"{base}/handling")
             page.screenshot(path=str(ARTIFACTS / "handling_desk_390.png"), full_page=True)
             _goto(page, f"{base}/handling?warning={yc}", expect="不在您的权限范围内")
