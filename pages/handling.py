@@ -11,7 +11,7 @@ from pages.common import (
     current_scope, engine, metric, page_header, page_link, plain, primary, set_params, url_id, user,
 )
 from pages.supervision_ui import warning_duban
-from pages.ui import (LATE_COLOUR, as_labels, flag_column, level_chip, level_column, level_labels, step_history,
+from pages.ui import (LATE_COLOUR, flagged, level_chip, level_column, level_labels, step_history,
                       time_left, when)
 from queries import handling
 from queries.labels import LEVEL_NAMES, STEP_NAMES, VERIFY_RESULTS
@@ -151,13 +151,12 @@ def desk_view(scope) -> None:
         "时限": [f"{n} {when(t)}" if n else "—" for n, t in zip(df["deadline_name"], df["deadline_at"])],
         "产生时间": df["raised_at"], "督办": ["已督办" if pd.notna(t) else "" for t in df["escalated_at"]],
     })
-    late = df["overdue"].astype(bool).tolist()
-    left = view["剩余时间"].tolist()
-    view["等级"], view["剩余时间"] = level_labels(df["level"]), as_labels(left)
+    left_config = flagged(view, "剩余时间", [LATE_COLOUR if x else None for x in df["overdue"].astype(bool)])
+    view["等级"] = level_labels(df["level"])
     sel = st.dataframe(view, hide_index=True, width="stretch", height=min(520, 35 * (len(df) + 1) + 3), on_select="rerun",
                        selection_mode="single-row", key=f"desk_list_{scope.region}_{scope.industry}_{level}_{only_late}",
                        column_config={"等级": level_column(),
-                                      "剩余时间": flag_column(left, [LATE_COLOUR if x else None for x in late]),
+                                      "剩余时间": left_config,
                                       "产生时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     more = f"，仅显示最严重、最早的 {DESK_LIMIT} 条" if len(df) >= DESK_LIMIT else ""
     st.caption(f"共 {len(df):,} 条{more}：重大在前，同等级按产生时间（最早在前）。“剩余时间”为距所处环节时限的时间，"

@@ -10,7 +10,7 @@ from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, metric, page_header, page_link, plain, q,
     q_or_stop, set_params, tile_changes, url_id,
 )
-from pages.ui import POINT_STATUS_HEX, as_labels, flag_column, when
+from pages.ui import POINT_STATUS_HEX, flagged, when
 from queries import hazards
 from queries.labels import HAZARD_LEVELS, POINT_KINDS, POINT_STATUS
 
@@ -50,12 +50,10 @@ def enterprise_view(scope, eid: int) -> None:
         "状态": pts["status"].map(POINT_STATUS),
         "读数时间": pd.to_datetime(pts["reading_at"]),
     })
-    status = view["状态"].tolist()
-    view["状态"] = as_labels(status)
+    status_config = flagged(view, "状态", [None if s == "normal" else POINT_STATUS_HEX.get(s) for s in pts["status"]])
     number = st.column_config.NumberColumn(format="%.2f")
     st.dataframe(view, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(view)), placeholder="—",
-                 column_config={"状态": flag_column(status, [None if s == "normal" else POINT_STATUS_HEX.get(s)
-                                                             for s in pts["status"]]),
+                 column_config={"状态": status_config,
                                 **{c: number for c in ("最新值", "低报阈值", "高报阈值", "高高报阈值")},
                                 "读数时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
     st.caption("状态：报警为红色，离线为灰色。阈值为空表示该点未设置该级报警。")

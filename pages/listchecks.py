@@ -22,7 +22,7 @@ from pages.common import (
     child_label, engine, figure_help, figure_label, fmt, metric, page_link, parse_id, plain, primary, scope_token,
     set_params, user,
 )
-from pages.ui import LATE_COLOUR, as_labels, flag_column, when
+from pages.ui import LATE_COLOUR, flagged, when
 from queries import supervision as SV
 from queries.scope import Scope, ScopeError
 
@@ -135,9 +135,8 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
     })
     # the state says 超期 and is red (a label's colour goes with its text: the same deadline can be past for an
     # entry still waiting and for one already rectified, so the deadline itself is not coloured)
-    state = flag_column(table["办理状态"], [LATE_COLOUR if x else None for x in shown["overdue"].astype(bool)],
-                        width="medium")
-    table["办理状态"] = as_labels(table["办理状态"])
+    state = flagged(table, "办理状态", [LATE_COLOUR if x else None for x in shown["overdue"].astype(bool)],
+                    width="medium")
     nonce = st.session_state.get(NONCE, 0)
     listed_col = (st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm") if kind == "key_control"
                   else st.column_config.DateColumn(format="YYYY-MM-DD"))

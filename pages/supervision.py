@@ -11,7 +11,7 @@ import streamlit as st
 from pages.app import pages_for
 from pages.common import PAGES_DIR, current_scope, engine, metric, plain, primary, set_params, tile_changes, user
 from pages.supervision_ui import DB_ERRORS, as_text, nav_changed, region_label
-from pages.ui import LATE_COLOUR, as_labels, duration_text, flag_column, when
+from pages.ui import LATE_COLOUR, duration_text, flagged, when
 from queries import supervision as SV
 from queries.labels import SUPERVISION_STATES
 from queries.regions import PROVINCE, reference
@@ -213,8 +213,7 @@ def _table(df: pd.DataFrame, key: str, *, todo: bool = False) -> None:
         "发出人": df["issuer_name"], "发出时间": df["created_at"],
     })
     red = [LATE_COLOUR if x else None for x in late]
-    config = {c: flag_column(view[c], red) for c in ("状态", "剩余时间")}
-    view["状态"], view["剩余时间"] = as_labels(view["状态"]), as_labels(view["剩余时间"])
+    config = {c: flagged(view, c, red) for c in ("状态", "剩余时间")}
     sel = st.dataframe(view, hide_index=True, width="stretch", height=min(460, 35 * (len(df) + 1) + 3),
                        on_select="rerun", selection_mode="single-row", key=key,
                        column_config={**config, "督办事项": st.column_config.TextColumn(width="medium"),

@@ -74,6 +74,14 @@ def flag_column(values, colours, label: str | None = None, **kw):
                                               color=list(options.values()) or [NO_COLOUR], disabled=True, **kw)
 
 
+def flagged(view, column: str, colours, **kw):
+    """``view[column]``'s texts as labels coloured by ``colours`` (:func:`flag_column`): the column turned into its
+    labels in place, and its column config returned."""
+    config = flag_column(view[column], colours, **kw)
+    view[column] = as_labels(view[column])
+    return config
+
+
 def level_chip(level: int, *, short: bool = False, css_class: str | None = None) -> str:
     """A warning level as an inline chip, 重大（红） (``short``: 重大). Coloured inline, or, with ``css_class``, by a
     style sheet that colours ``<css_class>.level-<n>`` (the wall screen's ``wall-chip``)."""
