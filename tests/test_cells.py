@@ -391,3 +391,28 @@ def test_the_newest_row_lookups_read_an_index(db):
             if not reads_index:
                 scans.append((table, column, plan))
     assert scans == []
+
+
+def test_the_data_range_reads_the_two_ends_of_its_index(db):
+    """The pages' default period (``enforcement.data_range``) reads the first and the last inspection day from the
+    ends of the date index (a min and a max in one select made SQLite read the whole index on every cold page)."""
+    seen: list[str] = []
+
+    def rec(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(db, "before_cursor_execute", rec)
+    try:
+        first, last = enforcement.data_range(engine=db)
+    finally:
+        event.remove(db, "before_cursor_execute", rec)
+    with db.connect() as c:
+        want = c.execute(select(func.min(S.inspections.c.inspected_on), func.max(S.inspections.c.inspected_on))).one()
+        assert (first, last) == tuple(cells.as_date(v) for v in want) and first < last
+        (sql,) = [s for s in seen if "inspected_on" in s]
+        if db.dialect.name == "sqlite":
+            plan = [str(r[-1]) for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+            assert not [p for p in plan if p.startswith("SCAN") and "CONSTANT ROW" not in p], plan
+        else:
+            plan = " ".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + sql))
+            assert plan.count("Index Only Scan") == 2 and "Seq Scan" not in plan, plan
