@@ -380,6 +380,8 @@ inspections = Table(
     Index("ix_inspections_inspected_on", "inspected_on"),
     Index("ix_inspections_enterprise", "enterprise_id", "inspected_on"),
     Index("ix_inspections_recorded_at", "recorded_at"),
+    # the campaigns' progress (inspections and enterprises by campaign up to a day) from this index alone
+    Index("ix_inspections_campaign", "campaign_id", "inspected_on", "first_in_campaign"),
 )
 
 hidden_hazards = Table(

@@ -416,3 +416,31 @@ def test_the_data_range_reads_the_two_ends_of_its_index(db):
         else:
             plan = " ".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + sql))
             assert plan.count("Index Only Scan") == 2 and "Seq Scan" not in plan, plan
+
+
+def test_the_campaigns_progress_reads_its_index_alone(db):
+    """The campaigns' progress (``enforcement.campaigns``: inspections and enterprises by campaign up to the
+    cut-off) of the province reads the campaign index alone on SQLite, not every inspection row; and it equals the
+    rows counted one campaign at a time."""
+    seen: list[str] = []
+
+    def rec(conn, cursor, statement, parameters, *a):
+        seen.append((statement, parameters))
+
+    scope = Scope(PROVINCE, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30))
+    event.listen(db, "before_cursor_execute", rec)
+    try:
+        camps = enforcement.campaigns(scope, engine=db)
+    finally:
+        event.remove(db, "before_cursor_execute", rec)
+    IN = S.inspections
+    with db.connect() as c:
+        for cid, n, ents in zip(camps["id"], camps["inspections"], camps["enterprises_inspected"]):
+            where = (IN.c.campaign_id == int(cid), IN.c.inspected_on <= dt.date(2021, 6, 30))
+            assert (n, ents) == tuple(c.execute(select(func.count(), func.count(IN.c.enterprise_id.distinct()))
+                                                .where(*where)).one()), cid
+        assert camps["inspections"].sum() > 100_000
+        if db.dialect.name == "sqlite":
+            (sql, params), = [(s, p) for s, p in seen if "GROUP BY inspections.campaign_id" in s]
+            plan = [str(r[-1]) for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+            assert any("COVERING INDEX ix_inspections_campaign" in p for p in plan), plan
