@@ -151,11 +151,11 @@ def foreign_requests(urls) -> list[str]:
     return out
 
 
-def wait_idle(page, timeout_ms: int = 60000) -> None:
+def wait_idle(page, timeout_ms: int = 60000, quiet_ms: int = 400) -> None:
     """Wait until the Streamlit script run has finished and no skeleton placeholders remain."""
-    # idle = the script is not running and no skeleton is shown, and it has stayed so for 400 ms since this call (a
-    # chart's first event or a query-parameter change starts another run right after the first one ends; an idle
-    # time counted from an earlier call would let a click's run that has not started yet pass for finished)
+    # idle = the script is not running and no skeleton is shown, and it has stayed so for ``quiet_ms`` since this
+    # call (a chart's first event or a query-parameter change starts another run right after the first one ends; an
+    # idle time counted from an earlier call would let a click's run that has not started yet pass for finished)
     page.evaluate("() => { window.__ovIdleSince = null; }")
     page.wait_for_function("""() => {
         const app = document.querySelector("[data-testid='stApp']");
@@ -163,8 +163,8 @@ def wait_idle(page, timeout_ms: int = 60000) -> None:
                      && !document.querySelector("[data-testid='stSkeleton']");
         if (!idle) { window.__ovIdleSince = null; return false; }
         if (window.__ovIdleSince == null) window.__ovIdleSince = performance.now();
-        return performance.now() - window.__ovIdleSince >= 400;
-    }""", timeout=timeout_ms, polling=100)
+        return performance.now() - window.__ovIdleSince >= %d;
+    }""" % quiet_ms, timeout=timeout_ms, polling=100)
 
 
 def on_path(url_path: str):
@@ -201,6 +201,9 @@ def sign_in(page, base: str, username: str, password: str | None = None, path: s
                                timeout=60000, polling=100)
     except Exception:  # noqa: BLE001 - say what the page shows instead
         pytest.fail(f"{username} was not signed in; the page shows: {page.inner_text('body')[:300]!r}")
+    # the cookie component's answer starts one more run of the page (seen up to ~420 ms after the cookie landed): a
+    # test acting on the page at once would act on a page about to redraw
+    wait_idle(page, quiet_ms=1000)
 
 
 def exceptions_on(page) -> list[str]:
