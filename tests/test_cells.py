@@ -5,6 +5,7 @@ as of a past time; the cells are read where they serve and not where they cannot
 fresh computation whatever is written."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -75,6 +76,21 @@ def _batches(s: Scope, basis: str) -> list[Scope]:
                     s.with_(region=PROVINCE if s.region != PROVINCE else YANCHENG)]
 
 
+@contextlib.contextmanager
+def _recorded(db):
+    """The statements run on ``db`` inside the block, with their parameters: a list of (statement, parameters)."""
+    seen: list[tuple[str, object]] = []
+
+    def rec(conn, cursor, statement, parameters, *a):
+        seen.append((statement, parameters))
+
+    event.listen(db, "before_cursor_execute", rec)
+    try:
+        yield seen
+    finally:
+        event.remove(db, "before_cursor_execute", rec)
+
+
 @pytest.mark.parametrize("one,many,basis", [(credit.distribution, credit.distributions, "cutoff"),
                                             (enforcement.summary, enforcement.summaries, "period")],
                          ids=["credit", "enforcement"])
@@ -83,13 +99,7 @@ def test_batched_sources_equal_one_by_one(db, one, many, basis):
     month and sector once; ``enforcement.summaries``, every fact's cells and the monthly parts by month once) gives
     what the source gives for each scope: every kind of scope, its earlier months, a mid-month and a mid-day
     cut-off, a past as-of time, another place in the same list, and periods of different as-of times."""
-    seen: list[str] = []
-
-    def rec(conn, cursor, statement, *a):
-        seen.append(statement)
-
-    event.listen(db, "before_cursor_execute", rec)
-    try:
+    with _recorded(db) as seen:
         for name, s in _scopes(db).items():
             batch = _batches(s, basis)
             n = len(batch)
@@ -115,23 +125,13 @@ def test_batched_sources_equal_one_by_one(db, one, many, basis):
             if s.date_to is not None and name != "as-of-past":  # (month ends the cells serve, to batch)
                 assert batched < one_by_one, name  # fewer statements than one by one
                 assert any(p is not None for p in part), name
-    finally:
-        event.remove(db, "before_cursor_execute", rec)
     assert many([], engine=db) == []
 
 
 def _statements(db, fn, scope) -> str:
-    seen: list[str] = []
-
-    def rec(conn, cursor, statement, *a):
-        seen.append(statement)
-
-    event.listen(db, "before_cursor_execute", rec)
-    try:
+    with _recorded(db) as seen:
         fn(scope, engine=db)
-    finally:
-        event.remove(db, "before_cursor_execute", rec)
-    return "\n;;\n".join(" ".join(x.split()) for x in seen)
+    return "\n;;\n".join(" ".join(x.split()) for x, _ in seen)
 
 
 def _reads_rows(stmts: str, table: str) -> bool:
@@ -355,17 +355,9 @@ def test_a_regions_earliest_deadline_reads_its_own_index_entries(db):
         late = c.execute(select(S.risk_obligations.c.county_adcode).order_by(S.risk_obligations.c.id.desc())
                          .limit(1)).scalar()
     for region in (late, ref.divisions[late].parent):
-        seen = []
-
-        def rec(conn, cursor, statement, params, *a):
-            if "min(risk_obligations.due_on)" in statement:
-                seen.append((statement, params))
-
-        event.listen(db, "before_cursor_execute", rec)
-        try:
+        with _recorded(db) as seen:
             out = risk.completion(Scope(region, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30)), engine=db)
-        finally:
-            event.remove(db, "before_cursor_execute", rec)
+        seen = [(st, p) for st, p in seen if "min(risk_obligations.due_on)" in st]
         assert out["due_on"] is not None and len(seen) == 1
         plan = _plan(db, *seen[0])
         assert "_due" in plan and "ix_risk_obligations_due_on" not in plan, (region, plan)
@@ -398,43 +390,26 @@ def test_the_data_range_reads_the_two_ends_of_its_index(db):
     """The pages' default period (``enforcement.data_range``) reads the first and the last inspection day from the
     ends of the date index (a min and a max in one select made SQLite read the whole index on every cold page;
     PostgreSQL reads the two ends either way, so only the SQLite half guards that)."""
-    seen: list[str] = []
-
-    def rec(conn, cursor, statement, *a):
-        seen.append(statement)
-
-    event.listen(db, "before_cursor_execute", rec)
-    try:
+    with _recorded(db) as seen:
         first, last = enforcement.data_range(engine=db)
-    finally:
-        event.remove(db, "before_cursor_execute", rec)
     with db.connect() as c:
         want = c.execute(select(func.min(S.inspections.c.inspected_on), func.max(S.inspections.c.inspected_on))).one()
-        assert (first, last) == tuple(cells.as_date(v) for v in want) and first < last
-        (sql,) = [s for s in seen if "inspected_on" in s]
-        if db.dialect.name == "sqlite":
-            plan = [str(r[-1]) for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
-            assert not [p for p in plan if p.startswith("SCAN") and "CONSTANT ROW" not in p], plan
-        else:
-            plan = " ".join(r[0] for r in c.exec_driver_sql("EXPLAIN " + sql))
-            assert plan.count("Index Only Scan") == 2 and "Seq Scan" not in plan, plan
+    assert (first, last) == tuple(cells.as_date(v) for v in want) and first < last
+    ((sql, params),) = [(st, p) for st, p in seen if "inspected_on" in st]
+    plan = _plan(db, sql, params)
+    if db.dialect.name == "sqlite":
+        assert not [p for p in plan.splitlines() if "SCAN" in p and "CONSTANT ROW" not in p], plan
+    else:
+        assert plan.count("Index Only Scan") == 2 and "Seq Scan" not in plan, plan
 
 
 def test_the_campaigns_progress_reads_its_index_alone(db):
     """The campaigns' progress (``enforcement.campaigns``: inspections and enterprises by campaign up to the
     cut-off) of the province reads the campaign index alone on SQLite, not every inspection row; and it equals the
     rows counted one campaign at a time."""
-    seen: list[str] = []
-
-    def rec(conn, cursor, statement, parameters, *a):
-        seen.append((statement, parameters))
-
     scope = Scope(PROVINCE, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30))
-    event.listen(db, "before_cursor_execute", rec)
-    try:
+    with _recorded(db) as seen:
         camps = enforcement.campaigns(scope, engine=db)
-    finally:
-        event.remove(db, "before_cursor_execute", rec)
     IN = S.inspections
     with db.connect() as c:
         for cid, n, ents in zip(camps["id"], camps["inspections"], camps["enterprises_inspected"]):
@@ -442,10 +417,9 @@ def test_the_campaigns_progress_reads_its_index_alone(db):
             assert (n, ents) == tuple(c.execute(select(func.count(), func.count(IN.c.enterprise_id.distinct()))
                                                 .where(*where)).one()), cid
         assert camps["inspections"].sum() > 100_000
-        if db.dialect.name == "sqlite":
-            (sql, params), = [(s, p) for s, p in seen if "GROUP BY inspections.campaign_id" in s]
-            plan = [str(r[-1]) for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
-            assert any("COVERING INDEX ix_inspections_campaign" in p for p in plan), plan
+    if db.dialect.name == "sqlite":
+        ((sql, params),) = [(st, p) for st, p in seen if "GROUP BY inspections.campaign_id" in st]
+        assert "COVERING INDEX ix_inspections_campaign" in _plan(db, sql, params)
 
 
 def test_a_seeded_postgresql_database_can_answer_from_its_indexes_alone(db):
