@@ -21,7 +21,7 @@ from typing import Callable
 from sqlalchemy import BigInteger, DateTime, Engine, and_, cast, func, literal, literal_column, or_, select, union_all
 
 from queries import derived
-from queries.base import prepare, row
+from queries.base import frame, prepare, row
 from seed import cells as spec
 from seed import schema as S
 
@@ -156,15 +156,22 @@ KeyFn = Callable[[object, object], object]  # (table, its date column) -> key ex
 
 
 def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, *, to_date: bool = False,
-         all_time: bool = False):
+         all_time: bool = False, per_enterprise: bool = False):
     """The scope's cells of whole months plus its partial-month fact rows, as one subquery with the columns
     ``keys`` (name -> function of (table, date column)), ``n``, ``a``, ``b`` and ``amount_fen``; ``None`` when the
     cells cannot serve the scope. The months are the scope's period's, with ``to_date`` every month up to its
     cut-off (``Resolved.cutoff``: the end of the period or the as-of time), with ``all_time`` every month (a fact
-    not taken over a period: every row recorded by the as-of time counts)."""
+    not taken over a period: every row recorded by the as-of time counts); with ``per_enterprise`` the cells per
+    enterprise (``seed.cells.ENTERPRISE``: the keys may use ``enterprise_id``)."""
     fact = spec.BY_NAME[fact_name]
+    store = spec.ENTERPRISE if per_enterprise else spec.PERIOD
+    if fact not in store.facts:
+        raise ValueError(f"{fact_name} has no cells in {store.table}")
+    C = S.metadata.tables[store.table]
     t = _table(fact)
-    day = t.c[fact.day]
+    if fact.day is None and not all_time:
+        raise ValueError(f"{fact_name} is a register: its cells are read over every month (all_time)")
+    day = t.c[fact.day] if fact.day else None
     mid_day = False
     if all_time:
         date_from = date_to = None
@@ -181,24 +188,24 @@ def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, 
     if months is None or not usable(rs, eng, fact):
         return None
     keys = keys or {}
-    stamp = isinstance(day.type, DateTime)
+    stamp = day is not None and isinstance(day.type, DateTime)
 
     def bound(d: dt.date):
         return dt.datetime.combine(d, dt.time()) if stamp else d
 
     d = eng.dialect.name
-    in_cells = [CELLS.c.fact == fact.name, rs.region_filter(CELLS), rs.industry_filter(CELLS)]
+    in_cells = [C.c.fact == fact.name, rs.region_filter(C), rs.industry_filter(C)]
     edge = []
     if months.first is not None:
-        in_cells.append(CELLS.c.month >= months.first)
+        in_cells.append(C.c.month >= months.first)
         if date_from != months.first:  # the period starts mid-month: those days from the rows
             edge.append(day < bound(months.first))
     if months.last is not None:
-        in_cells.append(CELLS.c.month <= months.last)
+        in_cells.append(C.c.month <= months.last)
         if mid_day or date_to != _month_end(months.last):  # it ends mid-month (or mid-day)
             edge.append(day >= bound(_next_month(months.last)))
-    part_cells = select(*(k(CELLS, CELLS.c.month).label(n) for n, k in keys.items()),
-                        CELLS.c.n, CELLS.c.a, CELLS.c.b, CELLS.c.amount_fen).where(*in_cells)
+    part_cells = select(*(k(C, C.c.month).label(n) for n, k in keys.items()),
+                        C.c.n, C.c.a, C.c.b, C.c.amount_fen).where(*in_cells)
     parts = [part_cells]
     if edge:
         conds = [raw, or_(*edge)]
@@ -217,3 +224,19 @@ def total(col):
     """``coalesce(sum(col), 0)`` as an integer (PostgreSQL sums bigints as numeric): a sum over no cells is 0, as a
     count over no rows."""
     return cast(func.coalesce(func.sum(col), 0), BigInteger)
+
+
+def sums(rs, eng: Engine, fact_name: str, cols, key=None, *, to_date: bool = False, all_time: bool = False,
+         nonzero: str = "n"):
+    """Sums of the cells' columns ``cols`` ((cell column, label), …) for the scope (``rows``: its period, with
+    ``to_date`` every month up to its cut-off, with ``all_time`` every month), labelled as the fact-row statements
+    label them: a dict of ints, or with ``key`` (a function of the table: the group) a frame per group (column
+    ``k``; the groups whose ``nonzero`` column sums to more than nothing); ``None`` when the cells cannot serve the
+    scope."""
+    u = rows(rs, eng, fact_name, {"k": lambda t, day: key(t)} if key else None, to_date=to_date, all_time=all_time)
+    if u is None:
+        return None
+    got = [total(u.c[c]).label(label) for c, label in cols]
+    if key is None:
+        return {k: int(v) for k, v in row(select(*got), eng).items()}
+    return frame(select(u.c.k, *got).group_by(u.c.k).having(func.sum(u.c[nonzero]) != 0), eng)

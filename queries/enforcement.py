@@ -501,12 +501,20 @@ def joint_actions(scope: Scope, *, engine: Engine | None = None, limit: int = 50
 def enterprises(scope: Scope, *, engine: Engine | None = None, limit: int = 100) -> pd.DataFrame:
     """Enterprises with the most hidden hazards found in the period (the drill-down's last level)."""
     eng, rs = prepare(scope, engine)
-    haz = (select(H.c.enterprise_id, func.count().label("hazards_found"),
-                  func.sum(case((or_(H.c.rectified_on.is_(None), ~rs.by_as_of(H.c.rectified_on)), 1), else_=0))
-                  .label("hazards_open"),
-                  func.sum(case((H.c.major, 1), else_=0)).label("major_hazards"))
-           .where(rs.where(H, "found_on")).group_by(H.c.enterprise_id)
-           .order_by(func.count().desc(), H.c.enterprise_id).limit(limit).subquery())
+    u = cells.rows(rs, eng, "hazards", {"enterprise_id": lambda t, day: t.c.enterprise_id}, per_enterprise=True)
+    if u is not None:  # the hazards' cells per enterprise and month (where they serve; a = major, b = rectified)
+        found = cells.total(u.c.n)
+        haz = (select(u.c.enterprise_id, found.label("hazards_found"),
+                      (found - cells.total(u.c.b)).label("hazards_open"), cells.total(u.c.a).label("major_hazards"))
+               .group_by(u.c.enterprise_id).having(func.sum(u.c.n) > 0)
+               .order_by(found.desc(), u.c.enterprise_id).limit(limit).subquery())
+    else:
+        haz = (select(H.c.enterprise_id, func.count().label("hazards_found"),
+                      func.sum(case((or_(H.c.rectified_on.is_(None), ~rs.by_as_of(H.c.rectified_on)), 1), else_=0))
+                      .label("hazards_open"),
+                      func.sum(case((H.c.major, 1), else_=0)).label("major_hazards"))
+               .where(rs.where(H, "found_on")).group_by(H.c.enterprise_id)
+               .order_by(func.count().desc(), H.c.enterprise_id).limit(limit).subquery())
     stmt = (select(E.c.id, E.c.name, E.c.uscc, E.c.county_adcode, E.c.sector_code, haz.c.hazards_found,
                    haz.c.hazards_open, haz.c.major_hazards)
             .select_from(haz.join(E, E.c.id == haz.c.enterprise_id))

@@ -6,6 +6,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
+from queries import cells
 from queries.base import frame, name_children, pct, prepare, row
 from queries.figure_defs import declare, fig
 from queries.labels import GRID_KINDS
@@ -29,9 +30,11 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     g = row(select(*_kind_sums(),
                    func.coalesce(func.sum(case((G.c.kind == "anquan", G.c.enterprises_filed), else_=0)), 0)
                    .label("enterprises_filed")).where(*_grids(rs)), eng)
-    e = row(select(func.count().label("enterprises"),
-                   func.coalesce(func.sum(case((E.c.grid_id.is_not(None), 1), else_=0)), 0).label("in_grid"))
-            .where(rs.where(E)), eng)
+    e = cells.sums(rs, eng, "enterprises", (("n", "enterprises"), ("amount_fen", "in_grid")), all_time=True)
+    if e is None:
+        e = row(select(func.count().label("enterprises"),
+                       func.coalesce(func.sum(case((E.c.grid_id.is_not(None), 1), else_=0)), 0).label("in_grid"))
+                .where(rs.where(E)), eng)
     out = {k: int(v) for k, v in {**g, **e}.items()}
     out["grid_coverage"] = pct(out["in_grid"], out["enterprises"])
     out["filed_per_grid"] = round(out["enterprises_filed"] / out["anquan"], 1) if out["anquan"] else 0.0
@@ -52,9 +55,13 @@ def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     df = frame(select(key.label("adcode"), *_kind_sums(),
                       func.sum(case((G.c.kind == "anquan", G.c.enterprises_filed), else_=0)).label("enterprises_filed"))
                .where(*_grids(rs)).group_by(key), eng)
-    ek = rs.group_column(E)
-    ents = frame(select(ek.label("adcode"), func.count().label("platform_enterprises"))
-                 .where(rs.where(E)).group_by(ek), eng)
+    ents = cells.sums(rs, eng, "enterprises", (("n", "platform_enterprises"),), rs.group_column, all_time=True)
+    if ents is None:
+        ek = rs.group_column(E)
+        ents = frame(select(ek.label("adcode"), func.count().label("platform_enterprises"))
+                     .where(rs.where(E)).group_by(ek), eng)
+    else:
+        ents = ents.rename(columns={"k": "adcode"})
     df = name_children(df.merge(ents, on="adcode", how="outer"), rs)
     for c in df.columns[2:]:
         df[c] = df[c].astype(int)

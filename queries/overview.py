@@ -7,7 +7,7 @@ from typing import Any, Callable
 import pandas as pd
 from sqlalchemy import Engine, case, func, select
 
-from queries import credit, enforcement, grids, hazards, risk, supervision, warnings
+from queries import cells, credit, enforcement, grids, hazards, risk, supervision, warnings
 from queries.base import name_children, pct, prepare, row
 from queries.figure_defs import declare, fig
 from queries.scope import Scope
@@ -21,10 +21,14 @@ def platform(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     if rs.level != "province":
         ds = ds.where(DS.c.city_adcode == rs.city)
     out = row(ds, eng)
-    out.update(row(select(func.count().label("enterprises"),
+    ents = cells.sums(rs, eng, "enterprises", (("n", "enterprises"), ("a", "key_enterprises"), ("b", "above_scale")),
+                      all_time=True)
+    if ents is None:
+        ents = row(select(func.count().label("enterprises"),
                           func.coalesce(func.sum(case((E.c.is_key, 1), else_=0)), 0).label("key_enterprises"),
                           func.coalesce(func.sum(case((E.c.above_scale, 1), else_=0)), 0).label("above_scale"))
-                   .where(rs.where(E)), eng))
+                   .where(rs.where(E)), eng)
+    out.update(ents)
     return {k: int(v) for k, v in out.items()}
 
 

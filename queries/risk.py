@@ -71,9 +71,9 @@ def _with_items(fast: bool):
     return RR if fast else RI.join(RR, RR.c.id == RI.c.report_id)
 
 
-def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
-    """Completion of the risk reports of above-scale enterprises, and what the reports say."""
-    eng, rs = prepare(scope, engine)
+def _required_now(rs, eng) -> dict[str, Any]:
+    """The obligations (应报, of above-scale enterprises and of all) and the earliest deadline: what completion takes
+    of every obligation recorded by the as-of time, whatever the cut-off."""
     req = _cell_sums(rs, eng, "obligations", (("a", "required"), ("n", "required_all")), all_time=True)
     if req is None:
         req = {**row(select(func.count().label("required")).where(_required(rs)), eng),
@@ -81,12 +81,27 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     # the earliest deadline: the first matching entries of the region's index by due date (the due-date index for
     # the whole province) rather than a count of every row
     deadline = row(select(func.min(RO.c.due_on).label("due_on")).where(_required(rs)), eng)
-    done = _cell_sums(rs, eng, "reports_done", (("a", "completed"), ("b", "completed_all")))
+    return {**req, **deadline}
+
+
+# the reports' cells completion sums up to its cut-off: fact -> ((cell column, figure), …)
+_REPORT_CELLS = {
+    "reports_done": (("a", "completed"), ("b", "completed_all")),
+    "reports_quality": (("n", "reports"), ("a", "zero_risk_reports"), ("b", "key_control"),
+                        ("amount_fen", "under_reported")),
+    "reports_items": (("a", "risks_major_or_above"), ("b", "risks_major"), ("amount_fen", "risk_items")),
+}
+
+
+def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """Completion of the risk reports of above-scale enterprises, and what the reports say."""
+    eng, rs = prepare(scope, engine)
+    req = _required_now(rs, eng)
+    done = _cell_sums(rs, eng, "reports_done", _REPORT_CELLS["reports_done"])
     if done is None:
         done = {**row(_completed(rs, eng), eng),
                 **row(select(_obligations(rs, eng).label("completed_all")).where(_reports(rs)), eng)}
-    rep = _cell_sums(rs, eng, "reports_quality", (("n", "reports"), ("a", "zero_risk_reports"), ("b", "key_control"),
-                                                  ("amount_fen", "under_reported")))
+    rep = _cell_sums(rs, eng, "reports_quality", _REPORT_CELLS["reports_quality"])
     if rep is None:
         rep = row(select(
             func.count().label("reports"),
@@ -95,12 +110,15 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
             func.coalesce(func.sum(case((and_(RR.c.verification == "under_reported", rs.by_as_of(RR.c.verified_on)),
                                          1), else_=0)), 0).label("under_reported"),
         ).where(_reports(rs)), eng)
-    items = _cell_sums(rs, eng, "reports_items", (("a", "risks_major_or_above"), ("b", "risks_major"),
-                                                  ("amount_fen", "risk_items")))
+    items = _cell_sums(rs, eng, "reports_items", _REPORT_CELLS["reports_items"])
     if items is None:
         fast = derived.enabled()  # item counts belong to their report: right at any as-of
         items = row(select(*_item_sums(fast)).select_from(_with_items(fast)).where(_reports(rs)), eng)
-    out: dict[str, Any] = {**req, **deadline, **done, **rep, **items}
+    return _completion_of({**req, **done, **rep, **items}, rs)
+
+
+def _completion_of(out: dict[str, Any], rs) -> dict[str, Any]:
+    """``completion``'s result from its counts and earliest deadline (``due_on``) at the scope's cut-off."""
     due = out.pop("due_on") or None
     if isinstance(due, str):
         due = dt.date.fromisoformat(due)
@@ -112,6 +130,47 @@ def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     cut = (rs.cutoff or dt.datetime.now()).date()
     out["days_to_deadline"] = (due - cut).days if due else None
     return out
+
+
+def completions(scopes: list[Scope], *, engine: Engine | None = None,
+                partial: bool = False) -> list[dict[str, Any] | None]:
+    """``[completion(s) for s in scopes]`` for scopes of one place and industry at different cut-offs (the
+    comparisons' earlier months): the cut-offs at whole months' ends read the reports' cells once — the three
+    report facts by month up to the latest of those months, summed per cut-off here (one statement for all instead
+    of three each) — and the obligations and the earliest deadline once per as-of time (they do not depend on the
+    cut-off). Any other scope (a mid-month or mid-day cut-off, an as-of time the cells cannot serve, another place)
+    is ``completion(s)``, or with ``partial`` None (the caller runs those beside the batch)."""
+    if not scopes:
+        return []
+    eng = engine or prepare(scopes[0], None)[0]
+
+    def month_end(rs):  # a cut-off at a month's last second: every month up to that one
+        cut = rs.cutoff
+        whole = cut is not None and cut.time() >= dt.time(23, 59, 59) and cut.date() == cells.month_end(cut.date())
+        return cut.date().replace(day=1) if whole else None
+
+    resolved, lasts = cells.batchable(scopes, eng, (*_REPORT_CELLS, "obligations"), month_end)
+    out: list[dict[str, Any] | None] = [None] * len(scopes)
+    if len(lasts) > 1:
+        with eng.connect() as conn:
+            got = conn.execute(cells.by_month(resolved[0], tuple(_REPORT_CELLS), None, max(lasts.values()))).all()
+        required: dict = {}
+        for i, last in lasts.items():
+            rs = resolved[i]
+            if rs.as_of not in required:
+                required[rs.as_of] = _required_now(rs, eng)
+            sums = {fact: {"n": 0, "a": 0, "b": 0, "amount_fen": 0} for fact in _REPORT_CELLS}
+            for fact, month, n, a, b, y in got:
+                if cells.as_date(month) <= last:
+                    acc = sums[fact]
+                    for c, v in (("n", n), ("a", a), ("b", b), ("amount_fen", y)):
+                        acc[c] += int(v)
+            counts = {label: sums[fact][c] for fact, cols in _REPORT_CELLS.items() for c, label in cols}
+            out[i] = _completion_of({**required[rs.as_of], **counts}, rs)
+    return [r if r is not None or partial else completion(s, engine=eng) for s, r in zip(scopes, out)]
+
+
+completion.many = completions  # type: ignore[attr-defined]
 
 
 FIGURES = declare("risk", completion, basis="cutoff", figures=[
@@ -128,18 +187,9 @@ FIGURES = declare("risk", completion, basis="cutoff", figures=[
 
 
 def _cell_sums(rs, eng, fact: str, cols, key=None, *, all_time: bool = False, nonzero: str = "n"):
-    """Sums of the maintained aggregates' columns (``queries.cells``) over the reports submitted up to the cut-off
-    (with ``all_time``: over every obligation recorded), labelled as the fact-row statements label them: a dict, or
-    with ``key`` a frame per group (column ``k``, the groups whose cells' ``nonzero`` column sums to more than
-    nothing); ``None`` when the cells cannot serve the scope."""
-    u = cells.rows(rs, eng, fact, {"k": lambda t, day: key(t)} if key else None, to_date=not all_time,
-                   all_time=all_time)
-    if u is None:
-        return None
-    sums = [cells.total(u.c[c]).label(label) for c, label in cols]
-    if key is None:
-        return {k: int(v) for k, v in row(select(*sums), eng).items()}
-    return frame(select(u.c.k, *sums).group_by(u.c.k).having(func.sum(u.c[nonzero]) != 0), eng)
+    """``cells.sums`` over the reports submitted up to the cut-off (with ``all_time``: over every obligation
+    recorded); ``None`` when the cells cannot serve the scope."""
+    return cells.sums(rs, eng, fact, cols, key, to_date=not all_time, all_time=all_time, nonzero=nonzero)
 
 
 def _grouped(rs, eng, key) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Maintained aggregates of the period facts: pre-summed cells of month × county × sector × industry.
 
-(Credit ratings are in them too, as a running sum: see ``credit_in`` / ``credit_out`` in ``FACTS``; and the risk
-reporting obligations, summed over every month: ``obligations``.)
+(Credit ratings are in them too, as a running sum: see ``credit_in`` / ``credit_out`` in ``FACTS``; and two
+registers summed over every month: the risk reporting obligations, ``obligations``, and the enterprises,
+``enterprises``.)
 
 A period figure (inspections, hidden hazards found / major / rectified, suspensions, cases filed / online /
 transferred, cases decided and their fines) summed over a year of a province reads a few tens of thousands of
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 class Fact:
     name: str  # the cells' ``fact`` value
     table: str
-    day: str  # the date column the period filters on
+    day: str | None  # the date column the period filters on (None: a register, summed over every month, in one)
     only: str | None = None  # rows counted at all (SQL over the row, e.g. "decided_on IS NOT NULL")
     a: str | None = None  # first counted condition (``=expr``: a summed value)
     b: str | None = None  # second counted condition (``=expr``: a summed value)
@@ -73,13 +74,44 @@ FACTS = [
          amount="?colour = 'yellow'", watch=("colour",)),
     Fact("credit_out", "credit_ratings", "superseded_on", only="superseded_on IS NOT NULL", a="colour = 'green'",
          b="colour = 'blue'", amount="?colour = 'yellow'", watch=("colour",)),
+    # the enterprises on the platform's register (a registered size, read like the obligations over every month, with
+    # no date of its own: all in one month, ``REGISTER_MONTH``; by their establishment month the cells would be
+    # nearly as many as the enterprises): n every enterprise, a key enterprises (重点企业), b above-scale ones,
+    # amount those placed in a grid (the platform's and the grids' coverage figures count 1 M rows otherwise)
+    Fact("enterprises", "enterprises", None, a="is_key", b="above_scale", amount="?grid_id IS NOT NULL",
+         watch=("is_key", "above_scale", "grid_id")),
 ]
 BY_NAME = {f.name: f for f in FACTS}
-TABLES = sorted({f.table for f in FACTS})
 KEY = ("city_adcode", "county_adcode", "sector_code", "industry_code")
 
 
-def _month(expr: str, dialect: str) -> str:
+@dataclass(frozen=True)
+class Store:
+    """A table of cells: the facts it holds, keyed by month and ``key``; its triggers are named after ``tag``."""
+    table: str
+    key: tuple[str, ...]
+    facts: tuple[Fact, ...]
+    tag: str
+
+    @property
+    def tables(self) -> list[str]:
+        return sorted({f.table for f in self.facts})
+
+
+PERIOD = Store("period_cells", KEY, tuple(FACTS), "cells")
+# hidden hazards also per enterprise (month × county × sector × industry × enterprise; a = major, b = rectified): the
+# enterprises with the most hazards in a period sum about a third as many cells as hazards instead of every hazard
+ENTERPRISE = Store("enterprise_cells", (*KEY, "enterprise_id"), (BY_NAME["hazards"],), "ent_cells")
+STORES = (PERIOD, ENTERPRISE)
+TABLES = sorted({t for st in STORES for t in st.tables})
+
+
+REGISTER_MONTH = "1900-01-01"  # the one month of a register's cells (``Fact.day`` None)
+
+
+def _month(expr: str | None, dialect: str) -> str:
+    if expr is None:
+        return f"DATE '{REGISTER_MONTH}'" if dialect == "postgresql" else f"'{REGISTER_MONTH}'"
     if dialect == "postgresql":
         return f"CAST(date_trunc('month', {expr}) AS date)"
     return f"date({expr}, 'start of month')"
@@ -106,7 +138,7 @@ def _on(expr: str, row: str, dialect: str) -> str:
     of the column's year / month."""
     import re
 
-    cols = {c for f in FACTS for c in (f.day, *KEY, *f.watch)}
+    cols = {c for st in STORES for f in st.facts for c in (f.day, *st.key, *f.watch) if c}
     s = re.sub(r"(?<![@.\w])(" + "|".join(sorted(cols, key=len, reverse=True)) + r")\b",
                lambda m: f"{row}.{m.group(1)}", expr)
     s = re.sub(r"@year\(([\w.]+)\)", lambda m: _year(m.group(1), dialect), s)
@@ -122,75 +154,80 @@ def _amount(f: Fact, row: str, dialect: str) -> str:
     return f"CAST(round({_on(f.amount, row, dialect)} * 100) AS BIGINT)"
 
 
-_UPSERT = ("INSERT INTO period_cells (fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, "
-           "amount_fen) SELECT {vals} WHERE {cond} "
-           "ON CONFLICT (fact, month, city_adcode, county_adcode, sector_code, industry_code) DO UPDATE SET "
-           "n = period_cells.n + excluded.n, a = period_cells.a + excluded.a, b = period_cells.b + excluded.b, "
-           "amount_fen = period_cells.amount_fen + excluded.amount_fen")
+def _upsert(store: Store) -> str:
+    t, keys = store.table, ", ".join(store.key)
+    return (f"INSERT INTO {t} (fact, month, {keys}, n, a, b, amount_fen) SELECT {{vals}} WHERE {{cond}} "
+            f"ON CONFLICT (fact, month, {keys}) DO UPDATE SET "
+            f"n = {t}.n + excluded.n, a = {t}.a + excluded.a, b = {t}.b + excluded.b, "
+            f"amount_fen = {t}.amount_fen + excluded.amount_fen")
 
 
-def _apply(f: Fact, row: str, sign: int, dialect: str) -> str:
+def _apply(f: Fact, row: str, sign: int, dialect: str, store: Store = PERIOD) -> str:
     """The statement adding (``sign`` 1) or taking away (-1) the row ``row``'s contribution to its cell."""
     s = "" if sign > 0 else "-"
-    vals = ", ".join([f"'{f.name}'", _month(f"{row}.{f.day}", dialect), *(f"{row}.{k}" for k in KEY),
+    vals = ", ".join([f"'{f.name}'", _month(f.day and f"{row}.{f.day}", dialect), *(f"{row}.{k}" for k in store.key),
                       f"{s}1", f"{s}{_flag(f.a, row, dialect)}", f"{s}{_flag(f.b, row, dialect)}",
                       f"{s}{_amount(f, row, dialect)}"])
     cond = _on(f.only, row, dialect) if f.only else "1 = 1"
-    return _UPSERT.format(vals=vals, cond=cond)
+    return _upsert(store).format(vals=vals, cond=cond)
 
 
-def _watched(table: str) -> list[str]:
+def _watched(store: Store, table: str) -> list[str]:
     cols: list[str] = []
-    for f in FACTS:
+    for f in store.facts:
         if f.table == table:
-            for c in (f.day, *KEY, *f.watch):
-                if c not in cols:
+            for c in (f.day, *store.key, *f.watch):
+                if c and c not in cols:
                     cols.append(c)
     return cols
 
 
 def trigger_ddl(dialect: str) -> list[str]:
     out = []
-    for table in TABLES:
-        facts = [f for f in FACTS if f.table == table]
-        cols = _watched(table)
-        if dialect == "postgresql":
-            fn = f"oversight_cells_{table}"
-            changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in cols)
-            minus = "\n".join(f"    {_apply(f, 'OLD', -1, dialect)};" for f in facts)
-            plus = "\n".join(f"    {_apply(f, 'NEW', 1, dialect)};" for f in facts)
-            out.append(
-                f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                f"BEGIN\n"
-                f"  IF TG_OP = 'UPDATE' AND NOT ({changed}) THEN RETURN NULL; END IF;\n"
-                f"  IF TG_OP <> 'INSERT' THEN\n{minus}\n  END IF;\n"
-                f"  IF TG_OP <> 'DELETE' THEN\n{plus}\n  END IF;\n"
-                f"  RETURN NULL;\n"
-                f"END $$")
-            out.append(f"CREATE TRIGGER trg_cells_{table} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(cols)} "
-                       f"ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}()")
-        else:
-            minus = " ".join(f"{_apply(f, 'OLD', -1, dialect)};" for f in facts)
-            plus = " ".join(f"{_apply(f, 'NEW', 1, dialect)};" for f in facts)
-            out.append(f"CREATE TRIGGER trg_cells_{table}_ins AFTER INSERT ON {table} BEGIN {plus} END")
-            out.append(f"CREATE TRIGGER trg_cells_{table}_del AFTER DELETE ON {table} BEGIN {minus} END")
-            out.append(f"CREATE TRIGGER trg_cells_{table}_upd AFTER UPDATE OF {', '.join(cols)} ON {table} "
-                       f"BEGIN {minus} {plus} END")
+    for st in STORES:
+        for table in st.tables:
+            facts = [f for f in st.facts if f.table == table]
+            cols = _watched(st, table)
+            trg = f"trg_{st.tag}_{table}"
+            if dialect == "postgresql":
+                fn = f"oversight_{st.tag}_{table}"
+                changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in cols)
+                minus = "\n".join(f"    {_apply(f, 'OLD', -1, dialect, st)};" for f in facts)
+                plus = "\n".join(f"    {_apply(f, 'NEW', 1, dialect, st)};" for f in facts)
+                out.append(
+                    f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                    f"BEGIN\n"
+                    f"  IF TG_OP = 'UPDATE' AND NOT ({changed}) THEN RETURN NULL; END IF;\n"
+                    f"  IF TG_OP <> 'INSERT' THEN\n{minus}\n  END IF;\n"
+                    f"  IF TG_OP <> 'DELETE' THEN\n{plus}\n  END IF;\n"
+                    f"  RETURN NULL;\n"
+                    f"END $$")
+                out.append(f"CREATE TRIGGER {trg} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(cols)} "
+                           f"ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}()")
+            else:
+                minus = " ".join(f"{_apply(f, 'OLD', -1, dialect, st)};" for f in facts)
+                plus = " ".join(f"{_apply(f, 'NEW', 1, dialect, st)};" for f in facts)
+                out.append(f"CREATE TRIGGER {trg}_ins AFTER INSERT ON {table} BEGIN {plus} END")
+                out.append(f"CREATE TRIGGER {trg}_del AFTER DELETE ON {table} BEGIN {minus} END")
+                out.append(f"CREATE TRIGGER {trg}_upd AFTER UPDATE OF {', '.join(cols)} ON {table} "
+                           f"BEGIN {minus} {plus} END")
     return out
 
 
 def drop_ddl(dialect: str) -> list[str]:
     if dialect == "postgresql":
-        return [s for t in TABLES for s in (f"DROP TRIGGER IF EXISTS trg_cells_{t} ON {t}",
-                                            f"DROP FUNCTION IF EXISTS oversight_cells_{t}()")]
-    return [f"DROP TRIGGER IF EXISTS trg_cells_{t}_{op}" for t in TABLES for op in ("ins", "del", "upd")]
+        return [s for st in STORES for t in st.tables
+                for s in (f"DROP TRIGGER IF EXISTS trg_{st.tag}_{t} ON {t}",
+                          f"DROP FUNCTION IF EXISTS oversight_{st.tag}_{t}()")]
+    return [f"DROP TRIGGER IF EXISTS trg_{st.tag}_{t}_{op}" for st in STORES for t in st.tables
+            for op in ("ins", "del", "upd")]
 
 
-def _fresh(f: Fact, dialect: str) -> str:
-    """Every cell of ``f`` computed from the fact rows."""
+def _fresh(f: Fact, dialect: str, store: Store = PERIOD) -> str:
+    """Every cell of ``f`` in ``store`` computed from the fact rows."""
     where = f" WHERE {_on(f.only, 'r', dialect)}" if f.only else ""
-    month = _month(f"r.{f.day}", dialect)
-    keys = ", ".join(f"r.{k}" for k in KEY)
+    month = _month(f.day and f"r.{f.day}", dialect)
+    keys = ", ".join(f"r.{k}" for k in store.key)
     return (f"SELECT '{f.name}' AS fact, {month} AS month, {keys}, count(*) AS n, "
             f"sum({_flag(f.a, 'r', dialect)}) AS a, sum({_flag(f.b, 'r', dialect)}) AS b, "
             f"sum({_amount(f, 'r', dialect)}) AS amount_fen "
@@ -198,9 +235,12 @@ def _fresh(f: Fact, dialect: str) -> str:
 
 
 def rebuild_sql(dialect: str) -> list[str]:
-    cols = "fact, month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen"
-    return ["DELETE FROM period_cells",
-            *(f"INSERT INTO period_cells ({cols}) {_fresh(f, dialect)}" for f in FACTS)]
+    out = []
+    for st in STORES:
+        cols = f"fact, month, {', '.join(st.key)}, n, a, b, amount_fen"
+        out += [f"DELETE FROM {st.table}",
+                *(f"INSERT INTO {st.table} ({cols}) {_fresh(f, dialect, st)}" for f in st.facts)]
+    return out
 
 
 def create_triggers(conn) -> None:
@@ -219,18 +259,32 @@ def rebuild(conn) -> None:
         conn.exec_driver_sql(s)
 
 
+def _check_name(store: Store, f: Fact) -> str:
+    return f.name if store is PERIOD else f"{f.name}@{store.table.removesuffix('_cells')}"
+
+
+CHECKS = [_check_name(st, f) for st in STORES for f in st.facts]  # what ``check`` reports on: "hazards@enterprise"
+
+
 def check(conn, facts: list[str] | None = None) -> dict[str, int]:
-    """Cells that differ from a fresh computation, per fact (all zero when consistent; a stored cell summing to
-    nothing matches a missing one); only the named ``facts`` if given."""
+    """Cells that differ from a fresh computation, per fact and store (``CHECKS``; all zero when consistent; a stored
+    cell summing to nothing matches a missing one); only the named ones (``CHECKS``' names) if given."""
+    unknown = set(facts or ()) - set(CHECKS)
+    if unknown:
+        raise KeyError(f"no such cells: {sorted(unknown)}")
     out = {}
-    cols = "month, city_adcode, county_adcode, sector_code, industry_code, n, a, b, amount_fen"
-    for f in FACTS if facts is None else [BY_NAME[n] for n in facts]:
-        stored = (f"SELECT {cols} FROM period_cells WHERE fact = '{f.name}' AND "
-                  "NOT (n = 0 AND a = 0 AND b = 0 AND amount_fen = 0)")
-        fresh = f"SELECT {cols} FROM ({_fresh(f, conn.dialect.name)}) w"
-        # each side computed once: materialized common table expressions, each read by both EXCEPTs
-        q = (f"WITH s AS MATERIALIZED ({stored}), f AS MATERIALIZED ({fresh}) "
-             "SELECT (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM f) x) + "
-             "(SELECT count(*) FROM (SELECT * FROM f EXCEPT SELECT * FROM s) y)")
-        out[f.name] = int(conn.exec_driver_sql(q).scalar())
+    for st in STORES:
+        cols = f"month, {', '.join(st.key)}, n, a, b, amount_fen"
+        for f in st.facts:
+            name = _check_name(st, f)
+            if facts is not None and name not in facts:
+                continue
+            stored = (f"SELECT {cols} FROM {st.table} WHERE fact = '{f.name}' AND "
+                      "NOT (n = 0 AND a = 0 AND b = 0 AND amount_fen = 0)")
+            fresh = f"SELECT {cols} FROM ({_fresh(f, conn.dialect.name, st)}) w"
+            # each side computed once: materialized common table expressions, each read by both EXCEPTs
+            q = (f"WITH s AS MATERIALIZED ({stored}), f AS MATERIALIZED ({fresh}) "
+                 "SELECT (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM f) x) + "
+                 "(SELECT count(*) FROM (SELECT * FROM f EXCEPT SELECT * FROM s) y)")
+            out[name] = int(conn.exec_driver_sql(q).scalar())
     return out

@@ -144,6 +144,7 @@ enterprises = Table(
     Index("ix_enterprises_city_sector", "city_adcode", "sector_code"),
     Index("ix_enterprises_county_sector", "county_adcode", "sector_code"),
     Index("ix_enterprises_name", "name"),
+    Index("ix_enterprises_recorded_at", "recorded_at"),  # (as-of lookups: may the register's cells serve)
 )
 
 data_sources = Table(
@@ -717,6 +718,25 @@ period_cells = Table(
     # the city too: a cell never changes its city, whatever a write does to a row's region columns
     PrimaryKeyConstraint("fact", "month", "city_adcode", "county_adcode", "sector_code", "industry_code"),
     Index("ix_period_cells_city", "fact", "city_adcode", "month"),
+)
+
+# the same per enterprise, for the facts of seed.cells ``ENTERPRISE`` (hidden hazards: the enterprises with the most)
+enterprise_cells = Table(
+    "enterprise_cells", metadata,
+    Column("fact", String(16), nullable=False),
+    Column("month", Date, nullable=False),  # the first day of the month
+    Column("city_adcode", Integer, nullable=False),
+    Column("county_adcode", Integer, nullable=False),
+    Column("sector_code", String(16), nullable=False),
+    Column("industry_code", String(8), nullable=False),
+    Column("enterprise_id", Integer, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Column("a", BigInteger, nullable=False),
+    Column("b", BigInteger, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    PrimaryKeyConstraint("fact", "month", "city_adcode", "county_adcode", "sector_code", "industry_code",
+                         "enterprise_id"),
+    Index("ix_enterprise_cells_city", "fact", "city_adcode", "month"),
 )
 
 training_sessions = Table(

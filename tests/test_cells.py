@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, event, func, insert, select, update
 
-from queries import cells, change, credit, enforcement, risk
+from queries import cells, change, credit, enforcement, grids, overview, risk
 from queries.base import prepare
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope
@@ -21,7 +21,7 @@ from seed import schema as S
 from tests.derived_util import assert_same_without_derived
 
 YANCHENG = 320900
-CLEAN = {f.name: 0 for f in cell_spec.FACTS}
+CLEAN = {name: 0 for name in cell_spec.CHECKS}
 
 
 def _scopes(db) -> dict[str, Scope]:
@@ -59,7 +59,7 @@ def _scopes(db) -> dict[str, Scope]:
 
 FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month,
              risk.completion, risk.by_region, risk.by_sector, risk.trend, credit.distribution, credit.by_sector,
-             credit.by_region]
+             credit.by_region, overview.platform, grids.summary, grids.by_region, enforcement.enterprises]
 
 
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f"{f.__module__.split('.')[-1]}.{f.__name__}")
@@ -92,11 +92,13 @@ def _recorded(db):
 
 
 @pytest.mark.parametrize("one,many,basis", [(credit.distribution, credit.distributions, "cutoff"),
-                                            (enforcement.summary, enforcement.summaries, "period")],
-                         ids=["credit", "enforcement"])
+                                            (enforcement.summary, enforcement.summaries, "period"),
+                                            (risk.completion, risk.completions, "cutoff")],
+                         ids=["credit", "enforcement", "risk"])
 def test_batched_sources_equal_one_by_one(db, one, many, basis):
     """A source's batched form (what the tiles' comparisons call: ``credit.distributions``, the rating cells by
-    month and sector once; ``enforcement.summaries``, every fact's cells and the monthly parts by month once) gives
+    month and sector once; ``enforcement.summaries``, every fact's cells and the monthly parts by month once;
+    ``risk.completions``, the reports' cells by month once and the obligations once per as-of time) gives
     what the source gives for each scope: every kind of scope, its earlier months, a mid-month and a mid-day
     cut-off, a past as-of time, another place in the same list, and periods of different as-of times."""
     with _recorded(db) as seen:
@@ -177,6 +179,35 @@ def test_cells_are_read_where_they_serve_and_not_where_they_cannot(db):
     assert _statements(db, credit.distribution, sc["as-of-now-mid-day"]).count("FROM period_cells") == 2
 
 
+def test_the_enterprises_with_the_most_hazards_are_read_from_their_cells(db):
+    """The top list sums the hazards' cells per enterprise for the period's whole months (and its partial months'
+    rows), not a GROUP BY over every hazard of the period; as of a past time, the rows."""
+    sc = _scopes(db)
+    for name in ("year-to-date", "county", "section", "as-of-now"):
+        stmts = _statements(db, enforcement.enterprises, sc[name])
+        assert "FROM enterprise_cells" in stmts and not _reads_rows(stmts, "hidden_hazards"), name
+    mid = _statements(db, enforcement.enterprises, sc["year-to-mid-month"])
+    assert "FROM enterprise_cells" in mid and "UNION ALL" in mid
+    assert "enterprise_cells" not in _statements(db, enforcement.enterprises, sc["as-of-past"])
+    assert "enterprise_cells" not in _statements(db, enforcement.enterprises, sc["within-a-month"])
+
+
+def test_the_enterprises_register_is_read_from_the_cells(db):
+    """The platform's and the grids' enterprise counts sum the register's cells (a few thousand) instead of counting
+    every enterprise, as of now too; as of a time before the newest enterprise was recorded they count the rows
+    recorded by then."""
+    sc = _scopes(db)
+    with db.connect() as c:
+        newest = c.execute(select(func.max(S.enterprises.c.recorded_at))).scalar()
+    newest = dt.datetime.fromisoformat(newest) if isinstance(newest, str) else newest
+    before = sc["year-to-date"].with_(as_of=newest - dt.timedelta(seconds=1))
+    for fn in (overview.platform, grids.summary, grids.by_region):
+        for name in ("year-to-date", "county", "section", "as-of-now"):
+            stmts = _statements(db, fn, sc[name])
+            assert "FROM period_cells" in stmts and not _reads_rows(stmts, "enterprises"), (fn.__name__, name)
+        assert _reads_rows(_statements(db, fn, before), "enterprises"), fn.__name__
+
+
 def test_whole_months_of_a_period():
     d = dt.date
     assert cells.whole_months(d(2021, 1, 1), d(2021, 6, 30)) == cells.Months(d(2021, 1, 1), d(2021, 6, 1))
@@ -229,7 +260,8 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             c.execute(update(H).where(H.c.id == hz[2]["id"]).values(found_on=dt.date(2019, 5, 5)))
             c.execute(insert(H).values(**{**{k: v for k, v in hz[0].items() if k != "id"},
                                           "found_on": dt.date(2021, 2, 14)}))
-            _clean(c, "hazards")
+            c.execute(update(H).where(H.c.id == hz[1]["id"]).values(enterprise_id=hz[2]["enterprise_id"]))
+            _clean(c, "hazards", "hazards@enterprise")
 
             cs = c.execute(select(C).order_by(C.c.id).limit(3)).mappings().all()
             c.execute(update(C).where(C.c.id == cs[0]["id"])
@@ -286,6 +318,22 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             c.execute(delete(CR).where(CR.c.id == rs[-1]["id"]))
             _clean(c, "credit_in", "credit_out")
 
+            # the enterprises' register: a new enterprise (key, above scale, no grid), one taken out of its grid and
+            # made a key enterprise, one moved county and sector, the new one deleted again
+            E = S.enterprises
+            es = c.execute(select(E).order_by(E.c.id).limit(2)).mappings().all()
+            sector = c.execute(select(E.c.sector_code).where(E.c.sector_code != es[1]["sector_code"]).limit(1)).scalar()
+            eid = c.execute(insert(E).values(**{**{k: v for k, v in es[0].items() if k != "id"},
+                                                "uscc": "91320000TEST00001X", "is_key": True, "above_scale": True,
+                                                "grid_id": None})).inserted_primary_key[0]
+            c.execute(update(E).where(E.c.id == es[0]["id"]).values(grid_id=None, is_key=not es[0]["is_key"]))
+            c.execute(update(E).where(E.c.id == es[1]["id"]).values(county_adcode=other, sector_code=sector,
+                                                                     above_scale=not es[1]["above_scale"]))
+            c.execute(update(E).where(E.c.id == es[1]["id"]).values(name="改名不动格子"))  # no cell column: no move
+            _clean(c, "enterprises")
+            c.execute(delete(E).where(E.c.id == eid))
+            _clean(c, "enterprises")
+
             for t in (S.cases, S.suspension_orders, S.hidden_hazards):
                 c.execute(delete(t).where(t.c.inspection_id == rows[2]["id"]))
             c.execute(delete(I).where(I.c.id == rows[2]["id"]))
@@ -295,6 +343,7 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             derived_data.drop_triggers(c)  # the check itself sees a stale cell
             c.execute(update(H).where(H.c.id == hz[0]["id"]).values(found_on=dt.date(2018, 1, 1)))
             assert cell_spec.check(c, ["hazards"])["hazards"] > 0
+            assert cell_spec.check(c, ["hazards@enterprise"])["hazards@enterprise"] > 0
         finally:
             tx.rollback()
     with db.connect() as c:  # the rollback restored the triggers
