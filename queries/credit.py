@@ -177,9 +177,23 @@ def by_region(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     return df
 
 
+def worst_colours(counts: dict[str, Any], limit: int) -> list[str]:
+    """The worst colours, worst first, whose enterprises (``counts``: a ``distribution``) first reach ``limit``."""
+    out, n = [], 0
+    for c in reversed(CREDIT_COLOURS):
+        out.append(c)
+        n += counts[c]
+        if n >= limit:
+            break
+    return out
+
+
 def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | None = None,
                 limit: int = 20000) -> pd.DataFrame:
-    """Rated enterprises with location and colour, worst first (for the map and the list)."""
+    """Rated enterprises with location and colour, worst first (for the map and the list). The first ``limit`` of
+    them are of the worst colours only: when the colour counts (``distribution``, from the cells) say the worst
+    colours alone fill the limit, only those ratings are read and sorted (the province's 20,000 worst are red and
+    yellow: 36 k ratings sorted instead of 162 k)."""
     eng, rs = prepare(scope, engine)
     lat = _latest(rs, eng)
     order = case(*[(lat.c.colour == c, i) for i, c in enumerate(reversed(CREDIT_COLOURS))], else_=9)
@@ -188,6 +202,10 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
             .select_from(lat.join(E, E.c.id == lat.c.enterprise_id)))
     if colour:
         stmt = stmt.where(lat.c.colour == colour)
+    else:
+        worst = worst_colours(distribution(scope, engine=eng), limit)
+        if len(worst) < len(CREDIT_COLOURS):
+            stmt = stmt.where(lat.c.colour.in_(worst))
     df = frame(stmt.order_by(order, lat.c.score, E.c.id).limit(limit), eng)
     df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
     df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]

@@ -730,10 +730,12 @@ enterprise_cells = Table(
     Column("sector_code", String(16), nullable=False),
     Column("industry_code", String(8), nullable=False),
     Column("enterprise_id", Integer, nullable=False),
-    Column("n", BigInteger, nullable=False),
-    Column("a", BigInteger, nullable=False),
-    Column("b", BigInteger, nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),
+    # integers, not bigints: one enterprise's month never nears 2^31, and PostgreSQL sums integers into a bigint but
+    # bigints into a numeric (the top list sums ~200 k cells into ~170 k groups: ~250 against ~200 ms)
+    Column("n", Integer, nullable=False),
+    Column("a", Integer, nullable=False),
+    Column("b", Integer, nullable=False),
+    Column("amount_fen", Integer, nullable=False),
     PrimaryKeyConstraint("fact", "month", "city_adcode", "county_adcode", "sector_code", "industry_code",
                          "enterprise_id"),
     Index("ix_enterprise_cells_city", "fact", "city_adcode", "month"),

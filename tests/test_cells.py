@@ -192,6 +192,28 @@ def test_the_enterprises_with_the_most_hazards_are_read_from_their_cells(db):
     assert "enterprise_cells" not in _statements(db, enforcement.enterprises, sc["within-a-month"])
 
 
+def test_the_worst_rated_enterprises_read_only_the_colours_they_need(db):
+    """``credit.enterprises`` with a limit reads only the worst colours that fill it (the colour counts from the
+    cells) and gives exactly the first rows of the whole list, at every boundary between colours; all colours
+    when the limit passes the worst three."""
+    sc = _scopes(db)
+    for name in ("year-to-date", "county", "as-of-past"):
+        s = sc[name]
+        d = credit.distribution(s, engine=db)
+        whole = credit.enterprises(s, engine=db, limit=10 ** 7)
+        assert len(whole) == d["rated"], name
+        red, yellow, blue = d["red"], d["yellow"], d["blue"]
+        for limit in {1, red, red + 1, red + yellow, red + yellow + 1, red + yellow + blue + 1, d["rated"]} - {0}:
+            with _recorded(db) as seen:
+                got = credit.enterprises(s, engine=db, limit=limit)
+            assert got.equals(whole.head(limit).reset_index(drop=True)), (name, limit)
+            listing = [x for x, _ in seen if "ORDER BY" in x][-1]
+            assert ("IN (" in listing) == (limit <= red + yellow + blue), (name, limit)
+    assert credit.worst_colours({"red": 3, "yellow": 5, "blue": 1, "green": 9}, 8) == ["red", "yellow"]
+    assert credit.worst_colours({"red": 3, "yellow": 5, "blue": 1, "green": 9}, 3) == ["red"]
+    assert credit.worst_colours({"red": 0, "yellow": 0, "blue": 0, "green": 0}, 5) == ["red", "yellow", "blue", "green"]
+
+
 def test_the_enterprises_register_is_read_from_the_cells(db):
     """The platform's and the grids' enterprise counts sum the register's cells (a few thousand) instead of counting
     every enterprise, as of now too; as of a time before the newest enterprise was recorded they count the rows
