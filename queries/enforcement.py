@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
 
 from queries import cells, derived
-from queries.base import frame, month_of, name_children, pct, prepare, row
+from queries.base import frame, month_of, name_children, pct, prepare, row, together
 from queries.figure_defs import PERIOD, declare, fig
 from queries.scope import Scope, ScopeError
 from seed.schema import (
@@ -149,9 +149,7 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Headline enforcement figures of the scope's period (inspections, hazards, suspensions and cases from the
     maintained aggregates where they serve the scope: ``queries.cells``)."""
     eng, rs = prepare(scope, engine)
-    with eng.connect() as conn:
-        rows = [dict(conn.execute(stmt).mappings().first() or {}) for stmt in _summary_statements(rs, eng).values()]
-    return _summary_of(rows)
+    return _summary_of([row(together(_summary_statements(rs, eng).values()), eng)])
 
 
 def summaries(scopes: list[Scope], *, engine: Engine | None = None,
@@ -193,8 +191,8 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None,
                                  for r in res]
         for i, (first, last, ent) in whole.items():
             rest = {"wl"} | (set(MONTHLY_PARTS) - set(monthly))
-            rows = [dict(conn.execute(st).mappings().first() or {})
-                    for st in _summary_statements(resolved[i], eng, parts=rest).values()]
+            rows = [dict(conn.execute(together(_summary_statements(resolved[i], eng, parts=rest).values()))
+                         .mappings().first())]
             for part, (_, _, figures) in MONTHLY_PARTS.items():
                 if part in monthly:
                     sums = {f.name: 0 for f in figures()}

@@ -8,9 +8,9 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select, true
+from sqlalchemy import Engine, and_, case, func, select
 
-from queries.base import day_of, frame, minutes_between, name_children, prepare, row
+from queries.base import day_of, frame, minutes_between, name_children, prepare, row, together
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, WARNING_STAGE_NAMES, WARNING_TYPES
 from queries.scope import MIN_DATE, Scope, ScopeError
@@ -58,7 +58,7 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     eng, rs = prepare(scope, engine)
     open_ = (select(func.count().label("open"), *(c.label(f"open_{c.name}") for c in _level_sums()),
                     func.max(W.c.raised_at).label("newest_open"))
-             .where(_open(rs)).subquery("open_now"))
+             .where(_open(rs)))
     ack_min = minutes_between(W.c.raised_at, W.c.acknowledged_at, eng)
     close_min = minutes_between(W.c.raised_at, W.c.closed_at, eng)
     acked = _by_as_of(rs, W.c.acknowledged_at)
@@ -72,14 +72,13 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
         func.avg(case((closed, close_min))).label("avg_close_min"),
         func.max(W.c.raised_at).label("newest_raised"),
         *_level_sums(),
-    ).where(rs.where(W, "raised_at")).subquery("period")
+    ).where(rs.where(W, "raised_at"))
     sms = (select(func.count().label("sms_sent"),
                   func.coalesce(func.sum(case((SMS.c.status == "failed", 1), else_=0)), 0).label("sms_failed"))
            .select_from(SMS.join(W, W.c.id == SMS.c.warning_id))
-           .where(rs.where(W, "raised_at"), rs.recorded_filter(SMS)).subquery("sms"))
-    # three one-row aggregates in one statement (one round trip: the tiles' comparisons run this at 28 moments
-    # and periods, and each statement costs a connection check-out, its ping and its rollback besides the query)
-    r = row(select(open_, period, sms).select_from(open_.join(period, true()).join(sms, true())), eng)
+           .where(rs.where(W, "raised_at"), rs.recorded_filter(SMS)))
+    # three one-row aggregates in one statement (the tiles' comparisons run this at 28 moments and periods)
+    r = row(together([open_, period, sms]), eng)
     return {
         "open": int(r["open"]),
         "open_by_level": {lv: int(r[f"open_level_{lv}"]) for lv in (1, 2, 3, 4)},
