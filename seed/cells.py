@@ -2,7 +2,7 @@
 
 (Credit ratings are in them too, as a running sum: see ``credit_in`` / ``credit_out`` in ``FACTS``; and two
 registers summed over every month: the risk reporting obligations, ``obligations``, and the enterprises,
-``enterprises``.)
+``enterprises``. A second table, ``enterprise_cells``, keeps the hidden hazards per enterprise as well: ``STORES``.)
 
 A period figure (inspections, hidden hazards found / major / rectified, suspensions, cases filed / online /
 transferred, cases decided and their fines) summed over a year of a province reads a few tens of thousands of
