@@ -27,7 +27,16 @@ def frame(stmt: Select, engine: Engine) -> pd.DataFrame:
 def together(stmts) -> Select:
     """One statement selecting every column of ``stmts`` — one-row aggregates with distinct labels, none of them
     grouped — side by side: one round trip instead of one each (a statement costs a connection check-out, its ping
-    and its rollback besides the query)."""
+    and its rollback besides the query). A grouped part (which may have no row, and would empty the whole) or a
+    label used twice (SQLAlchemy would rename the second) is refused."""
+    stmts = list(stmts)
+    if not stmts:
+        raise ValueError("together() needs at least one statement")
+    labels = [c.name for s in stmts for c in s.selected_columns]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"together(): labels used twice: {sorted({n for n in labels if labels.count(n) > 1})}")
+    if any(s._group_by_clauses for s in stmts):
+        raise ValueError("together() takes one-row aggregates only: a grouped statement may have no row")
     subs = [s.subquery(f"part{i}") for i, s in enumerate(stmts)]
     joined = subs[0]
     for s in subs[1:]:

@@ -191,9 +191,11 @@ def worst_colours(counts: dict[str, Any], limit: int) -> list[str]:
 def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | None = None,
                 limit: int = 20000) -> pd.DataFrame:
     """Rated enterprises with location and colour, worst first (for the map and the list). The first ``limit`` of
-    them are of the worst colours only: when the colour counts (``distribution``, from the cells) say the worst
-    colours alone fill the limit, only those ratings are read and sorted (the province's 20,000 worst are red and
-    yellow: 36 k ratings sorted instead of 162 k)."""
+    them are of the worst colours only: where the cells serve the scope, the colour counts (``distribution``, a few
+    thousand cells) say which worst colours alone fill the limit, and only those ratings are read and sorted (the
+    province's 20,000 worst are red and yellow: 36 k ratings sorted instead of 162 k). (The counts and the list are
+    two reads: a rating changed between them can leave the list shorter than the limit, as a view a moment later
+    would show it.)"""
     eng, rs = prepare(scope, engine)
     lat = _latest(rs, eng)
     order = case(*[(lat.c.colour == c, i) for i, c in enumerate(reversed(CREDIT_COLOURS))], else_=9)
@@ -202,7 +204,7 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
             .select_from(lat.join(E, E.c.id == lat.c.enterprise_id)))
     if colour:
         stmt = stmt.where(lat.c.colour == colour)
-    else:
+    elif cells.serves(rs, eng, "credit_in", "credit_out"):  # (else the counts would read the ratings twice)
         worst = worst_colours(distribution(scope, engine=eng), limit)
         if len(worst) < len(CREDIT_COLOURS):
             stmt = stmt.where(lat.c.colour.in_(worst))

@@ -739,6 +739,7 @@ enterprise_cells = Table(
     PrimaryKeyConstraint("fact", "month", "city_adcode", "county_adcode", "sector_code", "industry_code",
                          "enterprise_id"),
     Index("ix_enterprise_cells_city", "fact", "city_adcode", "month"),
+    Index("ix_enterprise_cells_county", "fact", "county_adcode", "month"),  # (a county's few among the province's)
 )
 
 training_sessions = Table(

@@ -110,3 +110,4 @@ def test_cockpit_mode_leaders_share_one_computation_per_key(db, monkeypatch):
     assert again["errors"] == 0, again["error_samples"]
     assert again["refreshes"] >= 12  # both pages, several times, by every session
     assert again["table_reads"]["period_cells"] == 0 and again["table_reads"]["inspections"] == 0, again["table_reads"]
+    assert again["table_reads"]["enterprise_cells"] == 0, again["table_reads"]

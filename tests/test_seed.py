@@ -4,10 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from queries import figures
 from queries.scope import Scope
+from seed import cells as cell_spec
 from seed import geo
 from seed.schema import divisions, enterprises, hidden_hazards, inspections, metadata, seed_runs
 from seed.uscc import is_valid_uscc
@@ -42,8 +43,12 @@ def test_identical_figures_and_row_counts_across_engines(engines):
         for t in metadata.sorted_tables:
             if t.name in ("audit_log", "seed_runs"):
                 continue
-            assert a.execute(select(func.count()).select_from(t)).scalar() == \
-                b.execute(select(func.count()).select_from(t)).scalar(), t.name
+            stmt = select(func.count()).select_from(t)
+            if t.name in (cell_spec.PERIOD.table, cell_spec.ENTERPRISE.table):
+                # a cell whose count fell to zero stays (seed.cells): a test on one engine that wrote a row and took
+                # it away again (test_briefing_asof's late hazard) leaves one there; it sums to nothing
+                stmt = stmt.where(~and_(t.c.n == 0, t.c.a == 0, t.c.b == 0, t.c.amount_fen == 0))
+            assert a.execute(stmt).scalar() == b.execute(stmt).scalar(), t.name
 
 
 def test_divisions_match_gbt2260(db):

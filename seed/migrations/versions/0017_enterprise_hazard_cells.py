@@ -124,6 +124,7 @@ def upgrade() -> None:
                                 'enterprise_id'),
     )
     op.create_index('ix_enterprise_cells_city', 'enterprise_cells', ['fact', 'city_adcode', 'month'])
+    op.create_index('ix_enterprise_cells_county', 'enterprise_cells', ['fact', 'county_adcode', 'month'])
     conn = op.get_bind()
     if conn.dialect.name == "postgresql":  # no hazard may slip in between the rebuild's snapshot and the trigger
         conn.exec_driver_sql("LOCK TABLE hidden_hazards IN SHARE ROW EXCLUSIVE MODE")
@@ -137,5 +138,6 @@ def downgrade() -> None:
     conn = op.get_bind()
     for stmt in DROP[conn.dialect.name]:
         conn.exec_driver_sql(stmt)
+    op.drop_index('ix_enterprise_cells_county', table_name='enterprise_cells')
     op.drop_index('ix_enterprise_cells_city', table_name='enterprise_cells')
     op.drop_table('enterprise_cells')
