@@ -703,41 +703,34 @@ credit_ratings = Table(
 
 # Maintained aggregates of the period facts (seed.cells keeps them exact; queries.cells reads them): per fact, per
 # month of its date and per county × sector × industry, the rows and up to two counted conditions and an amount.
+_CELL_KEY = ("fact", "month", "city_adcode", "county_adcode", "sector_code", "industry_code")
+
+
+def _cell_columns(count_type, *extra_key: Column) -> list:
+    return [Column("fact", String(16), nullable=False),
+            Column("month", Date, nullable=False),  # the first day of the month
+            Column("city_adcode", Integer, nullable=False),
+            Column("county_adcode", Integer, nullable=False),
+            Column("sector_code", String(16), nullable=False),
+            Column("industry_code", String(8), nullable=False),
+            *extra_key,
+            *(Column(c, count_type, nullable=False) for c in ("n", "a", "b", "amount_fen")),
+            # the city too: a cell never changes its city, whatever a write does to a row's region columns
+            PrimaryKeyConstraint(*_CELL_KEY, *(c.name for c in extra_key))]
+
+
 period_cells = Table(
     "period_cells", metadata,
-    Column("fact", String(16), nullable=False),
-    Column("month", Date, nullable=False),  # the first day of the month
-    Column("city_adcode", Integer, nullable=False),
-    Column("county_adcode", Integer, nullable=False),
-    Column("sector_code", String(16), nullable=False),
-    Column("industry_code", String(8), nullable=False),
-    Column("n", BigInteger, nullable=False),
-    Column("a", BigInteger, nullable=False),
-    Column("b", BigInteger, nullable=False),
-    Column("amount_fen", BigInteger, nullable=False),
-    # the city too: a cell never changes its city, whatever a write does to a row's region columns
-    PrimaryKeyConstraint("fact", "month", "city_adcode", "county_adcode", "sector_code", "industry_code"),
+    *_cell_columns(BigInteger),
     Index("ix_period_cells_city", "fact", "city_adcode", "month"),
 )
 
-# the same per enterprise, for the facts of seed.cells ``ENTERPRISE`` (hidden hazards: the enterprises with the most)
+# the same per enterprise, for the facts of seed.cells ``ENTERPRISE`` (hidden hazards: the enterprises with the most);
+# integers, not bigints: one enterprise's month never nears 2^31, and PostgreSQL sums integers into a bigint but
+# bigints into a numeric (the top list sums ~200 k cells into ~170 k groups: ~250 against ~200 ms)
 enterprise_cells = Table(
     "enterprise_cells", metadata,
-    Column("fact", String(16), nullable=False),
-    Column("month", Date, nullable=False),  # the first day of the month
-    Column("city_adcode", Integer, nullable=False),
-    Column("county_adcode", Integer, nullable=False),
-    Column("sector_code", String(16), nullable=False),
-    Column("industry_code", String(8), nullable=False),
-    Column("enterprise_id", Integer, nullable=False),
-    # integers, not bigints: one enterprise's month never nears 2^31, and PostgreSQL sums integers into a bigint but
-    # bigints into a numeric (the top list sums ~200 k cells into ~170 k groups: ~250 against ~200 ms)
-    Column("n", Integer, nullable=False),
-    Column("a", Integer, nullable=False),
-    Column("b", Integer, nullable=False),
-    Column("amount_fen", Integer, nullable=False),
-    PrimaryKeyConstraint("fact", "month", "city_adcode", "county_adcode", "sector_code", "industry_code",
-                         "enterprise_id"),
+    *_cell_columns(Integer, Column("enterprise_id", Integer, nullable=False)),
     Index("ix_enterprise_cells_city", "fact", "city_adcode", "month"),
     Index("ix_enterprise_cells_county", "fact", "county_adcode", "month"),  # (a county's few among the province's)
 )
