@@ -161,9 +161,11 @@ def test_unknown_and_disabled_names_cost_a_full_check(db, fresh_user, monkeypatc
 
 
 def test_unknown_names_are_not_answered_faster(db, fresh_user, monkeypatch, request):
-    """Timing, loosely (a busy machine): an unknown name takes at least half as long as a real one's wrong
-    password (before: ~0 ms against ~60 ms). At the product's bcrypt cost (the tests' own accounts use the lowest)."""
-    import statistics
+    """Timing, loosely: an unknown name takes at least half as long as a real one's wrong password (before: ~0 ms
+    against ~60 ms). At the product's bcrypt cost (the tests' own accounts use the lowest). The two kinds of attempt
+    alternate and each kind's fastest counts: the other worker's load only ever adds time, and it changes during a
+    run (measured one kind after the other, a browser test starting beside the second made it look twice as slow:
+    0.26 s against 0.55 s)."""
     import time
 
     monkeypatch.setattr(accounts, "BCRYPT_ROUNDS", 12)
@@ -174,17 +176,15 @@ def test_unknown_names_are_not_answered_faster(db, fresh_user, monkeypatch, requ
         assert c.execute(select(users.c.password_hash).where(users.c.username == fresh_user)).scalar().startswith("$2b$12$")
     accounts._dummy_hash()
 
-    def median(name):
-        times = []
-        for _ in range(3):
+    times: dict[str, list[float]] = {"no-such-user-x": [], fresh_user: []}
+    for _ in range(4):  # fewer than MAX_FAILURES wrong passwords: the account never locks
+        for name, got in times.items():
             t0 = time.perf_counter()
             accounts.authenticate(name, "Wrong-pass-99", engine=db)
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times)
-
-    unknown, real = median("no-such-user-x"), median(fresh_user)
+            got.append(time.perf_counter() - t0)
     accounts.unlock(fresh_user, engine=db, by="pytest")
-    assert unknown >= 0.5 * real, (unknown, real)
+    unknown, real = min(times["no-such-user-x"]), min(times[fresh_user])
+    assert unknown >= 0.5 * real, (unknown, real, times)
 
 
 # --- cookie key ---------------------------------------------------------------------------------------------------
