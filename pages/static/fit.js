@@ -8,23 +8,33 @@
 (function () {
   var BOXES = '[data-testid="stMetric"] [data-testid="stMarkdownContainer"]';
   var MIN_PX = 13;
+  // Reads and writes in separate passes: reading a width right after changing a style makes the browser lay out
+  // the page again, once per tile (a page of thirty tiles was laid out ~400 times while it drew); in passes it is
+  // laid out twice per check, whatever the number of tiles.
   function fit() {
-    var boxes = document.querySelectorAll(BOXES);
-    for (var i = 0; i != boxes.length; i++) {
-      var box = boxes[i], text = box.querySelector("p") || box;
-      text.style.removeProperty("font-size");
-      box.style.removeProperty("white-space");
-      text.style.removeProperty("white-space");
-      var avail = box.clientWidth, need = box.scrollWidth;
+    var boxes = document.querySelectorAll(BOXES), n = boxes.length, texts = [], i;
+    for (i = 0; i != n; i++) {  // write: each tile at its full size, unwrapped (a shorter text gets its size back)
+      texts.push(boxes[i].querySelector("p") || boxes[i]);
+      texts[i].style.removeProperty("font-size");
+      boxes[i].style.removeProperty("white-space");
+      texts[i].style.removeProperty("white-space");
+    }
+    var over = [], sizes = [];
+    for (i = 0; i != n; i++) {  // read: which are too wide, and by how much
+      var avail = boxes[i].clientWidth, need = boxes[i].scrollWidth;
       if (avail > 0 && need > avail) {
-        var size = parseFloat(getComputedStyle(text).fontSize) * avail / need * 0.95;
-        text.style.setProperty("font-size", Math.max(size, MIN_PX).toFixed(1) + "px", "important");
-        // still too wide at the smallest readable size (a long label on a phone): it wraps
-        if (box.scrollWidth > box.clientWidth) {
-          box.style.setProperty("white-space", "normal", "important");
-          text.style.setProperty("white-space", "normal", "important");
-        }
+        over.push(i);
+        sizes.push(parseFloat(getComputedStyle(texts[i]).fontSize) * avail / need * 0.95);
       }
+    }
+    for (i = 0; i != over.length; i++)  // write: a font size that fits
+      texts[over[i]].style.setProperty("font-size", Math.max(sizes[i], MIN_PX).toFixed(1) + "px", "important");
+    var wrap = [];
+    for (i = 0; i != over.length; i++)  // read: still too wide at the smallest readable size (a long label on a phone)
+      if (boxes[over[i]].scrollWidth > boxes[over[i]].clientWidth) wrap.push(over[i]);
+    for (i = 0; i != wrap.length; i++) {  // write: it wraps
+      boxes[wrap[i]].style.setProperty("white-space", "normal", "important");
+      texts[wrap[i]].style.setProperty("white-space", "normal", "important");
     }
   }
   // at most once a frame, whatever asked: a change of the page, a resize, the sidebar opening, the once-a-second check
