@@ -1,6 +1,7 @@
 """``oversight bench``: how fast every page of every app is, and what of that is SQL.
 
-For each page: the AppTest script-run time cold (caches cleared) and warm (second run), and ``sql_ms``, the raw
+For each page: the AppTest script-run time cold (caches cleared) and warm (second run), the scripts compiled once
+per process as a server compiles them (``cli/apptest.py``), and ``sql_ms``, the raw
 time of the SQL statements the cold run issued, replayed directly against the database. Also ``oversight
 figures`` time, the handling desk's query and each step of one warning (``queries.handling``), the 督办 queries
 (``queries.supervision``: inbox, badge counts, listing) of a leader and a city account and the 督办 page, ingest
@@ -550,6 +551,9 @@ def run(args) -> int:
     from streamlit import logger as st_logger
 
     st_logger.set_log_level("error")
+    from cli.apptest import as_a_server_does
+
+    as_a_server_does()  # each page script compiled once, as a server does (not once per timed run)
 
     os.environ["OVERSIGHT_DB_URL"] = url
     os.environ.pop("OVERSIGHT_DB_READ_URL", None)

@@ -15,6 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cli.apptest import as_a_server_does  # noqa: E402
 from queries import db as dbmod  # noqa: E402
 from queries.regions import clear_cache  # noqa: E402
 from tests.dbcache import (  # noqa: E402
@@ -25,52 +26,8 @@ from tests.dbcache import (  # noqa: E402
 DISK_NEEDED_GB = 10
 
 
-def _scan_components_once() -> None:
-    """Every AppTest scans all installed packages' metadata for Streamlit components (about 2 s each time on these
-    machines, Streamlit 1.67): the installed packages do not change during a run, so the scan is done once per
-    test process."""
-    import functools
-
-    from streamlit.components.v2 import manifest_scanner
-
-    scan = manifest_scanner.scan_component_manifests
-    if not hasattr(scan, "cache_info"):
-        once = functools.lru_cache(maxsize=None)(scan)
-        manifest_scanner.scan_component_manifests = lambda max_workers=None: list(once())
-        manifest_scanner.scan_component_manifests.cache_info = once.cache_info
-
-
-def _compile_scripts_once() -> None:
-    """Every AppTest makes a new ``ScriptCache``, so each run parsed its app and page files again and rewrote them
-    for Streamlit's "magic" (~10 ms per run of the overview, measured: 65 → 54 ms a warm run). A server compiles
-    each file once for its lifetime; so does a test process now, keyed by the file's path, size and modification
-    time (a file changed on disk is compiled again)."""
-    import os
-
-    from streamlit.runtime.scriptrunner import script_cache
-
-    cls = script_cache.ScriptCache
-    if getattr(cls, "_oversight_shared", False):
-        return
-    own = cls.get_bytecode
-    shared: dict = {}
-
-    def get_bytecode(self, script_path):
-        path = os.path.abspath(script_path)
-        st = os.stat(path)
-        key = (path, st.st_mtime_ns, st.st_size)
-        code = shared.get(key)
-        if code is None:
-            code = shared[key] = own(self, script_path)
-        return code
-
-    cls.get_bytecode = get_bytecode
-    cls._oversight_shared = True
-
-
 def pytest_configure(config):
-    _scan_components_once()
-    _compile_scripts_once()
+    as_a_server_does()  # AppTest scans components and compiles each script once per process (cli/apptest.py)
     # accounts the tests create hash their passwords at bcrypt's lowest cost (the product's cost, 12, is not what
     # they test; the tests that compare an unknown name's cost with a real one's read accounts.BCRYPT_ROUNDS)
     from queries import accounts
