@@ -142,7 +142,8 @@ def pytest_xdist_make_scheduler(config, log):
 
                 def rank(unit):
                     scope, tests = unit
-                    slow = "pytest.mark.slow" in _module_text(ROOT / scope.split("::", 1)[0])
+                    text = _module_text(ROOT / scope.split("::", 1)[0])  # a module marked slow as a whole (not
+                    slow = text.count("pytest.mark.slow") > text.count("@pytest.mark.slow")  # some of its tests)
                     return {"browser": 0, "pgserver": 1}.get(scope, 2 if slow else 3), -len(tests)
 
                 units = sorted(self.workqueue.items(), key=rank)

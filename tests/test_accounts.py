@@ -160,6 +160,7 @@ def test_unknown_and_disabled_names_cost_a_full_check(db, fresh_user, monkeypatc
             c.execute(delete(audit_log).where(audit_log.c.username == disabled))
 
 
+@pytest.mark.slow
 def test_unknown_names_are_not_answered_faster(db, fresh_user, monkeypatch, request):
     """Timing, loosely: an unknown name takes at least half as long as a real one's wrong password (before: ~0 ms
     against ~60 ms). At the product's bcrypt cost (the tests' own accounts use the lowest). The two kinds of attempt

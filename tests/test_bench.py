@@ -72,6 +72,7 @@ def orders_db(db, session_tmp):
     remove_copy(url)
 
 
+@pytest.mark.slow
 def test_bulk_orders_are_valid_orders_and_the_benchmark_reads_them(orders_db):
     """ensure_orders tops the database up to n orders (once), spread over regions, states and deadlines, each with
     a consistent event trail; the query layer's figures add up over them, the app can still send (the codes go on),

@@ -89,6 +89,7 @@ def test_query_layer(late):
     assert (now["enforcement.enterprises_inspected"], now["enforcement.hazards_found"]) == (11704, 22510)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_cli_every_format(late, capsys, tmp_path, fmt):
     base = ["briefing", "--region", "盐城市", "--from", "2021-01-01", "--to", "2021-02-28"]

@@ -62,6 +62,7 @@ FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, 
              credit.by_region, overview.platform, grids.summary, grids.by_region, enforcement.enterprises]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f"{f.__module__.split('.')[-1]}.{f.__name__}")
 def test_figures_from_cells_equal_the_fact_rows(db, fn, monkeypatch):
     assert_same_without_derived(fn, _scopes(db), db, monkeypatch)
@@ -96,6 +97,7 @@ def _cell_reads(seen) -> int:
     return sum("period_cells" in x for x, _ in seen)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("one,many,basis", [(credit.distribution, credit.distributions, "cutoff"),
                                             (enforcement.summary, enforcement.summaries, "period"),
                                             (risk.completion, risk.completions, "cutoff")],
@@ -267,6 +269,7 @@ def test_whole_months_of_a_period():
     assert cells.whole_months(None, d(2021, 3, 30)) == cells.Months(None, d(2021, 2, 1))
 
 
+@pytest.mark.slow
 def test_cells_match_a_fresh_computation(db):
     with db.connect() as c:
         assert cell_spec.check(c) == CLEAN
@@ -277,6 +280,7 @@ def _clean(conn, *facts: str) -> None:
     assert cell_spec.check(conn, list(facts)) == {f: 0 for f in facts}
 
 
+@pytest.mark.slow
 def test_triggers_keep_the_cells_exact_through_any_write(db):
     """Insert, move in time and space, change what a cell counts (major, rectified, online, decided, fine), delete —
     on every fact table; an inspection moved inside its enterprise's history also moves its neighbours' "first of

@@ -104,6 +104,7 @@ def _cli(args, db_url: str, **kw):
                           **kw)
 
 
+@pytest.mark.slow
 def test_figures_to_a_full_or_closed_stdout(db):
     url = db.url.render_as_string(hide_password=False)
     for fmt in ("json", "markdown"):
@@ -120,6 +121,7 @@ def test_figures_to_a_full_or_closed_stdout(db):
     assert p.wait(timeout=300) == 1 and err == "", err  # quietly, as `| head` expects
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_passwords_without_a_terminal(db):
     url = db.url.render_as_string(hide_password=False)

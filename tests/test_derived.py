@@ -53,6 +53,7 @@ FUNCTIONS = [enforcement.by_department, enforcement.campaigns, risk.trend,
              credit.distribution, credit.by_region, credit.by_sector, credit.enterprises]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fn", FUNCTIONS, ids=lambda f: f"{f.__module__.split('.')[-1]}.{f.__name__}")
 def test_figures_equal_with_and_without_derived_columns(db, fn, monkeypatch):
     assert_same_without_derived(fn, _scopes(db), db, monkeypatch)

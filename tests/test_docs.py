@@ -112,6 +112,7 @@ def test_every_command_answers_help_without_the_test_extras():
     assert not failed, failed
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 def test_cheap_real_calls_without_the_test_extras(db, tmp_path):
     url = db.url.render_as_string(hide_password=False)

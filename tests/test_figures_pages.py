@@ -50,6 +50,7 @@ def catalogue_metrics(at) -> dict[str, str]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", list(LEADERSHIP))
 def test_leadership_pages_take_labels_and_help_from_the_catalogue(db, page):
     found = catalogue_metrics(app("leadership", "leader", page=page))

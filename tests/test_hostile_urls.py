@@ -133,6 +133,7 @@ APP_PAGES = ([("leadership", "suqian", p.file) for p in pages_for("leadership", 
              + [("wallscreen", "duty", None), ("briefing", "writer", None)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,user,page", APP_PAGES, ids=[f"{a}-{p or 'home'}" for a, _, p in APP_PAGES])
 def test_pages_survive_hostile_parameters(db, name, user, page):
 

@@ -291,6 +291,7 @@ def test_a_city_account_imports_only_its_own_region(scratch):
     assert snapshot(scratch) == before
 
 
+@pytest.mark.slow
 def test_cli_template_import_and_exit_codes(scratch, tmp_path, monkeypatch):
     url = scratch.url.render_as_string(hide_password=False)
     env = {"OVERSIGHT_DB_URL": url, "PATH": "/usr/bin:/bin"}

@@ -436,6 +436,7 @@ def test_two_imports_of_one_file_at_once(scratch, monkeypatch, kind):
         assert sorted(r.inserted for r in done) == [0, n] and sorted(r.unchanged for r in done) == [0, n]
 
 
+@pytest.mark.slow
 def test_two_imports_moving_the_same_aggregate_cells_in_opposite_orders(scratch, monkeypatch):
     """Two different files of one city's inspections, one March then April, the other April then March, written at
     the same moment: every row moves a maintained aggregate's cell (seed.cells) and holds it to the end of its

@@ -126,6 +126,7 @@ def test_the_understated_file_imports_every_row(db, session_tmp):
 
 # --- bounded work ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_million_blank_rows_are_refused_quickly():
     """The red team's file: a few real rows, then blank (styled) rows by the million, a small download."""
     blank = '<row><c s="1"/></row>' * 1_000_000  # numbered by position, as Excel allows
@@ -290,6 +291,7 @@ def test_malformed_sheet_xml_gives_a_chinese_message(variant):
         assert len(rows) <= 1, variant
 
 
+@pytest.mark.slow
 def test_malformed_files_through_the_cli_exit_1_without_a_traceback(tmp_path):
     env = {"OVERSIGHT_DB_URL": f"sqlite:///{tmp_path / 'never-used.db'}", "PATH": "/usr/bin:/bin"}
     for i, (variant, data) in enumerate(list(_sheet_variants().items())[:4]):

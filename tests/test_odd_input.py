@@ -83,6 +83,7 @@ def _page(name, user, page, params):
 APPS = [("leadership", "leader", None), ("wallscreen", "duty", None), ("briefing", "writer", None)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,user,page", APPS, ids=[a for a, *_ in APPS])
 @pytest.mark.engines("sqlite")  # URL parsing does not depend on the database
 def test_odd_regions_on_every_app(db, name, user, page):
@@ -106,6 +107,7 @@ def test_warnings_page_at_the_edges_of_time(db, params):
     assert "预警" in [m.label for m in at.metric]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,user,page", [("leadership", "leader", "enforcement.py"), ("briefing", "writer", None),
                                             ("wallscreen", "duty", None), ("leadership", "leader", "risk.py")])
 @pytest.mark.engines("sqlite")  # the date pickers do not depend on the database

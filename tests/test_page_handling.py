@@ -271,6 +271,7 @@ def test_wall_tile_equals_the_query(wdb):
     assert tile in (before, after) and tile > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("user", ["jiangning-officer", "nanjing-officer"])
 def test_every_leadership_page_works_for_an_officer(wdb, user):
     specs = pages_for("leadership", "officer")

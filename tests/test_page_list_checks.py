@@ -200,6 +200,7 @@ def _foreign(eng, kind: str, city: int) -> int:
                .iloc[0]["entry_id"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,user", [("key_control", "suqian-officer"), ("watchlist", "nanjing-officer"),
                                        ("watchlist", "jiangning-officer")])
 def test_an_entry_outside_the_area_gets_one_message(ldb, kind, user):
