@@ -59,7 +59,7 @@ with left:
     st.markdown(f"#### 各{kid}红黄色企业占比与评级企业分布")
     reg = q(credit.by_region, scope)
     # one fetch, worst first, serves both the map and the red/yellow list
-    ents = q(credit.enterprises, scope, limit=min(MAX_LIST, max(MAX_POINTS, d["red_yellow"])))
+    ents = q(credit.enterprises, scope, limit=min(MAX_LIST, max(MAX_POINTS, d["red_yellow"])), counts=d)
     pts = ents.head(MAX_POINTS)  # worst colours come first
     points = pd.DataFrame({
         "lon": pts["lon"].round(4), "lat": pts["lat"].round(4), "fill": pts["colour"].map(FILL),

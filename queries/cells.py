@@ -101,6 +101,15 @@ def month_end(d: dt.date) -> dt.date:
     return _month_end(d)
 
 
+def cutoff_month(rs) -> dt.date | None:
+    """The month (its first day) whose last second is the to-date cut-off of the resolved scope ``rs``: a to-date
+    figure (risk reports, credit ratings) at that cut-off is every cell up to that month. None for any other
+    cut-off (mid-month, mid-day, none): the batched sources leave those scopes to the one-by-one path."""
+    cut = rs.cutoff
+    whole = cut is not None and cut.time() >= dt.time(23, 59, 59) and cut.date() == _month_end(cut.date())
+    return cut.date().replace(day=1) if whole else None
+
+
 def as_date(v) -> dt.date | None:
     """A date column's value as a date (SQLite returns text)."""
     return _as_date(v)

@@ -5,7 +5,6 @@ recorded by the as-of time.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -103,12 +102,7 @@ def distributions(scopes: list[Scope], *, engine: Engine | None = None,
         return []
     eng = engine or prepare(scopes[0], None)[0]
 
-    def month_end(rs):  # a cut-off at a month's last second: that month
-        cut = rs.cutoff
-        whole = cut is not None and cut.time() >= dt.time(23, 59, 59) and cut.date() == cells.month_end(cut.date())
-        return cut.date().replace(day=1) if whole else None
-
-    resolved, lasts = cells.batchable(scopes, eng, ("credit_in", "credit_out"), month_end)
+    resolved, lasts = cells.batchable(scopes, eng, ("credit_in", "credit_out"), cells.cutoff_month)
     out: list[dict[str, Any] | None] = [None] * len(scopes)
     if len(lasts) > 1:
         stmt = cells.by_month(resolved[0], ("credit_in", "credit_out"), None, max(lasts.values()), "sector_code")
@@ -189,13 +183,13 @@ def worst_colours(counts: dict[str, Any], limit: int) -> list[str]:
 
 
 def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | None = None,
-                limit: int = 20000) -> pd.DataFrame:
+                limit: int = 20000, counts: dict[str, Any] | None = None) -> pd.DataFrame:
     """Rated enterprises with location and colour, worst first (for the map and the list). The first ``limit`` of
     them are of the worst colours only: where the cells serve the scope, the colour counts (``distribution``, a few
     thousand cells) say which worst colours alone fill the limit, and only those ratings are read and sorted (the
     province's 20,000 worst are red and yellow: 36 k ratings sorted instead of 162 k). (The counts and the list are
     two reads: a rating changed between them can leave the list shorter than the limit, as a view a moment later
-    would show it.)"""
+    would show it.) ``counts``: the scope's ``distribution`` when the caller has it already (the credit page)."""
     eng, rs = prepare(scope, engine)
     lat = _latest(rs, eng)
     order = case(*[(lat.c.colour == c, i) for i, c in enumerate(reversed(CREDIT_COLOURS))], else_=9)
@@ -205,7 +199,7 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
     if colour:
         stmt = stmt.where(lat.c.colour == colour)
     elif cells.serves(rs, eng, "credit_in", "credit_out"):  # (else the counts would read the ratings twice)
-        worst = worst_colours(distribution(scope, engine=eng), limit)
+        worst = worst_colours(counts if counts is not None else distribution(scope, engine=eng), limit)
         if len(worst) < len(CREDIT_COLOURS):
             stmt = stmt.where(lat.c.colour.in_(worst))
     df = frame(stmt.order_by(order, lat.c.score, E.c.id).limit(limit), eng)

@@ -144,12 +144,7 @@ def completions(scopes: list[Scope], *, engine: Engine | None = None,
         return []
     eng = engine or prepare(scopes[0], None)[0]
 
-    def month_end(rs):  # a cut-off at a month's last second: every month up to that one
-        cut = rs.cutoff
-        whole = cut is not None and cut.time() >= dt.time(23, 59, 59) and cut.date() == cells.month_end(cut.date())
-        return cut.date().replace(day=1) if whole else None
-
-    resolved, lasts = cells.batchable(scopes, eng, (*_REPORT_CELLS, "obligations"), month_end)
+    resolved, lasts = cells.batchable(scopes, eng, (*_REPORT_CELLS, "obligations"), cells.cutoff_month)
     out: list[dict[str, Any] | None] = [None] * len(scopes)
     if len(lasts) > 1:
         with eng.connect() as conn:

@@ -236,6 +236,11 @@ def test_the_worst_rated_enterprises_read_only_the_colours_they_need(db):
             listing = [x for x, _ in seen if "ORDER BY" in x][-1]
             served = name != "as-of-past"  # (where the cells cannot serve, counting first would read the rows twice)
             assert ("IN (" in listing) == (served and limit <= red + yellow + blue), (name, limit)
+            # the counts handed in (the credit page has them): the same list, and the counts are not read again
+            with _recorded(db) as seen:
+                given = credit.enterprises(s, engine=db, limit=limit, counts=d)
+            assert given.equals(got), (name, limit)
+            assert _cell_reads(seen) == 0, (name, limit)
     assert credit.worst_colours({"red": 3, "yellow": 5, "blue": 1, "green": 9}, 8) == ["red", "yellow"]
     assert credit.worst_colours({"red": 3, "yellow": 5, "blue": 1, "green": 9}, 3) == ["red"]
     assert credit.worst_colours({"red": 0, "yellow": 0, "blue": 0, "green": 0}, 5) == ["red", "yellow", "blue", "green"]
