@@ -262,20 +262,23 @@ def _grouped(rs, eng, key_of) -> pd.DataFrame:
     keep = {"insp": ["k", "inspections", "enterprises_inspected"], "haz": ["k", "hazards_found", "hazards_rectified"],
             "susp": ["k", "suspensions"], "cases": ["k", "cases_filed"], "fines": ["k", "fines_yuan"]}
     parts.update(_cell_figures(rs, eng, {"k": lambda t, day: key_of(t)}))
-    out = None
-    for name, stmt in parts.items():
-        df = frame(stmt, eng)
-        if "fines_fen" in df:
-            df["fines_yuan"] = df.pop("fines_fen").astype("int64") / 100
-        df = df[keep[name]]
-        out = df if out is None else out.merge(df, on="k", how="outer")
-    out = out.fillna(0)
-    if "fines_yuan" in out:
-        out["fines_wan"] = (out.pop("fines_yuan").astype(float) / 10000).round(2)
+    # one row per group, gathered in plain dicts over one connection (a DataFrame per part and four outer merges
+    # were two thirds of a call's time: ~25 of 34 ms for the province's cities on SQLite, the SQL ~9 ms)
+    acc: dict = {}
+    with eng.connect() as conn:
+        for name, stmt in parts.items():
+            for r in conn.execute(stmt).mappings():
+                got = acc.setdefault(r["k"], {})
+                for c in keep[name][1:]:
+                    v = int(r["fines_fen"] or 0) / 100 if c == "fines_yuan" and "fines_fen" in r else r[c]
+                    got[c] = 0 if v is None else v
+    counts = ["inspections", "enterprises_inspected", "hazards_found", "hazards_rectified", "suspensions",
+              "cases_filed"]
+    keys = sorted(acc, key=lambda k: (k is None, k))  # as an outer merge orders them
+    out = pd.DataFrame({"k": pd.Series(keys, dtype=None if keys else object),
+                        **{c: pd.Series([int(acc[k].get(c, 0)) for k in keys], dtype="int64") for c in counts}})
+    out["fines_wan"] = pd.Series([float(acc[k].get("fines_yuan", 0)) for k in keys], dtype=float).div(10000).round(2)
     out["rectification_rate"] = [pct(a, b) for a, b in zip(out["hazards_rectified"], out["hazards_found"])]
-    for c in ("inspections", "enterprises_inspected", "hazards_found", "hazards_rectified", "suspensions",
-              "cases_filed"):
-        out[c] = out[c].astype(int)
     return out
 
 
