@@ -100,6 +100,20 @@ def _module_text(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
+@functools.cache
+def _marked_slow_as_a_whole(path: Path) -> bool:
+    """The module's own ``pytestmark`` names the slow mark (not a decorator or a parameter's marks on some tests)."""
+    import ast
+
+    text = _module_text(path)
+    if not text:
+        return False
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets):
+            return any(isinstance(n, ast.Attribute) and n.attr == "slow" for n in ast.walk(node.value))
+    return False
+
+
 def _starts_pg_servers(path: Path) -> bool:
     text = _module_text(path)
     return any(f"import {n}" in text or f", {n}" in text for n in PGSERVER_NAMES)
@@ -142,8 +156,7 @@ def pytest_xdist_make_scheduler(config, log):
 
                 def rank(unit):
                     scope, tests = unit
-                    text = _module_text(ROOT / scope.split("::", 1)[0])  # a module marked slow as a whole (not
-                    slow = text.count("pytest.mark.slow") > text.count("@pytest.mark.slow")  # some of its tests)
+                    slow = _marked_slow_as_a_whole(ROOT / scope.split("::", 1)[0])
                     return {"browser": 0, "pgserver": 1}.get(scope, 2 if slow else 3), -len(tests)
 
                 units = sorted(self.workqueue.items(), key=rank)

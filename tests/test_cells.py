@@ -274,8 +274,7 @@ def test_whole_months_of_a_period():
     assert cells.whole_months(None, d(2021, 3, 30)) == cells.Months(None, d(2021, 2, 1))
 
 
-@pytest.mark.slow
-def test_cells_match_a_fresh_computation(db):
+def test_cells_match_a_fresh_computation(db):  # (in the edit loop: the one check of the cells' values there)
     with db.connect() as c:
         assert cell_spec.check(c) == CLEAN
 
