@@ -52,3 +52,11 @@ def compile_scripts_once() -> None:
 def as_a_server_does() -> None:
     scan_components_once()
     compile_scripts_once()
+
+
+def compile_now(script_path) -> None:
+    """Compile a page script before a timed run (a server has compiled it long before a view whose caches expired)."""
+    from streamlit.runtime.scriptrunner import script_cache
+
+    compile_scripts_once()
+    script_cache.ScriptCache().get_bytecode(str(script_path))

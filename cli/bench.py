@@ -100,6 +100,7 @@ def bench_pages(engine, db: str, scale: str, only_app: str | None = None) -> lis
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from cli.apptest import compile_now
     from pages.app import APPS, pages_for
 
     rec = SqlRecorder(engine)
@@ -116,6 +117,7 @@ def bench_pages(engine, db: str, scale: str, only_app: str | None = None) -> lis
             at.session_state["logout"] = None
             at.run()  # router + default page (not timed)
             at.switch_page(f"../pages/{page.file}")
+            compile_now(ROOT / "pages" / page.file)
             st.cache_data.clear()
             with rec:
                 t0 = time.perf_counter()
@@ -250,12 +252,15 @@ def time_page(app: str, user: str, file: str) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from cli.apptest import compile_now
+
     at = AppTest.from_file(str(ROOT / "dashboards" / f"{app}.py"), default_timeout=300)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = user
     at.session_state["logout"] = None
     at.run()  # router + the role's home page (not timed)
     at.switch_page(f"../pages/{file}")
+    compile_now(ROOT / "pages" / file)
     st.cache_data.clear()
     t0 = time.perf_counter()
     at.run()
