@@ -272,8 +272,7 @@ def _grouped(rs, eng, key_of) -> pd.DataFrame:
                 for c in keep[name][1:]:
                     v = int(r["fines_fen"] or 0) / 100 if c == "fines_yuan" and "fines_fen" in r else r[c]
                     got[c] = 0 if v is None else v
-    counts = ["inspections", "enterprises_inspected", "hazards_found", "hazards_rectified", "suspensions",
-              "cases_filed"]
+    counts = [c for cols in keep.values() for c in cols[1:] if c != "fines_yuan"]
     keys = sorted(acc, key=lambda k: (k is None, k))  # as an outer merge orders them
     out = pd.DataFrame({"k": pd.Series(keys, dtype=None if keys else object),
                         **{c: pd.Series([int(acc[k].get(c, 0)) for k in keys], dtype="int64") for c in counts}})
