@@ -70,23 +70,36 @@ NOTE = ("排名对象为当前范围的下级地区（全省：各设区市；�
         "（或更早的截止时间）的状态；实时指标无法回溯，无上期排名。排名变化 = 上期名次 − 本期名次（↑ 前进，↓ 后退）。")
 
 
+def _ranked(values: list[float], better: str) -> tuple[list[int | None], list[bool]]:
+    """The rule on plain numbers (NaN: no value): each value's rank and whether it is among the last three. A few
+    dozen regions at most: counted directly (pandas' per-call cost was most of the ranking's time)."""
+    if better not in ("up", "down"):
+        raise ValueError(f"a figure without a better direction is not ranked: {better!r}")
+    ok = [x for x in values if x == x]
+    up = better == "up"
+    ranks: list[int | None] = []
+    bottom: list[bool] = []
+    for x in values:
+        if x != x:  # NaN
+            ranks.append(None)
+            bottom.append(False)
+            continue
+        r = 1 + sum(1 for y in ok if (y > x if up else y < x))  # equal values share the better rank
+        worse = sum(1 for y in ok if (y < x if up else y > x))
+        ranks.append(r)
+        bottom.append(len(ok) > BOTTOM_N and worse < BOTTOM_N and r > 1)
+    return ranks, bottom
+
+
 def rank(values: pd.Series, better: str) -> pd.DataFrame:
     """``rank`` (1 = best; equal values share the better rank, e.g. 1, 2, 2, 4) and ``bottom`` (后三名) of each
     value; a missing value (NaN/None) has neither. Ordered by ``better`` ("up": higher first, "down": lower first).
     后三名: with more than ``BOTTOM_N`` ranked regions, those with fewer than ``BOTTOM_N`` regions strictly worse
     than them, unless they share the first rank."""
-    if better not in ("up", "down"):
-        raise ValueError(f"a figure without a better direction is not ranked: {better!r}")
     v = pd.to_numeric(values, errors="coerce").astype(float)
-    ok = v.dropna()
-    ranks = ok.rank(method="min", ascending=better == "down")
-    worse = pd.Series([int((ok < x).sum() if better == "up" else (ok > x).sum()) for x in ok], index=ok.index)
-    bottom = (len(ok) > BOTTOM_N) & (worse < BOTTOM_N) & (ranks > 1)
-    out = pd.DataFrame({"rank": pd.Series(pd.NA, index=v.index, dtype="Int64"),
-                        "bottom": pd.Series(False, index=v.index)})
-    out.loc[ok.index, "rank"] = ranks.astype("int64")
-    out.loc[ok.index, "bottom"] = bottom
-    return out
+    ranks, bottom = _ranked(v.tolist(), better)
+    return pd.DataFrame({"rank": pd.array(ranks, dtype="Int64"), "bottom": pd.array(bottom, dtype="bool")},
+                        index=v.index)
 
 
 @dataclass
@@ -129,41 +142,53 @@ class Ranking:
         """One row per region (adcode order): ``adcode, name``, per indicator its ``<key>`` rank, ``<key>:change``
         and ``<key>:bottom``, and ``bottoms`` (in how many indicators the region is among the last three)."""
         first = next(iter(self.tables.values()))
-        out = first[["adcode", "name"]].sort_values("adcode", ignore_index=True)
+        names = dict(zip(first["adcode"].tolist(), first["name"].tolist()))
+        codes = sorted(names)
+        cols: dict[str, Any] = {"adcode": pd.array(codes, dtype="int64"), "name": [names[a] for a in codes]}
+        bottoms = [0] * len(codes)
         for key, t in self.tables.items():
-            part = t.set_index("adcode")
-            out[key] = out["adcode"].map(part["rank"])
-            out[f"{key}:change"] = out["adcode"].map(part["change"])
-            out[f"{key}:bottom"] = out["adcode"].map(part["bottom"]).astype(bool)
-        out["bottoms"] = out[[f"{k}:bottom" for k in self.tables]].sum(axis=1).astype(int)
-        return out
+            at = {a: i for i, a in enumerate(t["adcode"].tolist())}
+            rank, change, bottom = t["rank"].tolist(), t["change"].tolist(), t["bottom"].tolist()
+            rows = [at.get(a) for a in codes]
+            cols[key] = pd.array([None if i is None else rank[i] for i in rows], dtype="Int64")
+            cols[f"{key}:change"] = pd.array([None if i is None else change[i] for i in rows], dtype="Int64")
+            flags = [i is not None and bool(bottom[i]) for i in rows]
+            cols[f"{key}:bottom"] = pd.array(flags, dtype="bool")
+            bottoms = [n + f for n, f in zip(bottoms, flags)]
+        cols["bottoms"] = pd.array(bottoms, dtype="int64")
+        return pd.DataFrame(cols)
 
 
-def _values(ind: Indicator, df: pd.DataFrame) -> pd.Series:
-    v = pd.to_numeric(df[ind.column], errors="coerce").astype(float)
+def _values(ind: Indicator, df: pd.DataFrame) -> dict[int, float]:
+    """adcode -> the indicator's value (NaN: none, e.g. a rate whose denominator is 0), in the source's row order."""
+    v = pd.to_numeric(df[ind.column], errors="coerce").astype(float).tolist()
     if ind.base is not None:
-        v = v.where(pd.to_numeric(df[ind.base], errors="coerce").fillna(0) > 0)
-    return pd.Series(v.to_numpy(), index=df["adcode"].astype(int).to_numpy())
+        base = pd.to_numeric(df[ind.base], errors="coerce").fillna(0).tolist()
+        v = [x if b > 0 else float("nan") for x, b in zip(v, base)]
+    return dict(zip(df["adcode"].astype(int).tolist(), v))
 
 
 def _table(ind: Indicator, better: str, cur: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:
-    v = _values(ind, cur)
-    r = rank(v, better)
-    names = pd.Series(cur["name"].to_numpy(), index=v.index)
-    out = pd.DataFrame({"adcode": v.index, "name": names.to_numpy(), "value": v.to_numpy(),
-                        "rank": r["rank"].to_numpy(), "bottom": r["bottom"].to_numpy().astype(bool)})
-    out["rank"] = out["rank"].astype("Int64")
+    values = _values(ind, cur)
+    codes, vals = list(values), list(values.values())
+    ranks, bottom = _ranked(vals, better)
     if prev is not None:
         pv = _values(ind, prev)
-        pr = rank(pv, better)
-        out["prev_value"] = out["adcode"].map(pv)
-        out["prev_rank"] = out["adcode"].map(pr["rank"]).astype("Int64")
+        prev_rank = dict(zip(pv, _ranked(list(pv.values()), better)[0]))
+        prev_vals = [pv.get(a, float("nan")) for a in codes]
+        prev_ranks = [prev_rank.get(a) for a in codes]
     else:
-        out["prev_value"] = float("nan")
-        out["prev_rank"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    out["change"] = (out["prev_rank"] - out["rank"]).astype("Int64")
-    out = out.sort_values(["rank", "adcode"], na_position="last", ignore_index=True)
-    return out[RANK_COLUMNS]
+        prev_vals, prev_ranks = [float("nan")] * len(codes), [None] * len(codes)
+    change = [p - r if p is not None and r is not None else None for p, r in zip(prev_ranks, ranks)]
+    # rank order; regions without a value last, in adcode order
+    order = sorted(range(len(codes)), key=lambda i: (ranks[i] is None, ranks[i] or 0, codes[i]))
+    pick = lambda xs: [xs[i] for i in order]  # noqa: E731
+    return pd.DataFrame({
+        "adcode": pd.array(pick(codes), dtype="int64"), "name": pick(cur["name"].tolist()),
+        "value": pd.array(pick(vals), dtype="float64"), "rank": pd.array(pick(ranks), dtype="Int64"),
+        "prev_value": pd.array(pick(prev_vals), dtype="float64"), "prev_rank": pd.array(pick(prev_ranks), dtype="Int64"),
+        "change": pd.array(pick(change), dtype="Int64"), "bottom": pd.array(pick(bottom), dtype="bool"),
+    }, columns=RANK_COLUMNS)
 
 
 def rankings(scope: Scope, *, engine: Engine | None = None, keys: tuple[str, ...] | None = None,
