@@ -121,7 +121,15 @@ def create_pg_database(name: str, template: str | None = None) -> str:
     admin = _pg_admin()
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+        sql = f'CREATE DATABASE "{name}"'
+        if template:
+            sql += f' TEMPLATE "{template}"'
+            # PostgreSQL 15 and later copy through the write-ahead log by default: every block of the ~0.5 GB
+            # template read through shared buffers and logged (measured 1.7-3.4 s a copy); FILE_COPY copies the
+            # files (0.7-1.0 s, a checkpoint before and after: the template has no writes to flush)
+            if int(c.execute(text("SHOW server_version_num")).scalar()) >= 150000:
+                sql += " STRATEGY FILE_COPY"
+        c.execute(text(sql))
     admin.dispose()
     return pg_url(name)
 

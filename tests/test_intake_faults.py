@@ -79,7 +79,7 @@ def pg_intake(pg_demo):
         src.dispose()  # a template database must have no other sessions
     pg_demo.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'oversight'")
     pg_demo.execute('DROP DATABASE IF EXISTS "intake_faults" WITH (FORCE)')
-    pg_demo.execute('CREATE DATABASE "intake_faults" TEMPLATE "oversight"')
+    pg_demo.execute('CREATE DATABASE "intake_faults" TEMPLATE "oversight" STRATEGY FILE_COPY')  # (tests/dbcache.py)
     eng = dbmod.get_engine(pg_demo.url("intake_faults"))
     yield eng
     eng.dispose()
