@@ -242,10 +242,21 @@ def sums(rs, eng: Engine, fact_name: str, cols, key=None, *, to_date: bool = Fal
     label them: a dict of ints, or with ``key`` (a function of the table: the group) a frame per group (column
     ``k``; the groups whose ``nonzero`` column sums to more than nothing); ``None`` when the cells cannot serve the
     scope."""
+    stmt = sums_statement(rs, eng, fact_name, cols, key, to_date=to_date, all_time=all_time, nonzero=nonzero)
+    if stmt is None:
+        return None
+    if key is None:
+        return {k: int(v) for k, v in row(stmt, eng).items()}
+    return frame(stmt, eng)
+
+
+def sums_statement(rs, eng: Engine, fact_name: str, cols, key=None, *, to_date: bool = False,
+                   all_time: bool = False, nonzero: str = "n"):
+    """The statement ``sums`` runs (grouped as ``k`` with ``key``), or ``None`` when the cells cannot serve."""
     u = rows(rs, eng, fact_name, {"k": lambda t, day: key(t)} if key else None, to_date=to_date, all_time=all_time)
     if u is None:
         return None
     got = [total(u.c[c]).label(label) for c, label in cols]
     if key is None:
-        return {k: int(v) for k, v in row(select(*got), eng).items()}
-    return frame(select(u.c.k, *got).group_by(u.c.k).having(func.sum(u.c[nonzero]) != 0), eng)
+        return select(*got)
+    return select(u.c.k, *got).group_by(u.c.k).having(func.sum(u.c[nonzero]) != 0)

@@ -85,7 +85,7 @@ from sqlalchemy import DateTime, Engine, and_, case, func, insert, literal, not_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queries import audit, db
-from queries.base import frame, name_children, pct, plus_minutes, prepare, row
+from queries.base import frame, gathered, pct, per_child, plus_minutes, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import HANDLING_STATES, LEVEL_NAMES, ROLE_NAMES, STEP_NAMES, VERIFY_RESULTS, WARNING_TYPES
 from queries.regions import PROVINCE
@@ -716,12 +716,9 @@ def timeliness_by_region(scope: Scope, *, engine: Engine | None = None,
     T = literal(_cutoff(rs, now), DateTime)
     period, live = _timeliness_columns(rs, eng, T)
     g = rs.group_column(W)
-    p = frame(select(g.label("adcode"), *period).where(rs.where(W, "raised_at")).group_by(g), eng)
-    o = frame(select(g.label("adcode"), *live).where(rs.where(W)).group_by(g), eng)
-    df = p.merge(o, on="adcode", how="outer")
-    df = name_children(df, rs)
-    for c in ("ack_due", "ack_timely", "close_due", "close_timely", "open", "overdue"):
-        df[c] = df[c].fillna(0).astype(int)
+    acc = gathered([select(g.label("k"), *period).where(rs.where(W, "raised_at")).group_by(g),
+                    select(g.label("k"), *live).where(rs.where(W)).group_by(g)], eng)
+    df = per_child(rs, acc, ("ack_due", "ack_timely", "close_due", "close_timely", "open", "overdue"))
     df["ack_timely_rate"] = [pct(a, b) for a, b in zip(df["ack_timely"], df["ack_due"])]
     df["close_timely_rate"] = [pct(a, b) for a, b in zip(df["close_timely"], df["close_due"])]
     return df[["adcode", "name", "ack_due", "ack_timely", "ack_timely_rate", "close_due", "close_timely",

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, distinct, func, literal_column, select
 
 from queries import cells, derived
-from queries.base import day_of, frame, name_children, pct, prepare, row
+from queries.base import day_of, frame, gathered, group_order, name_children, pct, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, VERIFICATION
 from queries.scope import Scope
@@ -187,33 +187,40 @@ def _cell_sums(rs, eng, fact: str, cols, key=None, *, all_time: bool = False, no
     return cells.sums(rs, eng, fact, cols, key, to_date=not all_time, all_time=all_time, nonzero=nonzero)
 
 
+def _cell_statement(rs, eng, fact: str, cols, key, *, all_time: bool = False, nonzero: str = "n"):
+    """The grouped statement of ``_cell_sums``, or ``None``."""
+    return cells.sums_statement(rs, eng, fact, cols, key, to_date=not all_time, all_time=all_time, nonzero=nonzero)
+
+
+GROUPED = ["required", "completed", "risks_major_or_above", "risks_major", "zero_risk_reports", "key_control"]
+
+
 def _grouped(rs, eng, key) -> pd.DataFrame:
     """Per-group obligations, completed obligations, reported risks, zero-risk reports and key-control entries
-    (reports from the maintained aggregates where they serve the scope)."""
-    req = _cell_sums(rs, eng, "obligations", (("a", "required"),), key, all_time=True, nonzero="a")
-    if req is None:
-        req = frame(select(key(RO).label("k"), func.count().label("required")).where(_required(rs))
-                    .group_by(key(RO)), eng)
-    done = _cell_sums(rs, eng, "reports_done", (("a", "completed"),), key)
-    if done is None:
-        done = frame(_completed(rs, eng, key(RR).label("k")).group_by(key(RR)), eng)
-    items = _cell_sums(rs, eng, "reports_items", (("a", "risks_major_or_above"), ("b", "risks_major")), key)
-    if items is None:
-        fast = derived.enabled()
-        items = frame(select(key(RR).label("k"), *_item_sums(fast, total=False))
-                      .select_from(_with_items(fast)).where(_reports(rs)).group_by(key(RR)), eng)
-    zero = _cell_sums(rs, eng, "reports_quality", (("a", "zero_risk_reports"), ("b", "key_control")), key)
-    if zero is None:
-        zero = frame(select(key(RR).label("k"),
-                            func.sum(case((RR.c.zero_risk, 1), else_=0)).label("zero_risk_reports"),
+    (reports from the maintained aggregates where they serve the scope), gathered over one connection."""
+    fast = derived.enabled()
+
+    def part(fact: str, cols, rows_stmt, **kw):  # the cells' statement where they serve, else the rows' (built then)
+        stmt = _cell_statement(rs, eng, fact, cols, key, **kw)
+        return rows_stmt() if stmt is None else stmt
+
+    parts = [
+        part("obligations", (("a", "required"),),
+             lambda: select(key(RO).label("k"), func.count().label("required")).where(_required(rs)).group_by(key(RO)),
+             all_time=True, nonzero="a"),
+        part("reports_done", (("a", "completed"),), lambda: _completed(rs, eng, key(RR).label("k")).group_by(key(RR))),
+        part("reports_items", (("a", "risks_major_or_above"), ("b", "risks_major")),
+             lambda: select(key(RR).label("k"), *_item_sums(fast, total=False))
+             .select_from(_with_items(fast)).where(_reports(rs)).group_by(key(RR))),
+        part("reports_quality", (("a", "zero_risk_reports"), ("b", "key_control")),
+             lambda: select(key(RR).label("k"), func.sum(case((RR.c.zero_risk, 1), else_=0)).label("zero_risk_reports"),
                             func.sum(case((RR.c.key_control, 1), else_=0)).label("key_control"))
-                     .where(_reports(rs)).group_by(key(RR)), eng)
-    df = req
-    for other in (done, items, zero):
-        df = df.merge(other, on="k", how="outer")
-    df = df.fillna(0)
-    for c in df.columns[1:]:
-        df[c] = df[c].astype(int)
+             .where(_reports(rs)).group_by(key(RR))),
+    ]
+    acc = gathered(parts, eng)
+    keys = group_order(acc)
+    df = pd.DataFrame({"k": pd.Series(keys, dtype=None if keys else object),
+                       **{c: pd.Series([int(acc[k].get(c, 0)) for k in keys], dtype="int64") for c in GROUPED}})
     df["completion_rate"] = [pct(a, b) for a, b in zip(df["completed"], df["required"])]
     return df
 

@@ -9,7 +9,7 @@ import contextlib
 import datetime as dt
 
 import pytest
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import case, delete, event, func, insert, select, update
 
 from queries import cells, change, credit, enforcement, grids, overview, risk
 from queries.base import prepare
@@ -216,6 +216,35 @@ def test_together_puts_one_row_aggregates_side_by_side_and_refuses_what_it_canno
         together([parts[0], select(I.c.department, func.count().label("n")).group_by(I.c.department)])
     with pytest.raises(ValueError):
         together([])
+
+
+def test_gathered_merges_grouped_parts_as_an_outer_merge_does(db):
+    """``queries.base.gathered``: grouped parts' columns per group, equal to the outer merge of the parts' frames
+    (groups of one part only, a NULL value left out, a NULL group last); ``per_child`` lists every child region."""
+    from queries.base import frame, gathered, group_order, per_child
+
+    H, I = S.hidden_hazards, S.inspections
+    major_county = case((H.c.major, H.c.county_adcode), else_=None)  # a NULL group: the hazards not major
+    kids = [k.adcode for k in reference(db).children(YANCHENG)]
+    parts = [select(major_county.label("k"), func.count().label("hazards")).where(H.c.city_adcode == YANCHENG)
+             .group_by(major_county),
+             select(I.c.county_adcode.label("k"), func.count().label("inspections"))
+             .where(I.c.county_adcode.in_(kids[:2] + [320100 + 2])).group_by(I.c.county_adcode),
+             select(H.c.county_adcode.label("k"), func.max(H.c.rectified_on).label("newest"))
+             .where(H.c.county_adcode == kids[0], H.c.rectified_on.is_(None)).group_by(H.c.county_adcode)]
+    acc = gathered(parts, db)
+    merged = frame(parts[0], db).merge(frame(parts[1], db), on="k", how="outer")
+    assert None in acc and kids[0] in acc and len(acc) > 3
+    assert group_order(acc) == [None if k != k else int(k) for k in merged["k"]]  # (NaN: the NULL group)
+    for r in merged.to_dict("records"):
+        got = acc[None if r["k"] != r["k"] else int(r["k"])]
+        assert {c: int(v) for c, v in r.items() if c != "k" and v == v} == got  # (NaN: not in that part)
+    assert kids[0] in acc and all("newest" not in v for v in acc.values())  # a NULL value left out
+    assert group_order({"b": 1, None: 2, "a": 3}) == ["a", "b", None]
+    rs = prepare(Scope(YANCHENG), db)[1]
+    table = per_child(rs, {kids[0]: {"n": 3}, 1: {"n": 9}}, ["n"])  # (1: no child region of the scope)
+    assert table["adcode"].tolist() == kids and table["n"].tolist() == [3] + [0] * (len(kids) - 1)
+    assert str(table["n"].dtype) == "int64"
 
 
 def test_the_worst_rated_enterprises_read_only_the_colours_they_need(db):
