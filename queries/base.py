@@ -25,10 +25,15 @@ def frame(stmt: Select, engine: Engine) -> pd.DataFrame:
 
 
 def gathered(stmts, engine: Engine) -> dict[Any, dict[str, Any]]:
-    """Grouped statements (each selects the group as ``k`` and columns of its own) run over one connection and
-    gathered per group: {k: {column: value}} with a NULL value left out — an outer merge of the parts without a
-    DataFrame per part (those and their merges were most of a grouped figure's time on a few dozen groups).
-    ``group_order(result)`` lists the groups as an outer merge orders them."""
+    """Grouped statements (each selects the group as ``k`` and columns of its own: a column two parts select is
+    refused) run over one connection and gathered per group: {k: {column: value}} with a NULL value left out — an
+    outer merge of the parts without a DataFrame per part (those and their merges were most of a grouped figure's
+    time on a few dozen groups). A part must not give a group twice (GROUP BY ``k``). ``group_order(result)``
+    lists the groups as an outer merge orders them; ``per_group`` and ``per_child`` make the frame."""
+    stmts = list(stmts)
+    names = [c.name for s in stmts for c in s.selected_columns if c.name != "k"]
+    if len(set(names)) != len(names):
+        raise ValueError(f"gathered(): columns of two parts: {sorted({n for n in names if names.count(n) > 1})}")
     acc: dict[Any, dict[str, Any]] = {}
     with engine.connect() as conn:
         for stmt in stmts:
@@ -41,6 +46,14 @@ def gathered(stmts, engine: Engine) -> dict[Any, dict[str, Any]]:
 def group_order(acc: dict) -> list:
     """The groups of ``gathered`` in an outer merge's order: sorted, a NULL group last."""
     return sorted(acc, key=lambda k: (k is None, k))
+
+
+def per_group(acc: dict, counts) -> pd.DataFrame:
+    """``k`` (the groups of ``gathered`` in ``group_order``) and each of ``counts`` as int64, 0 where a group has
+    none."""
+    keys = group_order(acc)
+    return pd.DataFrame({"k": pd.Series(keys, dtype=None if keys else object),
+                         **{c: pd.Series([int(acc[k].get(c, 0)) for k in keys], dtype="int64") for c in counts}})
 
 
 def together(stmts) -> Select:

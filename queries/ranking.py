@@ -160,12 +160,16 @@ class Ranking:
 
 
 def _values(ind: Indicator, df: pd.DataFrame) -> dict[int, float]:
-    """adcode -> the indicator's value (NaN: none, e.g. a rate whose denominator is 0), in the source's row order."""
+    """adcode -> the indicator's value (NaN: none, e.g. a rate whose denominator is 0), in the source's row order
+    (a source lists each region once)."""
+    codes = df["adcode"].astype(int).tolist()
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"{ind.key}: a region listed twice by {getattr(ind.source, '__qualname__', ind.source)}")
     v = pd.to_numeric(df[ind.column], errors="coerce").astype(float).tolist()
     if ind.base is not None:
         base = pd.to_numeric(df[ind.base], errors="coerce").fillna(0).tolist()
         v = [x if b > 0 else float("nan") for x, b in zip(v, base)]
-    return dict(zip(df["adcode"].astype(int).tolist(), v))
+    return dict(zip(codes, v))
 
 
 def _table(ind: Indicator, better: str, cur: pd.DataFrame, prev: pd.DataFrame | None) -> pd.DataFrame:

@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, distinct, func, literal_column, select
 
 from queries import cells, derived
-from queries.base import day_of, frame, gathered, group_order, name_children, pct, prepare, row
+from queries.base import day_of, frame, gathered, name_children, pct, per_group, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, VERIFICATION
 from queries.scope import Scope
@@ -181,10 +181,10 @@ FIGURES = declare("risk", completion, basis="cutoff", figures=[
 ])
 
 
-def _cell_sums(rs, eng, fact: str, cols, key=None, *, all_time: bool = False, nonzero: str = "n"):
+def _cell_sums(rs, eng, fact: str, cols, *, all_time: bool = False):
     """``cells.sums`` over the reports submitted up to the cut-off (with ``all_time``: over every obligation
     recorded); ``None`` when the cells cannot serve the scope."""
-    return cells.sums(rs, eng, fact, cols, key, to_date=not all_time, all_time=all_time, nonzero=nonzero)
+    return cells.sums(rs, eng, fact, cols, to_date=not all_time, all_time=all_time)
 
 
 def _cell_statement(rs, eng, fact: str, cols, key, *, all_time: bool = False, nonzero: str = "n"):
@@ -217,10 +217,7 @@ def _grouped(rs, eng, key) -> pd.DataFrame:
                             func.sum(case((RR.c.key_control, 1), else_=0)).label("key_control"))
              .where(_reports(rs)).group_by(key(RR))),
     ]
-    acc = gathered(parts, eng)
-    keys = group_order(acc)
-    df = pd.DataFrame({"k": pd.Series(keys, dtype=None if keys else object),
-                       **{c: pd.Series([int(acc[k].get(c, 0)) for k in keys], dtype="int64") for c in GROUPED}})
+    df = per_group(gathered(parts, eng), GROUPED)
     df["completion_rate"] = [pct(a, b) for a, b in zip(df["completed"], df["required"])]
     return df
 

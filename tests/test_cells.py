@@ -241,6 +241,9 @@ def test_gathered_merges_grouped_parts_as_an_outer_merge_does(db):
         assert {c: int(v) for c, v in r.items() if c != "k" and v == v} == got  # (NaN: not in that part)
     assert kids[0] in acc and all("newest" not in v for v in acc.values())  # a NULL value left out
     assert group_order({"b": 1, None: 2, "a": 3}) == ["a", "b", None]
+    with pytest.raises(ValueError, match="two parts"):  # an outer merge would have kept both (_x, _y)
+        gathered([parts[0], select(H.c.county_adcode.label("k"), func.count().label("hazards"))
+                  .group_by(H.c.county_adcode)], db)
     rs = prepare(Scope(YANCHENG), db)[1]
     table = per_child(rs, {kids[0]: {"n": 3}, 1: {"n": 9}}, ["n"])  # (1: no child region of the scope)
     assert table["adcode"].tolist() == kids and table["n"].tolist() == [3] + [0] * (len(kids) - 1)

@@ -182,6 +182,22 @@ def test_the_last_three_follow_the_better_direction():
         ranking.rank(pd.Series([1.0, 2.0]), None)
 
 
+def test_the_board_counts_only_marked_ranks_and_a_region_listed_twice_is_refused():
+    """The overview board: a region absent from one indicator's table has no rank there and is not counted among
+    that indicator's last three; a source listing a region twice is refused (its value would pair with another
+    region's name)."""
+    ind = ranking.Indicator("k", None, "x")
+    cur = pd.DataFrame({"adcode": [1, 2, 3, 4, 5], "name": list("abcde"), "x": [5.0, 4.0, 3.0, 2.0, 1.0]})
+    r = ranking.Ranking(0, "省", "province", "设区市", "", None, None, None, None, None)
+    r.tables["a"] = ranking._table(ind, "up", cur, None)
+    r.tables["b"] = ranking._table(ind, "up", cur[cur["adcode"] != 5], None)  # region 5 not in this table
+    board = r.board().set_index("adcode")
+    assert board["a"].tolist() == [1, 2, 3, 4, 5] and pd.isna(board.loc[5, "b"])
+    assert board["bottoms"].tolist() == [0, 1, 2, 2, 1]  # 5: last in a only; 2-4 last three of b (4 ranked)
+    with pytest.raises(ValueError, match="twice"):
+        ranking._table(ind, "up", pd.concat([cur, cur.head(1)]), None)
+
+
 def test_the_last_three_on_the_demo_data(db):
     tables = [t for p in (H1, recent()) for t in ranking.rankings(Scope(**p), engine=db, now=NOW).tables.items()]
     checked = 0
