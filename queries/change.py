@@ -24,7 +24,8 @@ A comparison whose earlier time starts before the topic's first recorded data (`
 数据"), so an empty early period never shows as a fall of 100 %; so is a rate or an average whose denominator is 0
 (``FigureDef.base``). A period that has not ended yet (it runs to today or past the as-of time) is compared with the
 same elapsed part of the earlier periods, up to the same time of day (``unfinished``). Every earlier value is the figure's own query run
-for the earlier scope: the tests compare them so.
+for the earlier scope (a moment figure's lighter query where it declares one, ``FigureDef.moment_source``: the same
+values), and the tests compare them so.
 """
 from __future__ import annotations
 
@@ -280,7 +281,8 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
                 b = _same_point(year_earlier_scope(done, fd.basis, running=True), at)
             points = month_scopes(scope, fd.basis)
 
-        def call(s, m=fd.moment, f=first, fn=fd.source):
+        # the earlier moments from the moment figures' lighter query where there is one (the same values)
+        def call(s, m=fd.moment, f=first, fn=(fd.moment and fd.moment_source) or fd.source):
             return (fn, s) if _comparable(s, f, m) else None
 
         plans[key] = ("moment" if fd.moment else "period", here, call(a), call(b),

@@ -46,6 +46,9 @@ class FigureDef:
     # a rate's or an average's denominator (a key of the source's result): where it is 0 the figure has no value to
     # compare (an empty period is not a rate of 0 %)
     base: str | None = None
+    # a moment figure's lighter query: moment_source(scope, engine=…) -> the moment figures of the source's result
+    # alone, the same values; the comparisons ask it for the earlier moments (a dozen of them) instead of the source
+    moment_source: Callable[..., dict] | None = None
 
     def __post_init__(self):
         if not self.short:
@@ -94,8 +97,10 @@ def fig(name: str, label: str, unit: str, definition: str, *, better: str | None
     return _Draft(name, label, unit, definition, better, basis, field, short, moment, history, base)
 
 
-def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: list[_Draft]) -> tuple[FigureDef, ...]:
-    """The figures ``source`` computes, as ``topic.name`` declarations (in the given order)."""
+def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: list[_Draft],
+            moment_source: Callable[..., dict] | None = None) -> tuple[FigureDef, ...]:
+    """The figures ``source`` computes, as ``topic.name`` declarations (in the given order); ``moment_source``: the
+    moment figures' lighter query (``FigureDef.moment_source``)."""
     out = []
     for d in figures:
         b = d.basis or basis
@@ -104,5 +109,6 @@ def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: lis
         if d.better not in BETTER_NAMES:
             raise ValueError(f"{topic}.{d.name}: better {d.better!r} is not 'up', 'down' or None")
         out.append(FigureDef(f"{topic}.{d.name}", d.label, d.unit, d.definition, b, d.better, source,
-                             d.field or d.name, d.short, d.moment, d.history, d.base))
+                             d.field or d.name, d.short, d.moment, d.history, d.base,
+                             moment_source if d.moment else None))
     return tuple(out)

@@ -686,17 +686,26 @@ def timeliness(scope: Scope, *, engine: Engine | None = None, now: dt.datetime |
     T = literal(_cutoff(rs, now), DateTime)
     period, live = _timeliness_columns(rs, eng, T)
     p = row(select(*period).where(rs.where(W, "raised_at")), eng)
-    o = row(select(*live).where(rs.where(W)), eng)
     out = {k: int(p[k] or 0) for k in ("ack_due", "ack_timely", "close_due", "close_timely")}
     out["ack_timely_rate"] = pct(out["ack_timely"], out["ack_due"])
     out["close_timely_rate"] = pct(out["close_timely"], out["close_due"])
-    out["open"] = int(o["open"] or 0)
-    out["overdue"] = int(o["overdue"] or 0)
-    return out
+    return out | _live_figures(row(select(*live).where(rs.where(W)), eng))
+
+
+def _live_figures(o) -> dict[str, int]:
+    return {"open": int(o["open"] or 0), "overdue": int(o["overdue"] or 0)}
+
+
+def open_counts(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None = None) -> dict[str, int]:
+    """``timeliness``' moment figures alone: warnings open and 超时未处置 at the as-of time (or now) — what the
+    tiles' comparisons ask at a dozen earlier moments, without the period's counts."""
+    eng, rs = prepare(scope, engine)
+    _, live = _timeliness_columns(rs, eng, literal(_cutoff(rs, now), DateTime))
+    return _live_figures(row(select(*live).where(rs.where(W)), eng))
 
 
 # the 口径 of the figures (queries.figures assembles the catalogue from these declarations)
-FIGURES = declare("warnings", timeliness, basis="period", figures=[
+FIGURES = declare("warnings", timeliness, basis="period", moment_source=open_counts, figures=[
     fig("ack_timely_rate", "签收及时率", "%", PERIOD + "产生的预警中，在签收时限内签收的 ÷（截至截止时间已签收的 + 已过签收时限"
         "仍未签收的）；时限按预警当前等级、自产生时起算，取当前处置时限表", better="up", base="ack_due"),
     fig("close_timely_rate", "处置及时率", "%", PERIOD + "产生的预警中，在消警时限内消警的 ÷（截至截止时间已消警的 + 已过消警"
@@ -728,4 +737,4 @@ def timeliness_by_region(scope: Scope, *, engine: Engine | None = None,
 __all__ = ["Actor", "actor_of", "HandlingError", "InvalidInput", "NotPermitted", "OutOfScope", "Conflict",
            "StepFailed", "StepResult", "desk", "desk_summary", "state", "history", "enterprise_steps", "allowed_steps", "annotate",
            "take_step", "acknowledge", "verify", "handle", "close", "escalate", "deadlines", "set_deadlines", "timeliness",
-           "timeliness_by_region", "FIGURES", "STEP_ROLES", "NOTE_MAX"]
+           "timeliness_by_region", "open_counts", "FIGURES", "STEP_ROLES", "NOTE_MAX"]

@@ -53,12 +53,27 @@ def _level_sums(cond=None):
                                         else_=0)), 0).label(f"level_{lv}") for lv in (1, 2, 3, 4)]
 
 
+def _open_statement(rs):
+    return (select(func.count().label("open"), *(c.label(f"open_{c.name}") for c in _level_sums()),
+                   func.max(W.c.raised_at).label("newest_open"))
+            .where(_open(rs)))
+
+
+def _open_figures(r) -> dict[str, Any]:
+    return {"open": int(r["open"]), "open_by_level": {lv: int(r[f"open_level_{lv}"]) for lv in (1, 2, 3, 4)}}
+
+
+def open_counts(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
+    """``summary``'s moment figures alone: warnings open at the as-of time (or now), by level — what the tiles'
+    comparisons ask at a dozen earlier moments (a quarter of a summary's time at the province)."""
+    eng, rs = prepare(scope, engine)
+    return _open_figures(row(_open_statement(rs), eng))
+
+
 def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Open warnings by level, warnings raised in the period, handling times and SMS pushes."""
     eng, rs = prepare(scope, engine)
-    open_ = (select(func.count().label("open"), *(c.label(f"open_{c.name}") for c in _level_sums()),
-                    func.max(W.c.raised_at).label("newest_open"))
-             .where(_open(rs)))
+    open_ = _open_statement(rs)
     ack_min = minutes_between(W.c.raised_at, W.c.acknowledged_at, eng)
     close_min = minutes_between(W.c.raised_at, W.c.closed_at, eng)
     acked = _by_as_of(rs, W.c.acknowledged_at)
@@ -80,8 +95,7 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     # three one-row aggregates in one statement (the tiles' comparisons run this at 28 moments and periods)
     r = row(together([open_, period, sms]), eng)
     return {
-        "open": int(r["open"]),
-        "open_by_level": {lv: int(r[f"open_level_{lv}"]) for lv in (1, 2, 3, 4)},
+        **_open_figures(r),
         "raised": int(r["raised"]),
         "raised_by_level": {lv: int(r[f"level_{lv}"]) for lv in (1, 2, 3, 4)},
         "alarms_merged": int(r["alarms"]) - int(r["raised"]),
@@ -95,7 +109,7 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     }
 
 
-FIGURES = declare("warnings", summary, basis="period", figures=[
+FIGURES = declare("warnings", summary, basis="period", moment_source=open_counts, figures=[
     fig("open", "未消警预警", "条", "截至当前（或截止时间）尚未消警的预警数", better="down", basis="cutoff",
         moment=True),
     *[fig(f"open_level_{lv}", f"未消警{LEVEL_NAMES[lv]}预警", "条",

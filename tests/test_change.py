@@ -10,6 +10,7 @@ import pytest
 
 from queries import change, credit, enforcement, handling, supervision, warnings
 from queries.figures import catalogue
+from queries.regions import reference
 from queries.scope import Scope
 from tests.derived_util import demo_now  # noqa: F401 - sets NOW
 
@@ -164,6 +165,24 @@ def test_every_compared_figure_declares_its_comparison():
     assert moment == {"warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "warnings.overdue",
                       "supervision.open", "supervision.overdue"}
     assert all("当前" in catalogue()[k].definition for k in moment)
+
+
+def test_a_moment_figures_lighter_query_gives_the_sources_values(db):
+    """``FigureDef.moment_source`` (what the comparisons ask at the earlier moments) equals the figure's own source
+    for every kind of scope: places, industries, a bound user, periods, as-of times before and inside the data."""
+    cat = catalogue()
+    light = {k: d for k, d in cat.items() if d.moment_source is not None}
+    assert {d.source for d in light.values()} == {warnings.summary, handling.timeliness}
+    assert all(d.moment for d in light.values())  # only moment figures have one
+    county = reference(db).children(320900)[1].adcode
+    scopes = [Scope(), Scope(region=320900), Scope(region=county), Scope(industry="chem"),
+              Scope(region=320000, binding=320100), Scope(**PERIOD)]
+    scopes += [s.with_(as_of=NOW - back) for s in scopes[:3] for back in (dt.timedelta(hours=5), dt.timedelta(days=6))]
+    for s in scopes:
+        for key, d in light.items():
+            timed = d.source is handling.timeliness
+            got = d.moment_source(s, engine=db, now=NOW) if timed else d.moment_source(s, engine=db)
+            assert d.value_of(got) == _value(key, s, db), (key, s)
 
 
 AT = dt.datetime(2031, 3, 10, 9, 0)  # far from the demo's own count (taken when it was seeded)
