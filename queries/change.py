@@ -1,7 +1,8 @@
 """Change at a glance: each headline figure against an earlier time, and its trend, for the tiles of every page.
 
 For a catalogue figure (``queries/figures.py``) and the scope a page shows it for, ``changes(scope, keys)`` takes
-the same query function (the figure's ``source``) for earlier scopes and returns a ``Change`` per figure:
+the same query function (the figure's ``source``; for a moment figure's earlier moments its lighter
+``moment_source`` where it declares one) for earlier scopes and returns a ``Change`` per figure:
 
 - a figure of the period (统计期内) or taken at the cut-off (截至截止时间): **环比** against 上期, the period right before
   (``previous_period``: for whole calendar months the same number of months before — last month, quarter,
@@ -13,8 +14,8 @@ the same query function (the figure's ``source``) for earlier scopes and returns
   the period in view: a late record of an earlier month counts in that month, and the maintained aggregates serve
   the earlier periods as they serve the current one;
 - a figure taken at a moment (``FigureDef.moment``: 未消警预警, 超时未处置预警, 在办/超期督办 — the as-of time or now,
-  whatever the period): against **24 hours** and **7 days** earlier (the same query with the as-of time moved back),
-  and a trend of the last 12 days at the same time of day;
+  whatever the period): against **24 hours** and **7 days** earlier (the same query, or its ``moment_source``,
+  with the as-of time moved back), and a trend of the last 12 days at the same time of day;
 - a live figure with kept past values (``FigureDef.history``: 报警/离线监测点 and 在线率 from the points' hourly counts,
   queries/hazards.py ``points_at``): against 24 hours and 7 days before now, and the last 12 days at this time —
   where a count was kept then; other live figures and registered sizes (platform, hazard sources, grids: no dated
@@ -281,9 +282,12 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
                 b = _same_point(year_earlier_scope(done, fd.basis, running=True), at)
             points = month_scopes(scope, fd.basis)
 
-        # the earlier moments from the moment figures' lighter query where there is one (the same values)
-        def call(s, m=fd.moment, f=first, fn=(fd.moment and fd.moment_source) or fd.source):
-            return (fn, s) if _comparable(s, f, m) else None
+        # the earlier moments from the moment figures' lighter query where there is one (the same values); the
+        # scope in view (the last trend point of an as-of view) from the tile's own call
+        light = fd.moment_source if fd.moment and fd.moment_source else fd.source
+
+        def call(s, m=fd.moment, f=first, fn=light, here_fn=fd.source):
+            return ((here_fn if s == scope else fn), s) if _comparable(s, f, m) else None
 
         plans[key] = ("moment" if fd.moment else "period", here, call(a), call(b),
                       [(lab, call(s)) for lab, s in points if call(s)] if trend else [])

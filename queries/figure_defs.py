@@ -46,8 +46,8 @@ class FigureDef:
     # a rate's or an average's denominator (a key of the source's result): where it is 0 the figure has no value to
     # compare (an empty period is not a rate of 0 %)
     base: str | None = None
-    # a moment figure's lighter query: moment_source(scope, engine=…) -> the moment figures of the source's result
-    # alone, the same values; the comparisons ask it for the earlier moments (a dozen of them) instead of the source
+    # a moment figure's lighter query: moment_source(scope, engine=…[, now=…]) -> the moment figures of the source's
+    # result alone, the same values; the comparisons ask it for the earlier moments (a dozen) instead of the source
     moment_source: Callable[..., dict] | None = None
 
     def __post_init__(self):
@@ -108,6 +108,8 @@ def declare(topic: str, source: Callable[..., dict], *, basis: str, figures: lis
             raise ValueError(f"{topic}.{d.name}: basis {b!r} is not one of {sorted(BASIS_NAMES)}")
         if d.better not in BETTER_NAMES:
             raise ValueError(f"{topic}.{d.name}: better {d.better!r} is not 'up', 'down' or None")
+        if moment_source is not None and d.moment and d.base is not None:  # (its result holds no denominator)
+            raise ValueError(f"{topic}.{d.name}: a moment figure with a base cannot take a moment_source")
         out.append(FigureDef(f"{topic}.{d.name}", d.label, d.unit, d.definition, b, d.better, source,
                              d.field or d.name, d.short, d.moment, d.history, d.base,
                              moment_source if d.moment else None))
