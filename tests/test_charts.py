@@ -96,3 +96,85 @@ def test_label_columns_give_each_text_one_colour():
     levels = ui.level_column(colour_names=True)["type_config"]["options"]
     assert [(o["value"], o["color"]) for o in levels] == [(ui.LEVEL_NAMES[lv], ui.LEVEL_HEX[lv]) for lv in (1, 2, 3, 4)]
     assert ui.level_labels([3, 1]) == [[ui.LEVEL_NAMES[3]], [ui.LEVEL_NAMES[1]]]
+
+
+# --- plotly figures made in one call equal the figures made property by property ------------------------------------
+
+def _sent(fig) -> dict:
+    """What st.plotly_chart sends to the browser for ``fig`` (its own conversion and serialisation)."""
+    import plotly.io as pio
+    from plotly.tools import return_figure_from_figure_or_data
+
+    return json.loads(pio.to_json(return_figure_from_figure_or_data(fig, validate_figure=True), validate=False))
+
+
+def _bar_by_steps(df, x, ys, names, *, colors=None, custom="adcode", stacked=False, horizontal=False, height=360,
+                  yaxis_title=""):
+    """The bar chart as it was made before the one-call figures: trace by trace, then update_layout."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, (y, n) in enumerate(zip(ys, names)):
+        kw = dict(name=charts._text([n])[0], customdata=df[custom].tolist() if custom and custom in df else None,
+                  marker_color=(colors[i] if colors else None))
+        if horizontal:
+            fig.add_trace(go.Bar(y=charts._text(df[x].tolist()), x=df[y].tolist(), orientation="h", **kw))
+        else:
+            fig.add_trace(go.Bar(x=charts._text(df[x].tolist()), y=df[y].tolist(), **kw))
+    fig.update_layout(barmode="stack" if stacked else "group", height=height, margin=dict(l=10, r=10, t=30, b=10),
+                      legend=dict(orientation="h", y=1.12), yaxis_title=yaxis_title,
+                      font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
+    if horizontal:
+        fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def _line_by_steps(df, x, ys, names, *, height=300, colors=None, hlines=(), yaxis_title=""):
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for i, (y, n) in enumerate(zip(ys, names)):
+        fig.add_trace(go.Scatter(x=charts._text(df[x].tolist()), y=df[y].tolist(), name=charts._text([n])[0],
+                                 mode="lines", line=dict(color=colors[i]) if colors else None))
+    for yv, name, color in hlines:
+        fig.add_hline(y=yv, line_dash="dash", line_color=color, annotation_text=name)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12),
+                      yaxis_title=yaxis_title, font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
+    return fig
+
+
+def _donut_by_steps(labels, values, colors, *, height=300):
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Pie(labels=charts._text(list(labels)), values=list(values), hole=0.55,
+                           marker=dict(colors=list(colors)), sort=False, textinfo="label+percent"))
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
+                      font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
+    return fig
+
+
+_ROWS = pd.DataFrame({"name": ["南京市", "<b>盐城</b>市", "=1+1", "a&b"], "adcode": [320100, 320900, 321300, 320200],
+                      "n": [3, 0, 7, 1], "m": [1.5, 2.25, 0.0, 9.0], "day": pd.date_range("2021-01-01", periods=4)})
+
+
+@pytest.mark.parametrize("kw", [
+    dict(), dict(stacked=True, colors=["#e02020", "#f59a23"]), dict(horizontal=True),
+    dict(horizontal=True, stacked=True, colors=["#111", "#222"], yaxis_title="家"), dict(custom=None, height=200),
+    dict(custom="missing", yaxis_title="%")], ids=str)
+def test_bar_figure_equals_the_figure_made_step_by_step(kw):
+    args = (_ROWS, "name", ["n", "m"], ["检查<script>", "隐患"])
+    assert _sent(charts.bar_figure(*args, **kw)) == _sent(_bar_by_steps(*args, **kw))
+
+
+@pytest.mark.parametrize("kw", [
+    dict(), dict(colors=["#e02020", "#123456"]), dict(hlines=[(100, "目标 100%", "#e02020")], yaxis_title="%"),
+    dict(hlines=[(5, "报警", "#f59a23"), (8.5, "<i>高高报</i>", "#e02020")], height=250)], ids=str)
+def test_line_figure_equals_the_figure_made_step_by_step(kw):
+    args = (_ROWS, "day", ["n", "m"], ["完成率", "a<b"])
+    assert _sent(charts.line_figure(*args, **kw)) == _sent(_line_by_steps(*args, **kw))
+
+
+def test_donut_figure_equals_the_figure_made_step_by_step():
+    args = (["绿", "<b>蓝</b>", "黄"], [3, 2.5, 0], ["#00aa00", "#0000aa", "#aaaa00"])
+    assert _sent(charts.donut_figure(*args, height=280)) == _sent(_donut_by_steps(*args, height=280))
+    assert _sent(charts.donut_figure(*args)) == _sent(_donut_by_steps(*args))
