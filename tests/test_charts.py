@@ -1,4 +1,5 @@
-"""The map deck is built and serialised once per (region, values, points, look) and shared by every session."""
+"""The map deck is built and serialised once per (region, values, points, look) and shared by every session; the
+plotly charts, made in one call, send the browser what the figures made step by step sent."""
 from __future__ import annotations
 
 import json
@@ -143,18 +144,9 @@ def _line_by_steps(df, x, ys, names, *, height=300, colors=None, hlines=(), yaxi
     return fig
 
 
-def _donut_by_steps(labels, values, colors, *, height=300):
-    import plotly.graph_objects as go
-
-    fig = go.Figure(go.Pie(labels=charts._text(list(labels)), values=list(values), hole=0.55,
-                           marker=dict(colors=list(colors)), sort=False, textinfo="label+percent"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), showlegend=False,
-                      font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
-    return fig
-
-
 _ROWS = pd.DataFrame({"name": ["南京市", "<b>盐城</b>市", "=1+1", "a&b"], "adcode": [320100, 320900, 321300, 320200],
-                      "n": [3, 0, 7, 1], "m": [1.5, 2.25, 0.0, 9.0], "day": pd.date_range("2021-01-01", periods=4)})
+                      "sector": ["C26", "B06", "<i>x</i>", "C25"], "n": [3, 0, 7, 1], "m": [1.5, 2.25, 0.0, 9.0],
+                      "l3": [0, 1, 2, 3], "l4": [9, 8, 7, 6], "day": pd.date_range("2021-01-01", periods=4)})
 
 
 @pytest.mark.parametrize("kw", [
@@ -164,17 +156,28 @@ _ROWS = pd.DataFrame({"name": ["南京市", "<b>盐城</b>市", "=1+1", "a&b"], 
 def test_bar_figure_equals_the_figure_made_step_by_step(kw):
     args = (_ROWS, "name", ["n", "m"], ["检查<script>", "隐患"])
     assert _sent(charts.bar_figure(*args, **kw)) == _sent(_bar_by_steps(*args, **kw))
+    empty = (_ROWS.iloc[:0],) + args[1:]  # a scope without rows
+    assert _sent(charts.bar_figure(*empty, **kw)) == _sent(_bar_by_steps(*empty, **kw))
+
+
+def test_the_pages_other_bar_charts_equal_the_figures_made_step_by_step():
+    """One trace; four levels stacked in their colours (``level_bar``); a sector code as the selection's data."""
+    for args, kw in [((_ROWS, "name", ["n"], ["家"]), dict(colors=["#1e78ff"], custom="sector")),
+                     ((_ROWS, "name", ["n", "m", "l3", "l4"], ["重大", "较大", "一般", "低"]),
+                      dict(colors=["#e02020", "#f59a23", "#f7d51d", "#1e78ff"], stacked=True)),
+                     ((_ROWS, "sector", ["m"], ["%"]), dict(horizontal=True, custom="sector", selectable=False))]:
+        kw.pop("selectable", None)
+        assert _sent(charts.bar_figure(*args, **kw)) == _sent(_bar_by_steps(*args, **kw)), (args[2], kw)
 
 
 @pytest.mark.parametrize("kw", [
     dict(), dict(colors=["#e02020", "#123456"]), dict(hlines=[(100, "目标 100%", "#e02020")], yaxis_title="%"),
-    dict(hlines=[(5, "报警", "#f59a23"), (8.5, "<i>高高报</i>", "#e02020")], height=250)], ids=str)
+    dict(hlines=[(5, "报警", "#f59a23"), (8.5, "<i>高高报</i>", "#e02020")], height=250),
+    dict(colors=["#1e78ff", "#f59a23"], hlines=[(2, "高报", "#f59a23"), (8.5, "高高报", "#e02020")],
+         yaxis_title="MPa")], ids=str)
 def test_line_figure_equals_the_figure_made_step_by_step(kw):
-    args = (_ROWS, "day", ["n", "m"], ["完成率", "a<b"])
-    assert _sent(charts.line_figure(*args, **kw)) == _sent(_line_by_steps(*args, **kw))
-
-
-def test_donut_figure_equals_the_figure_made_step_by_step():
-    args = (["绿", "<b>蓝</b>", "黄"], [3, 2.5, 0], ["#00aa00", "#0000aa", "#aaaa00"])
-    assert _sent(charts.donut_figure(*args, height=280)) == _sent(_donut_by_steps(*args, height=280))
-    assert _sent(charts.donut_figure(*args)) == _sent(_donut_by_steps(*args))
+    for x in ("day", "name"):  # dates (a point's readings) and text categories (a trend's days as labels)
+        args = (_ROWS, x, ["n", "m"], ["完成率", "a<b"])
+        assert _sent(charts.line_figure(*args, **kw)) == _sent(_line_by_steps(*args, **kw)), x
+        empty = (_ROWS.iloc[:0],) + args[1:]
+        assert _sent(charts.line_figure(*empty, **kw)) == _sent(_line_by_steps(*empty, **kw)), x
