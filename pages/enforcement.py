@@ -12,6 +12,7 @@ from pages.common import (
     topic_keys,
 )
 from pages.supervision_ui import may_send, send_button, send_flash
+from pages.ui import LATE_COLOUR, flagged
 from queries import enforcement
 from queries import supervision as SV
 from queries.scope import resolve
@@ -87,10 +88,11 @@ else:
             cur = default
     say_refused("campaign", msg)
     table = camps.assign(behind=camps["behind"].map({True: "进度滞后", False: "正常"}))
+    behind = flagged(table, "behind", [LATE_COLOUR if b else None for b in camps["behind"].astype(bool)], label="对比",
+                     help="完成进度低于时间进度时为“进度滞后”")
     lagging = st.dataframe(
         table[["region_name", "name", "behind", "progress_pct", "time_pct", "target_inspections", "inspections",
-               "start_on", "end_on"]].style.map(lambda v: "color:#c8102e;font-weight:600" if v == "进度滞后" else "",
-                                                subset=["behind"]),
+               "start_on", "end_on"]],
         hide_index=True, key=f"enf_camps_{tok}", on_select="rerun", selection_mode="single-row",
         column_config={
             "region_name": "组织地区", "name": "专项行动", "start_on": "开始日期", "end_on": "结束日期",
@@ -101,7 +103,7 @@ else:
                                                             help="已检查家次 ÷ 目标检查家次（目标为整个行动的目标）"),
             "time_pct": st.column_config.ProgressColumn("时间进度", format="%.1f%%", min_value=0, max_value=100,
                                                         help="已过天数 ÷ 行动总天数"),
-            "behind": st.column_config.TextColumn("对比", help="完成进度低于时间进度时为“进度滞后”"),
+            "behind": behind,
         })
     campaign_duban(camps, lagging)
     sel = st.selectbox("选择专项行动（查看检查清单）", ids, index=ids.index(cur), format_func=lambda i: names[i],

@@ -9,7 +9,7 @@ import pytest
 from pages.common import scope_token
 from queries import enforcement
 from queries.scope import Scope
-from tests.apptest_util import app, clear_caches, metrics, number, plotly_click
+from tests.apptest_util import app, clear_caches, label_colours, metrics, number, plotly_click, table_text
 
 # drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
 pytestmark = pytest.mark.engines("sqlite")
@@ -74,6 +74,20 @@ def test_yancheng_campaign_profile_21_14_116_19(db):
     row = camps[camps["city_adcode"] == YC].iloc[0]
     assert number(m["行动完成进度"]) == row["progress_pct"]
     assert number(m["行动时间进度"]) == row["time_pct"]
+
+
+def test_lagging_campaigns_are_red_labels_in_the_table(db):
+    """The campaigns' table says 进度滞后 in red for a campaign whose progress is behind its time, 正常 as plain text
+    (a coloured label from the column's configuration, no Styler), row by row as the query has them."""
+    at = _page("leader")
+    camps = enforcement.campaigns(Scope(**DEFAULT), engine=db)
+    table = table_text(at.dataframe[0])
+    assert list(table["name"]) == list(camps["name"])
+    assert list(table["behind"]) == ["进度滞后" if b else "正常" for b in camps["behind"]]
+    assert camps["behind"].any() and not camps["behind"].all()  # both kinds are on the page
+    from pages.ui import LATE_COLOUR, NO_COLOUR
+
+    assert label_colours(at.dataframe[0], "behind") == {"进度滞后": LATE_COLOUR, "正常": NO_COLOUR}
 
 
 def test_campaign_chosen_in_the_url(db):
