@@ -165,8 +165,7 @@ def test_the_pages_other_bar_charts_equal_the_figures_made_step_by_step():
     for args, kw in [((_ROWS, "name", ["n"], ["家"]), dict(colors=["#1e78ff"], custom="sector")),
                      ((_ROWS, "name", ["n", "m", "l3", "l4"], ["重大", "较大", "一般", "低"]),
                       dict(colors=["#e02020", "#f59a23", "#f7d51d", "#1e78ff"], stacked=True)),
-                     ((_ROWS, "sector", ["m"], ["%"]), dict(horizontal=True, custom="sector", selectable=False))]:
-        kw.pop("selectable", None)
+                     ((_ROWS, "sector", ["m"], ["%"]), dict(horizontal=True, custom="sector"))]:
         assert _sent(charts.bar_figure(*args, **kw)) == _sent(_bar_by_steps(*args, **kw)), (args[2], kw)
 
 

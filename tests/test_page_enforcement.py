@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from pages.common import scope_token
+from pages.ui import LATE_COLOUR, NO_COLOUR
 from queries import enforcement
 from queries.scope import Scope
 from tests.apptest_util import app, clear_caches, label_colours, metrics, number, plotly_click, table_text
@@ -85,8 +86,6 @@ def test_lagging_campaigns_are_red_labels_in_the_table(db):
     assert list(table["name"]) == list(camps["name"])
     assert list(table["behind"]) == ["进度滞后" if b else "正常" for b in camps["behind"]]
     assert camps["behind"].any() and not camps["behind"].all()  # both kinds are on the page
-    from pages.ui import LATE_COLOUR, NO_COLOUR
-
     assert label_colours(at.dataframe[0], "behind") == {"进度滞后": LATE_COLOUR, "正常": NO_COLOUR}
 
 
