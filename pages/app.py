@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from pages import supervision_ui
 from pages.common import PAGES_DIR, add_header_action, engine
+from queries import memo
 
 DB_ERRORS = (SQLAlchemyError, OSError)  # the database is unreachable
 # what a page's query raises while the database is down, restarting or locked (not a faulty statement)
@@ -150,10 +151,12 @@ def _page_outage(slot, e: Exception) -> None:
 
 
 def _run_page(pg) -> None:
-    """Run the page; a database outage during it becomes a clear message and an automatic retry."""
+    """Run the page (the figures its parts share read once: queries/memo.py); a database outage during it becomes
+    a clear message and an automatic retry."""
     slot = st.empty()
     try:
-        pg.run()
+        with memo.one_run():
+            pg.run()
     except OUTAGE_ERRORS as e:
         _page_outage(slot, e)
 

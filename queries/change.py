@@ -41,6 +41,7 @@ from sqlalchemy import Engine, func, select
 
 from queries.base import prepare, row
 from queries.figures import catalogue
+from queries.memo import in_this_run
 from queries.scope import MIN_DATE, Scope
 from seed.schema import credit_ratings, inspections, risk_reports, supervision_orders, warnings
 
@@ -314,12 +315,15 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
             singles.append(c)
     results: dict = {}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        pending = {pool.submit(run, c): c for c in singles}
-        batched = {pool.submit(many, [s for _, s in cs], engine=eng, partial=True): cs for many, cs in batches.items()}
+        # (each task in this page run's context: the figures it shares, queries/memo.py)
+        pending = {pool.submit(in_this_run(run, c)): c for c in singles}
+        batched = {pool.submit(in_this_run(many, [s for _, s in cs], engine=eng, partial=True,
+                                           **({"now": now} if "now" in inspect.signature(many).parameters else {}))): cs
+                   for many, cs in batches.items()}
         for fut, cs in batched.items():
             for c, r in zip(cs, fut.result()):
                 if r is None:
-                    pending[pool.submit(run, c)] = c
+                    pending[pool.submit(in_this_run(run, c))] = c
                 else:
                     results[c] = r
         for fut, c in pending.items():

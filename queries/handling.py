@@ -88,6 +88,7 @@ from queries import audit, db
 from queries.base import frame, gathered, pct, per_child, plus_minutes, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import HANDLING_STATES, LEVEL_NAMES, ROLE_NAMES, STEP_NAMES, VERIFY_RESULTS, WARNING_TYPES
+from queries.memo import shared
 from queries.regions import PROVINCE
 from queries.scope import Scope, ScopeError, resolve
 from queries.writes import (  # noqa: F401 - the write vocabulary, re-exported for pages and tests
@@ -128,6 +129,7 @@ class StepResult:
 
 # --- deadlines ----------------------------------------------------------------------------------------------------
 
+@shared
 def deadline_map(engine: Engine) -> dict[int, tuple[int, int, int]]:
     """level → (ack, verify, close) minutes."""
     with engine.connect() as c:
@@ -679,6 +681,7 @@ def _cutoff(rs, now) -> dt.datetime:
     return rs.as_of or (now or dt.datetime.now()).replace(microsecond=0)
 
 
+@shared
 def timeliness(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """签收及时率, 处置及时率 (warnings raised in the period, judged at the as-of time or now) and 超时未处置
     (open at that time and past the deadline of the milestone they wait for). Their 口径: ``FIGURES`` below."""

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, case, distinct, func, select
 
 from queries.base import frame, name_children, pct, prepare, row
 from queries.figure_defs import declare, fig
+from queries.memo import shared
 from queries.scope import Scope, ScopeError
 from seed.schema import (
     enterprises as E, hazard_sources as HS, monitoring_points as MP, point_counts as PC, point_state as PS,
@@ -24,6 +25,7 @@ def _point_counts(key=None):
     return ([key.label("k")] if key is not None else []) + cols
 
 
+@shared
 def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Hazard enterprises and sources (all / connected to online monitoring), points by live state."""
     eng, rs = prepare(scope, engine)

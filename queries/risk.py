@@ -16,6 +16,7 @@ from queries import cells, derived
 from queries.base import day_of, frame, gathered, name_children, pct, per_group, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, VERIFICATION
+from queries.memo import shared
 from queries.scope import Scope
 from seed.schema import (
     enterprises as E, risk_items as RI, risk_obligations as RO, risk_reports as RR, training_sessions as TS,
@@ -93,6 +94,7 @@ _REPORT_CELLS = {
 }
 
 
+@shared
 def completion(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Completion of the risk reports of above-scale enterprises, and what the reports say."""
     eng, rs = prepare(scope, engine)
@@ -316,6 +318,7 @@ def major_risks(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     return df
 
 
+@shared
 def training(scope: Scope, *, engine: Engine | None = None, topic: str | None = "risk_report") -> dict[str, Any]:
     """Training and deployment meetings held in the period, and their participants."""
     eng, rs = prepare(scope, engine)

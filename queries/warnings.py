@@ -13,6 +13,7 @@ from sqlalchemy import Engine, and_, case, func, select
 from queries.base import day_of, frame, minutes_between, name_children, prepare, row, together
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, WARNING_STAGE_NAMES, WARNING_TYPES
+from queries.memo import shared
 from queries.scope import MIN_DATE, Scope, ScopeError
 from seed.schema import enterprises as E, monitoring_points as MP, sms_pushes as SMS, warnings as W
 
@@ -70,6 +71,7 @@ def open_counts(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]
     return _open_figures(row(_open_statement(rs), eng))
 
 
+@shared
 def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     """Open warnings by level, warnings raised in the period, handling times and SMS pushes."""
     eng, rs = prepare(scope, engine)

@@ -408,6 +408,41 @@ def test_figures_match_an_independent_count(db):
                                                                                now=now)
 
 
+@pytest.mark.parametrize("region", [320000, YANCHENG, TINGHU])
+def test_the_batched_figures_equal_one_by_one_in_one_statement(db, region):
+    """``summaries`` (what the tiles' comparisons call): the standing figures at a dozen moments, periods of 办结率
+    (months, a quarter, a year earlier, mid-day cut-offs, no period), a bound view; a scope of another region is left
+    to ``summary`` (``partial``: None) — and the batch's own scopes are read in one statement."""
+    now = dt.datetime.now().replace(microsecond=0)
+    today = now.date()
+    base = Scope(region=region)
+    month = today.replace(day=1)
+    batch = [base, *(base.with_(as_of=now - dt.timedelta(days=d, hours=d)) for d in range(1, 13)),
+             base.with_(date_from=month, date_to=today),
+             base.with_(date_from=(month - dt.timedelta(days=1)).replace(day=1), date_to=month - dt.timedelta(days=1)),
+             base.with_(date_from=today - dt.timedelta(days=90), date_to=today, as_of=now - dt.timedelta(hours=30)),
+             base.with_(date_from=today.replace(year=today.year - 1) - dt.timedelta(days=30),
+                        date_to=today.replace(year=today.year - 1)),
+             Scope(region=region, binding=region if region != 320000 else None),
+             Scope(region=SUQIAN if region != SUQIAN else NANJING, date_from=month, date_to=today)]
+    want = [SV.summary(s, engine=db, now=now) for s in batch]
+    assert any(w["open"] for w in want) and any(w["sent"] for w in want)
+    seen: list[str] = []
+
+    def rec(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(db, "before_cursor_execute", rec)
+    try:
+        part = SV.summaries(batch, engine=db, now=now, partial=True)
+    finally:
+        event.remove(db, "before_cursor_execute", rec)
+    assert part[:-1] == want[:-1] and part[-1] is None
+    assert sum("supervision_orders" in x for x in seen) == 1, seen
+    assert SV.summaries(batch, engine=db, now=now) == want
+    assert SV.summary.many is SV.summaries and SV.summaries([], engine=db) == []
+
+
 def test_figures_are_in_the_catalogue(db):
     from queries import figures
 

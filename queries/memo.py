@@ -1,0 +1,76 @@
+"""Results shared within one page run: a figure several parts of a page need is read once per run.
+
+A page's parts are cached whole (``pages.common.q``), so parts that need the same figure each computed it: the
+overview's 需关注, headline, 督办 block and tiles' comparisons read risk completion, the hazard and warning
+summaries and the standing 督办 counts two or three times each on a cold view, and the warnings page read the
+four-row deadline table seventeen times. A function marked ``@shared`` returns, inside ``one_run()``, a copy of
+what its first call with the same arguments returned in that run; outside it (the CLI, the exports, the tests,
+Streamlit's background refreshes) it is the plain function.
+
+A run sees the database as of its first read of each figure, as a faster run would. A write committed by the run
+itself forgets everything read before it (a page that acts and then draws the result reads it anew).
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+from contextvars import ContextVar, copy_context
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import Engine, event
+
+_RUN: ContextVar[dict | None] = ContextVar("oversight_run_memo", default=None)
+
+
+@contextlib.contextmanager
+def one_run() -> Iterator[dict]:
+    """Share the ``@shared`` functions' results inside the block (one page run). Nested: the outer run's."""
+    if _RUN.get() is not None:
+        yield _RUN.get()
+        return
+    token = _RUN.set({})
+    try:
+        yield _RUN.get()
+    finally:
+        _RUN.reset(token)
+
+
+def forget() -> None:
+    """Drop what this run has shared so far (after a write)."""
+    memo = _RUN.get()
+    if memo is not None:
+        memo.clear()
+
+
+@event.listens_for(Engine, "commit")
+def _after_commit(conn) -> None:
+    forget()  # the run's own write: what it read before may have changed
+
+
+def in_this_run(fn: Callable, *args, **kwargs) -> Callable[[], Any]:
+    """``fn(*args, **kwargs)`` to run in another thread within this run (a pool's task: the context is copied, the
+    shared results are the same)."""
+    return functools.partial(copy_context().run, fn, *args, **kwargs)
+
+
+def shared(fn: Callable) -> Callable:
+    """Mark a read-only query function whose result depends on its arguments alone (the scope, the engine, the
+    moment): within ``one_run()`` a second call with equal arguments returns a copy of the first call's result."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        memo = _RUN.get()
+        if memo is None:
+            return fn(*args, **kwargs)
+        try:
+            key = (fn, args, tuple(sorted(kwargs.items())))
+            hash(key)
+        except TypeError:  # an argument that cannot be a key: not shared
+            return fn(*args, **kwargs)
+        if key not in memo:
+            memo[key] = fn(*args, **kwargs)
+        return copy.deepcopy(memo[key])
+
+    wrapper.unshared = fn  # type: ignore[attr-defined]
+    return wrapper

@@ -1,0 +1,165 @@
+"""Results shared within one page run (queries/memo.py): a ``@shared`` function computes once per run and
+arguments, gives each caller its own copy, forgets after a write the run commits, reaches the comparisons' worker
+threads, and is the plain function outside a run; the pages read what they share once."""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import Engine, event, select, update
+
+from queries import handling, hazards, memo, risk, supervision, warnings
+from queries.overview import standing_scope
+from queries.scope import Scope
+from seed.schema import handling_deadlines as HD
+from tests.apptest_util import app, clear_caches
+
+PERIOD = Scope(320900, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30))
+NOW = dt.datetime(2021, 6, 30, 12, 0)
+
+
+@contextlib.contextmanager
+def _statements():
+    """Every statement any engine runs inside the block (the pages' engine is not the fixture's object)."""
+    seen: list[str] = []
+
+    def rec(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", rec)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", rec)
+
+
+@pytest.mark.parametrize("call", [
+    lambda db: hazards.summary(PERIOD, engine=db),
+    lambda db: warnings.summary(PERIOD, engine=db),
+    lambda db: risk.completion(PERIOD, engine=db),
+    lambda db: supervision.summary(standing_scope(PERIOD), engine=db, now=NOW),
+    lambda db: handling.timeliness(PERIOD, engine=db, now=NOW),
+    lambda db: handling.deadline_map(db),
+], ids=["hazards", "warnings", "risk", "supervision", "timeliness", "deadlines"])
+def test_a_shared_function_computes_once_per_run_and_equals_the_plain_call(db, call):
+    call(db)  # (the reference data, read once per process)
+    with _statements() as seen:
+        plain = call(db)
+        n = len(seen)
+        assert n >= 1
+        call(db)
+        assert len(seen) == 2 * n  # outside a run: computed on every call
+        seen.clear()
+        with memo.one_run():
+            first = call(db)
+            again = call(db)
+        assert len(seen) == n  # in a run: once
+    assert first == plain and again == plain
+
+
+def test_each_caller_gets_its_own_copy(db):
+    with memo.one_run():
+        a = hazards.summary(PERIOD, engine=db)
+        a["points"] = -1
+        a.clear()
+        b = hazards.summary(PERIOD, engine=db)
+    assert b == hazards.summary(PERIOD, engine=db) and b.get("points", 0) >= 0
+
+
+def test_other_arguments_are_other_results(db):
+    city, county = PERIOD, PERIOD.with_(region=320902)
+    hazards.summary(county, engine=db)
+    with _statements() as seen, memo.one_run():
+        a = hazards.summary(city, engine=db)
+        n = len(seen)
+        b = hazards.summary(county, engine=db)
+        assert len(seen) == 2 * n
+        later = supervision.summary(PERIOD, engine=db, now=NOW)
+        other = supervision.summary(PERIOD, engine=db, now=NOW - dt.timedelta(days=90))
+    assert a == hazards.summary(city, engine=db) and b == hazards.summary(county, engine=db)
+    assert later == supervision.summary(PERIOD, engine=db, now=NOW)
+    assert other == supervision.summary(PERIOD, engine=db, now=NOW - dt.timedelta(days=90))
+
+
+def test_a_write_the_run_commits_forgets_what_it_read(db):
+    """A page that acts and then draws reads the result anew: a committed write drops the run's shared results,
+    whether it goes through the query layer or a plain transaction."""
+    with db.connect() as c:
+        before = dict(c.execute(select(HD.c.ack_minutes).where(HD.c.level == 1)).one()._mapping)["ack_minutes"]
+    try:
+        with memo.one_run():
+            assert handling.deadline_map(db)[1][0] == before
+            with db.begin() as c:
+                c.execute(update(HD).where(HD.c.level == 1).values(ack_minutes=before + 7))
+            assert handling.deadline_map(db)[1][0] == before + 7
+            with db.connect() as c:  # a read ends in a rollback: nothing is forgotten
+                c.execute(select(HD.c.level)).all()
+            with _statements() as seen:
+                handling.deadline_map(db)
+            assert seen == []
+    finally:
+        with db.begin() as c:
+            c.execute(update(HD).where(HD.c.level == 1).values(ack_minutes=before))
+
+
+def test_the_comparisons_threads_share_the_run_and_other_threads_do_not(db):
+    hazards.summary(PERIOD, engine=db)
+    with _statements() as seen, memo.one_run():
+        hazards.summary(PERIOD, engine=db)
+        n = len(seen)
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the comparisons' tasks (queries/change.py)
+            got = [f.result() for f in [pool.submit(memo.in_this_run(hazards.summary, PERIOD, engine=db))
+                                        for _ in range(3)]]
+        assert len(seen) == n
+        out = {}
+        t = threading.Thread(target=lambda: out.update(r=hazards.summary(PERIOD, engine=db)))  # no context
+        t.start()
+        t.join()
+        assert len(seen) == 2 * n
+    assert all(g == out["r"] for g in got)
+
+
+def test_an_argument_that_cannot_be_a_key_is_not_shared():
+    calls = []
+
+    @memo.shared
+    def f(x):
+        calls.append(x)
+        return len(x)
+
+    with memo.one_run():
+        assert f([1, 2]) == 2 and f([1, 2]) == 2
+        assert f((1, 2)) == 2 and f((1, 2)) == 2
+    assert calls == [[1, 2], [1, 2], (1, 2)]
+    assert f.unshared([3]) == 1
+    with memo.one_run() as outer, memo.one_run() as inner:  # nested: the outer run's
+        assert outer is inner
+
+
+@pytest.mark.engines("sqlite")
+@pytest.mark.parametrize("page,tables", [(None, ("hazard_sources", "point_state", "handling_deadlines")),
+                                         ("warnings.py", ("handling_deadlines",))], ids=["overview", "warnings"])
+def test_a_page_reads_what_its_parts_share_once(db, page, tables):
+    """The overview's headline and tiles' comparisons both need the hazard summary; the warnings page's timeliness
+    figures and their earlier moments all need the deadline table: no statement on those tables runs twice with the
+    same parameters in a cold run. (Not the 督办 counts: their parts take "now" to the second, and a second that
+    passes between two parts of a run on a busy machine makes them two calls.)"""
+    clear_caches()
+    seen: list[tuple[str, str]] = []
+
+    def rec(conn, cursor, statement, parameters, *a):
+        seen.append((" ".join(statement.split()), repr(parameters)))
+
+    event.listen(Engine, "before_cursor_execute", rec)
+    try:
+        at = app("leadership", "leader", page=page)
+    finally:
+        event.remove(Engine, "before_cursor_execute", rec)
+    assert not at.exception, at.exception
+    read = [s for s in seen if any(f"FROM {t}" in s[0] for t in tables)]
+    assert read, tables
+    twice = sorted({s[0][:120] for s in read if read.count(s) > 1})
+    assert twice == [], twice
