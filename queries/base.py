@@ -15,6 +15,18 @@ def prepare(scope: Scope, engine: Engine | None) -> tuple[Engine, Resolved]:
     return eng, resolve(scope, eng)
 
 
+def one_place(scopes: list[Scope], engine: Engine | None, *, industry: bool = True) -> tuple[Engine, list, list]:
+    """For a source's batched form (``fn.many``): the engine, the resolved scopes and the positions of those in the
+    first one's place — its region, and its industry unless ``industry`` is False — which one statement can serve."""
+    eng = engine or prepare(scopes[0], None)[0]
+    resolved = [prepare(s, eng)[1] for s in scopes]
+
+    def place(rs):
+        return (rs.region, rs.level) + ((rs.industry, rs.industry_kind) if industry else ())
+
+    return eng, resolved, [i for i, rs in enumerate(resolved) if place(rs) == place(resolved[0])]
+
+
 def frame(stmt: Select, engine: Engine) -> pd.DataFrame:
     """The statement's rows as a DataFrame. The rows are handed to pandas as plain tuples: given SQLAlchemy's
     ``Row`` objects, pandas probes each for attributes (a failed lookup raises inside ``Row``), ~6 times slower:

@@ -7,14 +7,17 @@ four-row deadline table seventeen times. A function marked ``@shared`` returns, 
 what its first call with the same arguments returned in that run; outside it (the CLI, the exports, the tests,
 Streamlit's background refreshes) it is the plain function.
 
-A run sees the database as of its first read of each figure, as a faster run would. A write committed by the run
-itself forgets everything read before it (a page that acts and then draws the result reads it anew).
+A run sees the database as of its first read of each figure, as a faster run would. A write committed in this
+process — by the run itself or by another session — makes every run read anew what it reads after it: a page that
+acts and then draws reads the result, and a run never hands a figure read before another session's import to the
+shared cache that import has just cleared.
 """
 from __future__ import annotations
 
 import contextlib
 import copy
 import functools
+import threading
 from contextvars import ContextVar, copy_context
 from typing import Any, Callable, Iterator
 
@@ -36,16 +39,20 @@ def one_run() -> Iterator[dict]:
         _RUN.reset(token)
 
 
+_generation = 0  # bumped by every commit in this process: a shared result of an earlier generation is not used
+_bump = threading.Lock()
+
+
 def forget() -> None:
-    """Drop what this run has shared so far (after a write)."""
-    memo = _RUN.get()
-    if memo is not None:
-        memo.clear()
+    """Drop what every run in this process has shared so far (after a write)."""
+    global _generation
+    with _bump:
+        _generation += 1
 
 
 @event.listens_for(Engine, "commit")
 def _after_commit(conn) -> None:
-    forget()  # the run's own write: what it read before may have changed
+    forget()  # a write: what the runs read before it may have changed
 
 
 def in_this_run(fn: Callable, *args, **kwargs) -> Callable[[], Any]:
@@ -68,9 +75,14 @@ def shared(fn: Callable) -> Callable:
             hash(key)
         except TypeError:  # an argument that cannot be a key: not shared
             return fn(*args, **kwargs)
-        if key not in memo:
-            memo[key] = fn(*args, **kwargs)
-        return copy.deepcopy(memo[key])
+        got = memo.get(key)
+        if got is not None and got[0] == _generation:
+            return copy.deepcopy(got[1])
+        gen = _generation
+        value = fn(*args, **kwargs)
+        if gen == _generation:  # (not if a write committed while it was read)
+            memo[key] = (gen, value)
+        return copy.deepcopy(value)
 
     wrapper.unshared = fn  # type: ignore[attr-defined]
     return wrapper

@@ -93,7 +93,7 @@ from sqlalchemy import DateTime, Engine, and_, case, func, insert, literal, or_,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queries import audit, db
-from queries.base import frame, name_children, pct, prepare, row
+from queries.base import frame, name_children, one_place, pct, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.writes import (  # noqa: F401 - the write vocabulary, re-exported for pages and tests
     Actor, Conflict, InvalidInput, NotPermitted, OutOfScope, WriteError, WriteFailed, actor_of, refuse,
@@ -739,10 +739,7 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None, now: dt.date
     with ``partial`` None."""
     if not scopes:
         return []
-    eng = engine or prepare(scopes[0], None)[0]
-    resolved = [prepare(s, eng)[1] for s in scopes]
-    place = lambda rs: (rs.region, rs.level)  # noqa: E731 - orders have no industry
-    batch = [i for i, rs in enumerate(resolved) if place(rs) == place(resolved[0])]
+    eng, resolved, batch = one_place(scopes, engine, industry=False)  # orders have no industry
     cols = [c for j, i in enumerate(batch)
             for c in _figure_columns(resolved[i], literal(_cutoff(resolved[i], now), DateTime), f"_{j}")]
     got = row(select(*cols).where(resolved[0].region_filter(SO)), eng)

@@ -8,9 +8,9 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, select
+from sqlalchemy import Engine, and_, case, func, or_, select
 
-from queries.base import day_of, frame, minutes_between, name_children, prepare, row, together
+from queries.base import day_of, frame, minutes_between, name_children, one_place, prepare, row, together
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, WARNING_STAGE_NAMES, WARNING_TYPES
 from queries.memo import shared
@@ -69,6 +69,34 @@ def open_counts(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]
     comparisons ask at a dozen earlier moments (a quarter of a summary's time at the province)."""
     eng, rs = prepare(scope, engine)
     return _open_figures(row(_open_statement(rs), eng))
+
+
+def open_counts_many(scopes: list[Scope], *, engine: Engine | None = None,
+                     partial: bool = False) -> list[dict[str, Any] | None]:
+    """``[open_counts(s) for s in scopes]`` in one statement for the scopes of the first one's place (region and
+    industry): the comparisons' dozen earlier moments of 未消警, one pass over the warnings open at any of them with
+    each moment's counts in columns of their own, instead of a statement each. Another place is ``open_counts(s)``,
+    or with ``partial`` None."""
+    if not scopes:
+        return []
+    eng, resolved, batch = one_place(scopes, engine)
+    cols = []
+    for j, i in enumerate(batch):
+        is_open = _open(resolved[i])  # each moment's own condition (its as-of time, what was recorded by then)
+        cols += [func.coalesce(func.sum(case((is_open, 1), else_=0)), 0).label(f"open_{j}"),
+                 *(c.label(f"open_{c.name}_{j}") for c in _level_sums(is_open))]
+    # the rows any of them can count: the place's warnings not closed by the earliest moment
+    times = [resolved[i].as_of for i in batch if resolved[i].as_of is not None]
+    closed_after = W.c.closed_at.is_(None) if not times else or_(W.c.closed_at.is_(None), W.c.closed_at > min(times))
+    first = resolved[0]
+    got = row(select(*cols).where(first.region_filter(W), first.industry_filter(W), closed_after), eng)
+    out: list[dict[str, Any] | None] = [None] * len(scopes)
+    for j, i in enumerate(batch):
+        out[i] = _open_figures({k: got[f"{k}_{j}"] for k in ("open", *(f"open_level_{lv}" for lv in (1, 2, 3, 4)))})
+    return [r if r is not None or partial else open_counts(s, engine=eng) for s, r in zip(scopes, out)]
+
+
+open_counts.many = open_counts_many  # type: ignore[attr-defined]
 
 
 @shared

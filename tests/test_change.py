@@ -187,6 +187,37 @@ def test_a_moment_figures_lighter_query_gives_the_sources_values(db):
             assert d.value_of(got) == _value(key, s, db), (key, s)
 
 
+@pytest.mark.parametrize("place", [{}, {"region": 320900}, {"industry": "chem"}, {"region": 320000, "binding": 320100}])
+@pytest.mark.parametrize("source", ["warnings", "handling"])
+def test_open_warnings_at_a_dozen_moments_are_one_statement(db, place, source):
+    """The moment figures' batched lighter queries (what the comparisons ask for the earlier moments of 未消警 and
+    超时未处置: ``warnings.open_counts.many``, ``handling.open_counts.many``) equal ``open_counts`` at each moment —
+    hours and days before the newest warning, an as-of time inside the data, no as-of time — in one statement for
+    the first scope's place; another place is left to ``open_counts``."""
+    from sqlalchemy import event
+
+    fn = {"warnings": warnings.open_counts, "handling": handling.open_counts}[source]
+    kw = {"now": NOW} if source == "handling" else {}
+    base = Scope(**place)
+    moments = [base, *(base.with_(as_of=NOW - dt.timedelta(hours=h)) for h in (1, 5, 24, 30, 24 * 6, 24 * 7, 24 * 40))]
+    batch = [*moments, Scope(region=321300)]  # 宿迁市: another place than each of these
+    want = [fn(s, engine=db, **kw) for s in batch]
+    assert len({w["open"] for w in want}) > 2 and (source == "warnings" or any(w["overdue"] for w in want))
+    seen: list[str] = []
+
+    def rec(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(db, "before_cursor_execute", rec)
+    try:
+        part = fn.many(batch, engine=db, partial=True, **kw)
+    finally:
+        event.remove(db, "before_cursor_execute", rec)
+    assert part[:-1] == want[:-1] and part[-1] is None
+    assert sum("FROM warnings" in x for x in seen) == 1, seen
+    assert fn.many(batch, engine=db, **kw) == want and fn.many([], engine=db) == []
+
+
 AT = dt.datetime(2031, 3, 10, 9, 0)  # far from the demo's own count (taken when it was seeded)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from queries import db as dbmod
 from queries import supervision as SV
+from queries.change import _year_back
 from queries.scope import Scope, ScopeError
 from seed import schema as S
 from tests.dbcache import clone_database, remove_copy
@@ -421,8 +422,7 @@ def test_the_batched_figures_equal_one_by_one_in_one_statement(db, region):
              base.with_(date_from=month, date_to=today),
              base.with_(date_from=(month - dt.timedelta(days=1)).replace(day=1), date_to=month - dt.timedelta(days=1)),
              base.with_(date_from=today - dt.timedelta(days=90), date_to=today, as_of=now - dt.timedelta(hours=30)),
-             base.with_(date_from=today.replace(year=today.year - 1) - dt.timedelta(days=30),
-                        date_to=today.replace(year=today.year - 1)),
+             base.with_(date_from=_year_back(today) - dt.timedelta(days=30), date_to=_year_back(today)),
              Scope(region=region, binding=region if region != 320000 else None),
              Scope(region=SUQIAN if region != SUQIAN else NANJING, date_from=month, date_to=today)]
     want = [SV.summary(s, engine=db, now=now) for s in batch]
