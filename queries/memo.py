@@ -9,8 +9,9 @@ Streamlit's background refreshes) it is the plain function.
 
 A run sees the database as of its first read of each figure, as a faster run would. A write committed in this
 process — by the run itself or by another session — makes every run read anew what it reads after it: a page that
-acts and then draws reads the result, and a run never hands a figure read before another session's import to the
-shared cache that import has just cleared.
+acts and then draws reads the result, and the memo never keeps a figure read before another session's import for
+the rest of a run (which could hand it to the shared cache that import has just cleared). A figure read while a
+write was committing is not kept either: the generation moves once the database has committed.
 """
 from __future__ import annotations
 
@@ -50,9 +51,23 @@ def forget() -> None:
         _generation += 1
 
 
-@event.listens_for(Engine, "commit")
-def _after_commit(conn) -> None:
-    forget()  # a write: what the runs read before it may have changed
+@event.listens_for(Engine, "engine_connect")
+def _forget_after_commits(conn) -> None:
+    """Every engine's dialect, once: after each commit has returned (SQLAlchemy's ``commit`` event comes before the
+    database commits, when a read in another session still sees the old rows), forget."""
+    dialect = conn.dialect
+    if dialect.__dict__.get("_oversight_memo"):
+        return
+    commit = dialect.do_commit
+
+    def do_commit(dbapi_connection) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            forget()  # a write: what the runs read before it may have changed
+
+    dialect.do_commit = do_commit
+    dialect._oversight_memo = True
 
 
 def in_this_run(fn: Callable, *args, **kwargs) -> Callable[[], Any]:

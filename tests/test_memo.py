@@ -144,6 +144,27 @@ def test_a_write_another_session_commits_makes_the_run_read_anew(db):
         assert seen
 
 
+def test_a_figure_read_while_a_write_commits_is_read_again_after_it(db):
+    """SQLAlchemy's ``commit`` event comes before the database commits: a figure another session reads then is the
+    old one, and must not be served for the rest of the run."""
+    got = {}
+
+    def during(conn):  # the write is committing: its rows are not visible yet
+        got["during"] = hazards.summary(PERIOD, engine=db)
+
+    with memo.one_run():
+        event.listen(db, "commit", during)
+        try:
+            with db.begin() as c:
+                c.execute(update(HD).where(HD.c.level == 1).values(ack_minutes=HD.c.ack_minutes))
+        finally:
+            event.remove(db, "commit", during)
+        assert "during" in got
+        with _statements(db) as seen:
+            hazards.summary(PERIOD, engine=db)
+        assert seen  # read anew
+
+
 def test_the_comparisons_threads_share_the_run_and_other_threads_do_not(db):
     hazards.summary(PERIOD, engine=db)
     with _statements(db) as seen, memo.one_run():
