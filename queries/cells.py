@@ -21,7 +21,7 @@ from typing import Callable
 from sqlalchemy import BigInteger, DateTime, Engine, and_, cast, func, literal, literal_column, or_, select, union_all
 
 from queries import derived
-from queries.base import frame, prepare, row
+from queries.base import frame, one_place, row
 from seed import cells as spec
 from seed import schema as S
 
@@ -120,12 +120,12 @@ def batchable(scopes: list, eng: Engine, facts: tuple[str, ...], pick: Callable)
     ``{position: pick(rs)}`` for those the cells of ``facts`` serve — of the first scope's place and industry,
     ``pick`` giving a value (what the caller needs of a period it can batch: its months) and the cells usable at
     its as-of time (checked once per as-of time)."""
-    resolved = [prepare(s, eng)[1] for s in scopes]
-    place = lambda rs: (rs.region, rs.level, rs.industry, rs.industry_kind)  # noqa: E731
+    _, resolved, same = one_place(scopes, eng)
     served: dict = {}
     picked = {}
-    for i, rs in enumerate(resolved):
-        v = pick(rs) if place(rs) == place(resolved[0]) else None
+    for i in same:
+        rs = resolved[i]
+        v = pick(rs)
         if v is None:
             continue
         if rs.as_of not in served:
