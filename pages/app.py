@@ -16,7 +16,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError,
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from pages import supervision_ui
-from pages.common import PAGES_DIR, add_header_action, engine
+from pages.common import PAGES_DIR, add_header_action, drop_prefetched, engine
 from queries import memo
 
 DB_ERRORS = (SQLAlchemyError, OSError)  # the database is unreachable
@@ -156,7 +156,10 @@ def _run_page(pg) -> None:
     slot = st.empty()
     try:
         with memo.one_run():
-            pg.run()
+            try:
+                pg.run()
+            finally:
+                drop_prefetched()
     except OUTAGE_ERRORS as e:
         _page_outage(slot, e)
 

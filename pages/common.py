@@ -10,6 +10,8 @@ import html
 import importlib
 import logging
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -19,7 +21,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from pages.settings import env_num
-from queries import change, db
+from queries import change, db, memo
 from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
 from queries.regions import PROVINCE, reference
 from queries.scope import Scope, ScopeError, resolve, scope_from_params
@@ -139,8 +141,14 @@ def q(fn: Callable, scope: Scope, *args, **kwargs) -> Any:
 
     The key is (database, function, scope incl. the user's binding, arguments): no result crosses a binding.
     """
-    return _run(db.read_url(), f"{fn.__module__}.{fn.__name__}", astuple(scope), tuple(args),
-                tuple(sorted(kwargs.items())))
+    key = _key(db.read_url(), fn, scope, args, kwargs)
+    fut = _started(key)
+    if fut is not None:
+        try:
+            return fut.result()
+        except Exception:  # noqa: BLE001 - computed again here, where its error is reported
+            pass
+    return _run(*key)
 
 
 # Short-lived variants for live parts (wall screen fragments that rerun every few seconds): a fragment that
@@ -176,6 +184,91 @@ def q_ttl(fn: Callable, scope: Scope, *args, ttl: float, **kwargs) -> Any:
     runner = next((r for t, r in _TTL_RUNNERS if t <= ttl), _run_ttl2)
     return runner(db.read_url(), f"{fn.__module__}.{fn.__name__}", astuple(scope), tuple(args),
                   tuple(sorted(kwargs.items())))
+
+
+# The page's later parts, started while it draws its first ones (``prefetch``): a process-wide pool, so that many
+# sessions opening pages at once add at most PREFETCH_WORKERS statements to the database's load.
+PREFETCH_WORKERS = env_num("OVERSIGHT_PREFETCH_WORKERS", 2, 0)
+_prefetch_pool: ThreadPoolExecutor | None = None
+_prefetch_lock = threading.Lock()
+_PREFETCHED = object()  # the run's started parts are kept in its store (queries/memo.py) under (_PREFETCHED, key)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _prefetch_pool
+    with _prefetch_lock:
+        if _prefetch_pool is None:
+            _prefetch_pool = ThreadPoolExecutor(max_workers=int(PREFETCH_WORKERS), thread_name_prefix="prefetch")
+        return _prefetch_pool
+
+
+def prefetch(scope: Scope, *calls) -> None:
+    """Start the queries of a page's later parts now, in the background: the database reads them while the page
+    draws its first parts (a page's Python and its SQL otherwise take turns). Each call is a query function (called
+    with the scope alone) or a tuple ``(fn, *args)``, its last item a dict of keyword arguments where it has any, as
+    ``q(fn, scope, *args, **kwargs)`` takes them; they go through the same shared cache as ``q``.
+
+    When the page reaches the part, ``q`` takes the started call's result (waiting for it if it is under way), or
+    computes it itself if the pool has not started it yet; a failed start is computed again by ``q``, which reports
+    its error. Within a page run only (``pages/app.py``); the figures a run shares (queries/memo.py) are shared with
+    the started calls."""
+    store = memo.this_run()
+    if not PREFETCH_WORKERS or store is None:
+        return
+    url, pool = db.read_url(), _pool()
+    for c in calls:
+        if callable(c):
+            fn, args, kwargs = c, (), {}
+        else:
+            fn, *args = c
+            kwargs = args.pop() if args and isinstance(args[-1], dict) else {}
+        key = _key(url, fn, scope, args, kwargs)
+        tag = _tag(key)
+        if tag is not None and tag not in store:
+            store[tag] = pool.submit(memo.in_this_run(_run, *key))
+
+
+def drop_prefetched() -> None:
+    """At the end of a page run: cancel its started calls the pool has not begun (a run stopped early, or a part
+    not drawn this time, leaves no work queued behind it)."""
+    store = memo.this_run()
+    for tag in [t for t in list(store or ()) if isinstance(t, tuple) and t and t[0] is _PREFETCHED]:
+        fut = store.pop(tag, None)
+        if fut is not None:
+            fut.cancel()
+
+
+def _frozen(v: Any) -> Any:
+    if isinstance(v, dict):
+        return (dict, tuple(sorted((k, _frozen(x)) for k, x in v.items())))
+    if isinstance(v, (list, tuple)):
+        return (type(v), tuple(_frozen(x) for x in v))
+    return v
+
+
+def _tag(key: tuple) -> tuple | None:
+    """The run store's name of a started call (arguments such as a dict of counts made hashable); None if none
+    can be made (the call is then not started early)."""
+    try:
+        tag = (_PREFETCHED, _frozen(key))
+        hash(tag)
+    except TypeError:
+        return None
+    return tag
+
+
+def _key(url: str, fn: Callable, scope: Scope, args, kwargs: dict) -> tuple:
+    return url, f"{fn.__module__}.{fn.__name__}", astuple(scope), tuple(args), tuple(sorted(kwargs.items()))
+
+
+def _started(key: tuple) -> Any:
+    """The run's started call of ``key`` (taken: a second ``q`` of it reads the cache), None where there is none
+    or the pool has not begun it (it is cancelled: the page's own thread computes it now rather than wait)."""
+    store, tag = memo.this_run(), _tag(key)
+    fut = store.pop(tag, None) if store is not None and tag is not None else None
+    if fut is None or fut.cancel():
+        return None
+    return fut
 
 
 def q_or_stop(fn: Callable, scope: Scope, *args, **kwargs) -> Any:
@@ -436,6 +529,11 @@ def metric(key: str, value: Any, *, where: Any = None, unit: str | None = None, 
 def topic_keys(*topics: str) -> tuple[str, ...]:
     """The catalogue figures of ``topics`` (a page's tiles: one computation per source and earlier scope)."""
     return tuple(k for k, d in _FIGURES.items() if d.topic in topics)
+
+
+def comparisons(keys) -> tuple:
+    """``tile_changes(scope, keys)``'s query, as ``prefetch`` takes it."""
+    return (change.changes, {"keys": tuple(keys)})
 
 
 def tile_changes(scope: Scope, keys) -> dict:

@@ -4,8 +4,8 @@ import streamlit as st
 
 from pages.charts import bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, fmt, goto_enterprise, metric, page_header, picked_custom, q,
-    set_params, tile_changes, topic_keys,
+    child_label, comparisons, current_scope, drill_on_click, engine, fmt, goto_enterprise, metric, page_header,
+    picked_custom, prefetch, q, set_params, tile_changes, topic_keys,
 )
 from pages.ui import rgba, stripe
 from queries import credit
@@ -27,7 +27,10 @@ def _clicked_point(event, ids: pd.Series):
 
 scope = current_scope()
 page_header("安全信用脸谱", scope)
+prefetch(scope, comparisons(topic_keys("credit")))
 d = q(credit.distribution, scope)
+LIST_LIMIT = min(MAX_LIST, max(MAX_POINTS, d["red_yellow"]))  # one fetch, worst first, serves the map and the list
+prefetch(scope, (credit.enterprises, {"limit": LIST_LIMIT, "counts": d}), credit.by_region, credit.by_sector)
 ch = tile_changes(scope, topic_keys("credit"))
 newest = d["newest_rating"]
 st.caption("四色评级从好到差依次为 **绿色（最好）→ 蓝色 → 黄色 → 红色（最差）**，按颜色分级监管。"
@@ -58,8 +61,7 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown(f"#### 各{kid}红黄色企业占比与评级企业分布")
     reg = q(credit.by_region, scope)
-    # one fetch, worst first, serves both the map and the red/yellow list
-    ents = q(credit.enterprises, scope, limit=min(MAX_LIST, max(MAX_POINTS, d["red_yellow"])), counts=d)
+    ents = q(credit.enterprises, scope, limit=LIST_LIMIT, counts=d)
     pts = ents.head(MAX_POINTS)  # worst colours come first
     points = pd.DataFrame({
         "lon": pts["lon"].round(4), "lat": pts["lat"].round(4), "fill": pts["colour"].map(FILL),

@@ -8,8 +8,8 @@ from pages import listchecks
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, forget_refused, metric, open_enterprise,
-    page_header, parse_id, picked_custom, plain, q, q_or_stop, say_refused, scope_token, set_params, tile_changes,
-    topic_keys,
+    page_header, parse_id, picked_custom, plain, prefetch, q, q_or_stop, say_refused, scope_token, set_params,
+    tile_changes, topic_keys,
 )
 from pages.supervision_ui import may_send, send_button, send_flash
 from pages.ui import LATE_COLOUR, flagged
@@ -55,7 +55,9 @@ scope = current_scope()
 page_header("执法专项行动", scope)
 rs = resolve(scope, engine())
 tok = scope_token(scope)
-
+prefetch(scope, enforcement.campaigns, enforcement.summary, enforcement.by_region, enforcement.by_sector,
+         enforcement.by_department, enforcement.by_month, enforcement.work_orders, enforcement.joint_actions,
+         enforcement.enterprises)
 
 ch = tile_changes(scope, topic_keys("enforcement"))
 

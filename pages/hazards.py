@@ -7,8 +7,8 @@ import streamlit as st
 
 from pages.charts import bar, line, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, figure, fmt, metric, page_header, page_link, plain, q,
-    q_or_stop, set_params, tile_changes, url_id,
+    child_label, comparisons, current_scope, drill_on_click, engine, figure, fmt, metric, page_header, page_link,
+    plain, prefetch, q, q_or_stop, set_params, tile_changes, url_id,
 )
 from pages.ui import POINT_STATUS_HEX, flagged, when
 from queries import hazards
@@ -85,7 +85,11 @@ def enterprise_view(scope, eid: int) -> None:
     st.caption("趋势为该点最新读数前 24 小时的逐时读数；虚线为报警阈值。")
 
 
+REGION_TILES = ("hazards.online_rate", "hazards.points_alarm", "hazards.points_offline")
+
+
 def region_view(scope) -> None:
+    prefetch(scope, hazards.summary, comparisons(REGION_TILES), hazards.by_region, hazards.enterprises)
     s = q(hazards.summary, scope)
     st.caption(f"{LIVE_NOTE} 最新读数时间：{when(s['newest_reading'])}")
     cols = st.columns(4)
@@ -95,7 +99,7 @@ def region_view(scope) -> None:
     metric("hazards.hazard_sources", s["hazard_sources"], where=cols[3],
            extra=f"其中接入在线监测 {s['connected_sources']:,} 个")
     cols = st.columns(4)
-    ch = tile_changes(scope, ("hazards.online_rate", "hazards.points_alarm", "hazards.points_offline"))
+    ch = tile_changes(scope, REGION_TILES)
     metric("hazards.points", s["points"], where=cols[0])
     metric("hazards.online_rate", s["online_rate"], where=cols[1], changes=ch)
     metric("hazards.points_alarm", s["points_alarm"], where=cols[2], changes=ch)

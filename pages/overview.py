@@ -7,8 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pages.app import APPS
 from pages.charts import on_phone, region_map
-from pages.common import (child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header,
-                          page_link, plain, q, tile_changes)
+from pages.common import (child_label, comparisons, current_scope, drill_on_click, engine, figure_label, fmt, metric,
+                          page_header, page_link, plain, prefetch, q, tile_changes)
 from pages.ui import stripe
 from queries import attention, overview
 from queries.labels import CREDIT_HEX, LEVEL_COLOUR_NAMES, LEVEL_HEX
@@ -43,14 +43,21 @@ def attention_block() -> None:
         st.caption(attention.RULE)
 
 
-attention_block()
-h = q(overview.headline, scope)
-w, hz, en, rk, cr = h["warnings"], h["hazards"], h["enforcement"], h["risk"], h["credit"]
 TILES = ("warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "hazards.points_alarm",
          "hazards.points_offline", "enforcement.enterprises_inspected", "enforcement.hazards_found",
          "enforcement.suspensions", "enforcement.cases_filed", "enforcement.joint_actions", "supervision.closed_rate",
          "risk.completion_rate", "risk.risks_major_or_above", "risk.risks_major",
          *(f"credit.{c}" for c in ("green", "blue", "yellow", "red")))
+STANDING = ("supervision.open", "supervision.overdue")
+MAP_KEYS = list(overview.INDICATORS)
+MAP_PARAM = st.query_params.get("map") if st.query_params.get("map") in MAP_KEYS else MAP_KEYS[0]
+prefetch(scope, overview.headline, comparisons(TILES), overview.supervision_block,
+         overview.supervision_by_region, (overview.indicator_by_region, {"indicator": MAP_PARAM}))
+prefetch(overview.standing_scope(scope), comparisons(STANDING))
+
+attention_block()
+h = q(overview.headline, scope)
+w, hz, en, rk, cr = h["warnings"], h["hazards"], h["enforcement"], h["risk"], h["credit"]
 ch = tile_changes(scope, TILES)
 
 
@@ -93,7 +100,7 @@ def supervision_block() -> None:
     """督办事项: 在办 and 超期 now (or at the view's as-of time), whenever sent; 办结率 of the orders sent in the
     period; then the same per city (per county and the city's own orders in a city view)."""
     sv = q(overview.supervision_block, scope)
-    standing = tile_changes(overview.standing_scope(scope), ("supervision.open", "supervision.overdue"))
+    standing = tile_changes(overview.standing_scope(scope), STANDING)
     when = f"截至 {scope.as_of:%Y-%m-%d %H:%M}" if scope.as_of else "当前"
     st.markdown(f"#### 督办事项（在办、超期：{when}）")
     left, right = st.columns([2, 3])
@@ -145,11 +152,9 @@ with c2:
     page_link("credit.py", "安全信用脸谱 →")
 
 st.markdown(f"#### 各{child_label(scope)}对比地图")
-keys = list(overview.INDICATORS)
-ind = st.selectbox("地图指标", keys, format_func=lambda k: overview.INDICATORS[k][0],
-                   index=keys.index(st.query_params.get("map", "open_warnings"))
-                   if st.query_params.get("map") in keys else 0, key="map_indicator")
-if ind != st.query_params.get("map", "open_warnings"):
+ind = st.selectbox("地图指标", MAP_KEYS, format_func=lambda k: overview.INDICATORS[k][0],
+                   index=MAP_KEYS.index(MAP_PARAM), key="map_indicator")
+if ind != st.query_params.get("map", MAP_KEYS[0]):
     st.query_params["map"] = ind
 label, unit, _, _, worse = overview.INDICATORS[ind]
 vals = q(overview.indicator_by_region, scope, indicator=ind)

@@ -8,8 +8,8 @@ import streamlit as st
 from pages import listchecks
 from pages.charts import bar, line, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header, picked_custom, q,
-    scope_token, set_params, tile_changes, topic_keys,
+    child_label, comparisons, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header,
+    picked_custom, prefetch, q, scope_token, set_params, tile_changes, topic_keys,
 )
 from pages.ui import when
 from queries import risk
@@ -27,6 +27,8 @@ st.caption(f"完成情况是截至截止时间（{cut_text}：统计期末，或
            "增量：已完成 = 截至该时刻已提交并入库首次风险报告的规模以上工业企业；应报 = 负有首次报告义务的规模以上工业企业"
            "（省政府令第140号，既有企业首次报告期限 2021-05-01，目标 100%）。培训场次与人数按统计期内统计。")
 
+prefetch(scope, risk.completion, comparisons(topic_keys("risk")), risk.key_control_summary,
+         risk.by_region, risk.trend, risk.by_sector, risk.major_risks, risk.training)
 c = q(risk.completion, scope)
 tile = partial(metric, changes=tile_changes(scope, topic_keys("risk")))
 st.markdown("#### 完成情况（截至截止时间）")

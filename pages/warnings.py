@@ -8,8 +8,9 @@ import streamlit as st
 
 from pages.charts import bar, level_bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, figure, figure_label, fmt, forget_refused, html_text, metric,
-    page_header, page_link, plain, q, q_or_stop, say_refused, set_params, tile_changes, topic_keys, url_id,
+    child_label, comparisons, current_scope, drill_on_click, engine, figure, figure_label, fmt, forget_refused,
+    html_text, metric, page_header, page_link, plain, prefetch, q, q_or_stop, say_refused, set_params, tile_changes,
+    topic_keys, url_id,
 )
 from pages.supervision_ui import warning_duban
 from pages.ui import level_chip, level_column, level_labels, month_day, step_history, stripe, when
@@ -127,12 +128,15 @@ def _listing_table(df: pd.DataFrame, key: str):
         st.rerun()
 
 
+TIMELINESS_TILES = ("warnings.ack_timely_rate", "warnings.close_timely_rate", "warnings.overdue")
+SUMMARY_TILES = tuple(k for k in topic_keys("warnings") if figure(k).source is warnings.summary)
+
+
 def timeliness_view(scope, ws, win: str) -> None:
     """签收及时率 / 处置及时率 (the page's time window) and 超时未处置, then the same per city or county."""
     st.markdown("#### 处置及时情况")
     t = q(handling.timeliness, ws)
-    tile = partial(metric, changes=tile_changes(ws, ("warnings.ack_timely_rate", "warnings.close_timely_rate",
-                                                       "warnings.overdue")))
+    tile = partial(metric, changes=tile_changes(ws, TIMELINESS_TILES))
     window = f"本页的统计期为所选预警时间范围（{warnings.WINDOWS[win]}）"
     cols = st.columns(3)
     tile("warnings.ack_timely_rate", t["ack_timely_rate"], where=cols[0],
@@ -159,8 +163,7 @@ def timeliness_view(scope, ws, win: str) -> None:
 
 def distribution_view(scope, ws, win: str) -> None:
     s = q(warnings.summary, ws)
-    tile = partial(metric, changes=tile_changes(ws, [k for k in topic_keys("warnings")
-                                                     if figure(k).source is warnings.summary]))
+    tile = partial(metric, changes=tile_changes(ws, SUMMARY_TILES))
     st.markdown("#### 未消警预警（实时）")
     cols = st.columns(5)
     with cols[0]:
@@ -255,6 +258,10 @@ else:
     win = _window()
     d_from, d_to = warnings.window_dates(win, as_of=scope.as_of)
     ws = scope.with_(date_from=d_from, date_to=d_to)
+    prefetch(ws, warnings.summary, comparisons(SUMMARY_TILES), handling.timeliness,
+             comparisons(TIMELINESS_TILES), handling.timeliness_by_region, warnings.by_level,
+             warnings.by_region, warnings.by_type, warnings.by_sector, warnings.by_day,
+             (warnings.listing, {"open_only": True, "limit": 200}), (warnings.listing, {"limit": 100}))
     st.caption(f"预警数据为实时数据：本页按自己的时间范围统计（{d_from:%Y-%m-%d} 至 {d_to:%Y-%m-%d}，按自然日），"
                "不使用侧边栏的统计期；地区、行业和截止时间沿用侧边栏（设置截止时间时，时间范围截至该日）。"
                "“未消警”为当前（或截止时间）仍未消警的预警。")

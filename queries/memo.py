@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator
 from sqlalchemy import Engine, event
 
 _RUN: ContextVar[dict | None] = ContextVar("oversight_run_memo", default=None)
+_LOCK = object()  # a run's per-key lock is kept under (_LOCK, key)
 
 
 @contextlib.contextmanager
@@ -70,6 +71,11 @@ def _forget_after_commits(conn) -> None:
     dialect._oversight_memo = True
 
 
+def this_run() -> dict | None:
+    """The current run's own store (None outside ``one_run()``): what the page keeps for the rest of the run."""
+    return _RUN.get()
+
+
 def in_this_run(fn: Callable, *args, **kwargs) -> Callable[[], Any]:
     """``fn(*args, **kwargs)`` to run in another thread within this run (a pool's task: the context is copied, the
     shared results are the same)."""
@@ -90,13 +96,16 @@ def shared(fn: Callable) -> Callable:
             hash(key)
         except TypeError:  # an argument that cannot be a key: not shared
             return fn(*args, **kwargs)
-        got = memo.get(key)
-        if got is not None and got[0] == _generation:
-            return copy.deepcopy(got[1])
-        gen = _generation
-        value = fn(*args, **kwargs)
-        if gen == _generation:  # (not if a write committed while it was read)
-            memo[key] = (gen, value)
+        # one reader per key at a time: a part computing it in another thread of the run (the tiles' comparisons,
+        # the page's prefetched parts) is waited for rather than doubled (setdefault is atomic on a dict)
+        with memo.setdefault((_LOCK, key), threading.Lock()):
+            got = memo.get(key)
+            if got is not None and got[0] == _generation:
+                return copy.deepcopy(got[1])
+            gen = _generation
+            value = fn(*args, **kwargs)
+            if gen == _generation:  # (not if a write committed while it was read)
+                memo[key] = (gen, value)
         return copy.deepcopy(value)
 
     wrapper.unshared = fn  # type: ignore[attr-defined]
