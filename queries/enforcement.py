@@ -160,8 +160,8 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None,
     comparisons' twelve months, 上期 and 同比): for the periods the cells serve whole — one calendar month, or 1
     January to a month's end (``cells.enterprises_column``) — the cells' parts come from one statement (every
     fact's cells by month, summed per period here) instead of five per period, and the parts that add up by month
-    (``MONTHLY_PARTS``) from one statement each, by month (when the periods share their as-of time); the watch
-    list's distinct enterprises as in ``summary``. Every other scope is ``summary(s)``, or with ``partial`` None
+    (``MONTHLY_PARTS``) from one statement each, by month, and the watch list's distinct enterprises from one
+    statement with a column per period (when the periods share their as-of time; else as in ``summary``). Every other scope is ``summary(s)``, or with ``partial`` None
     (the caller runs those beside the batch)."""
     if not scopes:
         return []
@@ -185,16 +185,24 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None,
         by_month = [(fact, cells.as_date(m), {"n": n, "a": a, "b": b, "amount_fen": y})
                     for fact, m, n, a, b, y in conn.execute(stmt).all()]
         monthly: dict[str, list] = {}
+        watch: dict[int, int] = {}
         if one_as_of:
+            # the watch list's distinct enterprises of every period at once: a column per period over their span
+            got = conn.execute(select(*(
+                func.count(distinct(case((resolved[i].period_filter(WL.c.listed_on), WL.c.enterprise_id))))
+                .label(f"wl{i}") for i in whole)).where(span.where(WL, "listed_on"))).mappings().first()
+            watch = {i: int(got[f"wl{i}"] or 0) for i in whole}
             for part, (t, day, figures) in MONTHLY_PARTS.items():
                 m = month_of(t.c[day], eng).label("m")
                 res = conn.execute(select(m, *figures()).where(span.where(t, day)).group_by(m)).mappings().all()
                 monthly[part] = [(dt.date.fromisoformat(r["m"] + "-01"), {k: v for k, v in r.items() if k != "m"})
                                  for r in res]
         for i, (first, last, ent) in whole.items():
-            rest = {"wl"} | (set(MONTHLY_PARTS) - set(monthly))
+            rest = (set(MONTHLY_PARTS) - set(monthly)) | (set() if watch else {"wl"})
             rows = [dict(conn.execute(together(_summary_statements(resolved[i], eng, parts=rest).values()))
-                         .mappings().first())]
+                         .mappings().first())] if rest else []
+            if watch:
+                rows.append({"watchlist": watch[i]})
             for part, (_, _, figures) in MONTHLY_PARTS.items():
                 if part in monthly:
                     sums = {f.name: 0 for f in figures()}
