@@ -124,6 +124,10 @@ def chromium(webgl: bool | None = None):
             page = ctx.new_page()
             page.requests = []  # type: ignore[attr-defined]
             page.on("request", lambda r: page.requests.append(r.url))
+            # messages the app's servers sent this page (follow_link: the server has taken up a request)
+            page.frames_received = [0]  # type: ignore[attr-defined]
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda _f: page.frames_received.__setitem__(
+                0, page.frames_received[0] + 1)))
             return page
 
         try:
@@ -185,6 +189,26 @@ def open_by_navigation(page, url_path: str) -> None:
     wait_idle(page)
 
 
+def follow_link(page, base: str, path_and_query: str) -> None:
+    """Open ``path_and_query`` (``"warnings?region=320100"``) in the loaded app as the browser's history moves to it
+    (Back or Forward to that address: the app asks the server for that page with that query, in the same session),
+    and wait until it has drawn. The server runs the page exactly as for the link opened anew (the page and the
+    query string are what it receives either way), without reloading the app (~3–5 s of Chromium's CPU a page on
+    these machines). A test that means the very first request of a new tab uses ``page.goto``."""
+    sent = page.frames_received[0]
+    page.evaluate("(u) => { history.pushState(null, '', u); dispatchEvent(new PopStateEvent('popstate')); }",
+                  f"{base}/{path_and_query}")
+    # the address changes at once; the run has begun once the server answers (an app whose pages refresh by
+    # themselves, the wall screen, is opened anew instead: its messages never stop)
+    deadline = time.monotonic() + 60
+    while page.frames_received[0] == sent:
+        assert time.monotonic() < deadline, f"the server did not take up {path_and_query!r}"
+        page.wait_for_timeout(50)
+    wait_idle(page)
+    want = urlparse(f"{base}/{path_and_query}").path.rstrip("/")
+    assert urlparse(page.url).path.rstrip("/") == want, f"{path_and_query!r} led to {page.url}"
+
+
 def sign_in(page, base: str, username: str, password: str | None = None, path: str = "") -> None:
     """Sign in through the form at ``path`` (every page's address shows the form signed out; signed in, the page
     itself is drawn there: a light page spares drawing the home page for a test that goes elsewhere)."""
@@ -229,6 +253,13 @@ def assert_nothing_cut(page, where: str, timeout_ms: int = 15000) -> None:
 
 def tiles_on(page) -> int:
     return page.evaluate("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length")
+
+
+def snapshot(page, path, full_page: bool = True) -> None:
+    """A screenshot for a person to read, taken with ``OVERSIGHT_TEST_SHOTS=1`` only (each one is ~0.3–1 s of
+    Chromium's drawing; a test that looks at the pixels itself calls ``page.screenshot``)."""
+    if shots_wanted():
+        page.screenshot(path=str(path), full_page=full_page)
 
 
 def whole_page_shot(page, path) -> None:

@@ -14,8 +14,8 @@ from pages.app import pages_for
 from queries import audit, ranking
 from queries.scope import Scope
 from seed.schema import hazard_sources as HS
-from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, foreign_requests,
-                                on_path, open_by_navigation, shared_server, sign_in, tiles_on, wait_idle,
+from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, follow_link, foreign_requests,
+                                on_path, open_by_navigation, shared_server, sign_in, snapshot, tiles_on, wait_idle,
                                 whole_page_shot)
 
 pytestmark = pytest.mark.browser
@@ -41,8 +41,7 @@ def test_no_tile_is_cut_off_on_a_phone(db):
         sign_in(page, base, "leader", path=paths[0])  # (the sign-in draws the first page)
         for path in paths:
             if "?" in path:
-                page.goto(f"{base}/{path}")
-                wait_idle(page)
+                follow_link(page, base, path)
             elif path != paths[0]:
                 open_by_navigation(page, path)
             assert not exceptions_on(page), (path, exceptions_on(page))
@@ -61,7 +60,7 @@ def test_the_overview_on_a_phone(db):
     with browser(PHONE, phone=True) as page:
         sign_in(page, base, "leader", path="overview")  # (the sign-in draws it)
         assert_nothing_cut(page, "overview on a phone")
-        page.screenshot(path=str(ARTIFACTS / "cockpit_overview_phone_first_screen.png"))
+        snapshot(page, ARTIFACTS / "cockpit_overview_phone_first_screen.png", full_page=False)
         geo = page.evaluate("""() => {
             const m = Array.from(document.querySelectorAll('[data-testid="stMetric"]')).map(e => e.getBoundingClientRect());
             const d = document.querySelector('[data-testid="stDeckGlJsonChart"]').getBoundingClientRect();
@@ -95,7 +94,7 @@ def test_the_overview_on_a_phone(db):
         link.wait_for(timeout=10000)
         page.wait_for_function("""() => { const s = document.querySelector('[data-testid="stSidebar"]');
             return Math.abs(s.getBoundingClientRect().left) < 1; }""", timeout=10000)  # slid in
-        page.screenshot(path=str(ARTIFACTS / "cockpit_overview_phone_sidebar.png"))
+        snapshot(page, ARTIFACTS / "cockpit_overview_phone_sidebar.png", full_page=False)
         link.click()
         page.wait_for_url(on_path("ranking"), timeout=60000)
         wait_idle(page)

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from pages.app import OUTAGE_MESSAGE
-from tests.browser_util import ARTIFACTS, browser, exceptions_on, sign_in, streamlit_server, wait_idle
+from tests.browser_util import ARTIFACTS, browser, exceptions_on, sign_in, snapshot, streamlit_server, wait_idle
 from tests.pgserver import pg_demo  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
@@ -26,7 +26,7 @@ def test_page_recovers_by_itself_after_a_database_restart(pg_demo):
             page.get_by_role("link", name="网格化监管").click()  # figures not cached yet: they need the database
             page.get_by_text(OUTAGE_MESSAGE).wait_for(timeout=30000)
             assert not exceptions_on(page)
-            page.screenshot(path=str(ARTIFACTS / "fault_page_database_down.png"), full_page=True)
+            snapshot(page, ARTIFACTS / "fault_page_database_down.png")
             page.wait_for_timeout(RETRY_S * 1000 * 2)  # retries while it is still down keep the message
             assert page.get_by_text(OUTAGE_MESSAGE).count() == 1
             assert page.get_by_text("最近一次重试").count() == 1
@@ -43,4 +43,4 @@ def test_page_recovers_by_itself_after_a_database_restart(pg_demo):
         assert not exceptions_on(page)
         assert "网格" in main.inner_text()
         assert recovered < RETRY_S * 5
-        page.screenshot(path=str(ARTIFACTS / "fault_page_recovered.png"), full_page=True)
+        snapshot(page, ARTIFACTS / "fault_page_recovered.png")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from queries import db as dbmod
 from seed import schema as S
-from tests.browser_util import ARTIFACTS, browser, exceptions_on, sign_in, streamlit_server, wait_idle
+from tests.browser_util import ARTIFACTS, browser, exceptions_on, sign_in, snapshot, streamlit_server, wait_idle
 from tests.dbcache import clone_database, remove_copy
 from tests.test_handling import JIANGNING, YANCHENG, new_warning
 
@@ -59,11 +59,11 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, r
         with browser(viewport=(1440, 900)) as page:
             sign_in(page, base, "jiangning-officer", path="handling")
             _goto(page, f"{base}/handling")
-            page.screenshot(path=str(ARTIFACTS / "handling_desk_1440.png"), full_page=True)
+            snapshot(page, ARTIFACTS / "handling_desk_1440.png")
             _goto(page, f"{base}/handling?warning={wid}", expect="处置记录")
             _step(page, None, "签收", done="已签收")
             _step(page, None, "提交核查", result="误报", note="<b>现场核查</b>：误报", done="已核查（误报）")
-            page.screenshot(path=str(ARTIFACTS / "handling_detail_1440.png"), full_page=True)
+            snapshot(page, ARTIFACTS / "handling_detail_1440.png")
             _step(page, "消警", "消警", note="确认误报，予以消警", done="已消警")
             body = page.inner_text("[data-testid='stMain']")
             assert "<b>现场核查</b>：误报" in body  # the note as typed, as text
@@ -77,7 +77,7 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, r
         with browser(viewport=(390, 844)) as page:
             sign_in(page, base, "nanjing-officer", path="handling")
             _goto(page, f"{base}/handling")
-            page.screenshot(path=str(ARTIFACTS / "handling_desk_390.png"), full_page=True)
+            snapshot(page, ARTIFACTS / "handling_desk_390.png")
             _goto(page, f"{base}/handling?warning={yc}", expect="不在您的权限范围内")
             body = page.inner_text("[data-testid='stMain']")
             assert "盐城" not in body and "签收" not in [b.strip() for b in

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from queries import db as dbmod
 from seed import schema as S
-from tests.browser_util import ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, streamlit_server, wait_idle
+from tests.browser_util import (ARTIFACTS, browser, exceptions_on, foreign_requests, sign_in, snapshot, streamlit_server,
+                                wait_idle)
 from tests.dbcache import clone_database, remove_copy
 from tests.intake_util import counties, xlsx
 
@@ -41,7 +42,7 @@ def test_admin_uploads_previews_and_confirms(db, session_tmp, tmp_path, request)
         page.get_by_text("文件未通过校验").wait_for(timeout=60000)
         body = page.inner_text("[data-testid='stMain']")
         assert "数据库未做任何改动" in body
-        page.screenshot(path=str(ARTIFACTS / "imports_rejected.png"), full_page=True)
+        snapshot(page, ARTIFACTS / "imports_rejected.png")
         grid = page.locator("[data-testid='stDataFrame']").first.inner_text()
         assert "建档企业数" in body or "建档企业数" in grid
         with eng.connect() as c:
@@ -52,7 +53,7 @@ def test_admin_uploads_previews_and_confirms(db, session_tmp, tmp_path, request)
         page.get_by_role("button", name="确认导入 2 行").click()
         page.get_by_text("已导入").wait_for(timeout=60000)
         wait_idle(page)
-        page.screenshot(path=str(ARTIFACTS / "imports_done.png"), full_page=True)
+        snapshot(page, ARTIFACTS / "imports_done.png")
         assert not exceptions_on(page)
         requests = page.requests
     with eng.connect() as c:

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from pages.app import APPS, pages_for
 from seed.schema import hazard_sources as HS
-from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, foreign_requests,
-                                open_by_navigation, shared_server, sign_in, tiles_on, wait_idle, whole_page_shot)
+from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, follow_link, foreign_requests,
+                                open_by_navigation, shared_server, snapshot, sign_in, tiles_on, whole_page_shot)
 
 pytestmark = pytest.mark.browser
 WIDTHS = [(1280, 800), (1440, 900), (1920, 1080)]
@@ -49,8 +49,7 @@ def test_leader_visits_every_page(db):
         with db.connect() as c:
             eid = int(c.execute(select(HS.c.enterprise_id).order_by(HS.c.enterprise_id).limit(1)).scalar())
         for path in (f"enterprise?enterprise={eid}", f"hazards?enterprise={eid}"):
-            page.goto(f"{base}/{path}")
-            wait_idle(page)
+            follow_link(page, base, path)
             assert not exceptions_on(page), path
             tiles += tiles_on(page)
             for w, h in WIDTHS:
@@ -58,11 +57,10 @@ def test_leader_visits_every_page(db):
                 assert_nothing_cut(page, f"{path} at {w} px")
         assert tiles >= 110, tiles  # the walk saw the tiles it is about
         # a deep link with a scope lands on that view
-        page.goto(f"{base}/enforcement?region=320900&from=2021-01-01&to=2021-02-28")
-        wait_idle(page)
+        follow_link(page, base, "enforcement?region=320900&from=2021-01-01&to=2021-02-28")
         text = page.inner_text("[data-testid='stMain']")
         assert "盐城市" in text and "11,703" in text
-        page.screenshot(path=str(ARTIFACTS / "leadership_enforcement_yancheng.png"), full_page=True)
+        snapshot(page, ARTIFACTS / "leadership_enforcement_yancheng.png")
     assert foreign_requests(page.requests) == []
     # the overview's map is drawn: in a browser with WebGL (the walk above draws without a GPU), its canvas shows
     # the regions' colours (~2,400 distinct ones), not an empty rectangle (one colour, as without WebGL)

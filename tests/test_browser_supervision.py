@@ -19,6 +19,7 @@ from tests.browser_util import (
     chromium,
     exceptions_on,
     sign_in,
+    snapshot,
     streamlit_server,
     wait_idle,
 )
@@ -48,7 +49,7 @@ def _select_row(page, grid, row: int) -> None:
 
 
 def _shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    snapshot(page, ARTIFACTS / f"{name}.png")
 
 
 def _submit(page, scope, button: str, done: str, text: str | None = None, field: str | None = None) -> None:
@@ -167,4 +168,4 @@ def test_leader_sends_from_the_campaign_table_yancheng_replies_the_leader_closes
         page.get_by_role("button", name="发督办单").click()
         page.get_by_role("dialog").get_by_text("督办对象").wait_for(timeout=60000)
         wait_idle(page)
-        page.screenshot(path=str(ARTIFACTS / "duban_send_dialog_390.png"))
+        snapshot(page, ARTIFACTS / "duban_send_dialog_390.png", full_page=False)

@@ -30,6 +30,7 @@ from tests.browser_util import (
     foreign_requests,
     need_chromium,
     shots_wanted,
+    snapshot,
 )
 
 PORTS = range(8620, 8630)
@@ -180,10 +181,10 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
                 if title not in shot and time.time() - t0 > 3:
                     if shots_wanted():
                         time.sleep(1.5)  # let the view settle (the map draws with WebGL)
-                    page.screenshot(path=str(ARTIFACTS / f"wall_view_{len(shot) + 1}.png"))
+                    snapshot(page, ARTIFACTS / f"wall_view_{len(shot) + 1}.png", full_page=False)
                     shot.add(title)
                 time.sleep(1)
-            page.screenshot(path=str(ARTIFACTS / "wall_live.png"))
+            snapshot(page, ARTIFACTS / "wall_live.png", full_page=False)
             # nothing on a tile is cut off, on a full-HD screen and on a 1280 px one
             for w, h in ((1920, 1080), (1280, 720), (1920, 1080)):
                 page.set_viewport_size({"width": w, "height": h})
@@ -221,7 +222,7 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
                                 timeout=30_000, polling=200)
                         except playwright.Error:
                             pytest.fail(f"the live tiles did not turn {s}")
-                        page.screenshot(path=str(ARTIFACTS / f"wall_{s}.png"))
+                        snapshot(page, ARTIFACTS / f"wall_{s}.png", full_page=False)
                 time.sleep(1)
             assert "amber" in seen and "red" in seen, f"staleness states seen: {seen}"
             assert seen["amber"] < seen["red"]
@@ -242,7 +243,7 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
             for wid in ids:
                 handling.take_step(wid, "ack", officer, version=0, engine=eng)
             v2, took_down = _tile_until(page, playwright, "alert_overdue", lambda v: v <= v1 - N_LATE, ONE_REFRESH_S)
-            page.screenshot(path=str(ARTIFACTS / "wall_after_handling.png"))
+            snapshot(page, ARTIFACTS / "wall_after_handling.png", full_page=False)
             print(f"overdue tile {v0} -> {v1} in {took_up:.1f} s -> {v2} in {took_down:.1f} s")
         outside = sorted(set(foreign_requests(requests)))
         assert not outside, f"requests left the serving host: {outside[:10]}"
