@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages.charts import bar, region_map
 from pages.common import (
-    child_label, comparisons, current_scope, drill_on_click, engine, fmt, goto_enterprise, metric, page_header,
+    child_label, comparisons, current_scope, drill_on_click, engine, goto_enterprise, metric, page_header,
     picked_custom, prefetch, q, set_params, tile_changes, topic_keys,
 )
 from pages.ui import rgba, stripe
@@ -40,10 +40,8 @@ st.caption("四色评级从好到差依次为 **绿色（最好）→ 蓝色 →
 cols = st.columns(4)
 metric("credit.rated", d["rated"], changes=ch, where=cols[0])
 metric("credit.sectors", d["sectors"], changes=ch, where=cols[1])
-cols[2].metric("红黄色企业占比", fmt(d["red_yellow_share"], "%"), border=True,
-               help="最新评级为红色或黄色的企业占评级企业的比例")
-cols[3].metric("红黄色企业", fmt(d["red_yellow"], "家"), border=True,
-               help="最新评级为红色或黄色、需提高检查频次的企业数")
+metric("credit.red_yellow_share", d["red_yellow_share"], changes=ch, where=cols[2])
+metric("credit.red_yellow", d["red_yellow"], changes=ch, where=cols[3])
 
 cols = st.columns(4)
 for i, c in enumerate(CREDIT_COLOURS):

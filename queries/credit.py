@@ -132,6 +132,8 @@ distribution.many = distributions  # type: ignore[attr-defined]
 FIGURES = declare("credit", distribution, basis="cutoff", figures=[
     fig("rated", "安全信用脸谱评定企业", "家", "截至截止时间有安全信用等级的企业数（取最新一次评定）", better="up"),
     fig("sectors", "覆盖行业", "个", "评定企业所属监管行业数", better="up"),
+    fig("red_yellow_share", "红黄色企业占比", "%", "最新等级为红色或黄色的企业 ÷ 评定企业", better="down", base="rated"),
+    fig("red_yellow", "红黄色企业", "家", "最新等级为红色或黄色、需提高检查频次的企业数", better="down"),
     *[fig(c, f"{CREDIT_NAMES[c]}企业", "家", f"最新等级为{CREDIT_NAMES[c]}的企业数（绿最好、红最差）", better=b)
       for c, b in (("green", "up"), ("blue", None), ("yellow", "down"), ("red", "down"))],
 ])
