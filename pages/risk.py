@@ -38,8 +38,7 @@ tile("risk.required", c["required"], where=cols[0],
 tile("risk.completed", c["completed"], where=cols[1], extra=f"含规下企业共已报 {c['completed_all']:,} 家")
 tile("risk.completion_rate", c["completion_rate"], where=cols[2],
        extra=f"含规下企业的完成率 {c['completion_rate_all']}%")
-cols[3].metric("未完成上报企业", fmt(c["outstanding"], "家"), border=True,
-               help=f"{figure_label('risk.required')} − {figure_label('risk.completed')}")
+tile("risk.outstanding", c["outstanding"], where=cols[3])
 days = c["days_to_deadline"]
 due = c["due_on"].isoformat() if c["due_on"] else "—"
 if days is None:

@@ -176,6 +176,7 @@ FIGURES = declare("risk", completion, basis="cutoff", figures=[
         short="已完成上报企业"),
     fig("completion_rate", "风险报告完成上报率", "%", "已完成风险报告的规上企业 ÷ 应报规上工业企业", better="up",
         base="required"),
+    fig("outstanding", "未完成上报企业", "家", "应报规上工业企业 − 已完成风险报告的规上企业（截至截止时间）", better="down"),
     fig("risks_major_or_above", "上报较大以上风险", "条", "截至截止时间已入库报告中较大及重大风险条数", better=None),
     fig("risks_major", "上报重大风险", "条", "截至截止时间已入库报告中重大风险条数", better=None),
     fig("zero_risk_reports", "“零风险”报告", "份", "未报告较大以上风险的报告数", better="down"),

@@ -20,7 +20,7 @@ PERIOD = dict(date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 6, 30))
 NOW = dt.datetime.min  # set for each test by demo_now (tests/derived_util.py): after the demo data's newest warning
 PERIOD_KEYS = ("enforcement.hazards_found", "enforcement.enterprises_inspected", "enforcement.rectification_rate",
                "enforcement.fines_wan", "risk.completion_rate", "risk.risks_major", "credit.red", "credit.green",
-               "credit.red_yellow_share",
+               "credit.red_yellow_share", "risk.outstanding",
                "warnings.raised", "warnings.ack_timely_rate")
 MOMENT_KEYS = ("warnings.open", "warnings.open_level_3", "warnings.overdue", "supervision.open", "supervision.overdue")
 
