@@ -59,6 +59,17 @@ def test_targets_are_judged():
     assert not all(t["ok"] for t in bench.check_targets({"pages": [dict(quick, cold_ms=110.0)]}))
 
 
+def test_a_page_that_raised_misses_its_targets_whatever_its_times():
+    """A page stopped by an exception is fast: its times must not count as targets met."""
+    broken = {"app": "leadership", "page": "credit", "cold_ms": 80.0, "warm_ms": 30.0, "sql_ms": 600.0,
+              "exception": True}
+    for judged in (bench.check_targets({"pages": [broken]}),
+                   bench.check_cold_targets({"db": "sqlite", "pages": [broken]})):
+        missed = [t["target"] for t in judged if not t["ok"]]
+        assert missed == ["leadership/credit drawn without an exception"], missed
+    assert all(t["ok"] for t in bench.check_cold_targets({"db": "sqlite", "pages": [dict(broken, exception=False)]}))
+
+
 # --- 督办 at volume: the orders the benchmark adds -------------------------------------------------------------------
 
 @pytest.fixture
