@@ -68,6 +68,14 @@ def test_a_page_that_raised_misses_its_targets_whatever_its_times():
         missed = [t["target"] for t in judged if not t["ok"]]
         assert missed == ["leadership/credit drawn without an exception"], missed
     assert all(t["ok"] for t in bench.check_cold_targets({"db": "sqlite", "pages": [dict(broken, exception=False)]}))
+    # the wall's refresh and the 督办 page too; and a baseline page that raised is no reference for growth
+    judged = bench.check_targets({"pages": [], "wall_refresh": {"median_ms": 20.0, "exception": True},
+                                  "supervision": {"inbox_warm_ms": 5.0,
+                                                  "pages": {"city": {"warm_ms": 9.0, "exception": True}}}})
+    assert [t["target"] for t in judged if not t["ok"]] == ["wall live refresh drawn without an exception",
+                                                           "督办 page (city) drawn without an exception"]
+    ok = dict(broken, exception=False, cold_ms=400.0)
+    assert len(bench.check_cold_targets({"db": "sqlite", "pages": [ok]}, {"pages": [broken]})) == 2  # no growth
 
 
 # --- 督办 at volume: the orders the benchmark adds -------------------------------------------------------------------
