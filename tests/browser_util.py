@@ -124,16 +124,29 @@ def chromium(webgl: bool | None = None):
             page = ctx.new_page()
             page.requests = []  # type: ignore[attr-defined]
             page.on("request", lambda r: page.requests.append(r.url))
-            # messages the app's servers sent this page (follow_link: the server has taken up a request)
-            page.frames_received = [0]  # type: ignore[attr-defined]
-            page.on("websocket", lambda ws: ws.on("framereceived", lambda _f: page.frames_received.__setitem__(
-                0, page.frames_received[0] + 1)))
+            # script runs the app's server started for this page (follow_link: the server has taken up a request)
+            page.runs_started = [0]  # type: ignore[attr-defined]
+            page.on("websocket", lambda ws: ws.on("framereceived", lambda f: _count_run(page, f)))
             return page
 
         try:
             yield new_page
         finally:
             b.close()
+
+
+def _count_run(page, frame) -> None:
+    """Count the server's messages that begin a script run (Streamlit's ``new_session``) on ``page``."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    if isinstance(frame, (bytes, bytearray)):
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(bytes(frame))
+        except Exception:  # noqa: BLE001 - not a ForwardMsg: not a run's start
+            return
+        if msg.WhichOneof("type") == "new_session":
+            page.runs_started[0] += 1
 
 
 @contextlib.contextmanager
@@ -192,16 +205,19 @@ def open_by_navigation(page, url_path: str) -> None:
 def follow_link(page, base: str, path_and_query: str) -> None:
     """Open ``path_and_query`` (``"warnings?region=320100"``) in the loaded app as the browser's history moves to it
     (Back or Forward to that address: the app asks the server for that page with that query, in the same session),
-    and wait until it has drawn. The server runs the page exactly as for the link opened anew (the page and the
-    query string are what it receives either way), without reloading the app (~3–5 s of Chromium's CPU a page on
-    these machines). A test that means the very first request of a new tab uses ``page.goto``."""
-    sent = page.frames_received[0]
+    and wait until it has drawn. The server runs the page with the page and the query string a link opened anew
+    gives it, without reloading the app (~3–5 s of Chromium's CPU a page on these machines), in the session already
+    signed in: its session state (a refusal still being said, widgets' values) stays. A test that means a new tab,
+    or a session restored from the sign-in cookie, uses ``page.goto``; one whose visits could pass on the page
+    before checks what is particular to each visit."""
+    wait_idle(page)  # nothing under way: no run of the page before can start after the move
+    started = page.runs_started[0]  # (read after a call to the page: every message received before it counted)
     page.evaluate("(u) => { history.pushState(null, '', u); dispatchEvent(new PopStateEvent('popstate')); }",
                   f"{base}/{path_and_query}")
-    # the address changes at once; the run has begun once the server answers (an app whose pages refresh by
-    # themselves, the wall screen, is opened anew instead: its messages never stop)
+    # the address changes at once; the page's run has begun once the server starts a run (an app whose pages
+    # refresh by themselves, the wall screen, is opened anew instead: its runs never stop)
     deadline = time.monotonic() + 60
-    while page.frames_received[0] == sent:
+    while page.runs_started[0] == started:
         assert time.monotonic() < deadline, f"the server did not take up {path_and_query!r}"
         page.wait_for_timeout(50)
     wait_idle(page)

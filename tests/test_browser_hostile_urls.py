@@ -30,9 +30,15 @@ VISITS = {
     "briefing": [("", {"region": LINK}), ("", {"regions": IMAGE, "from": AUTOLINK})],
 }
 USERS = {"leadership": "leader", "wallscreen": "duty", "briefing": "writer"}
+# what only that payload's echo shows (a visit's check must not pass on the page before it: a refusal is said as
+# long as the view stays, and every payload says "evil"): its first characters, which every echo keeps (a long value
+# is cut: tests/test_hostile_urls.py)
+MARK = {v: v[:10] for v in (LINK, IMAGE, AUTOLINK, HTML, LATEX, ICONS, BARE)}
+assert len(set(MARK.values())) == len(MARK)
 
-
-ECHOED = """() => (document.querySelector("[data-testid='stMain']") || {innerText: ''}).innerText.includes('evil')"""
+# (the echo keeps a link from forming with word joiners, U+2060: what a reader sees is the text without them)
+ECHOED = """(marks) => { const m = document.querySelector("[data-testid='stMain']");
+    return !!m && marks.some(x => m.innerText.replaceAll('\u2060', '').includes(x)); }"""
 
 
 def _outside(urls) -> list[str]:
@@ -56,10 +62,11 @@ def test_hostile_links_render_as_text(db, name):
             else:
                 follow_link(page, base, f"{path}?{q}")
             where = (name, path, params)
+            marks = [MARK[v] for v in params.values()]
             # the bad value is said as text (once a run in which it is said has drawn: a busy machine's CI once read
             # the wall screen between runs without it); then everything below is checked on that page
             try:
-                page.wait_for_function(ECHOED, timeout=30000, polling=200)
+                page.wait_for_function(ECHOED, arg=marks, timeout=30000, polling=200)
             except PlaywrightTimeout:
                 pass  # the assertion below says what the page shows instead
             assert not exceptions_on(page), (where, exceptions_on(page))
@@ -73,6 +80,7 @@ def test_hostile_links_render_as_text(db, name):
             assert not main.query_selector_all(".katex"), where
             assert not [s for s in main.query_selector_all("script") if "evil" in (s.inner_html() or "")], where
             text = main.inner_text()
-            assert "evil" in text, (where, "the bad value is not echoed")  # echoed, as text
+            seen = text.replace("\u2060", "")
+            assert any(m in seen for m in marks), (where, "the bad value is not echoed", seen[:400])  # as text
             assert "链接" in text or "没有" in text or "无效" in text, where
     assert foreign_requests(page.requests) == []
