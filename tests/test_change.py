@@ -338,7 +338,8 @@ def test_a_rate_of_nothing_has_no_value_to_compare(db):
     assert ch["supervision.closed_rate"].value is None  # … is no value here
     assert ch["enforcement.rectification_rate"].value == enforcement.summary(far, engine=db)["rectification_rate"]
     assert all(catalogue()[k].base for k in ("risk.completion_rate", "warnings.ack_timely_rate",
-                                             "warnings.avg_close_min", "hazards.online_rate"))
+                                             "warnings.avg_close_min", "hazards.online_rate",
+                                             "credit.red_yellow_share"))
 
 
 @pytest.mark.engines("sqlite")

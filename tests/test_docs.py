@@ -52,6 +52,23 @@ def test_readme_layout_names_every_module():
     assert not missing, f"README's layout misses: {missing}"
 
 
+def test_readme_names_every_figure_of_the_json_output():
+    """README's table of `oversight figures --format json` keys holds every catalogue figure, in its topic's row."""
+    from queries.figures import catalogue
+
+    rows: dict[str, str] = {}
+    for m in re.finditer(r"^\| `(\w+)\.[^\n]*", readme(), re.M):  # (a topic may take several rows)
+        rows[m.group(1)] = rows.get(m.group(1), "") + m.group(0)
+    missing = []
+    for key in catalogue():
+        topic, name = key.split(".", 1)
+        row = rows.get(topic, "")
+        ranged = re.sub(r"_\d+$", "", name)  # open_level_3: the row's `open_level_1..4`
+        if f"`{name}`" not in row and f"`{topic}.{name}`" not in row and f"`{ranged}_1.." not in row:
+            missing.append(key)
+    assert not missing, f"README's JSON keys miss: {missing}"
+
+
 def test_nothing_points_outside_the_repository_or_at_issue_numbers():
     bad = []
     files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "Makefile"]

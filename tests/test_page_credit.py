@@ -137,3 +137,14 @@ def test_renders_for_every_allowed_role(db, user):
     assert not at.exception, at.exception
     assert number(metrics(at)["安全信用脸谱评定企业"]) > 0
     assert len(at.dataframe) == 2
+
+
+def test_a_view_with_no_rated_enterprise_shows_no_share(db):
+    """Before the first rating nothing is rated: the share of red and yellow is no value (—), not 0 %."""
+    at = app("leadership", "leader", params={"region": NJ, "from": "2018-01-01", "to": "2018-12-31"}, page="credit.py")
+    assert not at.exception, at.exception
+    m = metrics(at)
+    assert credit.distribution(Scope(region=NJ, date_from=dt.date(2018, 1, 1), date_to=dt.date(2018, 12, 31)),
+                               engine=db)["rated"] == 0
+    assert number(m["安全信用脸谱评定企业"]) == 0 and m["红黄色企业占比"] == "—"
+    assert any("没有评级企业" in i.value for i in at.info)
