@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Engine
 
-from queries import change, enforcement, handling, hazards, risk, supervision
+from queries import change, enforcement, handling, hazards, memo, risk, supervision
 from queries.base import prepare
 from queries.overview import standing_scope
 from queries.scope import Scope
@@ -57,7 +57,7 @@ def attention(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | 
     """The items of every kind for ``scope``, most urgent first (at most ``limit``)."""
     eng, rs = prepare(scope, engine)
     scope = scope.with_(region=rs.region)
-    now = (now or dt.datetime.now()).replace(microsecond=0)
+    now = (now or memo.moment()).replace(microsecond=0)
     items: list[Item] = []
     here = rs.ref.name(rs.region)
 

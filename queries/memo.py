@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import functools
 import threading
 from contextvars import ContextVar, copy_context
@@ -74,6 +75,23 @@ def _forget_after_commits(conn) -> None:
 def this_run() -> dict | None:
     """The current run's own store (None outside ``one_run()``): what the page keeps for the rest of the run."""
     return _RUN.get()
+
+
+_MOMENT = object()  # a run's "now" is kept under _MOMENT: (generation, moment)
+
+
+def moment() -> dt.datetime:
+    """"Now" for a read, to the second. Within ``one_run()`` every part of the page, in any of its threads, takes the
+    same moment (a page shows one moment, and a figure its parts share is read once, not once per second the run
+    spans); after a write commits in this process the next read takes a new one. Outside a run: the current second."""
+    memo = _RUN.get()
+    if memo is None:
+        return dt.datetime.now().replace(microsecond=0)
+    with memo.setdefault((_LOCK, _MOMENT), threading.Lock()):
+        got = memo.get(_MOMENT)
+        if got is None or got[0] != _generation:
+            got = memo[_MOMENT] = (_generation, dt.datetime.now().replace(microsecond=0))
+        return got[1]
 
 
 def in_this_run(fn: Callable, *args, **kwargs) -> Callable[[], Any]:

@@ -224,3 +224,33 @@ def test_a_page_reads_what_its_parts_share_once(db, page, tables):
     assert read, tables
     twice = sorted({s[0][:120] for s in read if read.count(s) > 1})
     assert twice == [], twice
+
+
+def test_a_run_takes_one_moment_until_a_write(monkeypatch):
+    """Every part of a page run, in any of its threads, reads as of the same second, however long the run takes (a
+    figure its parts share is then read once); a write committed meanwhile makes the next read take a new moment.
+    Outside a run each read takes the current second."""
+    import types
+
+    class Clock:  # a second passes at every look
+        t = dt.datetime(2026, 1, 1, 8, 0, 0)
+
+        @classmethod
+        def now(cls):
+            cls.t += dt.timedelta(seconds=1, microseconds=250)
+            return cls.t
+
+    monkeypatch.setattr(memo, "dt", types.SimpleNamespace(datetime=Clock))
+    assert memo.moment() < memo.moment()  # outside a run: now
+    with memo.one_run():
+        first = memo.moment()
+        assert first.microsecond == 0
+        seen = []
+        t = threading.Thread(target=memo.in_this_run(lambda: seen.append(memo.moment())))
+        t.start()
+        t.join(30)
+        assert seen == [first] and memo.moment() == first
+        memo.forget()  # a write
+        later = memo.moment()
+        assert later > first and memo.moment() == later
+    assert memo.moment() > later
