@@ -57,7 +57,7 @@ def attention(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | 
     """The items of every kind for ``scope``, most urgent first (at most ``limit``)."""
     eng, rs = prepare(scope, engine)
     scope = scope.with_(region=rs.region)
-    now = (now or memo.moment()).replace(microsecond=0)
+    now = memo.moment(now)
     items: list[Item] = []
     here = rs.ref.name(rs.region)
 

@@ -39,9 +39,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from queries import memo
 from queries.base import prepare, row
 from queries.figures import catalogue
-from queries import memo
 from queries.memo import in_this_run
 from queries.scope import MIN_DATE, Scope
 from seed.schema import credit_ratings, inspections, risk_reports, supervision_orders, warnings
@@ -252,7 +252,7 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
     as-of time are taken at (default: now); ``trend``: also the 12-point trend."""
     eng, rs = prepare(scope, engine)
     scope = scope.with_(region=rs.region)  # a bound user asking for the province: their own region
-    now = (now or memo.moment()).replace(microsecond=0)
+    now = memo.moment(now)
     cat = catalogue()
     since: dict[str, dt.date | None] = {}
     # key -> (kind, value call, 环比 call, 同比 call, [(label, call)]); a call is (function, scope[, time]) or None

@@ -84,11 +84,10 @@ import pandas as pd
 from sqlalchemy import DateTime, Engine, and_, case, func, insert, literal, not_, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from queries import audit, db
+from queries import audit, db, memo
 from queries.base import frame, gathered, one_place, pct, per_child, plus_minutes, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import HANDLING_STATES, LEVEL_NAMES, ROLE_NAMES, STEP_NAMES, VERIFY_RESULTS, WARNING_TYPES
-from queries import memo
 from queries.memo import shared
 from queries.regions import PROVINCE
 from queries.scope import Scope, ScopeError, resolve
@@ -308,7 +307,7 @@ def state(warning_id: Any, scope: Scope, *, engine: Engine | None = None, now: d
             .where(W.c.id == wid, rs.region_filter(W)), eng)
     if not w:
         raise ScopeError(OUT_OF_SCOPE)
-    return _full_state(w, rs.ref, deadline_map(eng), (now or memo.moment()).replace(microsecond=0))
+    return _full_state(w, rs.ref, deadline_map(eng), memo.moment(now))
 
 
 # --- the desk -----------------------------------------------------------------------------------------------------
@@ -329,7 +328,7 @@ def desk(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None 
     oldest first, each with its state, next step, next deadline and minutes left (negative: 超时). At most
     ``limit`` rows (the most severe and oldest); ``level`` keeps one level; ``overdue_only`` only 超时 ones."""
     eng, rs = prepare(scope, engine)
-    now = (now or memo.moment()).replace(microsecond=0)
+    now = memo.moment(now)
     cond = and_(W.c.closed_at.is_(None), _live_region(rs))
     if level is not None:
         cond = and_(cond, W.c.level == int(level))
@@ -363,7 +362,7 @@ def annotate(df: pd.DataFrame, *, engine: Engine | None = None, now: dt.datetime
             out[c] = []
         return out
     dl = deadline_map(engine or db.reader())
-    now = (now or memo.moment()).replace(microsecond=0)
+    now = memo.moment(now)
     recs = [_describe({"handled_at": None, "verify_result": None, **r}, dl, now) for r in out.to_dict("records")]
     for c in ANNOTATIONS:
         out[c] = [r[c] for r in recs]
@@ -384,7 +383,7 @@ def desk_summary(scope: Scope, *, engine: Engine | None = None, now: dt.datetime
     """Open and overdue warnings in the scope's region and industry now: ``open``, ``overdue``,
     ``overdue_by_level`` {1..4} and ``overdue_major`` (overdue 重大 and 较大: the duty role's banner)."""
     eng, rs = prepare(scope, engine)
-    now = (now or memo.moment()).replace(microsecond=0)
+    now = memo.moment(now)
     late = _overdue_at(literal(now, DateTime), deadline_map(eng), eng)
     r = row(select(func.count().label("open"),
                    *[func.coalesce(func.sum(case((and_(late, W.c.level == lv), 1), else_=0)), 0).label(f"l{lv}")
@@ -688,7 +687,7 @@ def _live_columns(T, dl, eng, cond=None, suffix: str = ""):
 
 
 def _cutoff(rs, now) -> dt.datetime:
-    return rs.as_of or (now or memo.moment()).replace(microsecond=0)
+    return rs.as_of or memo.moment(now)
 
 
 @shared

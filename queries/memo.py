@@ -80,10 +80,13 @@ def this_run() -> dict | None:
 _MOMENT = object()  # a run's "now" is kept under _MOMENT: (generation, moment)
 
 
-def moment() -> dt.datetime:
-    """"Now" for a read, to the second. Within ``one_run()`` every part of the page, in any of its threads, takes the
-    same moment (a page shows one moment, and a figure its parts share is read once, not once per second the run
-    spans); after a write commits in this process the next read takes a new one. Outside a run: the current second."""
+def moment(now: dt.datetime | None = None) -> dt.datetime:
+    """"Now" for a read, to the second (``now`` when the caller gives one). Within ``one_run()`` every part of the
+    page, in any of its threads, takes the same moment (a page shows one moment, and a figure its parts share is read
+    once, not once per second the run spans); after a write commits in this process the next read takes a new one.
+    Outside a run: the current second."""
+    if now is not None:
+        return now.replace(microsecond=0)
     memo = _RUN.get()
     if memo is None:
         return dt.datetime.now().replace(microsecond=0)

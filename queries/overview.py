@@ -71,7 +71,7 @@ def supervision_block(scope: Scope, *, engine: Engine | None = None, now: dt.dat
     ``supervision.summary(standing_scope(scope))`` and ``sent``, ``closed``, ``closed_rate`` from
     ``supervision.summary(scope)`` (the period's orders, closed by the cut-off). Orders have no industry."""
     eng, _ = prepare(scope, engine)
-    now = (now or memo.moment()).replace(microsecond=0)
+    now = memo.moment(now)
     standing = supervision.summary(standing_scope(scope), engine=eng, now=now)
     flow = supervision.summary(scope, engine=eng, now=now)
     return {**{k: flow[k] for k in FLOW}, **{k: standing[k] for k in STANDING}}
@@ -83,7 +83,7 @@ def supervision_by_region(scope: Scope, *, engine: Engine | None = None,
     orders as ``<city>（市本级）``; a county: itself): ``adcode, name`` and the block's keys; every region listed,
     those without orders with zeros."""
     eng, rs = prepare(scope, engine)
-    now = (now or memo.moment()).replace(microsecond=0)
+    now = memo.moment(now)
     standing = supervision.by_region(standing_scope(scope), engine=eng, now=now)
     flow = supervision.by_region(scope, engine=eng, now=now)
     # the same rows in both (every child region, and the city's own orders whenever any exist), in that order

@@ -325,11 +325,6 @@ def _frame(stmt, eng: Engine, now: dt.datetime, extra: list[str] | None = None) 
     return out
 
 
-def _read_now(now: dt.datetime | None) -> dt.datetime:
-    """A read's "now": the page run's moment (queries.memo.moment), so that its parts agree."""
-    return (now or memo.moment()).replace(microsecond=0)
-
-
 def _now(now: dt.datetime | None) -> dt.datetime:
     return (now or dt.datetime.now()).replace(microsecond=0)
 
@@ -343,7 +338,7 @@ def inbox(actor: Actor, *, engine: Engine | None = None, now: dt.datetime | None
     """What ``actor`` has to do, by deadline (overdue first among equals): orders to reply to (在办, addressed to
     its area; officer and city accounts) and its own answered orders waiting to be closed."""
     eng = engine or db.reader()
-    now = _read_now(now)
+    now = memo.moment(now)
     rs = _actor_scope(actor, eng)
     me = actor.username[:32]
     to_reply = and_(SO.c.state == "open", rs.region_filter(SO), SO.c.issuer != me) \
@@ -361,7 +356,7 @@ def counts(actor: Actor, *, engine: Engine | None = None, now: dt.datetime | Non
     """The navigation badge: ``todo`` (= ``to_reply`` + ``to_close``) and ``overdue`` (to reply, past the
     deadline)."""
     eng = engine or db.reader()
-    now = _read_now(now)
+    now = memo.moment(now)
     rs = _actor_scope(actor, eng)
     me = actor.username[:32]
     to_reply = and_(SO.c.state == "open", rs.region_filter(SO), SO.c.issuer != me) \
@@ -396,7 +391,7 @@ def outbox(actor: Actor, *, engine: Engine | None = None, now: dt.datetime | Non
     eng = engine or db.reader()
     stmt = (select(*_COLS).select_from(_FROM).where(SO.c.issuer == actor.username[:32], _state_filter(state))
             .order_by(_STATE_ORDER, SO.c.deadline, SO.c.id).limit(_limit(limit)))
-    return _frame(stmt, eng, _read_now(now))
+    return _frame(stmt, eng, memo.moment(now))
 
 
 def listing(actor: Actor, *, engine: Engine | None = None, now: dt.datetime | None = None, state: str | None = None,
@@ -409,7 +404,7 @@ def listing(actor: Actor, *, engine: Engine | None = None, now: dt.datetime | No
         cond.append(resolve(Scope(region=region, binding=actor.binding), eng).region_filter(SO))
     stmt = (select(*_COLS).select_from(_FROM).where(*cond).order_by(SO.c.created_at.desc(), SO.c.id.desc())
             .limit(_limit(limit)))
-    return _frame(stmt, eng, _read_now(now))
+    return _frame(stmt, eng, memo.moment(now))
 
 
 def _order_row(conn, oid: int, cond=None) -> dict | None:
@@ -431,7 +426,7 @@ def order(order_id: Any, actor: Actor, *, engine: Engine | None = None, now: dt.
         r = _order_row(conn, oid, _visible(actor, rs))
     if r is None:
         raise OutOfScope(OUT_OF_SCOPE)
-    return _describe(r, rs.ref, _read_now(now))
+    return _describe(r, rs.ref, memo.moment(now))
 
 
 def events(order_id: Any, actor: Actor, *, engine: Engine | None = None) -> pd.DataFrame:
@@ -718,7 +713,7 @@ def _figure_columns(rs, T, suffix: str = ""):
 
 
 def _cutoff(rs, now) -> dt.datetime:
-    return rs.cutoff or _read_now(now)
+    return rs.cutoff or memo.moment(now)
 
 
 def _fill(d: dict) -> dict:
