@@ -505,21 +505,24 @@ def figure_help(key: str, extra: str = "") -> str:
 def metric(key: str, value: Any, *, where: Any = None, unit: str | None = None, extra: str = "",
            unit_in_label: bool = False, label_suffix: str = "", changes: dict | None = None, **kwargs) -> None:
     """``st.metric`` of catalogue figure ``key``: its label, ``value`` formatted with its unit (``unit`` overrides;
-    a str value is shown as it is), its help text (``figure_help``). ``where``: a column or container (default
-    ``st``); ``unit_in_label``: the unit goes into the label, for long values; ``label_suffix``: e.g. （红）;
+    a str value is shown as it is; a dict is the figure's source's result, read as the catalogue reads it, so a rate
+    or an average of nothing shows — and no change), its help text (``figure_help``). ``where``: a column or
+    container (default ``st``); ``unit_in_label``: the unit goes into the label, for long values; ``label_suffix``: e.g. （红）;
     ``changes``: the page's ``tile_changes`` — the tile then shows its 环比 (or 24 h) change coloured by the figure's
     better direction, its 同比 (or 7 days) beside it and its 12-point trend."""
     d = figure(key)
+    if isinstance(value, dict):
+        value = d.value_of(value)
     label = d.label + label_suffix
     if unit_in_label:
         label, unit = f"{label}（{d.unit}）", ""
     text = value if isinstance(value, str) else fmt(value, d.unit if unit is None else unit)
     kwargs.setdefault("border", True)
     c = (changes or {}).get(key)
-    if c is not None and not isinstance(value, str) and c.value is not None:
-        c = replace(c, value=value)  # the change of the number on the tile (read a moment apart from the earlier ones)
-    elif isinstance(value, str) and value.strip() in ("", "—"):
+    if value is None or (isinstance(value, str) and value.strip() in ("", "—")):
         c = None  # no value (e.g. a rate of nothing): nothing to compare
+    elif c is not None and not isinstance(value, str) and c.value is not None:
+        c = replace(c, value=value)  # the change of the number on the tile (read a moment apart from the earlier ones)
     if c is not None and c.kind != "none" and c.value is not None:
         kwargs.update(change_args(c, d.unit))
         extra = "；".join(x for x in (extra.rstrip("。"), change_help(c, d.unit)) if x)

@@ -40,7 +40,7 @@ st.caption("四色评级从好到差依次为 **绿色（最好）→ 蓝色 →
 cols = st.columns(4)
 metric("credit.rated", d["rated"], changes=ch, where=cols[0])
 metric("credit.sectors", d["sectors"], changes=ch, where=cols[1])
-metric("credit.red_yellow_share", d["red_yellow_share"] if d["rated"] else "—", changes=ch, where=cols[2])  # (of none)
+metric("credit.red_yellow_share", d, changes=ch, where=cols[2])
 metric("credit.red_yellow", d["red_yellow"], changes=ch, where=cols[3])
 
 cols = st.columns(4)

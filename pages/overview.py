@@ -109,7 +109,7 @@ def supervision_block() -> None:
         metric("supervision.open", sv["open"], where=a, changes=standing,
                extra=f"其中已反馈待审核办结 {sv['answered']:,} 件")
         metric("supervision.overdue", sv["overdue"], where=b, changes=standing)
-        tile("supervision.closed_rate", sv["closed_rate"] if sv["sent"] else "—", where=c,
+        tile("supervision.closed_rate", sv, where=c,
                extra=(f"统计期内发出 {sv['sent']:,} 件，已办结 {sv['closed']:,} 件" if sv["sent"]
                       else "统计期内未发出督办"))
         page_link("supervision.py", "督办 →")
@@ -137,7 +137,7 @@ c1, c2 = st.columns(2)
 with c1:
     st.markdown("#### 风险报告（截至截止时间）")
     a, b, c = st.columns(3)
-    tile("risk.completion_rate", rk["completion_rate"], where=a,
+    tile("risk.completion_rate", rk, where=a,
            extra=f"已完成 {rk['completed']:,} 家 / 应报规上工业企业 {rk['required']:,} 家")
     tile("risk.risks_major_or_above", rk["risks_major_or_above"], where=b)
     tile("risk.risks_major", rk["risks_major"], where=c)

@@ -36,7 +36,7 @@ cols = st.columns(5)
 tile("risk.required", c["required"], where=cols[0],
      extra=f"含规下企业的全部应报工业企业 {c['required_all']:,} 家")
 tile("risk.completed", c["completed"], where=cols[1], extra=f"含规下企业共已报 {c['completed_all']:,} 家")
-tile("risk.completion_rate", c["completion_rate"], where=cols[2],
+tile("risk.completion_rate", c, where=cols[2],
        extra=f"含规下企业的完成率 {c['completion_rate_all']}%")
 tile("risk.outstanding", c["outstanding"], where=cols[3])
 days = c["days_to_deadline"]

@@ -23,7 +23,7 @@ import streamlit as st
 
 from pages import ui, wallkit as wk
 from pages.charts import region_map
-from pages.common import binding, current_scope, figure_help, figure_label
+from pages.common import binding, current_scope, figure, figure_help, figure_label
 from queries import credit, enforcement, handling, hazards, risk, supervision, wall, warnings
 from queries.labels import CREDIT_MEANING, LEVEL_HEX, LEVEL_NAMES
 from queries.regions import PROVINCE
@@ -150,8 +150,8 @@ def draw_hazards(c: Ctx, p: dict, fresh: str, d: dict) -> None:
     with cols[0]:
         fig_tile("hz_points", "hazards.points", num(p["points"], "个"), fresh=fresh, caption=cap)
     with cols[1]:
-        fig_tile("hz_online", "hazards.online_rate", num(p["online_rate"], "%"), fresh=fresh, caption=cap,
-                 extra="离线：超过 3 个采集周期未上报")
+        fig_tile("hz_online", "hazards.online_rate", num(figure("hazards.online_rate").value_of(p), "%"),
+                 fresh=fresh, caption=cap, extra="离线：超过 3 个采集周期未上报")
     with cols[2]:
         fig_tile("hz_alarm", "hazards.points_alarm", num(p["points_alarm"], "个"), fresh=fresh, caption=cap)
     with cols[3]:
@@ -262,7 +262,8 @@ def draw_risk(c: Ctx, p: dict, fresh: str, d: dict) -> None:
             dd = comp.get("days_to_deadline")
             cols = st.columns(2)
             with cols[0]:
-                fig_tile("rk_rate", "risk.completion_rate", num(comp["completion_rate"], "%"), caption=f"数据截至 {when}")
+                fig_tile("rk_rate", "risk.completion_rate", num(figure("risk.completion_rate").value_of(comp), "%"),
+                         caption=f"数据截至 {when}")
             with cols[1]:
                 fig_tile("rk_done", "risk.completed", num(comp["completed"], "家"),
                          caption=f"应报 {comp['required']:,} · 未完成 {comp['outstanding']:,}")

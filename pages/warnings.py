@@ -139,9 +139,9 @@ def timeliness_view(scope, ws, win: str) -> None:
     tile = partial(metric, changes=tile_changes(ws, TIMELINESS_TILES))
     window = f"本页的统计期为所选预警时间范围（{warnings.WINDOWS[win]}）"
     cols = st.columns(3)
-    tile("warnings.ack_timely_rate", t["ack_timely_rate"], where=cols[0],
+    tile("warnings.ack_timely_rate", t, where=cols[0],
            extra=f"{window}；及时签收 {t['ack_timely']:,} 条 / 应签收 {t['ack_due']:,} 条")
-    tile("warnings.close_timely_rate", t["close_timely_rate"], where=cols[1],
+    tile("warnings.close_timely_rate", t, where=cols[1],
            extra=f"{window}；及时消警 {t['close_timely']:,} 条 / 应消警 {t['close_due']:,} 条")
     tile("warnings.overdue", t["overdue"], where=cols[2])
     by = q(handling.timeliness_by_region, ws)
@@ -180,8 +180,9 @@ def distribution_view(scope, ws, win: str) -> None:
     tile("warnings.raised", s["raised"], where=cols[0], extra=window + "；" + "，".join(
         f"{LEVEL_NAMES[lv]} {s['raised_by_level'][lv]:,}" for lv in (1, 2, 3, 4)))
     tile("warnings.closed", s["closed"], where=cols[1], extra=window)
-    tile("warnings.avg_ack_min", f"{s['avg_ack_min']:,.1f} 分钟", where=cols[2], extra=window)
-    tile("warnings.avg_close_min", f"{s['avg_close_min']:,.1f} 分钟", where=cols[3], extra=window)
+    for col, key in ((cols[2], "warnings.avg_ack_min"), (cols[3], "warnings.avg_close_min")):
+        v = figure(key).value_of(s)  # (an average of nothing has no value)
+        tile(key, "—" if v is None else f"{v:,.1f} 分钟", where=col, extra=window)
     cols = st.columns(4)
     cols[0].metric("已签收", fmt(s["acknowledged"], "条"), border=True, help="其中企业已签收的预警")
     tile("warnings.alarms_merged", s["alarms_merged"], where=cols[1],

@@ -213,7 +213,7 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
 
     def rate(k):  # rates keep one decimal, as the bulletin writes them (22.4%, 24.0%)
         x = v.get(k)
-        return "—" if x is None else f"{float(x):.1f}"
+        return "—" if x is None else f"{float(x):.1f}%"  # (a rate of nothing has no value)
 
     add("enforcement", "执法检查",
         f"{p}，{w}共检查企业{n('enforcement.enterprises_inspected')}家，排查隐患{n('enforcement.hazards_found')}个，"
@@ -222,7 +222,7 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
          "enforcement.cases_filed"], always=True)
     add("enforcement", "隐患整改",
         f"{p}，{w}排查发现重大事故隐患{n('enforcement.major_hazards')}个，已整改隐患{n('enforcement.hazards_rectified')}个，"
-        f"隐患整改率{rate('enforcement.rectification_rate')}%，罚没款{n('enforcement.fines_wan')}万元。",
+        f"隐患整改率{rate('enforcement.rectification_rate')}，罚没款{n('enforcement.fines_wan')}万元。",
         ["enforcement.major_hazards", "enforcement.hazards_rectified", "enforcement.rectification_rate",
          "enforcement.fines_wan"])
     add("enforcement", "联合执法",
@@ -232,7 +232,7 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
          "enforcement.blacklisted"])
     add("risk", "风险报告",
         f"目前{w}已完成规模以上工业企业风险报告{n('risk.completed')}家，上报较大以上风险{n('risk.risks_major_or_above')}条，"
-        f"重大风险{n('risk.risks_major')}条，完成上报率{rate('risk.completion_rate')}%。",
+        f"重大风险{n('risk.risks_major')}条，完成上报率{rate('risk.completion_rate')}。",
         ["risk.completed", "risk.risks_major_or_above", "risk.risks_major", "risk.completion_rate"], always=True)
     add("risk", "质量管控",
         f"{w}应报规模以上工业企业{n('risk.required')}家，已提交“零风险”报告{n('risk.zero_risk_reports')}份，"

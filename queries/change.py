@@ -332,10 +332,7 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
 
     def value(key: str, c) -> Any:
         res = None if c is None else results[c]
-        base = cat[key].base
-        if res is None or (base is not None and not res.get(base)):  # a rate of nothing is no value
-            return None
-        return cat[key].value_of(res)
+        return None if res is None else cat[key].value_of(res)  # (a rate of nothing is no value)
 
     out = {}
     for key, (kind, here, a, b, points) in plans.items():

@@ -68,6 +68,10 @@ class FigureDef:
         return f"{self.source.__module__}.{self.source.__name__}"
 
     def value_of(self, result: dict) -> Any:
+        """The figure's value in its source's result; ``None`` for a rate or an average of nothing (its ``base`` is
+        0): an empty period is not a rate of 0 %, and pages, exports and the comparisons show it as no value."""
+        if self.base is not None and not result.get(self.base):
+            return None
         return result.get(self.field) if isinstance(self.field, str) else self.field(result)
 
 

@@ -105,6 +105,53 @@ def test_cli_shows_the_direction(db, capsys):
     assert "| 家 | 越低越好 | 最新等级为红色的企业数" in out and "| 家 | 中性 | 平台登记的企业数 |" in out
 
 
+def test_a_rate_of_nothing_is_no_value(db, capsys):
+    """A rate or an average whose base (its denominator) is 0 has no value: the catalogue reads it as None, so the
+    figures, the CLI's JSON and markdown and the briefing's sentences show no number, not 0 %; with a base it is
+    the source's value."""
+    import datetime as dt
+
+    from queries import briefing
+    from queries.scope import Scope
+
+    cat = figures.catalogue()
+    based = {k: d for k, d in cat.items() if d.base}
+    assert len(based) >= 10
+    for key, d in based.items():  # the rule itself, on a result of each figure's shape
+        assert d.value_of({d.base: 0, d.field: 12.5} if isinstance(d.field, str) else {d.base: 0}) is None, key
+        if isinstance(d.field, str):
+            assert d.value_of({d.base: 3, d.field: 12.5}) == 12.5 and d.value_of({d.base: 3, d.field: 0.0}) == 0.0
+    empty = Scope(region=320100, date_from=dt.date(2018, 1, 1), date_to=dt.date(2018, 12, 31))
+    full = Scope(region=320900, date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 2, 28))
+    nothing = set()
+    for s in (empty, full):
+        results = {}
+        for f in figures.collect(s, engine=db, keys=set(based)):
+            d = based[f.key]
+            res = results.setdefault(d.source, d.source(s, engine=db))
+            if res[d.base]:
+                assert f.value is not None and f.value == res[d.field], f.key
+            else:
+                assert f.value is None, f.key
+                nothing.add((s.region, f.key))
+    assert {(320100, "enforcement.rectification_rate"), (320100, "enforcement.avg_fine_wan"),
+            (320100, "credit.red_yellow_share")} <= nothing
+    assert not {k for r, k in nothing if r == 320900 and cat[k].topic in ("enforcement", "risk", "credit")}
+    assert oversight.main(["figures", "--region", "南京市", "--from", "2018-01-01", "--to", "2018-12-31",
+                           "--format", "json"]) == 0
+    j = json.loads(capsys.readouterr().out)
+    assert j["enforcement"]["rectification_rate"] is None and j["credit"]["red_yellow_share"] is None
+    assert j["enforcement"]["hazards_found"] == 0  # a count of nothing is 0
+    assert oversight.main(["figures", "--region", "南京市", "--from", "2018-01-01", "--to", "2018-12-31",
+                           "--format", "markdown"]) == 0
+    assert "| enforcement.rectification_rate | 隐患整改率 |  | % |" in capsys.readouterr().out
+    figs = figures.collect(empty, engine=db) + [
+        figures.Figure("risk.completion_rate", "risk", "完成上报率", None, "%", "", "")]
+    said = " ".join(x.text for x in briefing.sentences(figs, level="city", name="南京市", date_from=empty.date_from,
+                                                     date_to=empty.date_to, as_of=None))
+    assert "完成上报率—。" in said and "0.0%" not in said
+
+
 # --- pages: catalogue figures are labelled and explained by the catalogue -------------------------------------
 
 def _literal(node) -> str | None:

@@ -65,6 +65,19 @@ def test_all_period_tiles_equal_the_query(db):
     assert number(m["工单办结率"]) == wo["closed_rate"]
 
 
+def test_rates_of_an_empty_period_show_no_value(db):
+    """In a period with no hazard and no decided case the rectification rate and the average fine are no value (—),
+    with no change beside them; the counts are 0."""
+    at = _page("leader", {"region": NJ, "from": "2018-01-01", "to": "2018-12-31"})
+    s = enforcement.summary(Scope(region=NJ, date_from=dt.date(2018, 1, 1), date_to=dt.date(2018, 12, 31)),
+                            engine=db)
+    assert s["hazards_found"] == 0 and s["cases_decided"] == 0
+    tiles = {m.label: m for m in at.metric}
+    for label in ("隐患整改率", "案均罚款（万元）"):
+        assert tiles[label].value == "—" and not tiles[label].proto.delta, label
+    assert number(tiles["排查隐患"].value) == 0
+
+
 def test_yancheng_campaign_profile_21_14_116_19(db):
     at = _page("yancheng")
     assert at.query_params["campaign"] == str(_campaign_of(db, YC))  # the city's own campaign by default
