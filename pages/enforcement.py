@@ -247,11 +247,8 @@ st.markdown("#### 数字监督工单（统计期内生成）")
 wo = q(enforcement.work_orders, scope)
 c = st.columns(6)
 tile(c[0], "enforcement.work_orders", wo["total"])
-c[1].metric("提醒类工单", fmt(wo["reminder"], "条"), border=True, help="统计期内生成的提醒类工单数")
-c[2].metric("监督类工单", fmt(wo["supervision"], "条"), border=True, help="统计期内生成的监督类工单数")
-c[3].metric("已办结工单", fmt(wo["closed"], "条"), border=True, help="统计期内生成、截至截止时间已办结的工单数")
-c[4].metric("超期未办结工单", fmt(wo["overdue"], "条"), border=True, help="截至截止时间已过办理期限仍未办结的工单数")
-c[5].metric("工单办结率", fmt(wo["closed_rate"], "%"), border=True, help="已办结工单 ÷ 提醒、监督类工单")
+for i, part in enumerate(("reminder", "supervision", "closed", "overdue", "closed_rate"), start=1):
+    tile(c[i], f"enforcement.work_orders_{part}", wo)
 
 st.markdown("#### “不放心”企业名单及核查整改")
 st.caption("统计期内列入“不放心”名单（金陵安全联检）的企业，由属地监管人员或市级账号现场核查；核查属实的下达整改通知，"

@@ -2,7 +2,7 @@
 import streamlit as st
 
 from pages.charts import bar, region_map
-from pages.common import child_label, current_scope, drill_on_click, engine, fmt, metric, page_header, q
+from pages.common import child_label, current_scope, drill_on_click, engine, figure, metric, page_header, q
 from pages.ui import stripe
 from queries import grids, overview
 from queries.labels import GRID_KINDS
@@ -30,10 +30,10 @@ with cols[3]:
 st.markdown("#### 覆盖情况")
 cols = st.columns(4)
 metric("platform.enterprises", s["enterprises"], where=cols[0], extra="本地区（本行业）")
-cols[1].metric("已入格企业", fmt(s["in_grid"], "家"), border=True, help="平台登记企业中已落入某个网格的企业数")
-cols[2].metric("入格率", fmt(s["grid_coverage"], "%"), border=True, help="已入格企业 ÷ 平台登记企业")
-cols[3].metric("每个监管网格建档企业", f"{s['filed_per_grid']:,.1f} 家", border=True,
-               help="网格内实有企业建档数 ÷ 安全生产监管网格数")
+metric("grids.in_grid", s["in_grid"], where=cols[1])
+metric("grids.grid_coverage", s, where=cols[2])
+per_grid = figure("grids.filed_per_grid").value_of(s)  # (one decimal; none without a supervision grid)
+metric("grids.filed_per_grid", "—" if per_grid is None else f"{per_grid:,.1f} 家", where=cols[3])
 
 p = q(overview.platform, scope)
 st.markdown("#### 平台数据汇集")

@@ -32,7 +32,7 @@ def enterprise_view(scope, eid: int) -> None:
            extra="该企业（GB 18218-2018 分级）：" + "，".join(
                f"{HAZARD_LEVELS[lv]} {o[f'level_{lv}']} 个" for lv in (1, 2, 3, 4)))
     metric("hazards.points", o["points"], where=cols[1], extra="该企业接入在线监测的监测点")
-    cols[2].metric("正常", fmt(o["points_normal"], "个"), border=True, help="最新读数在阈值范围内的监测点")
+    metric("hazards.points_normal", o["points_normal"], where=cols[2], extra="该企业的监测点")
     metric("hazards.points_alarm", o["points_alarm"], where=cols[3])
     metric("hazards.points_offline", o["points_offline"], where=cols[4], extra="超时未上传读数即为离线")
     metric("hazards.online_rate", o, where=cols[5])

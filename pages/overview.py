@@ -7,8 +7,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pages.app import APPS
 from pages.charts import on_phone, region_map
-from pages.common import (child_label, comparisons, current_scope, drill_on_click, engine, figure_label, fmt, metric,
-                          page_header, page_link, plain, prefetch, q, tile_changes)
+from pages.common import (child_label, comparisons, current_scope, drill_on_click, engine, figure, figure_label, fmt,
+                          metric, page_header, page_link, plain, prefetch, q, tile_changes)
 from pages.ui import stripe
 from queries import attention, overview
 from queries.labels import CREDIT_HEX, LEVEL_COLOUR_NAMES, LEVEL_HEX
@@ -43,8 +43,8 @@ def attention_block() -> None:
         st.caption(attention.RULE)
 
 
-TILES = ("warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "hazards.points_alarm",
-         "hazards.points_offline", "enforcement.enterprises_inspected", "enforcement.hazards_found",
+TILES = ("warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "hazards.points_online",
+         "hazards.points_alarm", "hazards.points_offline", "enforcement.enterprises_inspected", "enforcement.hazards_found",
          "enforcement.suspensions", "enforcement.cases_filed", "enforcement.joint_actions", "supervision.closed_rate",
          "risk.completion_rate", "risk.risks_major_or_above", "risk.risks_major",
          *(f"credit.{c}" for c in ("green", "blue", "yellow", "red")))
@@ -77,10 +77,10 @@ page_link("warnings.py", "预警分布 →")
 st.markdown("#### 重大危险源在线监测（实时）")
 cols = st.columns(5)
 metric("hazards.hazard_enterprises", hz["hazard_enterprises"], where=cols[0],
-       extra=f"其中接入在线监测 {hz['connected_enterprises']:,} 家，接入率 {hz['access_rate']}%")
+       extra=f"其中接入在线监测 {hz['connected_enterprises']:,} 家，接入率 {fmt(figure('hazards.access_rate').value_of(hz), '%')}")
 metric("hazards.hazard_sources", hz["hazard_sources"], where=cols[1])
-cols[2].metric("在线监测点", fmt(hz["points"] - hz["points_offline"], "个"), border=True,
-               help=f"监测点共 {hz['points']:,} 个，在线率 {hz['online_rate']}%")
+tile("hazards.points_online", hz["points_online"], where=cols[2],
+     extra=f"监测点共 {hz['points']:,} 个，在线率 {fmt(figure('hazards.online_rate').value_of(hz), '%')}")
 tile("hazards.points_alarm", hz["points_alarm"], where=cols[3])
 tile("hazards.points_offline", hz["points_offline"], where=cols[4])
 page_link("hazards.py", "重大危险源实时监测 →")

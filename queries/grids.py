@@ -46,6 +46,10 @@ FIGURES = declare("grids", summary, basis="cutoff", figures=[
     fig("yingji", "应急网格", "个", "截至截止时间设立的应急网格数", better=None),
     fig("anquan", "安全生产监管网格", "个", "截至截止时间设立的安全生产监管网格数", better=None),
     fig("enterprises_filed", "网格内实有企业建档", "家", "安全生产监管网格登记的实有企业建档数（网格台账）", better=None),
+    fig("in_grid", "已入格企业", "家", "平台登记企业中已落入某个网格的企业数", better="up"),
+    fig("grid_coverage", "入格率", "%", "已入格企业 ÷ 平台登记企业", better="up", base="enterprises"),
+    fig("filed_per_grid", "每个监管网格建档企业", "家", "网格内实有企业建档数 ÷ 安全生产监管网格数", better=None,
+        base="anquan"),
 ])
 
 

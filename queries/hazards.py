@@ -43,7 +43,15 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     out = {k: (int(v) if k != "newest_reading" else v) for k, v in out.items()}
     out["newest_reading"] = out["newest_reading"] or None
     out["access_rate"] = pct(out["connected_enterprises"], out["hazard_enterprises"])
-    out["online_rate"] = pct(out["points"] - out["points_offline"], out["points"])
+    return _point_figures(out)
+
+
+def _point_figures(out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` with the figures its point counts give: online points and the online rate (and normal points, every
+    point neither alarming nor offline, where it holds no count of its own)."""
+    out["points_online"] = out["points"] - out["points_offline"]
+    out.setdefault("points_normal", out["points_online"] - out["points_alarm"])
+    out["online_rate"] = pct(out["points_online"], out["points"])
     return out
 
 
@@ -51,7 +59,8 @@ POINT_COUNTS_WITHIN = dt.timedelta(hours=2)  # a count taken this long before a 
 
 
 def points_at(scope: Scope, at: dt.datetime, *, engine: Engine | None = None) -> dict[str, Any] | None:
-    """The live point figures (``points``, ``points_alarm``, ``points_offline``, ``online_rate``) as they were at
+    """The live point figures (``points``, ``points_alarm``, ``points_offline``, ``points_online``, ``points_normal``,
+    ``online_rate``) as they were at
     ``at``: from the newest count of the points' states (point_counts, taken hourly while the feed or a gateway
     runs) at or before ``at`` and at most ``POINT_COUNTS_WITHIN`` older; None without such a count."""
     eng, rs = prepare(scope, engine)
@@ -63,8 +72,7 @@ def points_at(scope: Scope, at: dt.datetime, *, engine: Engine | None = None) ->
                    func.coalesce(func.sum(PC.c.alarm), 0).label("points_alarm"),
                    func.coalesce(func.sum(PC.c.offline), 0).label("points_offline"))
             .where(PC.c.taken_at == taken, rs.region_filter(PC), rs.industry_filter(PC)), eng)
-    out = {k: int(v) for k, v in r.items()}
-    out["online_rate"] = pct(out["points"] - out["points_offline"], out["points"])
+    out = _point_figures({k: int(v) for k, v in r.items()})
     out["taken_at"] = taken
     return out
 
@@ -81,6 +89,9 @@ FIGURES = declare("hazards", summary, basis="cutoff", figures=[
     fig("points_alarm", "报警监测点", "个", "最新读数超出报警阈值的监测点数（实时）", better="down", basis="live",
         history=points_at),
     fig("points_offline", "离线监测点", "个", "当前离线的监测点数（实时）", better="down", basis="live", history=points_at),
+    fig("points_online", "在线监测点", "个", "监测点 − 离线监测点（实时）", better="up", basis="live", history=points_at),
+    fig("points_normal", "正常监测点", "个", "在线且最新读数在报警阈值内的监测点数（实时）", better="up", basis="live",
+        history=points_at),
     fig("online_rate", "监测点在线率", "%", "(监测点 − 离线监测点) ÷ 监测点（实时）", better="up", basis="live",
         history=points_at, base="points"),
 ])

@@ -21,7 +21,8 @@ NOW = dt.datetime.min  # set for each test by demo_now (tests/derived_util.py): 
 PERIOD_KEYS = ("enforcement.hazards_found", "enforcement.enterprises_inspected", "enforcement.rectification_rate",
                "enforcement.fines_wan", "risk.completion_rate", "risk.risks_major", "credit.red", "credit.green",
                "credit.red_yellow_share", "risk.outstanding",
-               "warnings.raised", "warnings.ack_timely_rate")
+               "warnings.raised", "warnings.ack_timely_rate", "enforcement.work_orders_overdue",
+               "enforcement.work_orders_closed_rate", "enforcement.work_orders_reminder")
 MOMENT_KEYS = ("warnings.open", "warnings.open_level_3", "warnings.overdue", "supervision.open", "supervision.overdue")
 
 
@@ -30,6 +31,22 @@ def _value(key: str, s: Scope, eng):
     res = fd.source(s, engine=eng, now=NOW) if fd.source in (handling.timeliness, supervision.summary) \
         else fd.source(s, engine=eng)
     return fd.value_of(res)  # (a rate of nothing: no value, tests/test_figures.py)
+
+
+def test_work_orders_of_many_periods_equal_each_period_alone(db):
+    """The work orders' batched form (the comparisons' earlier periods in one statement) gives each scope what
+    ``work_orders`` gives it: periods of different lengths, places, an industry and as-of times."""
+    from queries import enforcement
+
+    scopes = [Scope(region=r, industry=i, date_from=dt.date(2021, m, 1), date_to=dt.date(2021, m + k, 28), as_of=a)
+              for r, i, m, k, a in [(320000, None, 1, 0, None), (320000, None, 1, 5, None), (320900, None, 2, 1, None),
+                                    (320923, None, 3, 0, None), (320000, "chem", 1, 2, None),
+                                    (320000, None, 1, 5, dt.datetime(2021, 4, 10, 12)),
+                                    (320100, None, 5, 1, dt.datetime(2021, 6, 1))]]
+    alone = [enforcement.work_orders(s, engine=db) for s in scopes]
+    assert enforcement.work_orders_many(scopes, engine=db) == alone
+    assert all(a["total"] > 0 for a in alone[:3]) and any(a["overdue"] > 0 for a in alone)
+    assert alone[5]["total"] <= alone[1]["total"] and alone[5] != alone[1]  # the as-of time counts
 
 
 @pytest.mark.parametrize("region", [320000, 320900, 320923])
@@ -256,10 +273,11 @@ def test_live_point_figures_compare_with_the_kept_counts(db, kept_counts, region
     s = Scope(region=region, industry=industry)
     live = hazards.summary(s, engine=db)
     kept = hazards.points_at(s, AT, engine=db)  # the count taken at AT is the state now
-    assert {k: kept[k] for k in ("points", "points_alarm", "points_offline", "online_rate")} == \
-        {k: live[k] for k in ("points", "points_alarm", "points_offline", "online_rate")}
+    same = ("points", "points_alarm", "points_offline", "points_online", "points_normal", "online_rate")
+    assert {k: kept[k] for k in same} == {k: live[k] for k in same}
     now = AT + dt.timedelta(minutes=30)
-    keys = ("hazards.points_offline", "hazards.points_alarm", "hazards.online_rate")
+    keys = ("hazards.points_offline", "hazards.points_alarm", "hazards.online_rate", "hazards.points_online",
+            "hazards.points_normal")
     ch = change.changes(s, keys, engine=db, now=now)
     for key in keys:
         c, field = ch[key], catalogue()[key].field

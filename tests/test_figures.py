@@ -26,7 +26,7 @@ def _calls(tree: ast.AST, name: str):
 
 def test_every_figure_declares_a_better_direction():
     cat = figures.catalogue()
-    assert len(cat) == 75 and list(dict.fromkeys(d.topic for d in cat.values())) == TOPIC_ORDER
+    assert len(cat) == 85 and list(dict.fromkeys(d.topic for d in cat.values())) == TOPIC_ORDER
     bad = {k: d.better for k, d in cat.items() if d.better not in ("up", "down", None)}
     assert not bad, bad
     assert {d.better for d in cat.values()} == {"up", "down", None}
@@ -208,9 +208,9 @@ def test_the_page_scan_would_see_a_restated_figure(tmp_path):
     (tmp_path / "pages" / "x.py").write_text(
         'import streamlit as st\ncols = st.columns(2)\n'
         'cols[0].metric("隐患整改率", "97.0%", border=True, help="整改的隐患占比")\n'
-        'st.metric("在线监测点", "3 个", help=f"口径：已整改隐患 ÷ 排查隐患，{3}")\n'
+        'st.metric("巡查次数", "3 个", help=f"口径：已整改隐患 ÷ 排查隐患，{3}")\n'
         'tile("a", f"报警监测点", "3 个", help="超限的点")\n'
         'metric("enforcement.rectification_rate", 97.0)\n', encoding="utf-8")
     found = page_literal_metrics(tmp_path)
-    assert [label for _, _, label, _ in found] == ["隐患整改率", "在线监测点", "报警监测点"]
+    assert [label for _, _, label, _ in found] == ["隐患整改率", "巡查次数", "报警监测点"]
     assert len(restated(found)) == 3

@@ -120,7 +120,7 @@ def test_enterprise_points_and_trend(db):
     assert number(m["在线采集安全参数（监测点）"]) == o["points"]
     assert number(m["报警监测点"]) == o["points_alarm"] > 0
     assert number(m["离线监测点"]) == o["points_offline"]
-    assert number(m["正常"]) == o["points_normal"]
+    assert number(m["正常监测点"]) == o["points_normal"]
     assert number(m["重大危险源"]) == o["hazard_sources"]
     pts = hazards.enterprise_points(eid, Scope(region=NJ), engine=db)
     table = table_text(at.dataframe[0])
