@@ -244,6 +244,8 @@ with right:
 
 # --- watch-list, work orders, joint actions ----------------------------------------------------------------
 st.markdown("#### 数字监督工单（统计期内生成）")
+if scope.industry:
+    st.caption("数字监督工单不分行业：本栏为所选地区的全部工单，不受所选行业影响。")
 wo = q(enforcement.work_orders, scope)
 c = st.columns(6)
 tile(c[0], "enforcement.work_orders", wo["total"])
@@ -256,6 +258,8 @@ st.caption("统计期内列入“不放心”名单（金陵安全联检）的�
 listchecks.section("watchlist", scope)
 
 st.markdown("#### 联合（联动）执法")
+if scope.industry:
+    st.caption("联合执法不分行业：本栏为所选地区的全部联合执法，不受所选行业影响。")
 ja = q(enforcement.joint_actions, scope)
 if ja.empty:
     st.info("统计期内没有联合执法行动。")

@@ -70,10 +70,10 @@ def rates(kind: str, scope: Scope) -> dict:
     r = SV.check_rates(kind, scope, engine=engine())
     u = spec["unit"]
     cols = st.columns(4)
-    metric(spec["verified"], r["verified_rate"], where=cols[0],
+    metric(spec["verified"], r, where=cols[0],
            extra=f"已核查 {r['verified']:,} {u}（属实 {r['substantiated']:,}，不属实 {r['unfounded']:,}）÷ "
                  f"清单 {r['entries']:,} {u}")
-    metric(spec["rectified"], r["rectified_rate"], where=cols[1],
+    metric(spec["rectified"], r, where=cols[1],
            extra=f"整改完成 {r['rectified']:,} {u} ÷ 核查属实 {r['substantiated']:,} {u}；"
                  f"已下达整改通知 {r['noticed']:,} {u}")
     cols[2].metric("截至截止时间未核查", fmt(r["entries"] - r["verified"], u), border=True,

@@ -43,8 +43,9 @@ def attention_block() -> None:
         st.caption(attention.RULE)
 
 
-TILES = ("warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)), "hazards.points_online",
-         "hazards.points_alarm", "hazards.points_offline", "enforcement.enterprises_inspected", "enforcement.hazards_found",
+TILES = ("warnings.open", *(f"warnings.open_level_{lv}" for lv in (1, 2, 3, 4)),
+         "hazards.points_online", "hazards.points_alarm", "hazards.points_offline", "enforcement.enterprises_inspected",
+         "enforcement.hazards_found",
          "enforcement.suspensions", "enforcement.cases_filed", "enforcement.joint_actions", "supervision.closed_rate",
          "risk.completion_rate", "risk.risks_major_or_above", "risk.risks_major",
          *(f"credit.{c}" for c in ("green", "blue", "yellow", "red")))
@@ -89,7 +90,8 @@ st.markdown("#### 执法专项行动（统计期内）")
 cols = st.columns(5)
 tile("enforcement.enterprises_inspected", en["enterprises_inspected"], where=cols[0],
        extra=f"检查 {en['inspections']:,} 家次")
-tile("enforcement.hazards_found", en["hazards_found"], where=cols[1], extra=f"整改率 {en['rectification_rate']}%")
+tile("enforcement.hazards_found", en["hazards_found"], where=cols[1],
+     extra=f"整改率 {fmt(figure('enforcement.rectification_rate').value_of(en), '%')}")
 tile("enforcement.suspensions", en["suspensions"], where=cols[2])
 tile("enforcement.cases_filed", en["cases_filed"], where=cols[3], extra=f"罚没款 {en['fines_wan']:,} 万元")
 tile("enforcement.joint_actions", en["joint_actions"], where=cols[4])

@@ -37,7 +37,7 @@ tile("risk.required", c["required"], where=cols[0],
      extra=f"含规下企业的全部应报工业企业 {c['required_all']:,} 家")
 tile("risk.completed", c["completed"], where=cols[1], extra=f"含规下企业共已报 {c['completed_all']:,} 家")
 tile("risk.completion_rate", c, where=cols[2],
-       extra=f"含规下企业的完成率 {c['completion_rate_all']}%")
+       extra=f"含规下企业的完成率 {fmt(c['completion_rate_all'] if c['required_all'] else None, '%')}")
 tile("risk.outstanding", c["outstanding"], where=cols[3])
 days = c["days_to_deadline"]
 due = c["due_on"].isoformat() if c["due_on"] else "—"

@@ -82,6 +82,12 @@ def fig_tile(name: str, key: str, value: str, *, label_suffix: str = "", extra: 
     tile(name, figure_label(key, short=True) + label_suffix, value, help=figure_help(key, extra), **kw)
 
 
+def rate_text(key: str, result: dict) -> str:
+    """Catalogue rate ``key`` of its source's ``result`` with one decimal, or — for a rate of nothing."""
+    v = figure(key).value_of(result)
+    return "—" if v is None else f"{v:.1f}%"
+
+
 def num(v, unit: str = "") -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return "—"
@@ -163,7 +169,8 @@ def draw_hazards(c: Ctx, p: dict, fresh: str, d: dict) -> None:
     left, right = st.columns([1, 1], gap="medium")
     with left:
         if sit is not None:
-            df = sit.sort_values(["online_rate", "points_offline"], ascending=[True, False]).head(9)
+            df = sit[sit["points"] > 0]  # (a place without points has no rate to rank)
+            df = df.sort_values(["online_rate", "points_offline"], ascending=[True, False]).head(9)
             rows = [(r["name"], r["online_rate"], f"{r['online_rate']:.1f}%") for _, r in df.iterrows()]
             st.html(f"<div class='wall-panel'><h3>各地监测点在线率（低的在前）</h3>"
                     f"{wk.bars(rows, colour=[wk.colour_for_rate(r[1], 99, 95) for r in rows])}</div>")
@@ -277,7 +284,7 @@ def draw_risk(c: Ctx, p: dict, fresh: str, d: dict) -> None:
                      help="《江苏省工业企业安全生产风险报告规定》")
     with right:
         if by is not None:
-            df = by.sort_values("completion_rate").head(13)
+            df = by[by["required"] > 0].sort_values("completion_rate").head(13)
             rows = [(r["name"], r["completion_rate"], f"{r['completed']:,}/{r['required']:,} · {r['completion_rate']:.1f}%")
                     for _, r in df.iterrows()]
             st.html(f"<div class='wall-panel'><h3>各{'市' if scope.region == PROVINCE else '区县'}完成上报率（低的在前；"
@@ -314,7 +321,8 @@ def draw_credit(c: Ctx, p: dict, fresh: str, d: dict) -> None:
                         fig_tile(f"cr_{col}", f"credit.{col}", num(dist[col], "家"),
                                  label_suffix=f"（{dist['shares'][col]:.1f}%）", caption=f"数据截至 {when}",
                                  extra=CREDIT_MEANING[col])
-            st.html(f"<div class='wall-panel'><h3>红、黄色企业 {dist['red_yellow']:,} 家，占 {dist['red_yellow_share']:.1f}%"
+            share = rate_text("credit.red_yellow_share", dist)
+            st.html(f"<div class='wall-panel'><h3>红、黄色企业 {dist['red_yellow']:,} 家，占 {share}"
                     f"</h3><div class='wall-legend'>黄色：失信警示，提高检查频次；红色：严重失信，重点监管</div></div>")
 
 
@@ -422,7 +430,7 @@ def duban_tile(sv: dict | None) -> None:
     if sv is None:
         fig_tile("alert_duban", "supervision.open", "—", caption="督办数据暂不可用")
         return
-    rate = f"{sv['closed_rate']:.1f}%" if sv["sent"] else "—"
+    rate = rate_text("supervision.closed_rate", sv)
     extra = (f"{figure_label('supervision.overdue')}：{figure_help('supervision.overdue')}"
              f"{figure_label('supervision.closed_rate')}（全部已发出的督办）：{figure_help('supervision.closed_rate')}")
     fig_tile(f"alert_duban{'_late' if sv['overdue'] else ''}", "supervision.open", num(sv["open"], "件"),

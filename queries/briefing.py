@@ -211,6 +211,9 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
     def n(k):
         return num(v.get(k))
 
+    def n_unit(k, unit):  # a number with its unit; an average of nothing has neither
+        return "—" if v.get(k) is None else n(k) + unit
+
     def rate(k):  # rates keep one decimal, as the bulletin writes them (22.4%, 24.0%)
         x = v.get(k)
         return "—" if x is None else f"{float(x):.1f}%"  # (a rate of nothing has no value)
@@ -244,7 +247,7 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
         ["risk.training_sessions", "risk.training_participants"])
     add("warnings", "预警处置",
         f"{p}，{w}监测预警系统共产生预警{n('warnings.raised')}条，已消警{n('warnings.closed')}条，"
-        f"平均消警时长{n('warnings.avg_close_min')}分钟；目前尚有未消警预警{n('warnings.open')}条。",
+        f"平均消警时长{n_unit('warnings.avg_close_min', '分钟')}；目前尚有未消警预警{n('warnings.open')}条。",
         ["warnings.raised", "warnings.closed", "warnings.avg_close_min", "warnings.open"])
     add("hazards", "在线监测",
         f"{w}共有重大危险源企业{n('hazards.hazard_enterprises')}家，其中{n('hazards.connected_enterprises')}家已部署在线监控"

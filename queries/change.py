@@ -16,8 +16,8 @@ the same query function (the figure's ``source``; for a moment figure's earlier 
 - a figure taken at a moment (``FigureDef.moment``: 未消警预警, 超时未处置预警, 在办/超期督办 — the as-of time or now,
   whatever the period): against **24 hours** and **7 days** earlier (the same query, or its ``moment_source``,
   with the as-of time moved back), and a trend of the last 12 days at the same time of day;
-- a live figure with kept past values (``FigureDef.history``: 报警/离线监测点 and 在线率 from the points' hourly counts,
-  queries/hazards.py ``points_at``): against 24 hours and 7 days before now, and the last 12 days at this time —
+- a live figure with kept past values (``FigureDef.history``: 在线/正常/报警/离线监测点 and 在线率 from the points'
+  hourly counts, queries/hazards.py ``points_at``): against 24 hours and 7 days before now, and the last 12 days at this time —
   where a count was kept then; other live figures and registered sizes (platform, hazard sources, grids: no dated
   history to compare with): no comparison.
 

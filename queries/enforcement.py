@@ -241,11 +241,11 @@ FIGURES = declare("enforcement", summary, basis="period", figures=[
     fig("fines_wan", "罚没款", "万元", PERIOD + "作出处罚决定的案件罚没款合计", better=None),
     fig("avg_fine_wan", "案均罚款", "万元", "罚没款 ÷ 作出决定的案件数", better=None, base="cases_decided"),
     fig("transferred_judicial", "移送司法机关", "起", PERIOD + "立案并移送司法机关的案件数", better=None),
-    fig("joint_actions", "联合（联动）执法", "次", PERIOD + "组织的多部门联合执法次数", better="up"),
+    fig("joint_actions", "联合（联动）执法", "次", PERIOD + "组织的多部门联合执法次数（不分行业）", better="up"),
     fig("exposures", "曝光违法案件", "起", PERIOD + "通过现场会、警示会、媒体等曝光的案件数", better=None),
     fig("joint_punishments", "联合惩戒", "家", PERIOD + "实施联合惩戒的企业数", better=None),
     fig("blacklisted", "纳入黑名单", "家", PERIOD + "纳入黑名单（严重失信主体名单）的企业数", better=None),
-    fig("work_orders", "提醒、监督类工单", "条", PERIOD + "平台生成的提醒类、监督类工单数", better=None),
+    fig("work_orders", "提醒、监督类工单", "条", PERIOD + "平台生成的提醒类、监督类工单数（不分行业）", better=None),
     fig("watchlist", "“不放心”企业", "家", PERIOD + "列入“不放心”名单并推送相关部门的企业数", better=None),
 ])
 
@@ -473,14 +473,16 @@ def watchlist(scope: Scope, *, engine: Engine | None = None, limit: int = 200) -
 WORK_ORDER_PARTS = ("total", "reminder", "supervision", "closed", "overdue")
 
 
-def _work_order_sums(rs, within, suffix: str = "") -> list:
-    """The work orders' sums of ``WORK_ORDER_PARTS`` over the rows ``within`` picks, as of ``rs``'s cut-off."""
-    cut = (rs.cutoff or memo.moment()).date()
+def _work_order_sums(rs, within, now: dt.datetime | None, suffix: str = "") -> list:
+    """The work orders' counts of ``WORK_ORDER_PARTS`` among the rows ``within`` picks, closed and overdue as of
+    ``rs``'s cut-off (never later than now: an order due tomorrow is not overdue in a period that ends next month)."""
+    at = memo.moment(now)
+    cut = (min(rs.cutoff, at) if rs.cutoff else at).date()
     closed = and_(WO.c.closed_on.is_not(None), WO.c.closed_on <= cut)
     picks = {"total": within, "reminder": and_(within, WO.c.kind == "reminder"),
              "supervision": and_(within, WO.c.kind == "supervision"), "closed": and_(within, closed),
              "overdue": and_(within, ~closed, WO.c.due_on < cut)}
-    return [func.coalesce(func.sum(case((picks[k], 1), else_=0)), 0).label(k + suffix) for k in WORK_ORDER_PARTS]
+    return [func.count().filter(picks[k]).label(k + suffix) for k in WORK_ORDER_PARTS]
 
 
 def _work_orders_of(r: dict) -> dict[str, Any]:
@@ -489,13 +491,14 @@ def _work_orders_of(r: dict) -> dict[str, Any]:
     return out
 
 
-def work_orders(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
-    """Supervision work orders (数字监督) created in the period: by kind, closed and overdue at the cut-off."""
+def work_orders(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Supervision work orders (数字监督) created in the period: by kind, closed and overdue at the cut-off. Work
+    orders are the region's, not an industry's (they carry no sector)."""
     eng, rs = prepare(scope, engine)
-    return _work_orders_of(row(select(*_work_order_sums(rs, rs.where(WO, "created_on"))), eng))
+    return _work_orders_of(row(select(*_work_order_sums(rs, rs.where(WO, "created_on"), now)), eng))
 
 
-def work_orders_many(scopes: list[Scope], *, engine: Engine | None = None,
+def work_orders_many(scopes: list[Scope], *, engine: Engine | None = None, now: dt.datetime | None = None,
                      partial: bool = False) -> list[dict[str, Any]]:
     """``[work_orders(s) for s in scopes]`` in one statement (the comparisons' earlier periods): a column per scope
     and figure, each scope's rows picked by its own filters."""
@@ -503,22 +506,28 @@ def work_orders_many(scopes: list[Scope], *, engine: Engine | None = None,
         return []
     eng = engine or prepare(scopes[0], None)[0]
     resolved = [prepare(s, eng)[1] for s in scopes]
-    picks = [rs.where(WO, "created_on") for rs in resolved]
-    got = row(select(*(c for i, rs in enumerate(resolved) for c in _work_order_sums(rs, picks[i], f"_{i}")))
-              .where(or_(*picks)), eng)
+    if len({(s.region, s.industry, s.binding, rs.as_of) for s, rs in zip(scopes, resolved)}) == 1:
+        # one place, industry and as-of time (the comparisons' scopes): those filters once, each period apart
+        picks = [rs.period_filter(WO.c.created_on) for rs in resolved]
+        where = and_(resolved[0].where(WO), or_(*picks))
+    else:
+        picks = [rs.where(WO, "created_on") for rs in resolved]
+        where = or_(*picks)
+    got = row(select(*(c for i, rs in enumerate(resolved) for c in _work_order_sums(rs, picks[i], now, f"_{i}")))
+              .where(where), eng)
     return [_work_orders_of({k: got[f"{k}_{i}"] for k in WORK_ORDER_PARTS}) for i in range(len(scopes))]
 
 
 work_orders.many = work_orders_many  # type: ignore[attr-defined]
 
 FIGURES += declare("enforcement", work_orders, basis="period", figures=[
-    fig("work_orders_reminder", "提醒类工单", "条", PERIOD + "平台生成的提醒类工单数", better=None, field="reminder"),
-    fig("work_orders_supervision", "监督类工单", "条", PERIOD + "平台生成的监督类工单数", better=None,
+    fig("work_orders_reminder", "提醒类工单", "条", PERIOD + "平台生成的提醒类工单数（不分行业）", better=None, field="reminder"),
+    fig("work_orders_supervision", "监督类工单", "条", PERIOD + "平台生成的监督类工单数（不分行业）", better=None,
         field="supervision"),
-    fig("work_orders_closed", "已办结工单", "条", PERIOD + "生成、截至截止时间已办结的工单数", better="up", field="closed"),
-    fig("work_orders_overdue", "超期未办结工单", "条", PERIOD + "生成、截至截止时间已过办理期限仍未办结的工单数",
+    fig("work_orders_closed", "已办结工单", "条", PERIOD + "生成、截至截止时间已办结的工单数（不分行业）", better="up", field="closed"),
+    fig("work_orders_overdue", "超期未办结工单", "条", PERIOD + "生成、截至截止时间已过办理期限仍未办结的工单数（不分行业）",
         better="down", field="overdue"),
-    fig("work_orders_closed_rate", "工单办结率", "%", "已办结工单 ÷ " + PERIOD + "生成的提醒、监督类工单", better="up",
+    fig("work_orders_closed_rate", "工单办结率", "%", "已办结工单 ÷ " + PERIOD + "生成的提醒、监督类工单（不分行业）", better="up",
         field="closed_rate", base="total"),
 ])
 

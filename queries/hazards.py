@@ -43,10 +43,10 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
     out = {k: (int(v) if k != "newest_reading" else v) for k, v in out.items()}
     out["newest_reading"] = out["newest_reading"] or None
     out["access_rate"] = pct(out["connected_enterprises"], out["hazard_enterprises"])
-    return _point_figures(out)
+    return point_figures(out)
 
 
-def _point_figures(out: dict[str, Any]) -> dict[str, Any]:
+def point_figures(out: dict[str, Any]) -> dict[str, Any]:
     """``out`` with the figures its point counts give: online points and the online rate (and normal points, every
     point neither alarming nor offline, where it holds no count of its own)."""
     out["points_online"] = out["points"] - out["points_offline"]
@@ -72,7 +72,7 @@ def points_at(scope: Scope, at: dt.datetime, *, engine: Engine | None = None) ->
                    func.coalesce(func.sum(PC.c.alarm), 0).label("points_alarm"),
                    func.coalesce(func.sum(PC.c.offline), 0).label("points_offline"))
             .where(PC.c.taken_at == taken, rs.region_filter(PC), rs.industry_filter(PC)), eng)
-    out = _point_figures({k: int(v) for k, v in r.items()})
+    out = point_figures({k: int(v) for k, v in r.items()})
     out["taken_at"] = taken
     return out
 

@@ -713,7 +713,10 @@ def _figure_columns(rs, T, suffix: str = ""):
 
 
 def _cutoff(rs, now) -> dt.datetime:
-    return rs.cutoff or memo.moment(now)
+    """The moment the figures are taken at: the scope's cut-off, but never later than now (a period that runs
+    past today counts no order overdue that is not overdue yet)."""
+    at = memo.moment(now)
+    return min(rs.cutoff, at) if rs.cutoff else at
 
 
 def _fill(d: dict) -> dict:
@@ -1115,9 +1118,11 @@ def key_control_checks(scope: Scope, *, engine: Engine | None = None) -> dict[st
 
 FIGURES += declare("supervision", key_control_checks, basis="cutoff", figures=[
     fig("key_control_verified_rate", "重点管控清单核查率", "%", "截至截止时间纳入风险报告重点管控清单的报告中，已现场核查（属实"
-        "或不属实）的 ÷ 清单报告数", better="up", field="verified_rate", short="管控清单核查率"),
+        "或不属实）的 ÷ 清单报告数", better="up", field="verified_rate", short="管控清单核查率",
+        base="entries"),
     fig("key_control_rectified_rate", "重点管控清单整改完成率", "%", "重点管控清单中现场核查属实（瞒报漏报）的报告，截至截止时间"
-        "经复查确认整改完成的 ÷ 核查属实数", better="up", field="rectified_rate", short="管控清单整改完成率"),
+        "经复查确认整改完成的 ÷ 核查属实数", better="up", field="rectified_rate", short="管控清单整改完成率",
+        base="substantiated"),
 ])
 
 
@@ -1128,9 +1133,11 @@ def watchlist_checks(scope: Scope, *, engine: Engine | None = None) -> dict[str,
 
 FIGURES += declare("supervision", watchlist_checks, basis="period", figures=[
     fig("watchlist_verified_rate", "“不放心”名单核查率", "%", PERIOD + "列入“不放心”名单的企业中，截至截止时间已现场核查"
-        "（属实或不属实）的 ÷ 列入数", better="up", field="verified_rate", short="不放心名单核查率"),
+        "（属实或不属实）的 ÷ 列入数", better="up", field="verified_rate", short="不放心名单核查率",
+        base="entries"),
     fig("watchlist_rectified_rate", "“不放心”名单整改完成率", "%", PERIOD + "列入“不放心”名单、现场核查属实的企业中，截至截止"
-        "时间经复查确认整改完成的 ÷ 核查属实数", better="up", field="rectified_rate", short="不放心名单整改完成率"),
+        "时间经复查确认整改完成的 ÷ 核查属实数", better="up", field="rectified_rate", short="不放心名单整改完成率",
+        base="substantiated"),
 ])
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, select
 
+from queries import hazards
 from queries.base import frame, name_children, pct, prepare, row
 from queries.scope import Scope
 from seed.schema import (
@@ -106,9 +107,7 @@ def pulse(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
         "today_by_level": {i: int(td[f"today_{i}"] or 0) for i in (1, 2, 3, 4)},
         "newest_warning": _dt(newest_any.get("t")),
     }
-    out["points_online"] = out["points"] - out["points_offline"]
-    out["online_rate"] = pct(out["points_online"], out["points"])
-    return out
+    return hazards.point_figures(out)
 
 
 def situation(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:

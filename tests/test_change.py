@@ -28,8 +28,8 @@ MOMENT_KEYS = ("warnings.open", "warnings.open_level_3", "warnings.overdue", "su
 
 def _value(key: str, s: Scope, eng):
     fd = catalogue()[key]
-    res = fd.source(s, engine=eng, now=NOW) if fd.source in (handling.timeliness, supervision.summary) \
-        else fd.source(s, engine=eng)
+    timed = (handling.timeliness, supervision.summary, enforcement.work_orders)
+    res = fd.source(s, engine=eng, now=NOW) if fd.source in timed else fd.source(s, engine=eng)
     return fd.value_of(res)  # (a rate of nothing: no value, tests/test_figures.py)
 
 
@@ -40,13 +40,20 @@ def test_work_orders_of_many_periods_equal_each_period_alone(db):
 
     scopes = [Scope(region=r, industry=i, date_from=dt.date(2021, m, 1), date_to=dt.date(2021, m + k, 28), as_of=a)
               for r, i, m, k, a in [(320000, None, 1, 0, None), (320000, None, 1, 5, None), (320900, None, 2, 1, None),
-                                    (320923, None, 3, 0, None), (320000, "chem", 1, 2, None),
+                                    (320923, None, 3, 0, None), (320981, None, 1, 2, None),
                                     (320000, None, 1, 5, dt.datetime(2021, 4, 10, 12)),
                                     (320100, None, 5, 1, dt.datetime(2021, 6, 1))]]
     alone = [enforcement.work_orders(s, engine=db) for s in scopes]
     assert enforcement.work_orders_many(scopes, engine=db) == alone
     assert all(a["total"] > 0 for a in alone[:3]) and any(a["overdue"] > 0 for a in alone)
     assert alone[5]["total"] <= alone[1]["total"] and alone[5] != alone[1]  # the as-of time counts
+    # a period that runs past now counts overdue what is overdue now, not by the period's end
+    at = dt.datetime(2021, 3, 10, 12)
+    running = enforcement.work_orders(
+        Scope(region=320000, date_from=dt.date(2021, 1, 1), date_to=dt.date(2099, 12, 31)), engine=db, now=at)
+    so_far = enforcement.work_orders(Scope(region=320000, date_from=dt.date(2021, 1, 1), date_to=at.date()),
+                                     engine=db, now=at)
+    assert running["overdue"] == so_far["overdue"] > 0 and running["total"] > so_far["total"]
 
 
 @pytest.mark.parametrize("region", [320000, 320900, 320923])

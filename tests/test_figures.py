@@ -146,10 +146,12 @@ def test_a_rate_of_nothing_is_no_value(db, capsys):
                            "--format", "markdown"]) == 0
     assert "| enforcement.rectification_rate | 隐患整改率 |  | % |" in capsys.readouterr().out
     figs = figures.collect(empty, engine=db) + [
-        figures.Figure("risk.completion_rate", "risk", "完成上报率", None, "%", "", "")]
+        figures.Figure("risk.completion_rate", "risk", "完成上报率", None, "%", "", ""),
+        *(figures.Figure(f"warnings.{k}", "warnings", k, v, "", "", "")
+          for k, v in (("raised", 5), ("closed", 0), ("avg_close_min", None), ("open", 5)))]
     said = " ".join(x.text for x in briefing.sentences(figs, level="city", name="南京市", date_from=empty.date_from,
                                                      date_to=empty.date_to, as_of=None))
-    assert "完成上报率—。" in said and "0.0%" not in said
+    assert "完成上报率—。" in said and "平均消警时长—；" in said and "0.0%" not in said
 
 
 # --- pages: catalogue figures are labelled and explained by the catalogue -------------------------------------

@@ -409,6 +409,18 @@ def test_figures_match_an_independent_count(db):
                                                                                now=now)
 
 
+def test_a_period_running_past_now_counts_overdue_as_of_now(db):
+    """超期 of a period that ends after today (e.g. this month) is what is overdue now, not at the period's end: an
+    order due tomorrow is not overdue yet."""
+    now = dt.datetime.now().replace(microsecond=0)
+    s = Scope(date_from=now.date() - dt.timedelta(days=400), date_to=now.date() + dt.timedelta(days=60))
+    got = SV.summary(s, engine=db, now=now)
+    assert got["overdue"] == _expected(db, None, now)["overdue"] >= 2
+    later = SV.summary(s, engine=db, now=now + dt.timedelta(days=30))  # a month on, more are overdue
+    assert later["overdue"] >= got["overdue"]
+    assert SV.summaries([s], engine=db, now=now) == [got]
+
+
 @pytest.mark.parametrize("region", [320000, YANCHENG, TINGHU])
 def test_the_batched_figures_equal_one_by_one_in_one_statement(db, region):
     """``summaries`` (what the tiles' comparisons call): the standing figures at a dozen moments, periods of 办结率
