@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -27,8 +28,9 @@ from sqlalchemy import Engine
 
 from queries import enforcement, handling, hazards, risk, warnings
 from queries.base import prepare
-from queries.change import previous_period, previous_scope  # noqa: F401 - part of this module's interface
+from queries.change import WORKERS, previous_period, previous_scope  # noqa: F401 - part of this module's interface
 from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
+from queries.memo import in_this_run
 from queries.scope import Scope
 
 BOTTOM_N = 3  # 后三名
@@ -212,22 +214,26 @@ def rankings(scope: Scope, *, engine: Engine | None = None, keys: tuple[str, ...
     if rs.level == "county":
         return out
     cat = catalogue()
-    memo: dict[tuple, pd.DataFrame] = {}
 
     def fetch(fn, s: Scope) -> pd.DataFrame:
-        if (fn, s) not in memo:
-            timed = now is not None and "now" in inspect.signature(fn).parameters
-            memo[(fn, s)] = fn(s, engine=eng, now=now) if timed else fn(s, engine=eng)
-        return memo[(fn, s)]
+        timed = now is not None and "now" in inspect.signature(fn).parameters
+        return fn(s, engine=eng, now=now) if timed else fn(s, engine=eng)
 
     scope = scope.with_(region=rs.region)  # a bound user asking for the province: their own region
+    wanted = []
     for ind in INDICATORS:
-        if keys is not None and ind.key not in keys:
-            continue
-        fd = cat[ind.key]
-        ps = previous_scope(scope, fd.basis, fd.moment)
-        out.tables[ind.key] = _table(ind, fd.better, fetch(ind.source, scope),
-                                     fetch(ind.source, ps) if ps is not None else None)
+        if keys is None or ind.key in keys:
+            fd = cat[ind.key]
+            wanted.append((ind, fd.better, scope, previous_scope(scope, fd.basis, fd.moment)))
+    # each source once per period, a few at a time (independent reads: one's statements run while another's
+    # frames are built), in this page run's context like the comparisons' (queries/change.py)
+    calls = list(dict.fromkeys((ind.source, s) for ind, _, here, ps in wanted for s in (here, ps) if s is not None))
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {c: pool.submit(in_this_run(fetch, *c)) for c in calls}
+        got = {c: f.result() for c, f in futures.items()}
+    for ind, better, here, ps in wanted:
+        out.tables[ind.key] = _table(ind, better, got[(ind.source, here)],
+                                     got[(ind.source, ps)] if ps is not None else None)
     return out
 
 
