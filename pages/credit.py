@@ -5,14 +5,15 @@ import streamlit as st
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, comparisons, current_scope, drill_on_click, engine, goto_enterprise, metric, page_header,
-    picked_custom, prefetch, q, set_params, tile_changes, topic_keys,
+    picked_custom, prefetch, q, ref, set_params, tile_changes, topic_keys,
 )
 from pages.ui import rgba, stripe
 from queries import credit
 from queries.labels import CREDIT_COLOURS, CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
+from queries.regions import PROVINCE
 
 MAX_POINTS = 3000  # enterprises drawn on the map at most, worst first: pydeck's JSON costs ~15 ms per 1,000 points
-MAX_LIST = 20000  # red/yellow enterprises listed at most
+MAX_LIST = 2000  # enterprises listed at most: the worst red and yellow ones; the list's filters search all of them
 WORST_FIRST = list(reversed(CREDIT_COLOURS))  # red, yellow, blue, green
 FILL = {c: rgba(CREDIT_HEX[c]) for c in CREDIT_COLOURS}
 
@@ -29,8 +30,8 @@ scope = current_scope()
 page_header("安全信用脸谱", scope)
 prefetch(scope, comparisons(topic_keys("credit")))
 d = q(credit.distribution, scope)
-LIST_LIMIT = min(MAX_LIST, max(MAX_POINTS, d["red_yellow"]))  # one fetch, worst first, serves the map and the list
-prefetch(scope, (credit.enterprises, {"limit": LIST_LIMIT, "counts": d}), credit.by_region, credit.by_sector)
+# one fetch, worst first, serves the map and the list as it opens (its first MAX_LIST red and yellow enterprises)
+prefetch(scope, (credit.enterprises, {"limit": MAX_POINTS, "counts": d}), credit.by_region, credit.by_sector)
 ch = tile_changes(scope, topic_keys("credit"))
 newest = d["newest_rating"]
 st.caption("四色评级从好到差依次为 **绿色（最好）→ 蓝色 → 黄色 → 红色（最差）**，按颜色分级监管。"
@@ -59,8 +60,8 @@ left, right = st.columns([3, 2])
 with left:
     st.markdown(f"#### 各{kid}红黄色企业占比与评级企业分布")
     reg = q(credit.by_region, scope)
-    ents = q(credit.enterprises, scope, limit=LIST_LIMIT, counts=d)
-    pts = ents.head(MAX_POINTS)  # worst colours come first
+    ents = q(credit.enterprises, scope, limit=MAX_POINTS, counts=d)
+    pts = ents  # worst colours come first
     points = pd.DataFrame({
         "lon": pts["lon"].round(4), "lat": pts["lat"].round(4), "fill": pts["colour"].map(FILL),
         "tip": pts["name"] + "（" + pts["colour"].map(CREDIT_NAMES) + " · " + pts["sector"] + "）",
@@ -103,22 +104,29 @@ st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table
 })
 
 st.markdown("#### 红黄色企业名单")
-ry = ents[ents["colour"].isin(["red", "yellow"])]
 f1, f2, f3, f4 = st.columns([1, 1, 1, 2])
 colours = f1.multiselect("评级颜色", ["red", "yellow"], default=["red", "yellow"], format_func=CREDIT_NAMES.get,
                          key="credit_list_colour")
-counties = ["全部"] + sorted(ry["county"].unique().tolist())
-county = f2.selectbox("区县", counties, key=f"credit_list_county_{scope.region}")
-sectors = ["全部"] + sorted(ry["sector"].unique().tolist())
-sector_f = f3.selectbox("行业", sectors, key=f"credit_list_sector_{scope.region}_{scope.industry}")
+r = ref()
+places = {c.adcode: c.name for c in r.children(scope.region)} if scope.region != PROVINCE else {
+    co.adcode: f"{city.name} {co.name}" for city in r.cities() for co in r.children(city.adcode)}
+county = f2.selectbox("区县", [None, *places], format_func=lambda a: "全部" if a is None else places[a],
+                      key=f"credit_list_county_{scope.region}", disabled=not places)
+sectors = {} if scope.industry else {i.code: i.name for i in r.sectors()}  # (an industry view keeps its industry)
+sector_f = f3.selectbox("行业", [None, *sectors], format_func=lambda c: "全部" if c is None else sectors[c],
+                        key=f"credit_list_sector_{scope.region}_{scope.industry}", disabled=not sectors)
 name_q = f4.text_input("企业名称包含", key="credit_list_name", max_chars=40).strip()
-shown = ry[ry["colour"].isin(colours)]
-if county != "全部":
-    shown = shown[shown["county"] == county]
-if sector_f != "全部":
-    shown = shown[shown["sector"] == sector_f]
-if name_q:
-    shown = shown[shown["name"].str.contains(name_q, regex=False)]
+if sorted(colours) == ["red", "yellow"] and county is None and sector_f is None and not name_q:
+    listed = ents[ents["colour"].isin(colours)]  # the map's worst enterprises: their red and yellow ones
+    more = d["red_yellow"] > MAX_LIST
+elif colours:  # a search among all the view's rated enterprises
+    ls = scope.with_(region=county) if county is not None else scope
+    listed = q(credit.enterprises, ls.with_(industry=sector_f) if sector_f else ls, colours=tuple(sorted(colours)),
+               name_contains=name_q or None, limit=MAX_LIST + 1)
+    more = len(listed) > MAX_LIST
+else:
+    listed, more = ents.head(0), False
+shown = listed.head(MAX_LIST)
 shown = shown.assign(colour_name=shown["colour"].map(CREDIT_NAMES))
 sel = st.dataframe(
     shown[["id", "name", "colour_name", "score", "rated_on", "sector", "county"]], hide_index=True, width="stretch",
@@ -135,7 +143,6 @@ sel = st.dataframe(
 rows = sel.selection.rows if sel else []
 if rows:
     goto_enterprise(int(shown.iloc[rows[0]]["id"]))
-total_ry = d["red_yellow"]
-st.caption(f"显示 {len(shown):,} 家（红色 {d['red']:,} 家、黄色 {d['yellow']:,} 家"
-           + (f"，名单仅含最差的 {len(ry):,} 家" if len(ry) < total_ry else "")
-           + "），按颜色和评分由差到好排列。选中一行即可打开该企业档案。")
+st.caption(f"显示 {len(shown):,} 家" + (f"（仅列最差的 {MAX_LIST:,} 家，可用上方的区县、行业、名称筛选查找其他企业）" if more else "")
+           + f"；本视图共有红色 {d['red']:,} 家、黄色 {d['yellow']:,} 家。按颜色和评分由差到好排列，筛选在全部评级企业中查找。"
+           "选中一行即可打开该企业档案。")

@@ -76,6 +76,67 @@ def test_per_region_table_and_red_yellow_list_equal_queries(db):
     assert len(at.dataframe[1].value) == d["red"]
 
 
+def test_the_list_opens_with_the_worst_and_its_filters_search_every_rated_enterprise(db):
+    """The province's red and yellow enterprises are more than the list shows: it opens with the worst MAX_LIST (the
+    map's fetch, no statement of its own) and says so; a county, a sector or a name searches all of the view's rated
+    enterprises — an enterprise beyond the worst MAX_LIST is found — and equals the query for the narrower view."""
+    from pages.credit import MAX_LIST, MAX_POINTS
+
+    at = app("leadership", "leader", page="credit.py")
+    assert not at.exception, at.exception
+    s = page_scope(db, 320000)
+    d = credit.distribution(s, engine=db)
+    first = at.dataframe[1].value
+    assert d["red_yellow"] > MAX_LIST and len(first) == MAX_LIST
+    worst = credit.enterprises(s, engine=db, limit=MAX_POINTS, counts=d)
+    assert list(first["id"]) == list(worst[worst["colour"].isin(["red", "yellow"])]["id"].head(MAX_LIST))
+    assert any(f"仅列最差的 {MAX_LIST:,} 家" in c.value for c in at.caption)
+    # a county whose red and yellow enterprises are not all among the worst listed
+    everyone = credit.enterprises(s, engine=db, colours=("red", "yellow"), limit=10 ** 6)
+    beyond = everyone[~everyone["id"].isin(first["id"])]
+    county_name = beyond["county"].iloc[0]
+    county = next(a for a, n in ((c.adcode, c.name) for city in credit_ref(db).cities()
+                                 for c in credit_ref(db).children(city.adcode)) if n == county_name)
+    at.selectbox(key="credit_list_county_320000").set_value(county).run()
+    assert not at.exception, at.exception
+    got = at.dataframe[1].value
+    want = credit.enterprises(s.with_(region=county), engine=db, colours=("red", "yellow"), limit=MAX_LIST)
+    assert list(got["id"]) == list(want["id"]) and set(got["county"]) == {county_name}
+    assert set(got["id"]) & set(beyond["id"]), "an enterprise beyond the worst listed is found"
+    # a sector within the county, then a part of a name
+    sector = want["sector"].iloc[0]
+    code = next(i.code for i in credit_ref(db).sectors() if i.name == sector)
+    at.selectbox(key="credit_list_sector_320000_None").set_value(code).run()
+    got = at.dataframe[1].value
+    assert len(got) and set(got["sector"]) == {sector} and set(got["county"]) == {county_name}
+    part = got["name"].iloc[-1][2:5]
+    at.text_input(key="credit_list_name").set_value(part).run()
+    got = at.dataframe[1].value
+    assert len(got) and all(part in n for n in got["name"])
+
+
+@pytest.mark.parametrize("text", ["%", "_", "%%", "\\", "'; DROP TABLE enterprises; --", "\x00江苏"])
+def test_the_name_filter_is_taken_literally(db, text):
+    """% and _ are no wildcards, a quote or a backslash is a character, a NUL is dropped: nothing matches what no
+    name contains, and no text breaks the page."""
+    at = app("leadership", "leader", page="credit.py")
+    at.text_input(key="credit_list_name").set_value(text).run()
+    assert not at.exception, at.exception
+    got = at.dataframe[1].value
+    wanted = text.replace("\x00", "")
+    assert all(wanted in n for n in got["name"])
+    if wanted != "江苏":
+        assert len(got) == 0
+    else:
+        assert len(got) > 0
+
+
+def credit_ref(db):
+    from queries.regions import reference
+
+    return reference(db)
+
+
 def test_map_draws_capped_points_worst_first(db):
     from pages.credit import MAX_POINTS
 
