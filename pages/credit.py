@@ -14,6 +14,7 @@ from queries.regions import PROVINCE
 
 MAX_POINTS = 3000  # enterprises drawn on the map at most, worst first: pydeck's JSON costs ~15 ms per 1,000 points
 MAX_LIST = 2000  # enterprises listed at most: the worst red and yellow ones; the list's filters search all of them
+assert MAX_POINTS >= MAX_LIST  # the map's fetch holds the list's first red and yellow enterprises
 WORST_FIRST = list(reversed(CREDIT_COLOURS))  # red, yellow, blue, green
 FILL = {c: rgba(CREDIT_HEX[c]) for c in CREDIT_COLOURS}
 
@@ -110,19 +111,21 @@ colours = f1.multiselect("评级颜色", ["red", "yellow"], default=["red", "yel
 r = ref()
 places = {c.adcode: c.name for c in r.children(scope.region)} if scope.region != PROVINCE else {
     co.adcode: f"{city.name} {co.name}" for city in r.cities() for co in r.children(city.adcode)}
-county = f2.selectbox("区县", [None, *places], format_func=lambda a: "全部" if a is None else places[a],
+everywhere = "全部" if places else r.name(scope.region)  # (a county's view: that county)
+county = f2.selectbox("区县", [None, *places], format_func=lambda a: everywhere if a is None else places[a],
                       key=f"credit_list_county_{scope.region}", disabled=not places)
-sectors = {} if scope.industry else {i.code: i.name for i in r.sectors()}  # (an industry view keeps its industry)
-sector_f = f3.selectbox("行业", [None, *sectors], format_func=lambda c: "全部" if c is None else sectors[c],
+own = r.industries.get(scope.industry) if scope.industry else None
+sectors = {} if own is not None and own.kind == "sector" else {i.code: i.name for i in r.sectors()}
+every_sector = "全部" if sectors else own.name  # (a sector's view: that sector)
+sector_f = f3.selectbox("行业", [None, *sectors], format_func=lambda c: every_sector if c is None else sectors[c],
                         key=f"credit_list_sector_{scope.region}_{scope.industry}", disabled=not sectors)
 name_q = f4.text_input("企业名称包含", key="credit_list_name", max_chars=40).strip()
 if sorted(colours) == ["red", "yellow"] and county is None and sector_f is None and not name_q:
     listed = ents[ents["colour"].isin(colours)]  # the map's worst enterprises: their red and yellow ones
     more = d["red_yellow"] > MAX_LIST
 elif colours:  # a search among all the view's rated enterprises
-    ls = scope.with_(region=county) if county is not None else scope
-    listed = q(credit.enterprises, ls.with_(industry=sector_f) if sector_f else ls, colours=tuple(sorted(colours)),
-               name_contains=name_q or None, limit=MAX_LIST + 1)
+    listed = q(credit.enterprises, scope.with_(region=county) if county is not None else scope,
+               colours=tuple(sorted(colours)), sector=sector_f, name_contains=name_q or None, limit=MAX_LIST + 1)
     more = len(listed) > MAX_LIST
 else:
     listed, more = ents.head(0), False

@@ -186,15 +186,16 @@ def worst_colours(counts: dict[str, Any], limit: int) -> list[str]:
 
 def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | None = None,
                 limit: int = 20000, counts: dict[str, Any] | None = None, colours: tuple[str, ...] | None = None,
-                name_contains: str | None = None) -> pd.DataFrame:
+                sector: str | None = None, name_contains: str | None = None) -> pd.DataFrame:
     """Rated enterprises with location and colour, worst first (for the map and the list). The first ``limit`` of
     them are of the worst colours only: where the cells serve the scope, the colour counts (``distribution``, a few
     thousand cells) say which worst colours alone fill the limit, and only those ratings are read and sorted (the
     province's 20,000 worst are red and yellow: 36 k ratings sorted instead of 162 k). (The counts and the list are
     two reads: a rating changed between them can leave the list shorter than the limit, as a view a moment later
     would show it.) ``counts``: the scope's ``distribution`` when the caller has it already (the credit page).
-    ``colours`` and ``name_contains`` (taken literally: % and _ are no wildcards) narrow the list: a search among all
-    the scope's rated enterprises, not among the worst ``limit``."""
+    ``colours``, ``sector`` (within the scope's own industry) and ``name_contains`` (taken literally: % and _ are no
+    wildcards; letters in either case) narrow the list: a search among all the scope's rated enterprises, not among
+    the worst ``limit``."""
     eng, rs = prepare(scope, engine)
     lat = _latest(rs, eng)
     order = case(*[(lat.c.colour == c, i) for i, c in enumerate(reversed(CREDIT_COLOURS))], else_=9)
@@ -203,12 +204,14 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
             .select_from(lat.join(E, E.c.id == lat.c.enterprise_id)))
     name = clean_text(name_contains, 40) if name_contains else ""
     if name:
-        stmt = stmt.where(E.c.name.contains(name, autoescape=True))
+        stmt = stmt.where(E.c.name.icontains(name, autoescape=True))
+    if sector:
+        stmt = stmt.where(lat.c.sector_code == sector)
     if colours is not None:
         stmt = stmt.where(lat.c.colour.in_([c for c in colours if c in CREDIT_COLOURS]))
     if colour:
         stmt = stmt.where(lat.c.colour == colour)
-    elif colours is None and not name and cells.serves(rs, eng, "credit_in", "credit_out"):  # (else the counts would read the ratings twice)
+    elif colours is None and not name and not sector and cells.serves(rs, eng, "credit_in", "credit_out"):  # (else the counts would read the ratings twice)
         worst = worst_colours(counts if counts is not None else distribution(scope, engine=eng), limit)
         if len(worst) < len(CREDIT_COLOURS):
             stmt = stmt.where(lat.c.colour.in_(worst))

@@ -230,7 +230,11 @@ def rankings(scope: Scope, *, engine: Engine | None = None, keys: tuple[str, ...
     calls = list(dict.fromkeys((ind.source, s) for ind, _, here, ps in wanted for s in (here, ps) if s is not None))
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         futures = {c: pool.submit(in_this_run(fetch, *c)) for c in calls}
-        got = {c: f.result() for c, f in futures.items()}
+        try:
+            got = {c: f.result() for c, f in futures.items()}
+        except BaseException:  # the first failure is the page's: the calls not yet started are not run
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     for ind, better, here, ps in wanted:
         out.tables[ind.key] = _table(ind, better, got[(ind.source, here)],
                                      got[(ind.source, ps)] if ps is not None else None)

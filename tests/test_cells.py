@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import case, delete, event, func, insert, select, update
+from sqlalchemy import text as text_sql
 
 from queries import cells, change, credit, enforcement, grids, overview, risk
 from queries.base import prepare
@@ -273,6 +274,33 @@ def test_the_worst_rated_enterprises_read_only_the_colours_they_need(db):
                 given = credit.enterprises(s, engine=db, limit=limit, counts=d)
             assert given.equals(got), (name, limit)
             assert _cell_reads(seen) == 0, (name, limit)
+    # the list's filters: the whole list's rows of those colours, that sector, names holding the text (literally,
+    # letters in either case), in the same order
+    s = sc["year-to-date"]
+    whole = credit.enterprises(s, engine=db, limit=10 ** 7)
+    name = whole["sector"].iloc[-1]
+    code = next(i.code for i in reference(db).sectors() if i.name == name)
+    part = whole[whole["sector"] == name]["name"].iloc[0][2:4]
+    for colours, sec, text in ((("red",), None, None), (("red", "yellow"), code, None), (("blue", "green"), code, part),
+                               (("red", "yellow", "blue", "green"), None, part), (("red",), None, "%"), ((), None, None)):
+        got = credit.enterprises(s, engine=db, colours=colours, sector=sec, name_contains=text, limit=10 ** 7)
+        want = whole[whole["colour"].isin(colours) & ((whole["sector"] == name) if sec else True)
+                     & (whole["name"].str.contains(text, regex=False) if text else True)].reset_index(drop=True)
+        assert list(got["id"]) == list(want["id"]) and (want.empty or got.equals(want)), (colours, sec, text)
+    assert len(credit.enterprises(s, engine=db, colours=("red", "yellow", "blue", "green"), name_contains=part,
+                                  limit=10 ** 7)) > 0
+    with db.begin() as c:  # a name in Latin letters: matched in either case on both databases
+        eid = int(whole["id"].iloc[0])
+        old = c.execute(text_sql("SELECT name FROM enterprises WHERE id = :i"), {"i": eid}).scalar()
+        c.execute(text_sql("UPDATE enterprises SET name = :n WHERE id = :i"), {"n": old + "ABC_x%", "i": eid})
+    try:
+        for q in ("abc_x%", "ABC_X%", "c_x%"):
+            assert list(credit.enterprises(s, engine=db, colours=("red", "yellow", "blue", "green"), name_contains=q,
+                                           limit=10)["id"]) == [eid], q
+        assert credit.enterprises(s, engine=db, colours=("red",), name_contains="abcxx", limit=10).empty
+    finally:
+        with db.begin() as c:
+            c.execute(text_sql("UPDATE enterprises SET name = :n WHERE id = :i"), {"n": old, "i": eid})
     assert credit.worst_colours({"red": 3, "yellow": 5, "blue": 1, "green": 9}, 8) == ["red", "yellow"]
     assert credit.worst_colours({"red": 3, "yellow": 5, "blue": 1, "green": 9}, 3) == ["red"]
     assert credit.worst_colours({"red": 0, "yellow": 0, "blue": 0, "green": 0}, 5) == ["red", "yellow", "blue", "green"]

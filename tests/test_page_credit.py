@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import pytest
+from sqlalchemy import text as sql_text
 
 from queries import credit, enforcement
 from queries.scope import Scope
@@ -68,8 +69,10 @@ def test_per_region_table_and_red_yellow_list_equal_queries(db):
     assert list(table["rated"]) == list(reg["rated"])
     assert table["rated"].sum() == 9306
     d = credit.distribution(s, engine=db)
+    from pages.credit import MAX_LIST
+
     lst = at.dataframe[1].value
-    assert len(lst) == d["red_yellow"]
+    assert len(lst) == min(d["red_yellow"], MAX_LIST) > 0
     assert set(lst["colour_name"]) == {"红色", "黄色"}
     # the list filter: red only
     at.multiselect(key="credit_list_colour").set_value(["red"]).run()
@@ -95,8 +98,9 @@ def test_the_list_opens_with_the_worst_and_its_filters_search_every_rated_enterp
     everyone = credit.enterprises(s, engine=db, colours=("red", "yellow"), limit=10 ** 6)
     beyond = everyone[~everyone["id"].isin(first["id"])]
     county_name = beyond["county"].iloc[0]
-    county = next(a for a, n in ((c.adcode, c.name) for city in credit_ref(db).cities()
-                                 for c in credit_ref(db).children(city.adcode)) if n == county_name)
+    with db.connect() as c:
+        county = c.execute(sql_text("SELECT county_adcode FROM enterprises WHERE id = :i"),
+                           {"i": int(beyond["id"].iloc[0])}).scalar()
     at.selectbox(key="credit_list_county_320000").set_value(county).run()
     assert not at.exception, at.exception
     got = at.dataframe[1].value
@@ -112,7 +116,36 @@ def test_the_list_opens_with_the_worst_and_its_filters_search_every_rated_enterp
     part = got["name"].iloc[-1][2:5]
     at.text_input(key="credit_list_name").set_value(part).run()
     got = at.dataframe[1].value
-    assert len(got) and all(part in n for n in got["name"])
+    want = credit.enterprises(s.with_(region=county), engine=db, colours=("red", "yellow"), sector=code,
+                              name_contains=part, limit=MAX_LIST)
+    assert len(got) and list(got["id"]) == list(want["id"]) and all(part in n for n in got["name"])
+    assert set(got["sector"]) == {sector} and set(got["county"]) == {county_name}
+    assert not any("仅列最差的" in c.value for c in at.caption)  # (not cut: the caption says nothing of it)
+    at.multiselect(key="credit_list_colour").set_value([]).run()  # no colour chosen: an empty list
+    assert not at.exception and len(at.dataframe[1].value) == 0
+
+
+def test_the_list_filters_of_a_bound_county_and_an_industry_view(db):
+    """A city user's county choices are their city's counties; a county's view offers no county and names it; a
+    sector's view offers no sector and names it; a section's view narrows by sector within the section."""
+    at = app("leadership", "nanjing", page="credit.py")
+    box = at.selectbox(key=f"credit_list_county_{NJ}")
+    assert set(box.options) - {"全部"} == {c.name for c in credit_ref(db).children(NJ)}
+    at = app("leadership", "nanjing", params={"region": JIANGNING}, page="credit.py")
+    box = at.selectbox(key=f"credit_list_county_{JIANGNING}")
+    assert box.disabled and box.options == ["江宁区"]
+    at = app("leadership", "leader", params={"region": NJ, "industry": "chem"}, page="credit.py")
+    box = at.selectbox(key=f"credit_list_sector_{NJ}_chem")
+    assert box.disabled and len(box.options) == 1
+    at = app("leadership", "leader", params={"region": NJ, "industry": "C"}, page="credit.py")
+    box = at.selectbox(key=f"credit_list_sector_{NJ}_C")
+    assert not box.disabled and len(box.options) > 2
+    chem = next(i for i in credit_ref(db).sectors() if i.code == "chem")
+    box.set_value("chem").run()
+    got = at.dataframe[1].value
+    want = credit.enterprises(page_scope(db, NJ, industry="C"), engine=db, colours=("red", "yellow"), sector="chem",
+                              limit=10 ** 6)
+    assert list(got["id"]) == list(want["id"].head(len(got))) and set(got["sector"]) <= {chem.name}
 
 
 @pytest.mark.parametrize("text", ["%", "_", "%%", "\\", "'; DROP TABLE enterprises; --", "\x00江苏"])
