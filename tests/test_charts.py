@@ -68,6 +68,14 @@ def test_points_are_part_of_the_key(db):
     charts.region_map(scope, db, _values(db), "信用", key="a", selectable=False,
                       points=pts.assign(fill=[[0, 255, 0, 200]]))
     assert len(charts._decks) == 2
+    # every value is part of the key (a digest of the rows), and the same points are the same map
+    for changed in (pts.assign(lon=[118.9]), pts.assign(tip=["乙"]), pts.assign(name=["乙"]),
+                    pts.assign(fill=[[255, 0, 0, 201]]), pd.concat([pts, pts]), pts.rename(columns={"name": "nm"})):
+        charts.region_map(scope, db, _values(db), "信用", key="a", selectable=False, points=changed)
+    assert len(charts._decks) == 8
+    charts.region_map(scope, db, _values(db), "信用", key="a", selectable=False, points=pts.copy())
+    assert len(charts._decks) == 8
+    assert charts._frame_key(pts) == charts._frame_key(pts.assign(fill=[(255, 0, 0, 200)]))
 
 
 def test_cache_is_bounded(db, monkeypatch):
