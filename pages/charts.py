@@ -162,8 +162,10 @@ def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, r
                 dark: bool, points_outline: bool, point_px: tuple[int, int], label_size: int | None,
                 narrow: bool = False) -> _Deck:
     feats = child_features(rs.region, rs.level)
-    vals = {int(a): v for a, v in zip(values["adcode"], values["value"])} if not values.empty else {}
-    nums = [float(v) for v in vals.values() if v is not None and not pd.isna(v)]
+    # (a missing value, None or NaN — a region without data, a rate of nothing — is grey with —)
+    vals = {int(a): (None if v is None or pd.isna(v) else v)
+            for a, v in zip(values["adcode"], values["value"])} if not values.empty else {}
+    nums = [float(v) for v in vals.values() if v is not None]
     lo, hi = (min(nums), max(nums)) if nums else (0.0, 1.0)
     ramp = (RAMP_BAD if higher_is_worse else RAMP_GOOD) if not dark else \
         (RAMP_BAD_DARK if higher_is_worse else RAMP_GOOD_DARK)

@@ -489,6 +489,18 @@ def figure(key: str):
     return _FIGURES[key]
 
 
+def map_values(df: pd.DataFrame, key: str) -> pd.DataFrame:
+    """``adcode, value`` of catalogue figure ``key`` per region of a by-region frame that holds the figure's field
+    (and its base): a rate of nothing (its base 0 in a region) is no value, drawn as no data rather than as 0 %. A
+    ``key`` outside the catalogue is ``topic.column``: the column as it is."""
+    d = _FIGURES.get(key)
+    col = d.field if d is not None and isinstance(d.field, str) else key.split(".", 1)[1]
+    v = df[col]
+    if d is not None and d.base is not None and d.base in df:
+        v = v.astype(float).where(df[d.base] > 0)
+    return pd.DataFrame({"adcode": df["adcode"], "value": v})
+
+
 def figure_label(key: str, *, short: bool = False) -> str:
     """The figure's label (``short``: its label for tight places, e.g. the wall screen's tiles)."""
     return figure(key).short if short else figure(key).label

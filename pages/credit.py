@@ -4,8 +4,8 @@ import streamlit as st
 
 from pages.charts import bar, region_map
 from pages.common import (
-    child_label, comparisons, current_scope, drill_on_click, engine, goto_enterprise, metric, page_header,
-    picked_custom, prefetch, q, ref, set_params, tile_changes, topic_keys,
+    child_label, comparisons, current_scope, drill_on_click, engine, goto_enterprise, map_values, metric,
+    page_header, picked_custom, prefetch, q, ref, set_params, tile_changes, topic_keys,
 )
 from pages.ui import rgba, stripe
 from queries import credit
@@ -67,7 +67,7 @@ with left:
         "lon": pts["lon"].round(4), "lat": pts["lat"].round(4), "fill": pts["colour"].map(FILL),
         "tip": pts["name"] + "（" + pts["colour"].map(CREDIT_NAMES) + " · " + pts["sector"] + "）",
     })
-    ev = region_map(scope, engine(), reg.rename(columns={"red_yellow_share": "value"})[["adcode", "value"]],
+    ev = region_map(scope, engine(), map_values(reg, "credit.red_yellow_share"),
                     "红黄色企业占比", "%", key=f"credit_map_{scope.region}_{scope.industry}", points=points,
                     points_outline=True, height=560)
     ent_id = _clicked_point(ev, pts["id"])

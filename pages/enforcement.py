@@ -7,9 +7,9 @@ import streamlit as st
 from pages import listchecks
 from pages.charts import bar, region_map
 from pages.common import (
-    child_label, current_scope, drill_on_click, engine, figure, fmt, forget_refused, metric, open_enterprise,
-    page_header, parse_id, picked_custom, plain, prefetch, q, q_or_stop, say_refused, scope_token, set_params,
-    tile_changes, topic_keys,
+    child_label, current_scope, drill_on_click, engine, figure, fmt, forget_refused, map_values, metric,
+    open_enterprise, page_header, parse_id, picked_custom, plain, prefetch, q, q_or_stop, say_refused, scope_token,
+    set_params, tile_changes, topic_keys,
 )
 from pages.supervision_ui import may_send, send_button, send_flash
 from pages.ui import LATE_COLOUR, flagged
@@ -191,7 +191,7 @@ ind = st.segmented_control("地图指标", keys, default=keys[0], format_func=la
 label, unit, worse = MAP_INDICATORS[ind]
 left, right = st.columns([5, 6])
 with left:
-    ev = region_map(scope, engine(), reg[["adcode", ind]].rename(columns={ind: "value"}), label, unit,
+    ev = region_map(scope, engine(), map_values(reg, f"enforcement.{ind}"), label, unit,
                     key=f"enf_map_{scope.region}_{ind}", higher_is_worse=worse, height=500)
 with right:
     ev_bar = bar(reg, "name", ["enterprises_inspected", "hazards_found"], ["检查企业（家）", "排查隐患（个）"],

@@ -7,8 +7,8 @@ import streamlit as st
 
 from pages.charts import bar, line, region_map
 from pages.common import (
-    child_label, comparisons, current_scope, drill_on_click, engine, figure, fmt, metric, page_header, page_link,
-    plain, prefetch, q, q_or_stop, set_params, tile_changes, url_id,
+    child_label, comparisons, current_scope, drill_on_click, engine, figure, fmt, map_values, metric, page_header,
+    page_link, plain, prefetch, q, q_or_stop, set_params, tile_changes, url_id,
 )
 from pages.ui import POINT_STATUS_HEX, flagged, when
 from queries import hazards
@@ -121,7 +121,7 @@ def region_view(scope) -> None:
     with c1:
         ind = st.selectbox("地图指标", list(options), format_func=lambda k: options[k][0], key="hz_map_ind")
         label, unit, worse = options[ind]
-        ev = region_map(scope, engine(), reg[["adcode"]].assign(value=reg[ind]), label, unit,
+        ev = region_map(scope, engine(), map_values(reg, f"hazards.{ind}"), label, unit,
                         key=f"hz_map_{scope.region}", higher_is_worse=worse, height=460)
         drill_on_click(scope, ev)
     with c2:

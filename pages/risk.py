@@ -8,8 +8,8 @@ import streamlit as st
 from pages import listchecks
 from pages.charts import bar, line, region_map
 from pages.common import (
-    child_label, comparisons, current_scope, drill_on_click, engine, figure_label, fmt, metric, page_header,
-    picked_custom, prefetch, q, scope_token, set_params, tile_changes, topic_keys,
+    child_label, comparisons, current_scope, drill_on_click, engine, figure_label, fmt, map_values, metric,
+    page_header, picked_custom, prefetch, q, scope_token, set_params, tile_changes, topic_keys,
 )
 from pages.ui import when
 from queries import risk
@@ -72,7 +72,7 @@ st.markdown(f"#### 各{kids}完成上报率")
 reg = q(risk.by_region, scope)
 left, right = st.columns([5, 6])
 with left:
-    ev = region_map(scope, engine(), reg[["adcode", "completion_rate"]].rename(columns={"completion_rate": "value"}),
+    ev = region_map(scope, engine(), map_values(reg, "risk.completion_rate"),
                     figure_label("risk.completion_rate"), "%", key=f"risk_map_{scope.region}", higher_is_worse=False,
                     height=500)
 with right:

@@ -110,12 +110,21 @@ INDICATORS: dict[str, tuple[str, str, Callable, str, bool]] = {
 }
 
 
+# a rate's denominator in its by-region frame, as its catalogue figure declares it (module, field) -> base
+_BASES = {(d.source.__module__, d.field): d.base for m in (warnings, hazards, enforcement, risk, credit)
+          for d in m.FIGURES if d.base and isinstance(d.field, str)}
+
+
 def indicator_by_region(scope: Scope, indicator: str, *, engine: Engine | None = None) -> pd.DataFrame:
-    """``adcode, name, value`` of one indicator for each child region of the scope."""
+    """``adcode, name, value`` of one indicator for each child region of the scope; a rate of nothing (a region
+    where its denominator is 0) is no value (NaN: drawn as no data, not as 0 %)."""
     if indicator not in INDICATORS:
         indicator = "open_warnings"
     eng, rs = prepare(scope, engine)
     _, _, fn, col, _ = INDICATORS[indicator]
     df = fn(scope, engine=eng)
     out = df[["adcode", "name", col]].rename(columns={col: "value"})
+    base = _BASES.get((fn.__module__, col))
+    if base is not None and not out.empty:
+        out["value"] = out["value"].astype(float).where(df[base] > 0)
     return name_children(out, rs) if out.empty else out

@@ -153,3 +153,32 @@ def test_supervision_block_of_a_city_user_shows_only_their_city(db):
         _, standing = _supervision_expected(db, 320900, 320900)
         province = _supervision_expected(db, 320000, None)[1]
         assert number(metrics(at)["在办督办"]) == standing["open"] < province["open"]
+
+
+@pytest.mark.parametrize("indicator,source,field,base", [
+    ("online_rate", hazards.by_region, "online_rate", "points"),
+    ("risk_completion", risk.by_region, "completion_rate", "required")])
+def test_a_map_rate_of_nothing_is_no_data(db, indicator, source, field, base):
+    """A region where a rate's denominator is 0 (no monitoring point of a division, no report due in an industry)
+    is drawn as no data, not as the worst 0 %: the overview's map values and a topic page's map alike."""
+    import json
+
+    import pandas as pd
+
+    from pages.common import map_values
+    from queries import overview
+
+    for s in (Scope(region=320100, industry="C26"), Scope(region=320900, industry="fireworks")):
+        df = source(s, engine=db)
+        got = overview.indicator_by_region(s, indicator, engine=db).set_index("adcode")["value"]
+        for adcode, n, v in zip(df["adcode"], df[base], df[field]):
+            assert (pd.isna(got[adcode]) if n == 0 else got[adcode] == v), (s, adcode)
+        key = {"online_rate": "hazards.online_rate", "risk_completion": "risk.completion_rate"}[indicator]
+        assert map_values(df, key).set_index("adcode")["value"].equals(got.astype(float))
+    assert any(pd.isna(v) for v in got) or indicator == "online_rate"
+    # on the page the region without a base is grey with —, not coloured
+    at = app("leadership", "leader", params={"region": 320900, "industry": "fireworks", "map": indicator})
+    assert not at.exception, at.exception
+    spec = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    feats = next(layer for layer in spec["layers"] if layer["id"] == "regions")["data"]["features"]
+    assert feats and all(f["properties"]["fill"] == [200, 200, 200, 120] for f in feats)
