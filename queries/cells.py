@@ -165,15 +165,16 @@ KeyFn = Callable[[object, object], object]  # (table, its date column) -> key ex
 
 
 def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, *, to_date: bool = False,
-         all_time: bool = False, per_enterprise: bool = False):
+         all_time: bool = False, per_enterprise: bool = False, store: spec.Store | None = None):
     """The scope's cells of whole months plus its partial-month fact rows, as one subquery with the columns
     ``keys`` (name -> function of (table, date column)), ``n``, ``a``, ``b`` and ``amount_fen``; ``None`` when the
     cells cannot serve the scope. The months are the scope's period's, with ``to_date`` every month up to its
     cut-off (``Resolved.cutoff``: the end of the period or the as-of time), with ``all_time`` every month (a fact
     not taken over a period: every row recorded by the as-of time counts); with ``per_enterprise`` the cells per
-    enterprise (``seed.cells.ENTERPRISE``: the keys may use ``enterprise_id``)."""
+    enterprise (``seed.cells.ENTERPRISE``: the keys may use ``enterprise_id``); ``store``: another table of cells
+    (``seed.cells.CAMPAIGN``: the keys may use ``campaign_id``)."""
     fact = spec.BY_NAME[fact_name]
-    store = spec.ENTERPRISE if per_enterprise else spec.PERIOD
+    store = store or (spec.ENTERPRISE if per_enterprise else spec.PERIOD)
     if fact not in store.facts:
         raise ValueError(f"{fact_name} has no cells in {store.table}")
     C = S.metadata.tables[store.table]

@@ -18,6 +18,7 @@ from queries.base import (
 )
 from queries.figure_defs import PERIOD, declare, fig
 from queries.scope import Scope, ScopeError
+from seed import cells as cell_spec
 from seed.schema import (
     blacklist_entries as BL, campaign_departments as CD, campaign_stats as CS, campaign_industries as CI, campaigns as CP,
     cases as C, checklist_items as CK, enterprises as E, exposures as X, hidden_hazards as H,
@@ -332,6 +333,9 @@ def by_month(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
 
 # --- campaigns -------------------------------------------------------------------------------------------
 
+CAMPAIGN_FACT = cell_spec.CAMPAIGN_FACT.name  # a campaign's inspections in the campaigns' cells
+
+
 def _campaign_visible(rs):
     """Province-wide campaigns and those of the scope's city (all campaigns for a province scope)."""
     if rs.level == "province":
@@ -348,11 +352,20 @@ def campaigns(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     if camps.empty:
         return camps
     # enterprises inspected in the campaign by the cut-off: distinct, or each enterprise's first campaign inspection
-    ents = (func.coalesce(func.sum(case((IN.c.first_in_campaign, 1), else_=0)), 0) if derived.usable(rs, IN, eng)
-            else func.count(distinct(IN.c.enterprise_id)))
-    done = frame(select(IN.c.campaign_id, func.count().label("inspections"), ents.label("enterprises_inspected"))
-                 .where(rs.where(IN), rs.until_cutoff(IN.c.inspected_on), IN.c.campaign_id.is_not(None))
-                 .group_by(IN.c.campaign_id), eng).rename(columns={"campaign_id": "id"})
+    # (from the campaigns' cells where they serve the scope: the months up to the cut-off, its own month's rows)
+    u = cells.rows(rs, eng, CAMPAIGN_FACT, {"campaign_id": lambda t, day: t.c.campaign_id}, to_date=True,
+                   store=cell_spec.CAMPAIGN)
+    if u is not None:
+        done = frame(select(u.c.campaign_id, cells.total(u.c.n).label("inspections"),
+                            cells.total(u.c.a).label("enterprises_inspected"))
+                     .group_by(u.c.campaign_id).having(func.sum(u.c.n) != 0), eng)
+    else:
+        ents = (func.coalesce(func.sum(case((IN.c.first_in_campaign, 1), else_=0)), 0)
+                if derived.usable(rs, IN, eng) else func.count(distinct(IN.c.enterprise_id)))
+        done = frame(select(IN.c.campaign_id, func.count().label("inspections"), ents.label("enterprises_inspected"))
+                     .where(rs.where(IN), rs.until_cutoff(IN.c.inspected_on), IN.c.campaign_id.is_not(None))
+                     .group_by(IN.c.campaign_id), eng)
+    done = done.rename(columns={"campaign_id": "id"})
     camps = camps.merge(done, on="id", how="left").fillna({"inspections": 0, "enterprises_inspected": 0})
     camps["inspections"] = camps["inspections"].astype(int)
     camps["enterprises_inspected"] = camps["enterprises_inspected"].astype(int)
@@ -398,11 +411,21 @@ def campaign_reports(campaign_id: int, scope: Scope, *, engine: Engine | None = 
                 .where(CS.c.campaign_id == campaign_id, rs.region_filter(CS), rs.recorded_filter(CS),
                        CS.c.month >= first, rs.until_cutoff(CS.c.month))
                 .group_by(k), eng)
-    ki = rs.group_column(IN)
-    sysd = frame(select(ki.label("adcode"), func.count().label("system_inspections"))
-                 .where(IN.c.campaign_id == campaign_id, rs.region_filter(IN), rs.recorded_filter(IN),
-                        rs.until_cutoff(IN.c.inspected_on))
-                 .group_by(ki), eng)
+    # the campaign's inspections in the system by the cut-off, of every industry (as the cities' reports): from the
+    # campaigns' cells where they serve the place (read as the scope without its industry)
+    whole = prepare(scope.with_(industry=None), eng)[1] if scope.industry else rs
+    u = cells.rows(whole, eng, CAMPAIGN_FACT, {"campaign_id": lambda t, day: t.c.campaign_id,
+                                               "k": lambda t, day: whole.group_column(t)},
+                   to_date=True, store=cell_spec.CAMPAIGN)
+    if u is not None:
+        sysd = frame(select(u.c.k.label("adcode"), cells.total(u.c.n).label("system_inspections"))
+                     .where(u.c.campaign_id == campaign_id).group_by(u.c.k).having(func.sum(u.c.n) != 0), eng)
+    else:
+        ki = rs.group_column(IN)
+        sysd = frame(select(ki.label("adcode"), func.count().label("system_inspections"))
+                     .where(IN.c.campaign_id == campaign_id, rs.region_filter(IN), rs.recorded_filter(IN),
+                            rs.until_cutoff(IN.c.inspected_on))
+                     .group_by(ki), eng)
     cols = ["adcode", "reports", "latest_month", *REPORTED, "fines_yuan"]
     rep = rep if not rep.empty else pd.DataFrame(columns=cols)
     df = rep.merge(sysd, on="adcode", how="outer") if not sysd.empty else rep.assign(system_inspections=0)

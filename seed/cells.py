@@ -2,7 +2,8 @@
 
 (Credit ratings are in them too, as a running sum: see ``credit_in`` / ``credit_out`` in ``FACTS``; and two
 registers summed over every month: the risk reporting obligations, ``obligations``, and the enterprises,
-``enterprises``. A second table, ``enterprise_cells``, keeps the hidden hazards per enterprise as well: ``STORES``.)
+``enterprises``. A second table, ``enterprise_cells``, keeps the hidden hazards per enterprise as well, and a third,
+``campaign_cells``, the inspections per campaign: ``STORES``.)
 
 A period figure (inspections, hidden hazards found / major / rectified, suspensions, cases filed / online /
 transferred, cases decided and their fines) summed over a year of a province reads a few tens of thousands of
@@ -102,7 +103,14 @@ PERIOD = Store("period_cells", KEY, tuple(FACTS), "cells")
 # hidden hazards also per enterprise (month × county × sector × industry × enterprise; a = major, b = rectified): the
 # enterprises with the most hazards in a period sum about a third as many cells as hazards instead of every hazard
 ENTERPRISE = Store("enterprise_cells", (*KEY, "enterprise_id"), (BY_NAME["hazards"],), "ent_cells")
-STORES = (PERIOD, ENTERPRISE)
+# inspections also per campaign (month × county × sector × industry × campaign; a = the enterprise's first inspection
+# in the campaign, a derived column of seed.derived): a campaign's progress by a cut-off (its inspections and the
+# enterprises inspected) and its system inspections per region sum ~30 k cells instead of ~600 k inspections
+CAMPAIGN_FACT = Fact("campaign_insp", "inspections", "inspected_on", only="campaign_id IS NOT NULL",
+                     a="first_in_campaign", watch=("first_in_campaign",))
+BY_NAME[CAMPAIGN_FACT.name] = CAMPAIGN_FACT
+CAMPAIGN = Store("campaign_cells", (*KEY, "campaign_id"), (CAMPAIGN_FACT,), "cmp_cells")
+STORES = (PERIOD, ENTERPRISE, CAMPAIGN)
 TABLES = sorted({t for st in STORES for t in st.tables})
 
 

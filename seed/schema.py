@@ -735,6 +735,13 @@ enterprise_cells = Table(
     Index("ix_enterprise_cells_county", "fact", "county_adcode", "month"),  # (a county's few among the province's)
 )
 
+# the same per campaign, for seed.cells ``CAMPAIGN`` (a campaign's inspections and enterprises inspected by a cut-off)
+campaign_cells = Table(
+    "campaign_cells", metadata,
+    *_cell_columns(Integer, Column("campaign_id", Integer, nullable=False)),
+    Index("ix_campaign_cells_city", "fact", "city_adcode", "month"),
+)
+
 training_sessions = Table(
     "training_sessions", metadata,
     Column("id", Integer, primary_key=True),
