@@ -298,8 +298,17 @@ def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
 
 
 def by_department(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
-    """Inspections and enterprises per inspecting department."""
+    """Inspections and enterprises per inspecting department (from the departments' cells where they serve the
+    scope's period: one from 1 January, or one calendar month, whose enterprises the cells count)."""
     eng, rs = prepare(scope, engine)
+    ent = cells.enterprises_column(rs)
+    u = cells.rows(rs, eng, cell_spec.DEPARTMENT_FACT.name, {"department": lambda t, day: t.c.department},
+                   store=cell_spec.DEPARTMENT) if ent else None
+    if u is not None:
+        n = cells.total(u.c.n)
+        return frame(select(u.c.department, n.label("inspections"),
+                            cells.total(u.c[ent]).label("enterprises_inspected"))
+                     .group_by(u.c.department).having(func.sum(u.c.n) != 0).order_by(n.desc(), u.c.department), eng)
     stmt = (select(IN.c.department, func.count().label("inspections"),
                    _enterprises_inspected(rs, eng, IN.c.prev_dept_on).label("enterprises_inspected"))
             .where(rs.where(IN, "inspected_on")).group_by(IN.c.department)

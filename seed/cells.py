@@ -2,8 +2,8 @@
 
 (Credit ratings are in them too, as a running sum: see ``credit_in`` / ``credit_out`` in ``FACTS``; and two
 registers summed over every month: the risk reporting obligations, ``obligations``, and the enterprises,
-``enterprises``. A second table, ``enterprise_cells``, keeps the hidden hazards per enterprise as well, and a third,
-``campaign_cells``, the inspections per campaign: ``STORES``.)
+``enterprises``. A second table, ``enterprise_cells``, keeps the hidden hazards per enterprise as well, and two more
+the inspections per campaign and per inspecting department, ``campaign_cells`` and ``department_cells``: ``STORES``.)
 
 A period figure (inspections, hidden hazards found / major / rectified, suspensions, cases filed / online /
 transferred, cases decided and their fines) summed over a year of a province reads a few tens of thousands of
@@ -110,7 +110,15 @@ CAMPAIGN_FACT = Fact("campaign_insp", "inspections", "inspected_on", only="campa
                      a="first_in_campaign", watch=("first_in_campaign",))
 BY_NAME[CAMPAIGN_FACT.name] = CAMPAIGN_FACT
 CAMPAIGN = Store("campaign_cells", (*KEY, "campaign_id"), (CAMPAIGN_FACT,), "cmp_cells")
-STORES = (PERIOD, ENTERPRISE, CAMPAIGN)
+# and per inspecting department (… × department; a / b = the enterprise's first inspection by that department of the
+# year / month, by the derived ``prev_dept_on``): the period's inspections and enterprises by department sum ~120 k
+# cells instead of ~600 k inspections
+DEPARTMENT_FACT = Fact("dept_insp", "inspections", "inspected_on",
+                       a="prev_dept_on IS NULL OR prev_dept_on < @year(inspected_on)",
+                       b="prev_dept_on IS NULL OR prev_dept_on < @month(inspected_on)", watch=("prev_dept_on",))
+BY_NAME[DEPARTMENT_FACT.name] = DEPARTMENT_FACT
+DEPARTMENT = Store("department_cells", (*KEY, "department"), (DEPARTMENT_FACT,), "dept_cells")
+STORES = (PERIOD, ENTERPRISE, CAMPAIGN, DEPARTMENT)
 TABLES = sorted({t for st in STORES for t in st.tables})
 
 

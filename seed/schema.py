@@ -742,6 +742,13 @@ campaign_cells = Table(
     Index("ix_campaign_cells_city", "fact", "city_adcode", "month"),
 )
 
+# and per inspecting department, for seed.cells ``DEPARTMENT`` (the period's inspections and enterprises by department)
+department_cells = Table(
+    "department_cells", metadata,
+    *_cell_columns(Integer, Column("department", String(32), nullable=False)),
+    Index("ix_department_cells_city", "fact", "city_adcode", "month"),
+)
+
 training_sessions = Table(
     "training_sessions", metadata,
     Column("id", Integer, primary_key=True),

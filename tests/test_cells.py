@@ -82,7 +82,7 @@ def _biggest_campaign(engine) -> int:
 FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month,
              risk.completion, risk.by_region, risk.by_sector, risk.trend, credit.distribution, credit.by_sector,
              credit.by_region, overview.platform, grids.summary, grids.by_region, enforcement.enterprises,
-             enforcement.campaigns, campaign_reports]
+             enforcement.campaigns, campaign_reports, enforcement.by_department]
 
 
 @pytest.mark.slow
@@ -222,10 +222,11 @@ def test_the_enterprises_with_the_most_hazards_are_read_from_their_cells(db):
     assert "enterprise_cells" not in _statements(db, enforcement.enterprises, sc["within-a-month"])
 
 
-def test_the_campaigns_progress_is_read_from_their_cells(db):
+def test_the_campaigns_progress_and_the_departments_are_read_from_their_cells(db):
     """A campaign's inspections and enterprises by the cut-off, and its system inspections per region, sum the
     campaigns' cells up to the cut-off's month (and that month's rows), not every campaign inspection; as of a past
-    time, the rows; in an industry's view the system inspections are every industry's (as the cities' reports)."""
+    time, the rows; in an industry's view the system inspections are every industry's (as the cities' reports). The
+    inspections by department likewise, where the cells count the period's enterprises."""
     sc = _scopes(db)
     campaign_reports(sc["year-to-date"], engine=db)  # (the campaign looked up before the statements are recorded)
     for name in ("year-to-date", "county", "section", "as-of-now", "year-to-mid-month"):
@@ -235,6 +236,13 @@ def test_the_campaigns_progress_is_read_from_their_cells(db):
             assert "FROM campaign_cells" in stmts, (name, fn.__name__)
             assert all("UNION ALL" in x for x in rows), (name, fn.__name__)  # only the cut-off month's rows
     assert "campaign_cells" not in _statements(db, enforcement.campaigns, sc["as-of-past"])
+    # the departments' inspections and enterprises: their cells for a period from 1 January or one calendar month
+    for name in ("year-to-date", "year-to-mid-month", "one-month", "county", "division"):
+        stmts = _statements(db, enforcement.by_department, sc[name])
+        assert "FROM department_cells" in stmts, name
+        assert all("UNION ALL" in x for x in stmts.split(";;") if "FROM inspections" in x and "max(" not in x), name
+    for name in ("quarter", "within-a-month", "as-of-past"):  # (enterprises counted from the rows)
+        assert "department_cells" not in _statements(db, enforcement.by_department, sc[name]), name
     whole = campaign_reports(sc["year-to-date"], engine=db)
     by_section = campaign_reports(sc["section"].with_(region=PROVINCE), engine=db)
     assert list(whole["system_inspections"]) == list(by_section["system_inspections"])
