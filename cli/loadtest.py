@@ -392,8 +392,9 @@ class Session:
             self.r.error("disconnect", "the server closed the connection")
 
 
-def table_reads(tables=("period_cells", "enterprise_cells", "inspections", "hidden_hazards", "cases", "risk_reports",
-                        "risk_obligations", "credit_ratings", "enterprises")) -> dict[str, int] | None:
+def table_reads(tables=("period_cells", "enterprise_cells", "campaign_cells", "department_cells", "inspections",
+                        "hidden_hazards", "cases", "risk_reports", "risk_obligations", "credit_ratings",
+                        "enterprises")) -> dict[str, int] | None:
     """Statements that read each table so far (PostgreSQL: sequential + index scans of ``pg_stat_user_tables``, on
     ``OVERSIGHT_DB_URL``); ``None`` on SQLite or when the database does not answer."""
     try:

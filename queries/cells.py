@@ -172,7 +172,7 @@ def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, 
     cut-off (``Resolved.cutoff``: the end of the period or the as-of time), with ``all_time`` every month (a fact
     not taken over a period: every row recorded by the as-of time counts); with ``per_enterprise`` the cells per
     enterprise (``seed.cells.ENTERPRISE``: the keys may use ``enterprise_id``); ``store``: another table of cells
-    (``seed.cells.CAMPAIGN``: the keys may use ``campaign_id``)."""
+    (``seed.cells.CAMPAIGN`` or ``DEPARTMENT``: the keys may use ``campaign_id`` or ``department``)."""
     fact = spec.BY_NAME[fact_name]
     store = store or (spec.ENTERPRISE if per_enterprise else spec.PERIOD)
     if fact not in store.facts:

@@ -182,8 +182,8 @@ def compact(engine: Engine) -> None:
     read twice the pages; rewrite the tables compactly (outside any transaction; a no-op on SQLite, which
     updates rows in place). Then a plain VACUUM of the whole database: VACUUM FULL leaves the rewritten tables'
     visibility maps empty, and freshly loaded tables have none, so PostgreSQL could answer no query from an index
-    alone (the campaigns' progress: a parallel scan of every inspection, 48-72 ms, against 26-29 ms from its index;
-    ~2 s for the demo database)."""
+    alone (the campaigns' progress where their cells cannot serve: a parallel scan of every inspection, 48-72 ms,
+    against 26-29 ms from its index; ~2 s for the demo database)."""
     if engine.dialect.name != "postgresql":
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:

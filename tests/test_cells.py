@@ -415,7 +415,17 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
                                                                  S.divisions.c.adcode != rows[1]["county_adcode"])
                               .limit(1)).scalar()
             c.execute(update(I).where(I.c.id == rows[1]["id"]).values(county_adcode=other))
-            _clean(c, "inspections")
+            _clean(c, "inspections", "campaign_insp@campaign", "dept_insp@department")
+            # into another campaign, out of every campaign, into one from none; to another department
+            camps = list(c.execute(select(S.campaigns.c.id).order_by(S.campaigns.c.id).limit(2)).scalars())
+            c.execute(update(I).where(I.c.id == rows[0]["id"])
+                      .values(campaign_id=camps[1] if rows[0]["campaign_id"] == camps[0] else camps[0]))
+            c.execute(update(I).where(I.c.id == rows[1]["id"]).values(campaign_id=None))
+            c.execute(update(I).where(I.c.id == rows[1]["id"]).values(campaign_id=camps[0]))
+            c.execute(update(I).where(I.c.id == rows[2]["id"]).values(campaign_id=None))
+            dept = c.execute(select(I.c.department).where(I.c.department != rows[1]["department"]).limit(1)).scalar()
+            c.execute(update(I).where(I.c.id == rows[1]["id"]).values(department=dept))
+            _clean(c, "inspections", "campaign_insp@campaign", "dept_insp@department")
 
             hz = c.execute(select(H).order_by(H.c.id).limit(3)).mappings().all()
             c.execute(update(H).where(H.c.id == hz[0]["id"]).values(major=not hz[0]["major"]))
@@ -508,6 +518,9 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             c.execute(update(H).where(H.c.id == hz[0]["id"]).values(found_on=dt.date(2018, 1, 1)))
             assert cell_spec.check(c, ["hazards"])["hazards"] > 0
             assert cell_spec.check(c, ["hazards@enterprise"])["hazards@enterprise"] > 0
+            c.execute(update(I).where(I.c.id == rows[0]["id"]).values(campaign_id=None, department=dept + "x"))
+            assert cell_spec.check(c, ["campaign_insp@campaign"])["campaign_insp@campaign"] > 0
+            assert cell_spec.check(c, ["dept_insp@department"])["dept_insp@department"] > 0
         finally:
             tx.rollback()
     with db.connect() as c:  # the rollback restored the triggers
