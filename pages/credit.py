@@ -5,7 +5,7 @@ import streamlit as st
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, comparisons, current_scope, drill_on_click, engine, goto_enterprise, map_values, metric,
-    page_header, picked_custom, prefetch, q, ref, set_params, tile_changes, topic_keys,
+    page_header, picked_custom, prefetch, q, rates_of_nothing, ref, set_params, tile_changes, topic_keys,
 )
 from pages.ui import rgba, stripe
 from queries import credit
@@ -96,7 +96,7 @@ with right:
     st.caption("点击行业条可只看该行业。颜色从左到右：红（最差）、黄、蓝、绿（最好）。")
 
 st.markdown(f"#### 各{kid}评级情况")
-table = reg[["name", "rated", *WORST_FIRST, "red_yellow_share"]]
+table = rates_of_nothing(reg, "credit.red_yellow_share")[["name", "rated", *WORST_FIRST, "red_yellow_share"]]
 st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table), column_config={
     "name": st.column_config.TextColumn(kid),
     "rated": st.column_config.NumberColumn("评级企业（家）", format="localized"),

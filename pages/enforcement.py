@@ -8,8 +8,8 @@ from pages import listchecks
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, current_scope, drill_on_click, engine, figure, fmt, forget_refused, map_values, metric,
-    open_enterprise, page_header, parse_id, picked_custom, plain, prefetch, q, q_or_stop, say_refused, scope_token,
-    set_params, tile_changes, topic_keys,
+    open_enterprise, page_header, parse_id, picked_custom, plain, prefetch, q, q_or_stop, rate_column,
+    rates_of_nothing, say_refused, scope_token, set_params, tile_changes, topic_keys,
 )
 from pages.supervision_ui import may_send, send_button, send_flash
 from pages.ui import LATE_COLOUR, flagged
@@ -200,11 +200,12 @@ drill_on_click(scope, ev, ev_bar)
 st.caption(f"点击地图上的{kids}或柱子可下钻；用页面上方的地区路径返回上级。" +
            ("地图颜色越深越需关注。" if worse else "地图绿色越深表示该指标越好。"))
 with st.expander(f"各{kids}明细"):
-    st.dataframe(reg.drop(columns=["adcode"]), hide_index=True, key=f"enf_region_tbl_{tok}", column_config={
+    st.dataframe(rates_of_nothing(reg, "enforcement.rectification_rate").drop(columns=["adcode"]), hide_index=True,
+                 key=f"enf_region_tbl_{tok}", column_config={
         "name": kids, "inspections": "检查（家次）", "enterprises_inspected": "检查企业（家）",
         "hazards_found": "排查隐患（个）", "hazards_rectified": "已整改（个）", "suspensions": "停产停业整顿（家）",
         "cases_filed": "立案（起）", "fines_wan": st.column_config.NumberColumn("罚没款（万元）", format="%.2f"),
-        "rectification_rate": st.column_config.NumberColumn("整改率", format="%.1f%%")})
+        "rectification_rate": rate_column("整改率")})
 
 # --- by sector / department --------------------------------------------------------------------------------
 left, right = st.columns(2)

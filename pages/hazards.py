@@ -8,7 +8,7 @@ import streamlit as st
 from pages.charts import bar, line, region_map
 from pages.common import (
     child_label, comparisons, current_scope, drill_on_click, engine, figure, fmt, map_values, metric, page_header,
-    page_link, plain, prefetch, q, q_or_stop, set_params, tile_changes, url_id,
+    page_link, plain, prefetch, q, q_or_stop, rate_column, rates_of_nothing, set_params, tile_changes, url_id,
 )
 from pages.ui import POINT_STATUS_HEX, flagged, when
 from queries import hazards
@@ -130,12 +130,14 @@ def region_view(scope) -> None:
                  yaxis_title="监测点（个）")
         drill_on_click(scope, ev)
     st.caption(f"点击地图上的{kid}或柱子可下钻；用页面上方的地区路径返回上级。")
-    table = reg[["name", "hazard_enterprises", "connected_enterprises", "access_rate", "hazard_sources", "points",
-                 "points_normal", "points_alarm", "points_offline", "online_rate"]].rename(columns={
+    shown = rates_of_nothing(reg, "hazards.access_rate", "hazards.online_rate")
+    table = shown[["name", "hazard_enterprises", "connected_enterprises", "access_rate", "hazard_sources", "points",
+                   "points_normal", "points_alarm", "points_offline", "online_rate"]].rename(columns={
         "name": kid, "hazard_enterprises": "重大危险源企业", "connected_enterprises": "接入企业", "access_rate": "接入率(%)",
         "hazard_sources": "重大危险源", "points": "监测点", "points_normal": "正常", "points_alarm": "报警",
         "points_offline": "离线", "online_rate": "在线率(%)"})
-    st.dataframe(table, hide_index=True, width="stretch", height=min(500, 38 + 35 * len(table)))
+    st.dataframe(table, hide_index=True, width="stretch", height=min(500, 38 + 35 * len(table)),
+                 column_config={"接入率(%)": rate_column("接入率"), "在线率(%)": rate_column("在线率")})
 
     st.markdown("#### 重大危险源企业（报警、离线在前）")
     ent = q(hazards.enterprises, scope)

@@ -9,7 +9,7 @@ from pages import listchecks
 from pages.charts import bar, line, region_map
 from pages.common import (
     child_label, comparisons, current_scope, drill_on_click, engine, figure_label, fmt, map_values, metric,
-    page_header, picked_custom, prefetch, q, scope_token, set_params, tile_changes, topic_keys,
+    page_header, picked_custom, prefetch, q, rates_of_nothing, scope_token, set_params, tile_changes, topic_keys,
 )
 from pages.ui import when
 from queries import risk
@@ -81,7 +81,8 @@ with right:
 drill_on_click(scope, ev, ev_bar)
 st.caption(f"地图绿色越深表示完成上报率越高。点击地图上的{kids}或柱子可下钻；用页面上方的地区路径返回上级。")
 with st.expander(f"各{kids}明细"):
-    st.dataframe(reg.drop(columns=["adcode"]), hide_index=True, key=f"risk_region_tbl_{tok}", column_config={
+    st.dataframe(rates_of_nothing(reg, "risk.completion_rate").drop(columns=["adcode"]), hide_index=True,
+                 key=f"risk_region_tbl_{tok}", column_config={
         "name": kids, "required": "应报（家）", "completed": "已完成（家）",
         "completion_rate": st.column_config.ProgressColumn("完成上报率", format="%.1f%%", min_value=0, max_value=100),
         "risks_major_or_above": "较大以上风险（条）", "risks_major": "重大风险（条）",

@@ -9,8 +9,8 @@ import streamlit as st
 from pages.charts import bar, level_bar, region_map
 from pages.common import (
     child_label, comparisons, current_scope, drill_on_click, engine, figure, figure_label, fmt, forget_refused,
-    html_text, metric, page_header, page_link, plain, prefetch, q, q_or_stop, say_refused, set_params, tile_changes,
-    topic_keys, url_id,
+    html_text, metric, page_header, page_link, plain, prefetch, q, q_or_stop, rate_column, rates_of_nothing,
+    say_refused, set_params, tile_changes, topic_keys, url_id,
 )
 from pages.supervision_ui import warning_duban
 from pages.ui import level_chip, level_column, level_labels, month_day, step_history, stripe, when
@@ -148,6 +148,7 @@ def timeliness_view(scope, ws, win: str) -> None:
     if by.empty:
         return
     kid = child_label(scope)
+    by = rates_of_nothing(by, "warnings.ack_timely_rate", "warnings.close_timely_rate")
     st.dataframe(pd.DataFrame({
         kid: by["name"], figure_label("warnings.ack_timely_rate") + "(%)": by["ack_timely_rate"],
         "及时签收/应签收": [f"{a:,}/{b:,}" for a, b in zip(by["ack_timely"], by["ack_due"])],
@@ -155,8 +156,8 @@ def timeliness_view(scope, ws, win: str) -> None:
         "及时消警/应消警": [f"{a:,}/{b:,}" for a, b in zip(by["close_timely"], by["close_due"])],
         figure_label("warnings.overdue"): by["overdue"], "未消警": by["open"],
     }), hide_index=True, width="stretch",
-        column_config={figure_label("warnings.ack_timely_rate") + "(%)": st.column_config.NumberColumn(format="%.1f"),
-                       figure_label("warnings.close_timely_rate") + "(%)": st.column_config.NumberColumn(format="%.1f")})
+        column_config={figure_label(k) + "(%)": rate_column(figure_label(k))
+                       for k in ("warnings.ack_timely_rate", "warnings.close_timely_rate")})
     st.caption(f"各{kid}的签收及时率、处置及时率按本页预警时间范围内产生的预警计算；超时未处置为当前（或截止时间）状态。"
                "时限见处置时限表（本系统默认值，管理员可调整）。")
 

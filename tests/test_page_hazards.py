@@ -194,3 +194,19 @@ def test_point_choice_is_kept_in_the_url(db):
     assert str(second) in str(at.query_params["point"])
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len(spec["data"][0]["x"]) == len(hazards.point_trend(second, Scope(region=NJ), engine=db))
+
+
+def test_a_region_table_shows_no_rate_where_there_is_nothing_to_rate(db):
+    """A county of the view with no monitoring point of the industry has no 在线率 (an empty cell of a progress
+    column), not 0.0 %; the others show the query's rate."""
+    import pandas as pd
+
+    at = open_page("leader", {"region": 320900, "industry": "fireworks"})
+    assert not at.exception, at.exception
+    assert at.query_params["industry"] == "fireworks"
+    reg = hazards.by_region(Scope(region=320900, industry="fireworks"), engine=db)
+    table = next(d.value for d in at.dataframe if "在线率(%)" in d.value.columns)
+    got = dict(zip(table["区县"], table["在线率(%)"]))
+    assert (reg["points"] == 0).any() and len(got) == len(reg)
+    for name, n, rate in zip(reg["name"], reg["points"], reg["online_rate"]):
+        assert pd.isna(got[name]) if n == 0 else got[name] == rate, name
