@@ -489,31 +489,22 @@ def figure(key: str):
     return _FIGURES[key]
 
 
-def _per_region(df: pd.DataFrame, key: str) -> tuple[str, pd.Series]:
-    """The column of catalogue figure ``key`` in a by-region frame (a ``key`` outside the catalogue is
-    ``topic.column``), with no value (NaN) where the figure is a rate of nothing there (its base 0)."""
-    d = _FIGURES.get(key)
-    col = d.field if d is not None and isinstance(d.field, str) else key.split(".", 1)[1]
-    v = df[col]
-    if d is not None and d.base is not None and d.base in df:
-        v = v.astype(float).where(df[d.base] > 0)
-    return col, v
+def figure_text(key: str, result: dict) -> str:
+    """Catalogue figure ``key`` of its source's ``result`` as text with its unit (— for a rate of nothing)."""
+    d = figure(key)
+    return fmt(d.value_of(result), d.unit)
 
 
 def map_values(df: pd.DataFrame, key: str) -> pd.DataFrame:
     """``adcode, value`` of catalogue figure ``key`` per region of a by-region frame that holds the figure's field
     (and its base): a rate of nothing (its base 0 in a region) is no value, drawn as no data rather than as 0 %."""
-    return pd.DataFrame({"adcode": df["adcode"], "value": _per_region(df, key)[1]})
+    return pd.DataFrame({"adcode": df["adcode"], "value": figure(key).per_region(df)})
 
 
 def rates_of_nothing(df: pd.DataFrame, *keys: str) -> pd.DataFrame:
     """A by-region frame whose rate columns (catalogue figures ``keys``) hold no value where a region's base is 0,
     for a table that shows them in a progress column (empty there, where a number column would say "None")."""
-    out = df.copy()
-    for key in keys:
-        col, v = _per_region(df, key)
-        out[col] = v
-    return out
+    return df.assign(**{figure(k).field: figure(k).per_region(df) for k in keys})
 
 
 def rate_column(label: str) -> Any:

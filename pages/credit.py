@@ -62,22 +62,21 @@ with left:
     st.markdown(f"#### 各{kid}红黄色企业占比与评级企业分布")
     reg = q(credit.by_region, scope)
     ents = q(credit.enterprises, scope, limit=MAX_POINTS, counts=d)
-    pts = ents  # worst colours come first
-    points = pd.DataFrame({
-        "lon": pts["lon"].round(4), "lat": pts["lat"].round(4), "fill": pts["colour"].map(FILL),
-        "tip": pts["name"] + "（" + pts["colour"].map(CREDIT_NAMES) + " · " + pts["sector"] + "）",
+    points = pd.DataFrame({  # (worst colours first)
+        "lon": ents["lon"].round(4), "lat": ents["lat"].round(4), "fill": ents["colour"].map(FILL),
+        "tip": ents["name"] + "（" + ents["colour"].map(CREDIT_NAMES) + " · " + ents["sector"] + "）",
     })
     ev = region_map(scope, engine(), map_values(reg, "credit.red_yellow_share"),
                     "红黄色企业占比", "%", key=f"credit_map_{scope.region}_{scope.industry}", points=points,
                     points_outline=True, height=560)
-    ent_id = _clicked_point(ev, pts["id"])
+    ent_id = _clicked_point(ev, ents["id"])
     if ent_id is not None:
         goto_enterprise(ent_id)
     drill_on_click(scope, ev)
-    capped = d["rated"] > len(pts)
+    capped = d["rated"] > len(ents)
     st.caption(f"底色：各{kid}红黄色企业占比（越红越需关注）；圆点：评级企业，按最新评级着色。"
-               + (f"评级企业 {d['rated']:,} 家，地图仅绘制最差的 {len(pts):,} 家（红、黄色优先）。" if capped
-                  else f"共绘制 {len(pts):,} 家。")
+               + (f"评级企业 {d['rated']:,} 家，地图仅绘制最差的 {len(ents):,} 家（红、黄色优先）。" if capped
+                  else f"共绘制 {len(ents):,} 家。")
                + f"点击{kid}可下钻，点击圆点打开企业档案。")
 with right:
     st.markdown("#### 各行业评级构成")

@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pages.app import APPS
 from pages.charts import on_phone, region_map
-from pages.common import (child_label, comparisons, current_scope, drill_on_click, engine, figure, figure_label, fmt,
+from pages.common import (child_label, comparisons, current_scope, drill_on_click, engine, figure_label, figure_text,
                           metric, page_header, page_link, plain, prefetch, q, tile_changes)
 from pages.ui import stripe
 from queries import attention, overview
@@ -78,10 +78,10 @@ page_link("warnings.py", "预警分布 →")
 st.markdown("#### 重大危险源在线监测（实时）")
 cols = st.columns(5)
 metric("hazards.hazard_enterprises", hz["hazard_enterprises"], where=cols[0],
-       extra=f"其中接入在线监测 {hz['connected_enterprises']:,} 家，接入率 {fmt(figure('hazards.access_rate').value_of(hz), '%')}")
+       extra=f"其中接入在线监测 {hz['connected_enterprises']:,} 家，接入率 {figure_text('hazards.access_rate', hz)}")
 metric("hazards.hazard_sources", hz["hazard_sources"], where=cols[1])
 tile("hazards.points_online", hz["points_online"], where=cols[2],
-     extra=f"监测点共 {hz['points']:,} 个，在线率 {fmt(figure('hazards.online_rate').value_of(hz), '%')}")
+     extra=f"监测点共 {hz['points']:,} 个，在线率 {figure_text('hazards.online_rate', hz)}")
 tile("hazards.points_alarm", hz["points_alarm"], where=cols[3])
 tile("hazards.points_offline", hz["points_offline"], where=cols[4])
 page_link("hazards.py", "重大危险源实时监测 →")
@@ -91,7 +91,7 @@ cols = st.columns(5)
 tile("enforcement.enterprises_inspected", en["enterprises_inspected"], where=cols[0],
        extra=f"检查 {en['inspections']:,} 家次")
 tile("enforcement.hazards_found", en["hazards_found"], where=cols[1],
-     extra=f"整改率 {fmt(figure('enforcement.rectification_rate').value_of(en), '%')}")
+     extra=f"整改率 {figure_text('enforcement.rectification_rate', en)}")
 tile("enforcement.suspensions", en["suspensions"], where=cols[2])
 tile("enforcement.cases_filed", en["cases_filed"], where=cols[3], extra=f"罚没款 {en['fines_wan']:,} 万元")
 tile("enforcement.joint_actions", en["joint_actions"], where=cols[4])

@@ -23,7 +23,7 @@ import streamlit as st
 
 from pages import ui, wallkit as wk
 from pages.charts import region_map
-from pages.common import binding, current_scope, figure, figure_help, figure_label
+from pages.common import binding, current_scope, figure, figure_help, figure_label, figure_text
 from queries import credit, enforcement, handling, hazards, risk, supervision, wall, warnings
 from queries.labels import CREDIT_MEANING, LEVEL_HEX, LEVEL_NAMES
 from queries.regions import PROVINCE
@@ -80,12 +80,6 @@ def tile(name: str, label: str, value: str, *, fresh: str = "static", caption: s
 def fig_tile(name: str, key: str, value: str, *, label_suffix: str = "", extra: str = "", **kw) -> None:
     """A tile of catalogue figure ``key``: its short label (and ``label_suffix``) and help text (and ``extra``)."""
     tile(name, figure_label(key, short=True) + label_suffix, value, help=figure_help(key, extra), **kw)
-
-
-def rate_text(key: str, result: dict) -> str:
-    """Catalogue rate ``key`` of its source's ``result`` with one decimal, or — for a rate of nothing."""
-    v = figure(key).value_of(result)
-    return "—" if v is None else f"{v:.1f}%"
 
 
 def num(v, unit: str = "") -> str:
@@ -321,7 +315,7 @@ def draw_credit(c: Ctx, p: dict, fresh: str, d: dict) -> None:
                         fig_tile(f"cr_{col}", f"credit.{col}", num(dist[col], "家"),
                                  label_suffix=f"（{dist['shares'][col]:.1f}%）", caption=f"数据截至 {when}",
                                  extra=CREDIT_MEANING[col])
-            share = rate_text("credit.red_yellow_share", dist)
+            share = figure_text("credit.red_yellow_share", dist)
             st.html(f"<div class='wall-panel'><h3>红、黄色企业 {dist['red_yellow']:,} 家，占 {share}"
                     f"</h3><div class='wall-legend'>黄色：失信警示，提高检查频次；红色：严重失信，重点监管</div></div>")
 
@@ -430,7 +424,7 @@ def duban_tile(sv: dict | None) -> None:
     if sv is None:
         fig_tile("alert_duban", "supervision.open", "—", caption="督办数据暂不可用")
         return
-    rate = rate_text("supervision.closed_rate", sv)
+    rate = figure_text("supervision.closed_rate", sv)
     extra = (f"{figure_label('supervision.overdue')}：{figure_help('supervision.overdue')}"
              f"{figure_label('supervision.closed_rate')}（全部已发出的督办）：{figure_help('supervision.closed_rate')}")
     fig_tile(f"alert_duban{'_late' if sv['overdue'] else ''}", "supervision.open", num(sv["open"], "件"),

@@ -74,6 +74,12 @@ class FigureDef:
             return None
         return result.get(self.field) if isinstance(self.field, str) else self.field(result)
 
+    def per_region(self, df):
+        """The figure's column of a by-region frame (its field, e.g. ``online_rate`` of ``hazards.by_region``), with
+        no value (NaN) in a region where it is a rate of nothing (the frame's ``base`` column is 0 there)."""
+        v = df[self.field]
+        return v.astype(float).where(df[self.base] > 0) if self.base is not None and self.base in df else v
+
 
 @dataclass(frozen=True)
 class _Draft:

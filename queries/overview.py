@@ -110,8 +110,8 @@ INDICATORS: dict[str, tuple[str, str, Callable, str, bool]] = {
 }
 
 
-# a rate's denominator in its by-region frame, as its catalogue figure declares it (module, field) -> base
-_BASES = {(d.source.__module__, d.field): d.base for m in (warnings, hazards, enforcement, risk, credit)
+# the catalogue's rates by (module, field): a by-region frame's rate column is that figure's (and so is its base)
+_RATES = {(d.source.__module__, d.field): d for m in (warnings, hazards, enforcement, risk, credit)
           for d in m.FIGURES if d.base and isinstance(d.field, str)}
 
 
@@ -124,7 +124,7 @@ def indicator_by_region(scope: Scope, indicator: str, *, engine: Engine | None =
     _, _, fn, col, _ = INDICATORS[indicator]
     df = fn(scope, engine=eng)
     out = df[["adcode", "name", col]].rename(columns={col: "value"})
-    base = _BASES.get((fn.__module__, col))
-    if base is not None and not out.empty:
-        out["value"] = out["value"].astype(float).where(df[base] > 0)
+    rate = _RATES.get((fn.__module__, col))
+    if rate is not None and not out.empty:
+        out["value"] = rate.per_region(df)
     return name_children(out, rs) if out.empty else out
