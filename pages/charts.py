@@ -152,10 +152,25 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
             _decks[memo] = deck
             while len(_decks) > DECKS_MAX:
                 _decks.popitem(last=False)
+    same = all_the_same(values)
     if selectable:
-        return st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=height)
-    st.pydeck_chart(deck, key=key, height=height)
-    return None
+        ev = st.pydeck_chart(deck, key=key, on_select="rerun", selection_mode="single-object", height=height)
+    else:
+        ev = st.pydeck_chart(deck, key=key, height=height)
+    if same is not None and not dark:  # (the wall screen's legend is its own)
+        st.caption(f"各地区{label}相同（{_shown(same)}{unit}），地图不分深浅。")
+    return ev
+
+
+def all_the_same(values: pd.DataFrame):
+    """The one value every region with a value has, where at least two have one (a map of equal values shows no
+    difference: drawn in the ramp's first colour, and said); else None."""
+    nums = [float(v) for v in (values["value"] if not values.empty else ()) if v is not None and not pd.isna(v)]
+    return nums[0] if len(nums) >= 2 and len(set(nums)) == 1 else None
+
+
+def _shown(v) -> str:
+    return f"{v:,.1f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}"
 
 
 def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, records: list[dict] | None,
@@ -172,10 +187,11 @@ def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, r
     for f in feats:
         p = f["properties"]
         v = vals.get(int(p["adcode"]))
-        t = 0.5 if hi == lo else ((float(v) - lo) / (hi - lo) if v is not None else 0)
+        # every region the same: nothing stands out, so none is drawn as more in need of attention than the
+        # ramp's first colour (the middle one said "moderate" everywhere, e.g. 0 alarms in every city)
+        t = 0.0 if hi == lo or v is None else (float(v) - lo) / (hi - lo)
         p["fill"] = _ramp(t, ramp) if v is not None else [200, 200, 200, 120]
-        shown = "—" if v is None else (f"{v:,.1f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}")
-        p["tip"] = f"{p['name']}：{shown}{unit}"
+        p["tip"] = f"{p['name']}：{'—' if v is None else _shown(v)}{unit}"
     layers = [pdk.Layer("GeoJsonLayer", id="regions", data={"type": "FeatureCollection", "features": feats},
                         get_fill_color="properties.fill", get_line_color=[255, 255, 255] if not dark else [90, 110, 140],
                         line_width_min_pixels=1, pickable=True, auto_highlight=True, stroked=True, filled=True)]

@@ -188,3 +188,46 @@ def test_line_figure_equals_the_figure_made_step_by_step(kw):
         assert _sent(charts.line_figure(*args, **kw)) == _sent(_line_by_steps(*args, **kw)), x
         empty = (_ROWS.iloc[:0],) + args[1:]
         assert _sent(charts.line_figure(*empty, **kw)) == _sent(_line_by_steps(*empty, **kw)), x
+
+
+def _map_script(url: str, values: list):
+    import pandas as pd
+
+    from pages import charts
+    from queries import db as dbmod
+    from queries.regions import PROVINCE, reference
+    from queries.scope import Scope
+
+    eng = dbmod.get_engine(url)
+    cities = [d.adcode for d in reference(eng).cities()]
+    charts.region_map(Scope(region=PROVINCE), eng, pd.DataFrame({"adcode": cities[:len(values)], "value": values}),
+                      "报警监测点", "个", key="m", selectable=False)
+
+
+@pytest.mark.parametrize("values,said", [([0.0] * 13, "（0个）"), ([2.5] * 4 + [None] * 9, "（2.5个）"),
+                                         ([0.0, 1.0] + [0.0] * 11, None), ([3.0] + [None] * 12, None),
+                                         ([float("nan")] * 13, None)])
+def test_a_map_of_equal_values_is_drawn_in_the_first_colour_and_says_so(db, values, said):
+    """Every region the same (0 alarms everywhere): none is drawn as more in need of attention than another (the
+    ramp's first colour, not its middle one), and the page says why the map shows no difference; a map with a
+    difference, or a single value, says nothing of it."""
+    from streamlit.testing.v1 import AppTest
+
+    cities = [d.adcode for d in reference(db).cities()]
+    vals = pd.DataFrame({"adcode": cities[:len(values)], "value": values})
+    for worse in (True, False):
+        fills = _fills(charts._build_deck(resolve(Scope(region=PROVINCE), db), vals, "", higher_is_worse=worse,
+                                          records=None, dark=False, points_outline=False, point_px=(2, 6),
+                                          label_size=None))
+        first = list(charts.RAMP_BAD[0] if worse else charts.RAMP_GOOD[0])
+        drawn = [fills[a] for a, v in zip(vals["adcode"], values) if v is not None and not pd.isna(v)]
+        if said:
+            assert all(f[:3] == first for f in drawn), (worse, drawn)
+    app = AppTest.from_function(_map_script, args=(db.url.render_as_string(hide_password=False), values),
+                                default_timeout=60).run()
+    assert not app.exception
+    captions = [c.value for c in app.caption]
+    if said:
+        assert captions == [f"各地区报警监测点相同{said}，地图不分深浅。"]
+    else:
+        assert captions == []
