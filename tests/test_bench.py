@@ -213,3 +213,21 @@ def test_a_baseline_is_checked_before_any_timing(tmp_path):
         rec, why = bench.load_baseline(str(f), "postgres")
         assert rec is None and reason in why, (text, why)
     assert bench.load_baseline(str(tmp_path / "missing.json"), "postgres")[0] is None
+
+
+def test_a_cold_run_follows_an_untimed_draw_with_every_result_and_map_dropped(db):
+    """``warm_process``: the page drawn once (what a server imported long before), then its results and its map's
+    deck dropped, so the timed cold run reads every figure and builds the map anew."""
+    from pages import charts
+    from tests.apptest_util import app
+
+    at = app("leadership", "leader", page="overview.py")
+    assert charts._decks, "the overview draws a map"
+    bench.warm_process(at)
+    assert not charts._decks
+    rec = bench.SqlRecorder(dbmod.reader())
+    with rec:
+        at.run()
+    assert not at.exception
+    assert len(rec.statements) >= 10  # every part of the page read anew
+    assert charts._decks
