@@ -5,7 +5,7 @@ boundaries are the bundled GeoJSON in ``seed/geo``.
 """
 from __future__ import annotations
 
-import copy
+import functools
 import hashlib
 import html
 import json
@@ -33,18 +33,26 @@ RAMP_BAD_DARK = [(38, 50, 76), (88, 62, 72), (140, 58, 52), (192, 48, 40), (232,
 RAMP_GOOD_DARK = [(38, 50, 76), (30, 84, 72), (32, 120, 80), (42, 156, 88), (60, 192, 108)]
 
 
-@st.cache_data(show_spinner=False)
-def _features(level: str) -> list[dict]:
-    return geo.load(level)["features"]
+@functools.cache
+def _features(level: str) -> tuple[dict, ...]:
+    """The bundled boundaries, read once per process and never changed (a map's features copy what they change)."""
+    return tuple(geo.load(level)["features"])
+
+
+def _own(f: dict) -> dict:
+    """A feature whose properties a map may set (its fill and tip), sharing the boundary's geometry: a deep copy of
+    every city's polygons took ~30 ms of each map built (the cache of Streamlit they were kept in unpickled the whole
+    file on every call, and the bench's cold runs read it from disk again)."""
+    return {**f, "properties": dict(f["properties"])}
 
 
 def child_features(scope_region: int, level: str) -> list[dict]:
     """Boundaries of the children of a region (cities of the province, counties of a city, or the county)."""
     if level == "province":
-        return copy.deepcopy(_features("city"))
+        return [_own(f) for f in _features("city")]
     if level == "city":
-        return [copy.deepcopy(f) for f in _features("county") if f["properties"]["parent_adcode"] == scope_region]
-    return [copy.deepcopy(f) for f in _features("county") if f["properties"]["adcode"] == scope_region]
+        return [_own(f) for f in _features("county") if f["properties"]["parent_adcode"] == scope_region]
+    return [_own(f) for f in _features("county") if f["properties"]["adcode"] == scope_region]
 
 
 def _ramp(t: float, ramp) -> list[int]:

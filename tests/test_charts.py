@@ -231,3 +231,20 @@ def test_a_map_of_equal_values_is_drawn_in_the_first_colour_and_says_so(db, valu
         assert captions == [f"各地区报警监测点相同{said}，地图不分深浅。"]
     else:
         assert captions == []
+
+
+def test_maps_never_change_the_shared_boundaries(db):
+    """The boundaries are read once per process and shared: a map sets its own features' fill and tip, never the
+    shared ones' (another map, of other values or another region, draws from the same boundaries)."""
+    before = json.dumps(charts._features("city")), json.dumps(charts._features("county"))
+    scope = Scope(region=PROVINCE)
+    a = charts._build_deck(resolve(scope, db), _values(db), "", higher_is_worse=True, records=None, dark=False,
+                           points_outline=False, point_px=(2, 6), label_size=None)
+    b = charts._build_deck(resolve(scope, db), _values(db, bump=500), "", higher_is_worse=True, records=None,
+                           dark=False, points_outline=False, point_px=(2, 6), label_size=None)
+    city = _values(db)["adcode"].tolist()[1]
+    assert _fills(a)[city] != _fills(b)[city]
+    county = charts.child_features(city, "city")
+    assert county and all(f["properties"]["parent_adcode"] == city for f in county)
+    assert (json.dumps(charts._features("city")), json.dumps(charts._features("county"))) == before
+    assert all("fill" not in f["properties"] for f in charts._features("city") + charts._features("county"))
