@@ -17,6 +17,7 @@ from typing import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 import pydeck as pdk
+from pydeck.bindings import deck as _pdk_deck
 import streamlit as st
 
 from queries.labels import LEVEL_HEX, LEVEL_NAMES
@@ -89,6 +90,12 @@ def on_phone() -> bool:
     except Exception:  # noqa: BLE001 - no request (a bare script run, a test): a desktop
         return False
     return bool(_PHONE_AGENT.search(agent))
+
+
+# pydeck asks on every Deck made, five times, whether its Jupyter widget can be imported: with ipywidgets absent each
+# asking is a failed import, which Python does not remember, so every one searched the whole import path again
+# (~1 ms each, ~6 ms a map, a sixth of the warnings page's own drawing). The answer cannot change in a running app.
+_pdk_deck.has_jupyter_extra = functools.cache(_pdk_deck.has_jupyter_extra)
 
 
 class _Deck(pdk.Deck):
