@@ -103,13 +103,17 @@ def warm_process(at) -> None:
     what the page imports on its first draw (plotly's validators of each property it sets, pydeck, the column
     types of its tables) was imported then. Without this run the bench charged those imports to whichever page
     drew a kind of chart first (the warnings page's first run in a process: 823 ms, its next cold runs 295 ms on
-    the demo database). The maps' decks are emptied too, so a cold run builds and serialises its map anew."""
+    the demo database). The maps' decks and the topics' first days (``queries.change``, kept 10 minutes) are
+    emptied too, so a cold run reads every figure and builds its map anew. What stays warm, as on a server: the
+    regions' reference, the database's buffers and SQLAlchemy's compiled statements."""
     import streamlit as st
 
     from pages import charts
+    from queries import change
 
     at.run()
     st.cache_data.clear()
+    change.forget_first_days()
     with charts._decks_lock:
         charts._decks.clear()
 

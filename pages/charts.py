@@ -41,9 +41,10 @@ def _features(level: str) -> tuple[dict, ...]:
 
 
 def _own(f: dict) -> dict:
-    """A feature whose properties a map may set (its fill and tip), sharing the boundary's geometry: a deep copy of
-    every city's polygons took ~30 ms of each map built (the cache of Streamlit they were kept in unpickled the whole
-    file on every call, and the bench's cold runs read it from disk again)."""
+    """A feature whose properties a map may set (its fill and tip), sharing the boundary's geometry and label point,
+    which nobody may change (they are ``seed.geo.load``'s, shared by every map and by seeding): a deep copy of every
+    city's polygons took ~8 ms of each map built, after the cache of Streamlit they were kept in had unpickled a
+    copy of the whole file on every call."""
     return {**f, "properties": dict(f["properties"])}
 
 
@@ -173,7 +174,10 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
     else:
         ev = st.pydeck_chart(deck, key=key, height=height)
     if same is not None and not dark:  # (the wall screen's legend is its own)
-        st.caption(f"各地区{label}相同（{_shown(same)}{unit}），地图不分深浅。")
+        kids = {"province": "市", "city": "区县"}.get(rs.level, "地区")
+        valued = sum(1 for v in values["value"] if v is not None and not pd.isna(v))
+        some = valued < len(child_features(rs.region, rs.level))  # (regions without data are grey with —)
+        st.caption(f"{'有数据的' if some else ''}各{kids}{label}均为 {_shown(same)}{unit}，地图不分深浅。")
     return ev
 
 
@@ -202,8 +206,9 @@ def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, r
     for f in feats:
         p = f["properties"]
         v = vals.get(int(p["adcode"]))
-        # every region the same: nothing stands out, so none is drawn as more in need of attention than the
-        # ramp's first colour (the middle one said "moderate" everywhere, e.g. 0 alarms in every city)
+        # every region the same: a ramp that shows where a region stands among the others has nothing to show, so
+        # all take its lightest colour (the middle one said "moderate" everywhere, e.g. 0 alarms in every city), and
+        # the line under the map says they are equal
         t = 0.0 if hi == lo or v is None else (float(v) - lo) / (hi - lo)
         p["fill"] = _ramp(t, ramp) if v is not None else [200, 200, 200, 120]
         p["tip"] = f"{p['name']}：{'—' if v is None else _shown(v)}{unit}"

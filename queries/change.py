@@ -189,6 +189,11 @@ _FIRST: dict[tuple, tuple[float, dt.date | None]] = {}  # (database, topic) -> (
 FIRST_TTL = 600  # seconds: data older than the first day do not appear often
 
 
+def forget_first_days() -> None:
+    """Drop the first days read so far (``oversight bench``: a cold run reads them again)."""
+    _FIRST.clear()
+
+
 def first_day(topic: str, *, engine: Engine | None = None) -> dt.date | None:
     """The first day with data of a topic that is compared over time (None: a topic that is not); read at most
     every ``FIRST_TTL`` seconds per database."""

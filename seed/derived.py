@@ -178,14 +178,14 @@ def refresh(conn) -> None:
 
 
 def compact(engine: Engine) -> None:
-    """After a bulk ``refresh`` on PostgreSQL: the UPDATE of every row left each table half dead rows, so scans
-    read twice the pages; rewrite the tables compactly (outside any transaction; nothing to rewrite on SQLite,
-    which updates rows in place). Then a plain VACUUM of the whole database: VACUUM FULL leaves the rewritten tables'
-    visibility maps empty, and freshly loaded tables have none, so PostgreSQL could answer no query from an index
-    alone (the campaigns' progress where their cells cannot serve: a parallel scan of every inspection, 48-72 ms,
-    against 26-29 ms from its index; ~2 s for the demo database). The VACUUM also gathers the planner's statistics
-    (ANALYZE); on SQLite only those are gathered. (A seeding that ran ANALYZE again after it spent ~2 s on the
-    demo database for nothing.)"""
+    """After a bulk ``refresh`` (the end of seeding), on PostgreSQL: the UPDATE of every row left each table half dead
+    rows, so scans read twice the pages; rewrite the tables compactly (outside any transaction; nothing to rewrite
+    on SQLite, which updates rows in place). Then a plain VACUUM of the whole database: VACUUM FULL leaves the
+    rewritten tables' visibility maps empty, and freshly loaded tables have none, so PostgreSQL could answer no
+    query from an index alone (the campaigns' progress where their cells cannot serve: a parallel scan of every
+    inspection, 48-72 ms, against 26-29 ms from its index; ~2 s for the demo database). The VACUUM also gathers the
+    planner's statistics (ANALYZE); on SQLite only those are gathered. (A seeding that ran ANALYZE again after it
+    spent ~2 s on the demo database for nothing.)"""
     if engine.dialect.name != "postgresql":
         with engine.connect() as c:
             c.exec_driver_sql("ANALYZE")

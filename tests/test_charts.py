@@ -204,7 +204,9 @@ def _map_script(url: str, values: list):
                       "报警监测点", "个", key="m", selectable=False)
 
 
-@pytest.mark.parametrize("values,said", [([0.0] * 13, "（0个）"), ([2.5] * 4 + [None] * 9, "（2.5个）"),
+@pytest.mark.parametrize("values,said", [([0.0] * 13, "各市报警监测点均为 0个"),
+                                         ([2.5] * 4 + [None] * 9, "有数据的各市报警监测点均为 2.5个"),
+                                         ([7.0] * 12, "有数据的各市报警监测点均为 7个"),
                                          ([0.0, 1.0] + [0.0] * 11, None), ([3.0] + [None] * 12, None),
                                          ([float("nan")] * 13, None)])
 def test_a_map_of_equal_values_is_drawn_in_the_first_colour_and_says_so(db, values, said):
@@ -228,7 +230,7 @@ def test_a_map_of_equal_values_is_drawn_in_the_first_colour_and_says_so(db, valu
     assert not app.exception
     captions = [c.value for c in app.caption]
     if said:
-        assert captions == [f"各地区报警监测点相同{said}，地图不分深浅。"]
+        assert captions == [f"{said}，地图不分深浅。"]
     else:
         assert captions == []
 
