@@ -507,9 +507,9 @@ def rates_of_nothing(df: pd.DataFrame, *keys: str) -> pd.DataFrame:
     return df.assign(**{figure(k).field: figure(k).per_region(df) for k in keys})
 
 
-def rate_column(label: str) -> Any:
+def rate_column(label: str, help: str | None = None) -> Any:  # noqa: A002 - Streamlit's own name for it
     """A table column of a rate in %: a bar with its value, empty for a rate of nothing."""
-    return st.column_config.ProgressColumn(label, format="%.1f%%", min_value=0, max_value=100)
+    return st.column_config.ProgressColumn(label, format="%.1f%%", min_value=0, max_value=100, help=help)
 
 
 def figure_label(key: str, *, short: bool = False) -> str:

@@ -5,7 +5,7 @@ import streamlit as st
 from pages.charts import bar, region_map
 from pages.common import (
     child_label, comparisons, current_scope, drill_on_click, engine, goto_enterprise, map_values, metric,
-    page_header, picked_custom, prefetch, q, rates_of_nothing, ref, set_params, tile_changes, topic_keys,
+    page_header, picked_custom, prefetch, q, rate_column, rates_of_nothing, ref, set_params, tile_changes, topic_keys,
 )
 from pages.ui import rgba, stripe
 from queries import credit
@@ -100,7 +100,7 @@ st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table
     "name": st.column_config.TextColumn(kid),
     "rated": st.column_config.NumberColumn("评级企业（家）", format="localized"),
     **{c: st.column_config.NumberColumn(f"{CREDIT_NAMES[c]}（家）", format="localized") for c in WORST_FIRST},
-    "red_yellow_share": st.column_config.ProgressColumn("红黄色占比", format="%.1f%%", min_value=0, max_value=100),
+    "red_yellow_share": rate_column("红黄色占比"),
 })
 
 st.markdown("#### 红黄色企业名单")

@@ -101,10 +101,8 @@ else:
             "target_inspections": st.column_config.NumberColumn("目标检查（家次）", format="localized"),
             "inspections": st.column_config.NumberColumn("已检查（家次）", format="localized",
                                                          help="截至截止时间，本范围内该行动的检查家次"),
-            "progress_pct": st.column_config.ProgressColumn("完成进度", format="%.1f%%", min_value=0, max_value=100,
-                                                            help="已检查家次 ÷ 目标检查家次（目标为整个行动的目标）"),
-            "time_pct": st.column_config.ProgressColumn("时间进度", format="%.1f%%", min_value=0, max_value=100,
-                                                        help="已过天数 ÷ 行动总天数"),
+            "progress_pct": rate_column("完成进度", help="已检查家次 ÷ 目标检查家次（目标为整个行动的目标）"),
+            "time_pct": rate_column("时间进度", help="已过天数 ÷ 行动总天数"),
             "behind": behind,
         })
     campaign_duban(camps, lagging)
@@ -147,7 +145,7 @@ else:
             column_config={
                 "name": "地区", "reports": num("已报（县·月）", "已上报月报的县（市、区）·月份数"),
                 "due": num("应报（县·月）", "行动开始至截止时间，各县（市、区）每月一份"),
-                "reported_pct": st.column_config.ProgressColumn("上报率", format="%.1f%%", min_value=0, max_value=100),
+                "reported_pct": rate_column("上报率"),
                 "latest_month": "最近上报月份", "enterprises_checked": num("检查企业（家）"),
                 "inspections": num("检查（次）", "月报数"),
                 "system_inspections": num("系统记录检查（家次）", "执法系统中记录的该行动检查家次，供与月报核对"),

@@ -19,8 +19,8 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from pages.common import (
-    child_label, engine, figure_help, figure_label, fmt, metric, page_link, parse_id, plain, primary, scope_token,
-    set_params, user,
+    child_label, engine, figure_help, figure_label, fmt, metric, page_link, parse_id, plain, primary, rate_column,
+    scope_token, set_params, user,
 )
 from pages.ui import LATE_COLOUR, flagged, when
 from queries import supervision as SV
@@ -83,8 +83,7 @@ def rates(kind: str, scope: Scope) -> dict:
     kids = child_label(scope)
     with st.expander(f"各{kids}核查率、整改完成率"):
         reg = SV.check_rates_by_region(kind, scope, engine=engine())
-        pcol = lambda key: st.column_config.ProgressColumn(  # noqa: E731
-            figure_label(key), format="%.1f%%", min_value=0, max_value=100, help=figure_help(key))
+        pcol = lambda key: rate_column(figure_label(key), help=figure_help(key))  # noqa: E731
         st.dataframe(reg[["name", "entries", "verified", "verified_rate", "substantiated", "rectified",
                           "rectified_rate"]], hide_index=True, key=f"{spec['key']}_rates_{scope_token(scope)}",
                      column_config={"name": kids, "entries": f"清单条目（{u}）", "verified": f"已核查（{u}）",

@@ -9,7 +9,8 @@ from pages import listchecks
 from pages.charts import bar, line, region_map
 from pages.common import (
     child_label, comparisons, current_scope, drill_on_click, engine, figure_label, fmt, map_values, metric,
-    page_header, picked_custom, prefetch, q, rates_of_nothing, scope_token, set_params, tile_changes, topic_keys,
+    page_header, picked_custom, prefetch, q, rate_column, rates_of_nothing, scope_token, set_params, tile_changes,
+    topic_keys,
 )
 from pages.ui import when
 from queries import risk
@@ -84,7 +85,7 @@ with st.expander(f"各{kids}明细"):
     st.dataframe(rates_of_nothing(reg, "risk.completion_rate").drop(columns=["adcode"]), hide_index=True,
                  key=f"risk_region_tbl_{tok}", column_config={
         "name": kids, "required": "应报（家）", "completed": "已完成（家）",
-        "completion_rate": st.column_config.ProgressColumn("完成上报率", format="%.1f%%", min_value=0, max_value=100),
+        "completion_rate": rate_column("完成上报率"),
         "risks_major_or_above": "较大以上风险（条）", "risks_major": "重大风险（条）",
         "zero_risk_reports": "“零风险”报告（份）", "key_control": "重点管控（家）"})
 
