@@ -83,7 +83,7 @@ def usable(rs, eng: Engine, fact: spec.Fact) -> bool:
     if not enabled():
         return False
     t = _table(fact)
-    if not derived.usable(rs, t, eng):
+    if not derived.usable(rs, t, eng) or fact.via and not derived.usable(rs, S.metadata.tables[fact.via[0]], eng):
         return False
     if rs.as_of is not None and fact.settled is not None:
         latest = _as_date(row(select(func.max(t.c[fact.settled]).label("d")), eng).get("d"))
@@ -172,29 +172,40 @@ def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, 
     cut-off (``Resolved.cutoff``: the end of the period or the as-of time), with ``all_time`` every month (a fact
     not taken over a period: every row recorded by the as-of time counts); with ``per_enterprise`` the cells per
     enterprise (``seed.cells.ENTERPRISE``: the keys may use ``enterprise_id``); ``store``: another table of cells
-    (``seed.cells.CAMPAIGN`` or ``DEPARTMENT``: the keys may use ``campaign_id`` or ``department``)."""
+    (``seed.cells.CAMPAIGN`` or ``DEPARTMENT``: the keys may use ``campaign_id`` or ``department``; ``CATALOGUE``
+    or ``FIRST_REPORTS``, which serve only scopes of every industry). A store of days (``Fact.grain``) reads every
+    whole day from its cells, only a mid-day cut-off's day from the rows; a ``via`` fact's rows are read joined to
+    their parents, which hold the day and the scope's columns."""
     fact = spec.BY_NAME[fact_name]
     store = store or (spec.ENTERPRISE if per_enterprise else spec.PERIOD)
     if fact not in store.facts:
         raise ValueError(f"{fact_name} has no cells in {store.table}")
+    if rs.industry and not store.by_industry:  # cells of every industry together
+        return None
     C = S.metadata.tables[store.table]
     t = _table(fact)
+    # the table holding the day and the scope's columns: a ``via`` fact's parent (a risk item's report)
+    home = S.metadata.tables[fact.via[0]] if fact.via else t
     if fact.day is None and not all_time:
         raise ValueError(f"{fact_name} is a register: its cells are read over every month (all_time)")
-    day = t.c[fact.day] if fact.day else None
+    day = home.c[fact.day] if fact.day else None
     mid_day = False
     if all_time:
         date_from = date_to = None
-        raw = rs.where(t)
+        raw = rs.where(home)
     elif to_date:
         date_from, cut = None, rs.cutoff
         # the cut-off's day is whole only when the cut-off is its last second
         mid_day = cut is not None and cut.time() < dt.time(23, 59, 59)
         date_to = None if cut is None else (cut.date() - dt.timedelta(days=1) if mid_day else cut.date())
-        raw = and_(rs.where(t), rs.until_cutoff(day))
+        raw = and_(rs.where(home), rs.until_cutoff(day))
     else:
-        date_from, date_to, raw = rs.date_from, rs.date_to, rs.where(t, fact.day)
-    months = whole_months(date_from, date_to)
+        date_from, date_to, raw = rs.date_from, rs.date_to, rs.where(home, fact.day)
+    daily = fact.grain == "day"
+    if daily:  # cells of days: every whole day of the period
+        months = None if date_from and date_to and date_from > date_to else Months(date_from, date_to)
+    else:
+        months = whole_months(date_from, date_to)
     if months is None or not usable(rs, eng, fact):
         return None
     keys = keys or {}
@@ -212,8 +223,8 @@ def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, 
             edge.append(day < bound(months.first))
     if months.last is not None:
         in_cells.append(C.c.month <= months.last)
-        if mid_day or date_to != _month_end(months.last):  # it ends mid-month (or mid-day)
-            edge.append(day >= bound(_next_month(months.last)))
+        if mid_day or (not daily and date_to != _month_end(months.last)):  # it ends mid-month (or mid-day)
+            edge.append(day >= bound(months.last + dt.timedelta(days=1) if daily else _next_month(months.last)))
     part_cells = select(*(k(C, C.c.month).label(n) for n, k in keys.items()),
                         C.c.n, C.c.a, C.c.b, C.c.amount_fen).where(*in_cells)
     parts = [part_cells]
@@ -221,12 +232,13 @@ def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, 
         conds = [raw, or_(*edge)]
         if fact.only:
             conds.append(literal_column(spec._on(fact.only, t.name, d)))
+        src = t.join(home, home.c.id == t.c[fact.via[1]]) if fact.via else t
         parts.append(select(*(k(t, day).label(n) for n, k in keys.items()),
                             literal(1).label("n"),
                             literal_column(spec._flag(fact.a, t.name, d)).label("a"),
                             literal_column(spec._flag(fact.b, t.name, d)).label("b"),
                             literal_column(spec._amount(fact, t.name, d)).label("amount_fen"))
-                     .where(and_(*conds)))
+                     .select_from(src).where(and_(*conds)))
     return union_all(*parts).subquery(f"cells_{fact.name}")
 
 

@@ -18,6 +18,7 @@ from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import LEVEL_NAMES, VERIFICATION
 from queries.memo import shared
 from queries.scope import Scope
+from seed.cells import CATALOGUE, FIRST_REPORTS
 from seed.schema import (
     enterprises as E, risk_items as RI, risk_obligations as RO, risk_reports as RR, training_sessions as TS,
 )
@@ -243,21 +244,30 @@ def by_sector(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
 
 
 def trend(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
-    """Cumulative completion of above-scale reports per day up to the cut-off."""
+    """Cumulative completion of above-scale reports per day up to the cut-off (from the first reports' cells by
+    day where they serve the scope: ``seed.cells.FIRST_REPORTS``)."""
     eng, rs = prepare(scope, engine)
-    cond = (_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial")
-    if derived.usable(rs, RR, eng):  # each obligation's first report, without grouping every report
-        first = select(RR.c.submitted_at).where(_reports(rs), RR.c.first_for_required).subquery()
+    u = cells.rows(rs, eng, FIRST_REPORTS.facts[0].name, {"day": lambda t, day: day_of(day, eng)}, to_date=True,
+                   store=FIRST_REPORTS)
+    if u is not None:
+        stmt = (select(u.c.day, cells.total(u.c.n).label("completed")).group_by(u.c.day)
+                .having(func.sum(u.c.n) != 0).order_by(u.c.day))
     else:
-        first = (select(RR.c.obligation_id, func.min(RR.c.submitted_at).label("submitted_at"))
-                 .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
-                 .where(*cond).group_by(RR.c.obligation_id).subquery())
-    dd = day_of(first.c.submitted_at, eng)
-    df = frame(select(dd.label("day"), func.count().label("completed")).group_by(dd).order_by(dd), eng)
+        cond = (_reports(rs), RO.c.above_scale.is_(True), RO.c.kind == "initial")
+        if derived.usable(rs, RR, eng):  # each obligation's first report, without grouping every report
+            first = select(RR.c.submitted_at).where(_reports(rs), RR.c.first_for_required).subquery()
+        else:
+            first = (select(RR.c.obligation_id, func.min(RR.c.submitted_at).label("submitted_at"))
+                     .select_from(RR.join(RO, RO.c.id == RR.c.obligation_id))
+                     .where(*cond).group_by(RR.c.obligation_id).subquery())
+        dd = day_of(first.c.submitted_at, eng)
+        stmt = select(dd.label("day"), func.count().label("completed")).group_by(dd).order_by(dd)
+    df = frame(stmt, eng)
     req = _cell_sums(rs, eng, "obligations", (("a", "required"),), all_time=True)
     required = int(req["required"] if req is not None
                    else row(select(func.count().label("n")).where(_required(rs)), eng)["n"] or 0)
     df["day"] = pd.to_datetime(df["day"]).dt.date
+    df["completed"] = df["completed"].astype(int)
     df["cumulative"] = df["completed"].cumsum()
     df["rate"] = [pct(c, required) for c in df["cumulative"]]
     return df
@@ -308,13 +318,27 @@ def key_control_summary(scope: Scope, *, engine: Engine | None = None) -> dict[s
 
 
 def major_risks(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
-    """较大以上 risks reported, by catalogue entry and level."""
+    """较大以上 risks reported, by catalogue entry and level (from the items' cells by month, county and entry where
+    they serve the scope: ``seed.cells.CATALOGUE``)."""
     eng, rs = prepare(scope, engine)
-    df = frame(select(RI.c.catalogue_code, RI.c.name, RI.c.level, func.count().label("risks"))
-               .select_from(RI.join(RR, RR.c.id == RI.c.report_id))
-               .where(_reports(rs), RI.c.level <= literal_column("2"))  # a constant: the partial index's predicate
-               .group_by(RI.c.catalogue_code, RI.c.name, RI.c.level)
-               .order_by(RI.c.level, func.count().desc(), RI.c.catalogue_code), eng)
+    u = cells.rows(rs, eng, CATALOGUE.facts[0].name, {
+        "catalogue_code": lambda t, day: func.coalesce(t.c.catalogue_code, ""),  # (the cells' key holds no NULL)
+        "name": lambda t, day: t.c.name, "level": lambda t, day: t.c.level}, to_date=True, store=CATALOGUE)
+    if u is not None:
+        risks = cells.total(u.c.n)
+        stmt = (select(u.c.catalogue_code, u.c.name, u.c.level, risks.label("risks"))
+                .group_by(u.c.catalogue_code, u.c.name, u.c.level).having(func.sum(u.c.n) != 0)
+                .order_by(u.c.level, risks.desc(), u.c.catalogue_code, u.c.name))
+    else:
+        stmt = (select(RI.c.catalogue_code, RI.c.name, RI.c.level, func.count().label("risks"))
+                .select_from(RI.join(RR, RR.c.id == RI.c.report_id))
+                .where(_reports(rs), RI.c.level <= literal_column("2"))  # a constant: the partial index's predicate
+                .group_by(RI.c.catalogue_code, RI.c.name, RI.c.level)
+                .order_by(RI.c.level, func.count().desc(), RI.c.catalogue_code, RI.c.name))
+    df = frame(stmt, eng)
+    df["catalogue_code"] = [c or None for c in df["catalogue_code"]]
+    df["level"] = df["level"].astype(int)
+    df["risks"] = df["risks"].astype(int)
     df["level_name"] = [LEVEL_NAMES[int(v)] for v in df["level"]]
     return df
 

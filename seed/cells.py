@@ -36,6 +36,10 @@ class Fact:
     amount: str | None = None  # summed money in fen (``=expr``: a summed value, or a counted condition)
     watch: tuple[str, ...] = ()  # further columns whose change moves the row's contribution
     settled: str | None = None  # a date column the cells count as of now (a view as of an earlier day cannot use them)
+    grain: str = "month"  # "day": a cell per day (its ``month`` column holds the day)
+    # (parent table, this table's column holding the parent's id): the row's day and the store's key columns it does
+    # not hold itself (``Store.own``) are its parent row's (a risk item's are its report's)
+    via: tuple[str, str] | None = None
 
 
 FACTS = [
@@ -88,15 +92,22 @@ KEY = ("city_adcode", "county_adcode", "sector_code", "industry_code")
 
 @dataclass(frozen=True)
 class Store:
-    """A table of cells: the facts it holds, keyed by month and ``key``; its triggers are named after ``tag``."""
+    """A table of cells: the facts it holds, keyed by month and ``key``; its triggers are named after ``tag``. A
+    store whose key has no sector and industry serves only scopes of every industry."""
     table: str
     key: tuple[str, ...]
     facts: tuple[Fact, ...]
     tag: str
+    own: tuple[str, ...] = ()  # the key columns a ``via`` fact's own row holds (the others are its parent's)
+    fill: tuple[tuple[str, str], ...] = ()  # (key column, SQL value standing for its NULL: the key holds no NULL)
 
     @property
     def tables(self) -> list[str]:
-        return sorted({f.table for f in self.facts})
+        return sorted({f.table for f in self.facts} | {f.via[0] for f in self.facts if f.via})
+
+    @property
+    def by_industry(self) -> bool:
+        return "sector_code" in self.key
 
 
 PERIOD = Store("period_cells", KEY, tuple(FACTS), "cells")
@@ -118,7 +129,23 @@ DEPARTMENT_FACT = Fact("dept_insp", "inspections", "inspected_on",
                        b="prev_dept_on IS NULL OR prev_dept_on < @month(inspected_on)", watch=("prev_dept_on",))
 BY_NAME[DEPARTMENT_FACT.name] = DEPARTMENT_FACT
 DEPARTMENT = Store("department_cells", (*KEY, "department"), (DEPARTMENT_FACT,), "dept_cells")
-STORES = (PERIOD, ENTERPRISE, CAMPAIGN, DEPARTMENT)
+# the obliged enterprises' first reports per day (day × county: the completion curve by day sums ~14 k cells at the
+# province, as many at three times its enterprises, instead of every first report); no sector or industry: by them
+# the cells would be two thirds as many as the reports (a scope of one industry reads its rows)
+FIRST_REPORTS_FACT = Fact("first_required", "risk_reports", "submitted_at", only="first_for_required",
+                          watch=("first_for_required",), grain="day")
+BY_NAME[FIRST_REPORTS_FACT.name] = FIRST_REPORTS_FACT
+FIRST_REPORTS = Store("report_day_cells", ("city_adcode", "county_adcode"), (FIRST_REPORTS_FACT,), "day_cells")
+# the 较大以上 risk items per month of their report, county, catalogue entry, name and level (~9 k cells at the
+# province for ~176 k items; with sector and industry 75 k): the risks by catalogue entry without joining every item
+# to its report
+MAJOR_ITEMS_FACT = Fact("major_items", "risk_items", "submitted_at", only="level <= 2",
+                        via=("risk_reports", "report_id"))
+BY_NAME[MAJOR_ITEMS_FACT.name] = MAJOR_ITEMS_FACT
+CATALOGUE = Store("catalogue_cells", ("city_adcode", "county_adcode", "catalogue_code", "name", "level"),
+                  (MAJOR_ITEMS_FACT,), "cat_cells", own=("catalogue_code", "name", "level"),
+                  fill=(("catalogue_code", "''"),))
+STORES = (PERIOD, ENTERPRISE, CAMPAIGN, DEPARTMENT, FIRST_REPORTS, CATALOGUE)
 TABLES = sorted({t for st in STORES for t in st.tables})
 
 
@@ -170,46 +197,99 @@ def _amount(f: Fact, row: str, dialect: str) -> str:
     return f"CAST(round({_on(f.amount, row, dialect)} * 100) AS BIGINT)"
 
 
+def _bucket(f: Fact, expr: str | None, dialect: str) -> str:
+    """The cell's ``month`` value for the date expression ``expr``: its month's first day, or with a day grain its
+    day."""
+    if f.grain == "day" and expr is not None:
+        return f"CAST({expr} AS date)" if dialect == "postgresql" else f"date({expr})"
+    return _month(expr, dialect)
+
+
+def _keys(f: Fact, store: Store, row: str, parent: str = "p", alias: bool = False) -> list[str]:
+    """The store's key values of the row ``row`` (a ``via`` fact's parent columns from ``parent``), a column standing
+    for NULL where the store says (``Store.fill``)."""
+    fill = dict(store.fill)
+    out = []
+    for k in store.key:
+        v = f"{parent if f.via and k not in store.own else row}.{k}"
+        if k in fill:
+            v = f"coalesce({v}, {fill[k]})"
+        out.append(f"{v} AS {k}" if alias and (f.via or k in fill) else v)
+    return out
+
+
+def _day(f: Fact, row: str, parent: str = "p") -> str | None:
+    return f.day and f"{parent if f.via else row}.{f.day}"
+
+
 def _upsert(store: Store) -> str:
     t, keys = store.table, ", ".join(store.key)
-    return (f"INSERT INTO {t} (fact, month, {keys}, n, a, b, amount_fen) SELECT {{vals}} WHERE {{cond}} "
-            f"ON CONFLICT (fact, month, {keys}) DO UPDATE SET "
+    return (f"INSERT INTO {t} (fact, month, {keys}, n, a, b, amount_fen) SELECT {{vals}}{{src}} WHERE {{cond}}"
+            f"{{group}} ON CONFLICT (fact, month, {keys}) DO UPDATE SET "
             f"n = {t}.n + excluded.n, a = {t}.a + excluded.a, b = {t}.b + excluded.b, "
             f"amount_fen = {t}.amount_fen + excluded.amount_fen")
 
 
 def _apply(f: Fact, row: str, sign: int, dialect: str, store: Store = PERIOD) -> str:
-    """The statement adding (``sign`` 1) or taking away (-1) the row ``row``'s contribution to its cell."""
+    """The statement adding (``sign`` 1) or taking away (-1) the row ``row``'s contribution to its cell (a ``via``
+    fact's row: with its parent's day and key columns, if it has a parent)."""
     s = "" if sign > 0 else "-"
-    vals = ", ".join([f"'{f.name}'", _month(f.day and f"{row}.{f.day}", dialect), *(f"{row}.{k}" for k in store.key),
+    vals = ", ".join([f"'{f.name}'", _bucket(f, _day(f, row), dialect), *_keys(f, store, row),
                       f"{s}1", f"{s}{_flag(f.a, row, dialect)}", f"{s}{_flag(f.b, row, dialect)}",
                       f"{s}{_amount(f, row, dialect)}"])
-    cond = _on(f.only, row, dialect) if f.only else "1 = 1"
-    return _upsert(store).format(vals=vals, cond=cond)
+    conds = [_on(f.only, row, dialect)] if f.only else []
+    src = ""
+    if f.via:
+        src = f" FROM {f.via[0]} p"
+        conds.insert(0, f"p.id = {row}.{f.via[1]}")
+    return _upsert(store).format(vals=vals, src=src, cond=" AND ".join(conds) or "1 = 1", group="")
+
+
+def _move(f: Fact, row: str, sign: int, dialect: str, store: Store) -> str:
+    """For a ``via`` fact, in its parent table's trigger: the statement adding (``sign`` 1) or taking away (-1) the
+    contributions of the parent row ``row``'s children (a report's day or county changed: its items' cells move)."""
+    s = "" if sign > 0 else "-"
+    own = [k for k, k2 in zip(_keys(f, store, "r", parent=row), store.key) if k2 in store.own]
+    vals = ", ".join([f"'{f.name}'", _bucket(f, f"{row}.{f.day}", dialect), *_keys(f, store, "r", parent=row),
+                      f"{s}count(*)", f"{s}sum({_flag(f.a, 'r', dialect)})", f"{s}sum({_flag(f.b, 'r', dialect)})",
+                      f"{s}sum({_amount(f, 'r', dialect)})"])
+    conds = [f"r.{f.via[1]} = {row}.id"] + ([_on(f.only, "r", dialect)] if f.only else [])
+    return _upsert(store).format(vals=vals, src=f" FROM {f.table} r", cond=" AND ".join(conds),
+                                 group=f" GROUP BY {', '.join(own)}")
 
 
 def _watched(store: Store, table: str) -> list[str]:
     cols: list[str] = []
     for f in store.facts:
         if f.table == table:
-            for c in (f.day, *store.key, *f.watch):
-                if c and c not in cols:
-                    cols.append(c)
+            own = (f.via[1], *store.own) if f.via else (f.day, *store.key)
+        elif f.via and f.via[0] == table:
+            own = (f.day, *(k for k in store.key if k not in store.own))
+        else:
+            continue
+        for c in (*own, *(f.watch if f.table == table else ())):
+            if c and c not in cols:
+                cols.append(c)
     return cols
+
+
+def _changes(store: Store, table: str, row: str, sign: int, dialect: str) -> list[str]:
+    """The statements of ``table``'s trigger in ``store`` for the row ``row`` (OLD: ``sign`` -1, NEW: 1)."""
+    return ([_apply(f, row, sign, dialect, store) for f in store.facts if f.table == table]
+            + [_move(f, row, sign, dialect, store) for f in store.facts if f.via and f.via[0] == table])
 
 
 def trigger_ddl(dialect: str) -> list[str]:
     out = []
     for st in STORES:
         for table in st.tables:
-            facts = [f for f in st.facts if f.table == table]
             cols = _watched(st, table)
             trg = f"trg_{st.tag}_{table}"
             if dialect == "postgresql":
                 fn = f"oversight_{st.tag}_{table}"
                 changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in cols)
-                minus = "\n".join(f"    {_apply(f, 'OLD', -1, dialect, st)};" for f in facts)
-                plus = "\n".join(f"    {_apply(f, 'NEW', 1, dialect, st)};" for f in facts)
+                minus = "\n".join(f"    {x};" for x in _changes(st, table, "OLD", -1, dialect))
+                plus = "\n".join(f"    {x};" for x in _changes(st, table, "NEW", 1, dialect))
                 out.append(
                     f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                     f"BEGIN\n"
@@ -221,8 +301,8 @@ def trigger_ddl(dialect: str) -> list[str]:
                 out.append(f"CREATE TRIGGER {trg} AFTER INSERT OR DELETE OR UPDATE OF {', '.join(cols)} "
                            f"ON {table} FOR EACH ROW EXECUTE FUNCTION {fn}()")
             else:
-                minus = " ".join(f"{_apply(f, 'OLD', -1, dialect, st)};" for f in facts)
-                plus = " ".join(f"{_apply(f, 'NEW', 1, dialect, st)};" for f in facts)
+                minus = " ".join(f"{x};" for x in _changes(st, table, "OLD", -1, dialect))
+                plus = " ".join(f"{x};" for x in _changes(st, table, "NEW", 1, dialect))
                 out.append(f"CREATE TRIGGER {trg}_ins AFTER INSERT ON {table} BEGIN {plus} END")
                 out.append(f"CREATE TRIGGER {trg}_del AFTER DELETE ON {table} BEGIN {minus} END")
                 out.append(f"CREATE TRIGGER {trg}_upd AFTER UPDATE OF {', '.join(cols)} ON {table} "
@@ -240,14 +320,16 @@ def drop_ddl(dialect: str) -> list[str]:
 
 
 def _fresh(f: Fact, dialect: str, store: Store = PERIOD) -> str:
-    """Every cell of ``f`` in ``store`` computed from the fact rows."""
+    """Every cell of ``f`` in ``store`` computed from the fact rows (a ``via`` fact's joined to their parents)."""
     where = f" WHERE {_on(f.only, 'r', dialect)}" if f.only else ""
-    month = _month(f.day and f"r.{f.day}", dialect)
-    keys = ", ".join(f"r.{k}" for k in store.key)
+    month = _bucket(f, _day(f, "r"), dialect)
+    keys = ", ".join(_keys(f, store, "r", alias=True))
+    group = ", ".join(_keys(f, store, "r"))
+    src = f"{f.table} r" + (f" JOIN {f.via[0]} p ON p.id = r.{f.via[1]}" if f.via else "")
     return (f"SELECT '{f.name}' AS fact, {month} AS month, {keys}, count(*) AS n, "
             f"sum({_flag(f.a, 'r', dialect)}) AS a, sum({_flag(f.b, 'r', dialect)}) AS b, "
             f"sum({_amount(f, 'r', dialect)}) AS amount_fen "
-            f"FROM {f.table} r{where} GROUP BY {month}, {keys}")
+            f"FROM {src}{where} GROUP BY {month}, {group}")
 
 
 def rebuild_sql(dialect: str) -> list[str]:

@@ -652,6 +652,7 @@ risk_reports = Table(
     Index("ix_risk_reports_obligation", "obligation_id"),
     Index("ix_risk_reports_recorded_at", "recorded_at"),
     Index("ix_risk_reports_verified_on", "verified_on"),  # (as-of lookups)
+    Index("ix_risk_reports_submitted", "submitted_at"),  # (the first report: the risk topic's first day)
     # the key-control list (a few per cent of the reports), read live on every page run: its rates and entries
     Index("ix_risk_reports_key_control", "submitted_at",
           postgresql_where=text("key_control IS true"), sqlite_where=text("key_control IS 1")),
@@ -749,6 +750,31 @@ department_cells = Table(
     *_cell_columns(Integer, Column("department", String(32), nullable=False)),
     Index("ix_department_cells_city", "fact", "city_adcode", "month"),
 )
+
+def _plain_cells(name: str, *extra_key: Column) -> Table:
+    """A table of cells keyed by month (or day) and county alone, for the stores of seed.cells that leave out the
+    sector and the industry (their cells serve only scopes of every industry)."""
+    return Table(
+        name, metadata,
+        Column("fact", String(16), nullable=False),
+        Column("month", Date, nullable=False),  # the first day of the month, or the day (a store of days)
+        Column("city_adcode", Integer, nullable=False),
+        Column("county_adcode", Integer, nullable=False),
+        *extra_key,
+        *(Column(c, Integer, nullable=False) for c in ("n", "a", "b", "amount_fen")),
+        PrimaryKeyConstraint("fact", "month", "city_adcode", "county_adcode", *(c.name for c in extra_key)),
+        Index(f"ix_{name}_city", "fact", "city_adcode", "month"),
+    )
+
+
+# for seed.cells ``FIRST_REPORTS``: the obliged enterprises' first risk reports per day and county (the completion
+# curve by day)
+report_day_cells = _plain_cells("report_day_cells")
+# for seed.cells ``CATALOGUE``: the 较大以上 risk items per month of their report, county, catalogue entry (none: ''),
+# name and level (the risks by catalogue entry)
+catalogue_cells = _plain_cells("catalogue_cells", Column("catalogue_code", String(16), nullable=False),
+                               Column("name", String(128), nullable=False), Column("level", Integer, nullable=False))
+
 
 training_sessions = Table(
     "training_sessions", metadata,

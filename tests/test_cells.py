@@ -23,6 +23,7 @@ from tests.derived_util import assert_same_without_derived
 
 YANCHENG = 320900
 CLEAN = {name: 0 for name in cell_spec.CHECKS}
+RISK_CELLS = ("first_required@report_day", "major_items@catalogue")
 
 
 def _scopes(db) -> dict[str, Scope]:
@@ -82,7 +83,7 @@ def _biggest_campaign(engine) -> int:
 FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month,
              risk.completion, risk.by_region, risk.by_sector, risk.trend, credit.distribution, credit.by_sector,
              credit.by_region, overview.platform, grids.summary, grids.by_region, enforcement.enterprises,
-             enforcement.campaigns, campaign_reports, enforcement.by_department]
+             enforcement.campaigns, campaign_reports, enforcement.by_department, risk.major_risks]
 
 
 @pytest.mark.slow
@@ -220,6 +221,25 @@ def test_the_enterprises_with_the_most_hazards_are_read_from_their_cells(db):
     assert "FROM enterprise_cells" in mid and "UNION ALL" in mid
     assert "enterprise_cells" not in _statements(db, enforcement.enterprises, sc["as-of-past"])
     assert "enterprise_cells" not in _statements(db, enforcement.enterprises, sc["within-a-month"])
+
+
+def test_the_completion_curve_and_the_risks_by_catalogue_entry_are_read_from_their_cells(db):
+    """The curve sums the first reports' cells by day up to the cut-off, the 较大以上 risks the items' cells by month
+    (a mid-month cut-off adds that month's items, joined to their reports; a mid-day cut-off that day's first
+    reports); an industry's view, and a view as of a past time, read the rows (the cells have no industry)."""
+    sc = _scopes(db)
+    for name in ("year-to-date", "county", "bound", "as-of-now"):
+        curve, major = _statements(db, risk.trend, sc[name]), _statements(db, risk.major_risks, sc[name])
+        assert "FROM report_day_cells" in curve and not _reads_rows(curve, "risk_reports"), name
+        assert "FROM catalogue_cells" in major and not _reads_rows(major, "risk_items"), name
+    mid = _statements(db, risk.major_risks, sc["year-to-mid-month"])
+    assert "FROM catalogue_cells" in mid and "UNION ALL" in mid and "JOIN risk_reports" in mid
+    assert "UNION ALL" not in _statements(db, risk.trend, sc["year-to-mid-month"])  # (whole days: the cells alone)
+    mid_day = _statements(db, risk.trend, sc["as-of-now-mid-day"])
+    assert "FROM report_day_cells" in mid_day and "UNION ALL" in mid_day
+    for name in ("sector", "section", "as-of-past"):
+        for fn, store in ((risk.trend, "report_day_cells"), (risk.major_risks, "catalogue_cells")):
+            assert store not in _statements(db, fn, sc[name]), (name, fn.__name__)
 
 
 def test_the_campaigns_progress_and_the_departments_are_read_from_their_cells(db):
@@ -461,7 +481,18 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
                                                                verified_on=dt.date(2021, 4, 1)))
             RO = S.risk_obligations
             c.execute(update(RO).where(RO.c.id == rr["obligation_id"]).values(above_scale=False))
-            _clean(c, "reports_done", "reports_quality", "reports_items", "obligations")
+            _clean(c, "reports_done", "reports_quality", "reports_items", "obligations", *RISK_CELLS)
+            # the items' cells follow their report (another county and month: every item moves), an item's level
+            # (out of 较大以上, into it), entry (none: NULL) and report; the day cells the first report's day
+            big = c.execute(select(RR.c.id).where(RR.c.items_major_or_above >= 2).order_by(RR.c.id).limit(1)).scalar()
+            c.execute(update(RR).where(RR.c.id == big).values(county_adcode=other,
+                                                              submitted_at=rr["submitted_at"] + dt.timedelta(days=75)))
+            its = c.execute(select(RI).where(RI.c.report_id == big).order_by(RI.c.level, RI.c.id)).mappings().all()
+            c.execute(update(RI).where(RI.c.id == its[0]["id"]).values(level=3))
+            c.execute(update(RI).where(RI.c.id == its[-1]["id"]).values(level=1, catalogue_code=None, name="未列目录风险"))
+            c.execute(update(RI).where(RI.c.id == its[1]["id"]).values(report_id=rid))
+            c.execute(update(RR).where(RR.c.id == rid).values(submitted_at=rr["submitted_at"] + dt.timedelta(hours=5)))
+            _clean(c, "reports_done", "reports_items", *RISK_CELLS)
             # obligations: a new one, one turned annual (not counted), one moved county and due date, one deleted
             ob = c.execute(select(RO).order_by(RO.c.id).limit(3)).mappings().all()
             oid = c.execute(insert(RO).values(**{**{k: v for k, v in ob[0].items() if k != "id"}, "year": 2031,
@@ -474,7 +505,7 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             _clean(c, "obligations")
             c.execute(delete(RI).where(RI.c.report_id == rid))
             c.execute(delete(RR).where(RR.c.id == rid))
-            _clean(c, "reports_done", "reports_quality", "reports_items")
+            _clean(c, "reports_done", "reports_quality", "reports_items", *RISK_CELLS)
 
             # credit: a new rating supersedes the enterprise's newest, one moved before its predecessor swaps their
             # places (both superseded_on change), a colour changes, one moves county, one is deleted
@@ -521,6 +552,11 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             c.execute(update(I).where(I.c.id == rows[0]["id"]).values(campaign_id=None, department=dept + "x"))
             assert cell_spec.check(c, ["campaign_insp@campaign"])["campaign_insp@campaign"] > 0
             assert cell_spec.check(c, ["dept_insp@department"])["dept_insp@department"] > 0
+            c.execute(update(RI).where(RI.c.id == its[2]["id"]).values(level=4))
+            assert cell_spec.check(c, ["major_items@catalogue"])["major_items@catalogue"] > 0
+            first = c.execute(select(RR.c.id).where(RR.c.first_for_required.is_(True)).limit(1)).scalar()
+            c.execute(update(RR).where(RR.c.id == first).values(submitted_at=rr["submitted_at"] - dt.timedelta(days=3)))
+            assert cell_spec.check(c, ["first_required@report_day"])["first_required@report_day"] > 0
         finally:
             tx.rollback()
     with db.connect() as c:  # the rollback restored the triggers
