@@ -185,10 +185,10 @@ FIGURES = declare("risk", completion, basis="cutoff", figures=[
 ])
 
 
-def _cell_sums(rs, eng, fact: str, cols, *, all_time: bool = False):
+def _cell_sums(rs, eng, fact: str, cols, *, all_time: bool = False, key=None):
     """``cells.sums`` over the reports submitted up to the cut-off (with ``all_time``: over every obligation
-    recorded); ``None`` when the cells cannot serve the scope."""
-    return cells.sums(rs, eng, fact, cols, to_date=not all_time, all_time=all_time)
+    recorded; with ``key``, per group); ``None`` when the cells cannot serve the scope."""
+    return cells.sums(rs, eng, fact, cols, key, to_date=not all_time, all_time=all_time)
 
 
 def _cell_statement(rs, eng, fact: str, cols, key, *, all_time: bool = False, nonzero: str = "n"):
@@ -302,16 +302,22 @@ def key_control_summary(scope: Scope, *, engine: Engine | None = None) -> dict[s
     high = sorted(c for c, i in rs.ref.industries.items() if i.kind == "sector" and i.high_risk)
     verified = rs.by_as_of(RR.c.verified_on)
     kc = RR.c.key_control.is_(True)
+    # the list's entries from their own index (a few per cent of the reports); the zero-risk reports of high-risk
+    # sectors from the reports' cells by sector where they serve the scope, else with them from the rows
     r = row(select(
-        func.coalesce(func.sum(case((and_(RR.c.zero_risk.is_(True), RR.c.sector_code.in_(high)), 1), else_=0)), 0)
-        .label("zero_risk_high_risk"),
-        func.coalesce(func.sum(case((kc, 1), else_=0)), 0).label("key_control"),
-        func.coalesce(func.sum(case((and_(kc, RR.c.verification == "confirmed", verified), 1), else_=0)), 0)
+        func.count().label("key_control"),
+        func.coalesce(func.sum(case((and_(RR.c.verification == "confirmed", verified), 1), else_=0)), 0)
         .label("confirmed"),
-        func.coalesce(func.sum(case((and_(kc, RR.c.verification == "under_reported", verified), 1), else_=0)), 0)
+        func.coalesce(func.sum(case((and_(RR.c.verification == "under_reported", verified), 1), else_=0)), 0)
         .label("under_reported"),
-    ).where(_reports(rs)), eng)
-    out = {k: int(v) for k, v in r.items()}
+    ).where(_reports(rs), kc), eng)
+    by_sector = _cell_sums(rs, eng, "reports_quality", (("a", "zero"),), key=lambda t: t.c.sector_code)
+    if by_sector is not None:
+        zero = sum(int(z) for k, z in zip(by_sector["k"], by_sector["zero"]) if k in high)
+    else:
+        zero = row(select(func.count().label("n")).where(_reports(rs), RR.c.zero_risk.is_(True),
+                                                         RR.c.sector_code.in_(high)), eng)["n"]
+    out = {"zero_risk_high_risk": zero, **{k: int(v or 0) for k, v in r.items()}}
     out["unverified"] = out["key_control"] - out["confirmed"] - out["under_reported"]
     out["verified_rate"] = pct(out["confirmed"] + out["under_reported"], out["key_control"])
     return out

@@ -83,7 +83,8 @@ def _biggest_campaign(engine) -> int:
 FUNCTIONS = [enforcement.summary, enforcement.by_region, enforcement.by_sector, enforcement.by_month,
              risk.completion, risk.by_region, risk.by_sector, risk.trend, credit.distribution, credit.by_sector,
              credit.by_region, overview.platform, grids.summary, grids.by_region, enforcement.enterprises,
-             enforcement.campaigns, campaign_reports, enforcement.by_department, risk.major_risks]
+             enforcement.campaigns, campaign_reports, enforcement.by_department, risk.major_risks,
+             risk.key_control_summary]
 
 
 @pytest.mark.slow
