@@ -93,7 +93,7 @@ def test_the_overview_on_a_phone(db):
         link = sidebar.locator('[data-testid="stSidebarNav"] a', has_text="排名")
         link.wait_for(timeout=10000)
         page.wait_for_function("""() => { const s = document.querySelector('[data-testid="stSidebar"]');
-            return Math.abs(s.getBoundingClientRect().left) < 1; }""", timeout=10000)  # slid in
+            return !!s && Math.abs(s.getBoundingClientRect().left) < 1; }""", timeout=10000)  # slid in
         snapshot(page, ARTIFACTS / "cockpit_overview_phone_sidebar.png", full_page=False)
         link.click()
         page.wait_for_url(on_path("ranking"), timeout=60000)

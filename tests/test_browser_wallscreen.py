@@ -153,8 +153,10 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
             page.get_by_role("button", name="登录").click()
             page.wait_for_selector(".wall-head", timeout=90_000)
             # the clock's script ran (a script the sanitizer dropped would leave --:--:--)
-            page.wait_for_function("/^\\d\\d:\\d\\d:\\d\\d$/.test(document.getElementById('wall-clock-time').textContent)",
-                                   timeout=10_000)
+            # (null-safe: a predicate that throws ends the wait at once, and a rerun may replace the clock's node)
+            page.wait_for_function("(el => !!el && /^\\d\\d:\\d\\d:\\d\\d$/.test(el.textContent))"
+                                   "(document.getElementById('wall-clock-time'))",
+                                   timeout=30_000)
 
             # --- live: the views rotate (each one seen and photographed) and a live figure changes -------------
             views, newest, states = [], set(), []
