@@ -340,7 +340,8 @@ def major_risks(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
                 .select_from(RI.join(RR, RR.c.id == RI.c.report_id))
                 .where(_reports(rs), RI.c.level <= literal_column("2"))  # a constant: the partial index's predicate
                 .group_by(RI.c.catalogue_code, RI.c.name, RI.c.level)
-                .order_by(RI.c.level, func.count().desc(), RI.c.catalogue_code, RI.c.name))
+                # (no entry sorts first, as the cells' '' does: PostgreSQL sorts NULL last)
+                .order_by(RI.c.level, func.count().desc(), func.coalesce(RI.c.catalogue_code, ""), RI.c.name))
     df = frame(stmt, eng)
     df["catalogue_code"] = [c or None for c in df["catalogue_code"]]
     df["level"] = df["level"].astype(int)

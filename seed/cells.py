@@ -274,9 +274,18 @@ def _watched(store: Store, table: str) -> list[str]:
 
 
 def _changes(store: Store, table: str, row: str, sign: int, dialect: str) -> list[str]:
-    """The statements of ``table``'s trigger in ``store`` for the row ``row`` (OLD: ``sign`` -1, NEW: 1)."""
-    return ([_apply(f, row, sign, dialect, store) for f in store.facts if f.table == table]
-            + [_move(f, row, sign, dialect, store) for f in store.facts if f.via and f.via[0] == table])
+    """The statements of ``table``'s trigger in ``store`` for the row ``row`` (OLD: ``sign`` -1, NEW: 1). On
+    PostgreSQL a ``via`` fact's row first takes a share lock on its parent: a writer moving the parent (its day or
+    county) and another writing one of its children would otherwise pass each other (neither lock conflicts under
+    READ COMMITTED), and the child would stay in the parent's old cell; so one waits for the other and then reads
+    what it committed."""
+    out = []
+    for f in store.facts:
+        if f.table == table:
+            if f.via and dialect == "postgresql":
+                out.append(f"PERFORM 1 FROM {f.via[0]} WHERE id = {row}.{f.via[1]} FOR SHARE")
+            out.append(_apply(f, row, sign, dialect, store))
+    return out + [_move(f, row, sign, dialect, store) for f in store.facts if f.via and f.via[0] == table]
 
 
 def trigger_ddl(dialect: str) -> list[str]:

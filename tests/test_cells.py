@@ -604,6 +604,73 @@ def test_a_rectification_after_the_as_of_time_keeps_the_figure_on_the_rows(db, t
         remove_copy(url)
 
 
+def test_an_item_written_while_its_report_moves_lands_in_the_reports_new_cell(db, tmp_path):
+    """PostgreSQL, two writers at once (READ COMMITTED, on a private copy): one moves a report to another county and
+    month, the other — before the first commits — adds an item to it, moves an item onto it, changes one of its items'
+    level, deletes another. Each item write waits for the move (the share lock its trigger takes on the report) and
+    then files the item in the report's new cell; whichever commits first, the cells equal a fresh computation."""
+    if db.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    import threading
+
+    from queries.db import get_engine
+    from tests.dbcache import clone_database, remove_copy
+
+    RR, RI = S.risk_reports, S.risk_items
+    url = clone_database(db, "cells_concurrent", tmp_path)
+    try:
+        eng = get_engine(url)
+        with eng.connect() as c:
+            reports = list(c.execute(select(RR.c.id).where(RR.c.items_major_or_above >= 3).order_by(RR.c.id)
+                                     .limit(4)).scalars())
+            counties = list(c.execute(select(S.divisions.c.adcode).where(S.divisions.c.level == "county")
+                                      .order_by(S.divisions.c.adcode).limit(2)).scalars())
+
+        def writes(rid: int, other: int) -> list:
+            its = [dict(r) for r in eng.connect().execute(select(RI).where(RI.c.report_id == rid, RI.c.level <= 2)
+                                                          .order_by(RI.c.id)).mappings()]
+            mover = eng.connect().execute(select(RI.c.id).where(RI.c.report_id == other, RI.c.level <= 2)
+                                          .order_by(RI.c.id).limit(1)).scalar()
+            return [insert(RI).values(**{**{k: v for k, v in its[0].items() if k != "id"}, "level": 1}),
+                    update(RI).where(RI.c.id == mover).values(report_id=rid),
+                    update(RI).where(RI.c.id == its[1]["id"]).values(level=2 if its[1]["level"] == 1 else 1),
+                    delete(RI).where(RI.c.id == its[2]["id"])]
+
+        for rid, other, county in ((reports[0], reports[1], counties[0]), (reports[2], reports[3], counties[1])):
+            stmts = writes(rid, other)
+            mover = eng.connect()
+            tx = mover.begin()
+            mover.execute(update(RR).where(RR.c.id == rid)
+                          .values(county_adcode=county, submitted_at=RR.c.submitted_at - dt.timedelta(days=40)))
+            done = threading.Event()
+
+            def write_items():
+                with eng.begin() as c:
+                    for st in stmts:
+                        c.execute(st)
+                done.set()
+
+            t = threading.Thread(target=write_items)
+            t.start()
+            with eng.connect() as watch:  # the item writer waits on the report's lock (not a fixed time)
+                for _ in range(600):
+                    waiting = watch.execute(text_sql(
+                        "select count(*) from pg_stat_activity where datname = current_database() "
+                        "and wait_event_type = 'Lock'")).scalar()
+                    if waiting or done.is_set():
+                        break
+                    done.wait(0.05)
+            assert waiting and not done.is_set(), "the item write did not wait for the report's move"
+            tx.commit()
+            mover.close()
+            t.join(60)
+            assert done.is_set()
+            with eng.connect() as c:
+                _clean(c, "major_items@catalogue", "first_required@report_day", "reports_items")
+    finally:
+        remove_copy(url)
+
+
 def _plan(db, stmt: str, params) -> str:
     explain = "EXPLAIN QUERY PLAN " if db.dialect.name == "sqlite" else "EXPLAIN "
     with db.connect() as c:

@@ -83,6 +83,7 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_day_cells_risk_re
                 'IS DISTINCT FROM OLD.catalogue_code OR NEW.name IS DISTINCT FROM OLD.name OR NEW.level IS '
                 'DISTINCT FROM OLD.level) THEN RETURN NULL; END IF;\n'
                 "  IF TG_OP <> 'INSERT' THEN\n"
+                '    PERFORM 1 FROM risk_reports WHERE id = OLD.report_id FOR SHARE;\n'
                 '    INSERT INTO catalogue_cells (fact, month, city_adcode, county_adcode, catalogue_code, name, '
                 "level, n, a, b, amount_fen) SELECT 'major_items', CAST(date_trunc('month', p.submitted_at) AS "
                 "date), p.city_adcode, p.county_adcode, coalesce(OLD.catalogue_code, ''), OLD.name, OLD.level, -1, "
@@ -92,6 +93,7 @@ CREATE = {'postgresql': ['CREATE OR REPLACE FUNCTION oversight_day_cells_risk_re
                 'excluded.b, amount_fen = catalogue_cells.amount_fen + excluded.amount_fen;\n'
                 '  END IF;\n'
                 "  IF TG_OP <> 'DELETE' THEN\n"
+                '    PERFORM 1 FROM risk_reports WHERE id = NEW.report_id FOR SHARE;\n'
                 '    INSERT INTO catalogue_cells (fact, month, city_adcode, county_adcode, catalogue_code, name, '
                 "level, n, a, b, amount_fen) SELECT 'major_items', CAST(date_trunc('month', p.submitted_at) AS "
                 "date), p.city_adcode, p.county_adcode, coalesce(NEW.catalogue_code, ''), NEW.name, NEW.level, 1, "
