@@ -604,19 +604,43 @@ def test_a_rectification_after_the_as_of_time_keeps_the_figure_on_the_rows(db, t
         remove_copy(url)
 
 
+# the second writer of the test below, in a process of its own: in one transaction, an item added to the report
+# (argv[2]), an item of another report (argv[3]) moved onto it, one of its items' level changed, another deleted
+_ITEM_WRITER = """
+import sys
+from sqlalchemy import create_engine, delete, insert, select, update
+from seed.schema import risk_items as RI
+url, rid, other = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with create_engine(url).begin() as c:
+    its = [dict(r) for r in c.execute(select(RI).where(RI.c.report_id == rid, RI.c.level <= 2).order_by(RI.c.id))
+           .mappings()]
+    mover = c.execute(select(RI.c.id).where(RI.c.report_id == other, RI.c.level <= 2).order_by(RI.c.id).limit(1)
+                      ).scalar()
+    c.execute(insert(RI).values(**{**{k: v for k, v in its[0].items() if k != "id"}, "level": 1}))
+    c.execute(update(RI).where(RI.c.id == mover).values(report_id=rid))
+    c.execute(update(RI).where(RI.c.id == its[1]["id"]).values(level=2 if its[1]["level"] == 1 else 1))
+    c.execute(delete(RI).where(RI.c.id == its[2]["id"]))
+"""
+
+
 def test_an_item_written_while_its_report_moves_lands_in_the_reports_new_cell(db, tmp_path):
     """PostgreSQL, two writers at once (READ COMMITTED, on a private copy): one moves a report to another county and
-    month, the other — before the first commits — adds an item to it, moves an item onto it, changes one of its items'
-    level, deletes another. Each item write waits for the move (the share lock its trigger takes on the report) and
-    then files the item in the report's new cell; whichever commits first, the cells equal a fresh computation."""
+    month; the other — before the first commits — adds an item to it, moves an item onto it, changes one of its
+    items' level and deletes another. The item writes wait for the move (the share lock the item's trigger takes on
+    its report) and then file the items in the report's new cell: the cells equal a fresh computation. (The second
+    writer is a process: Python threads here once ended the run with CPython 3.11's "AST constructor recursion
+    depth mismatch".)"""
     if db.dialect.name != "postgresql":
         pytest.skip("SQLite has one writer at a time")
-    import threading
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
 
     from queries.db import get_engine
     from tests.dbcache import clone_database, remove_copy
 
-    RR, RI = S.risk_reports, S.risk_items
+    RR = S.risk_reports
     url = clone_database(db, "cells_concurrent", tmp_path)
     try:
         eng = get_engine(url)
@@ -625,46 +649,25 @@ def test_an_item_written_while_its_report_moves_lands_in_the_reports_new_cell(db
                                      .limit(4)).scalars())
             counties = list(c.execute(select(S.divisions.c.adcode).where(S.divisions.c.level == "county")
                                       .order_by(S.divisions.c.adcode).limit(2)).scalars())
-
-        def writes(rid: int, other: int) -> list:
-            its = [dict(r) for r in eng.connect().execute(select(RI).where(RI.c.report_id == rid, RI.c.level <= 2)
-                                                          .order_by(RI.c.id)).mappings()]
-            mover = eng.connect().execute(select(RI.c.id).where(RI.c.report_id == other, RI.c.level <= 2)
-                                          .order_by(RI.c.id).limit(1)).scalar()
-            return [insert(RI).values(**{**{k: v for k, v in its[0].items() if k != "id"}, "level": 1}),
-                    update(RI).where(RI.c.id == mover).values(report_id=rid),
-                    update(RI).where(RI.c.id == its[1]["id"]).values(level=2 if its[1]["level"] == 1 else 1),
-                    delete(RI).where(RI.c.id == its[2]["id"])]
-
         for rid, other, county in ((reports[0], reports[1], counties[0]), (reports[2], reports[3], counties[1])):
-            stmts = writes(rid, other)
-            mover = eng.connect()
-            tx = mover.begin()
-            mover.execute(update(RR).where(RR.c.id == rid)
-                          .values(county_adcode=county, submitted_at=RR.c.submitted_at - dt.timedelta(days=40)))
-            done = threading.Event()
-
-            def write_items():
-                with eng.begin() as c:
-                    for st in stmts:
-                        c.execute(st)
-                done.set()
-
-            t = threading.Thread(target=write_items)
-            t.start()
-            with eng.connect() as watch:  # the item writer waits on the report's lock (not a fixed time)
-                for _ in range(600):
-                    waiting = watch.execute(text_sql(
-                        "select count(*) from pg_stat_activity where datname = current_database() "
-                        "and wait_event_type = 'Lock'")).scalar()
-                    if waiting or done.is_set():
-                        break
-                    done.wait(0.05)
-            assert waiting and not done.is_set(), "the item write did not wait for the report's move"
-            tx.commit()
-            mover.close()
-            t.join(60)
-            assert done.is_set()
+            with eng.connect() as mover:
+                tx = mover.begin()
+                mover.execute(update(RR).where(RR.c.id == rid).values(
+                    county_adcode=county, submitted_at=RR.c.submitted_at - dt.timedelta(days=40)))
+                writer = subprocess.Popen([sys.executable, "-c", _ITEM_WRITER, url, str(rid), str(other)],
+                                          cwd=Path(__file__).resolve().parent.parent, stderr=subprocess.PIPE)
+                waiting = 0
+                with eng.connect() as watch:  # until the writer waits on the report's lock (not a fixed time)
+                    deadline = time.monotonic() + 60
+                    while not waiting and writer.poll() is None and time.monotonic() < deadline:
+                        waiting = watch.execute(text_sql(
+                            "select count(*) from pg_stat_activity where datname = current_database() "
+                            "and wait_event_type = 'Lock'")).scalar()
+                        watch.rollback()
+                        time.sleep(0.05)
+                assert waiting and writer.poll() is None, "the item writes did not wait for the report's move"
+                tx.commit()
+            assert writer.wait(60) == 0, writer.stderr.read().decode()
             with eng.connect() as c:
                 _clean(c, "major_items@catalogue", "first_required@report_day", "reports_items")
     finally:
