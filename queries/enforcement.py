@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
+from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select, true
 
 from queries import cells, derived, memo
 from queries.base import (
@@ -21,8 +21,8 @@ from queries.scope import Scope, ScopeError
 from seed import cells as cell_spec
 from seed.schema import (
     blacklist_entries as BL, campaign_departments as CD, campaign_stats as CS, campaign_industries as CI, campaigns as CP,
-    cases as C, checklist_items as CK, enterprises as E, exposures as X, hidden_hazards as H,
-    inspections as IN, joint_actions as JA, joint_punishments as JP, suspension_orders as SO,
+    cases as C, checklist_items as CK, enterprise_year_cells as EY, enterprises as E, exposures as X,
+    hidden_hazards as H, inspections as IN, joint_actions as JA, joint_punishments as JP, suspension_orders as SO,
     watchlist_entries as WL, work_orders as WO,
 )
 
@@ -574,14 +574,47 @@ def joint_actions(scope: Scope, *, engine: Engine | None = None, limit: int = 50
     return df.drop(columns=["county_adcode"])
 
 
+# the bound of the top list (``_candidates``): the period sums of the enterprises with the most hazards in the year
+# (``SAMPLE`` × the list's length of them, in any region) give a floor; the bound is dropped when more than
+# ``MAX_CANDIDATES`` enterprises' years reach it (summing every enterprise is then no dearer)
+SAMPLE = 20
+MAX_CANDIDATES = 20_000
+
+
+def _candidates(rs, eng, u, limit: int):
+    """The enterprises that can be among the first ``limit`` by hazards found in the period (a statement of their
+    ids), from their years' cells (``seed.cells.ENTERPRISE_YEAR``); ``None`` where the bound does not serve (a period
+    not within one calendar year, an as-of time before the newest hazard) or would not narrow the read. Exact: when
+    ``limit`` enterprises of the scope have at least F hazards in the period, the ``limit``-th most has at least F,
+    and an enterprise with F in the period has at least F in its year."""
+    f, t = rs.date_from, rs.date_to
+    if f is None or t is None or f.year != t.year or not cells.usable(rs, eng, cell_spec.YEAR_FACT):
+        return None
+    in_year = and_(EY.c.fact == cell_spec.YEAR_FACT.name, EY.c.month == dt.date(f.year, 1, 1))
+    sample = select(EY.c.enterprise_id).where(in_year).order_by(EY.c.n.desc()).limit(limit * SAMPLE)
+    found = cells.total(u.c.n)
+    with eng.connect() as conn:
+        sums = conn.execute(select(found).where(u.c.enterprise_id.in_(sample)).group_by(u.c.enterprise_id)
+                            .having(func.sum(u.c.n) > 0).order_by(found.desc()).limit(limit)).scalars().all()
+        if len(sums) < limit or sums[-1] <= 1:
+            return None
+        floor = int(sums[-1])
+        if conn.execute(select(func.count()).where(in_year, EY.c.n >= floor)).scalar() > MAX_CANDIDATES:
+            return None
+    return select(EY.c.enterprise_id).where(in_year, EY.c.n >= floor)
+
+
 def enterprises(scope: Scope, *, engine: Engine | None = None, limit: int = 100) -> pd.DataFrame:
-    """Enterprises with the most hidden hazards found in the period (the drill-down's last level)."""
+    """Enterprises with the most hidden hazards found in the period (the drill-down's last level): from the hazards'
+    cells per enterprise where they serve the scope, only the candidates' where their years bound the list."""
     eng, rs = prepare(scope, engine)
     u = cells.rows(rs, eng, "hazards", {"enterprise_id": lambda t, day: t.c.enterprise_id}, per_enterprise=True)
     if u is not None:  # the hazards' cells per enterprise and month (where they serve; a = major, b = rectified)
         found = cells.total(u.c.n)
+        cand = _candidates(rs, eng, u, limit)
         haz = (select(u.c.enterprise_id, found.label("hazards_found"),
                       (found - cells.total(u.c.b)).label("hazards_open"), cells.total(u.c.a).label("major_hazards"))
+               .where(true() if cand is None else u.c.enterprise_id.in_(cand))
                .group_by(u.c.enterprise_id).having(func.sum(u.c.n) > 0)
                .order_by(found.desc(), u.c.enterprise_id).limit(limit).subquery())
     else:

@@ -36,7 +36,7 @@ class Fact:
     amount: str | None = None  # summed money in fen (``=expr``: a summed value, or a counted condition)
     watch: tuple[str, ...] = ()  # further columns whose change moves the row's contribution
     settled: str | None = None  # a date column the cells count as of now (a view as of an earlier day cannot use them)
-    grain: str = "month"  # "day": a cell per day (its ``month`` column holds the day)
+    grain: str = "month"  # "day" / "year": a cell per day / year (its ``month`` column holds the day / 1 January)
     # (parent table, this table's column holding the parent's id): the row's day and the store's key columns it does
     # not hold itself (``Store.own``) are its parent row's (a risk item's are its report's)
     via: tuple[str, str] | None = None
@@ -145,7 +145,14 @@ BY_NAME[MAJOR_ITEMS_FACT.name] = MAJOR_ITEMS_FACT
 CATALOGUE = Store("catalogue_cells", ("city_adcode", "county_adcode", "catalogue_code", "name", "level"),
                   (MAJOR_ITEMS_FACT,), "cat_cells", own=("catalogue_code", "name", "level"),
                   fill=(("catalogue_code", "''"),))
-STORES = (PERIOD, ENTERPRISE, CAMPAIGN, DEPARTMENT, FIRST_REPORTS, CATALOGUE)
+# hidden hazards per enterprise and calendar year, whatever the region or industry (an enterprise's year is one
+# cell): a bound for the enterprises with the most hazards — a period within one year holds no more of an enterprise's
+# hazards than its year does, so once 100 enterprises are known to have T hazards in the period, only enterprises
+# whose year reaches T can be among the first 100 (``queries.enforcement.enterprises``)
+YEAR_FACT = Fact("hazards_year", "hidden_hazards", "found_on", grain="year")
+BY_NAME[YEAR_FACT.name] = YEAR_FACT
+ENTERPRISE_YEAR = Store("enterprise_year_cells", ("enterprise_id",), (YEAR_FACT,), "ent_year_cells")
+STORES = (PERIOD, ENTERPRISE, CAMPAIGN, DEPARTMENT, FIRST_REPORTS, CATALOGUE, ENTERPRISE_YEAR)
 TABLES = sorted({t for st in STORES for t in st.tables})
 
 
@@ -202,6 +209,8 @@ def _bucket(f: Fact, expr: str | None, dialect: str) -> str:
     day."""
     if f.grain == "day" and expr is not None:
         return f"CAST({expr} AS date)" if dialect == "postgresql" else f"date({expr})"
+    if f.grain == "year" and expr is not None:
+        return _year(expr, dialect)
     return _month(expr, dialect)
 
 

@@ -735,6 +735,19 @@ enterprise_cells = Table(
     *_cell_columns(Integer, Column("enterprise_id", Integer, nullable=False)),
     Index("ix_enterprise_cells_city", "fact", "city_adcode", "month"),
     Index("ix_enterprise_cells_county", "fact", "county_adcode", "month"),  # (a county's few among the province's)
+    Index("ix_enterprise_cells_enterprise", "fact", "enterprise_id", "month"),  # (the top list's few candidates)
+)
+
+# for seed.cells ``ENTERPRISE_YEAR``: hidden hazards per enterprise and calendar year (``month``: 1 January), in any
+# region or industry; read by their count, highest first (the bound of the top list)
+enterprise_year_cells = Table(
+    "enterprise_year_cells", metadata,
+    Column("fact", String(16), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("enterprise_id", Integer, nullable=False),
+    *(Column(c, Integer, nullable=False) for c in ("n", "a", "b", "amount_fen")),
+    PrimaryKeyConstraint("fact", "month", "enterprise_id"),
+    Index("ix_enterprise_year_cells_n", "fact", "month", "n"),
 )
 
 # the same per campaign, for seed.cells ``CAMPAIGN`` (a campaign's inspections and enterprises inspected by a cut-off)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
+import pandas as pd
 import pytest
 from sqlalchemy import case, delete, event, func, insert, select, update
 from sqlalchemy import text as text_sql
@@ -222,6 +223,35 @@ def test_the_enterprises_with_the_most_hazards_are_read_from_their_cells(db):
     assert "FROM enterprise_cells" in mid and "UNION ALL" in mid
     assert "enterprise_cells" not in _statements(db, enforcement.enterprises, sc["as-of-past"])
     assert "enterprise_cells" not in _statements(db, enforcement.enterprises, sc["within-a-month"])
+
+
+def test_the_top_list_bounded_by_the_enterprises_years_equals_the_sum_over_every_enterprise(db, monkeypatch):
+    """Where a period lies within one year, the enterprises' years bound the list: only the candidates' cells are
+    summed, and the list is the same as summed over every enterprise (every scope kind, lists of 100, 20 and 5); a
+    period across two years, or a bound that would not narrow the read, sums every enterprise."""
+    sc = _scopes(db)
+    bounded = 0
+    for name, scope in sc.items():
+        for limit in (100, 20, 5):
+            with _recorded(db) as seen:
+                got = enforcement.enterprises(scope, engine=db, limit=limit)
+            used = any(_bounded(x) for x, _ in seen)
+            bounded += used
+            with monkeypatch.context() as m:
+                m.setattr(enforcement, "_candidates", lambda *a: None)
+                every = enforcement.enterprises(scope, engine=db, limit=limit)
+            pd.testing.assert_frame_equal(got, every, obj=f"{name} ({limit})")
+            if name in ("across-years-mid-month", "all-time", "no-start"):
+                assert not used, name
+    assert bounded >= 10  # (the year-to-date views, a county's, a sector's, a quarter, a month …)
+    monkeypatch.setattr(enforcement, "MAX_CANDIDATES", 0)  # a bound that would not narrow: every enterprise summed
+    assert not any(_bounded(x) for x in _statements(db, enforcement.enterprises, sc["year-to-date"]).split(";;"))
+
+
+def _bounded(stmt: str) -> bool:
+    """Is ``stmt`` the top list summed over the candidates its years bound (not the sample of the bound)?"""
+    s = " ".join(stmt.split())
+    return "IN (SELECT enterprise_year_cells.enterprise_id" in s and "enterprise_year_cells.n >=" in s
 
 
 def test_the_completion_curve_and_the_risks_by_catalogue_entry_are_read_from_their_cells(db):
@@ -456,7 +486,7 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             c.execute(insert(H).values(**{**{k: v for k, v in hz[0].items() if k != "id"},
                                           "found_on": dt.date(2021, 2, 14)}))
             c.execute(update(H).where(H.c.id == hz[1]["id"]).values(enterprise_id=hz[2]["enterprise_id"]))
-            _clean(c, "hazards", "hazards@enterprise")
+            _clean(c, "hazards", "hazards@enterprise", "hazards_year@enterprise_year")
 
             cs = c.execute(select(C).order_by(C.c.id).limit(3)).mappings().all()
             c.execute(update(C).where(C.c.id == cs[0]["id"])
@@ -550,6 +580,7 @@ def test_triggers_keep_the_cells_exact_through_any_write(db):
             c.execute(update(H).where(H.c.id == hz[0]["id"]).values(found_on=dt.date(2018, 1, 1)))
             assert cell_spec.check(c, ["hazards"])["hazards"] > 0
             assert cell_spec.check(c, ["hazards@enterprise"])["hazards@enterprise"] > 0
+            assert cell_spec.check(c, ["hazards_year@enterprise_year"])["hazards_year@enterprise_year"] > 0
             c.execute(update(I).where(I.c.id == rows[0]["id"]).values(campaign_id=None, department=dept + "x"))
             assert cell_spec.check(c, ["campaign_insp@campaign"])["campaign_insp@campaign"] > 0
             assert cell_spec.check(c, ["dept_insp@department"])["dept_insp@department"] > 0
