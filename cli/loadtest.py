@@ -393,7 +393,7 @@ class Session:
 
 
 def table_reads(tables=("period_cells", "enterprise_cells", "campaign_cells", "department_cells", "report_day_cells",
-                        "catalogue_cells", "risk_items", "inspections",
+                        "catalogue_cells", "enterprise_year_cells", "risk_items", "inspections",
                         "hidden_hazards", "cases", "risk_reports", "risk_obligations", "credit_ratings",
                         "enterprises")) -> dict[str, int] | None:
     """Statements that read each table so far (PostgreSQL: sequential + index scans of ``pg_stat_user_tables``, on

@@ -165,7 +165,7 @@ KeyFn = Callable[[object, object], object]  # (table, its date column) -> key ex
 
 
 def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, *, to_date: bool = False,
-         all_time: bool = False, per_enterprise: bool = False, store: spec.Store | None = None):
+         all_time: bool = False, per_enterprise: bool = False, store: spec.Store | None = None, enterprises=None):
     """The scope's cells of whole months plus its partial-month fact rows, as one subquery with the columns
     ``keys`` (name -> function of (table, date column)), ``n``, ``a``, ``b`` and ``amount_fen``; ``None`` when the
     cells cannot serve the scope. The months are the scope's period's, with ``to_date`` every month up to its
@@ -175,7 +175,9 @@ def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, 
     (``seed.cells.CAMPAIGN`` or ``DEPARTMENT``: the keys may use ``campaign_id`` or ``department``; ``CATALOGUE``
     or ``FIRST_REPORTS``, which serve only scopes of every industry). A store of days (``Fact.grain``) reads every
     whole day from its cells, only a mid-day cut-off's day from the rows; a ``via`` fact's rows are read joined to
-    their parents, which hold the day and the scope's columns."""
+    their parents, which hold the day and the scope's columns. ``enterprises`` (a statement of enterprise ids, with
+    ``per_enterprise``): only theirs, in the cells and in the rows alike (through the cells' index by enterprise:
+    SQLite does not push a condition with a subquery into the union's parts)."""
     fact = spec.BY_NAME[fact_name]
     store = store or (spec.ENTERPRISE if per_enterprise else spec.PERIOD)
     if fact not in store.facts:
@@ -216,6 +218,8 @@ def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, 
 
     d = eng.dialect.name
     in_cells = [C.c.fact == fact.name, rs.region_filter(C), rs.industry_filter(C)]
+    if enterprises is not None:
+        in_cells.append(C.c.enterprise_id.in_(enterprises))
     edge = []
     if months.first is not None:
         in_cells.append(C.c.month >= months.first)
@@ -230,6 +234,8 @@ def rows(rs, eng: Engine, fact_name: str, keys: dict[str, KeyFn] | None = None, 
     parts = [part_cells]
     if edge:
         conds = [raw, or_(*edge)]
+        if enterprises is not None:
+            conds.append(t.c.enterprise_id.in_(enterprises))
         if fact.only:
             conds.append(literal_column(spec._on(fact.only, t.name, d)))
         src = t.join(home, home.c.id == t.c[fact.via[1]]) if fact.via else t

@@ -10,11 +10,11 @@ from dataclasses import replace
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select, true
+from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
 
 from queries import cells, derived, memo
 from queries.base import (
-    frame, gathered, group_order, month_of, name_children, pct, per_group, prepare, row, together,
+    frame, gathered, group_order, month_of, name_children, one_snapshot, pct, per_group, prepare, row, together,
 )
 from queries.figure_defs import PERIOD, declare, fig
 from queries.scope import Scope, ScopeError
@@ -581,54 +581,64 @@ SAMPLE = 20
 MAX_CANDIDATES = 20_000
 
 
-def _candidates(rs, eng, u, limit: int):
+def _candidates(rs, eng, conn, keys: dict, limit: int):
     """The enterprises that can be among the first ``limit`` by hazards found in the period (a statement of their
-    ids), from their years' cells (``seed.cells.ENTERPRISE_YEAR``); ``None`` where the bound does not serve (a period
-    not within one calendar year, an as-of time before the newest hazard) or would not narrow the read. Exact: when
-    ``limit`` enterprises of the scope have at least F hazards in the period, the ``limit``-th most has at least F,
-    and an enterprise with F in the period has at least F in its year."""
+    ids), from their years' cells (``seed.cells.ENTERPRISE_YEAR``), read on ``conn`` (the list must be read in the
+    same snapshot: a hazard deleted in between could lower the list below the floor); ``None`` where the bound does
+    not serve (a period not within one calendar year, an as-of time before the newest hazard) or would not narrow
+    the read. Exact: when ``limit`` enterprises of the scope have at least F hazards in the period, the
+    ``limit``-th most has at least F, and an enterprise with F in the period has at least F in its year."""
     f, t = rs.date_from, rs.date_to
-    if f is None or t is None or f.year != t.year or not cells.usable(rs, eng, cell_spec.YEAR_FACT):
+    if limit <= 0 or f is None or t is None or f.year != t.year or not cells.usable(rs, eng, cell_spec.YEAR_FACT):
         return None
     in_year = and_(EY.c.fact == cell_spec.YEAR_FACT.name, EY.c.month == dt.date(f.year, 1, 1))
     sample = select(EY.c.enterprise_id).where(in_year).order_by(EY.c.n.desc()).limit(limit * SAMPLE)
+    u = cells.rows(rs, eng, "hazards", keys, per_enterprise=True, enterprises=sample)
     found = cells.total(u.c.n)
-    with eng.connect() as conn:
-        sums = conn.execute(select(found).where(u.c.enterprise_id.in_(sample)).group_by(u.c.enterprise_id)
-                            .having(func.sum(u.c.n) > 0).order_by(found.desc()).limit(limit)).scalars().all()
-        if len(sums) < limit or sums[-1] <= 1:
-            return None
-        floor = int(sums[-1])
-        if conn.execute(select(func.count()).where(in_year, EY.c.n >= floor)).scalar() > MAX_CANDIDATES:
-            return None
+    sums = conn.execute(select(found).group_by(u.c.enterprise_id).having(func.sum(u.c.n) > 0)
+                        .order_by(found.desc()).limit(limit)).scalars().all()
+    if len(sums) < limit or sums[-1] <= 1:
+        return None
+    floor = int(sums[-1])
+    if conn.execute(select(func.count()).where(in_year, EY.c.n >= floor)).scalar() > MAX_CANDIDATES:
+        return None
     return select(EY.c.enterprise_id).where(in_year, EY.c.n >= floor)
+
+
+def _with_enterprise(haz, eng_or_conn, rs) -> pd.DataFrame:
+    """The top list ``haz`` (a subquery of enterprise ids and their counts) with the enterprises' names and places."""
+    stmt = (select(E.c.id, E.c.name, E.c.uscc, E.c.county_adcode, E.c.sector_code, haz.c.hazards_found,
+                   haz.c.hazards_open, haz.c.major_hazards)
+            .select_from(haz.join(E, E.c.id == haz.c.enterprise_id))
+            .order_by(haz.c.hazards_found.desc(), E.c.id))
+    df = frame(stmt, eng_or_conn)
+    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
+    df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
+    return df.drop(columns=["county_adcode", "sector_code"])
 
 
 def enterprises(scope: Scope, *, engine: Engine | None = None, limit: int = 100) -> pd.DataFrame:
     """Enterprises with the most hidden hazards found in the period (the drill-down's last level): from the hazards'
     cells per enterprise where they serve the scope, only the candidates' where their years bound the list."""
     eng, rs = prepare(scope, engine)
-    u = cells.rows(rs, eng, "hazards", {"enterprise_id": lambda t, day: t.c.enterprise_id}, per_enterprise=True)
+    keys = {"enterprise_id": lambda t, day: t.c.enterprise_id}
+    u = cells.rows(rs, eng, "hazards", keys, per_enterprise=True)
     if u is not None:  # the hazards' cells per enterprise and month (where they serve; a = major, b = rectified)
-        found = cells.total(u.c.n)
-        cand = _candidates(rs, eng, u, limit)
-        haz = (select(u.c.enterprise_id, found.label("hazards_found"),
-                      (found - cells.total(u.c.b)).label("hazards_open"), cells.total(u.c.a).label("major_hazards"))
-               .where(true() if cand is None else u.c.enterprise_id.in_(cand))
-               .group_by(u.c.enterprise_id).having(func.sum(u.c.n) > 0)
-               .order_by(found.desc(), u.c.enterprise_id).limit(limit).subquery())
-    else:
-        haz = (select(H.c.enterprise_id, func.count().label("hazards_found"),
-                      func.sum(case((or_(H.c.rectified_on.is_(None), ~rs.by_as_of(H.c.rectified_on)), 1), else_=0))
-                      .label("hazards_open"),
-                      func.sum(case((H.c.major, 1), else_=0)).label("major_hazards"))
-               .where(rs.where(H, "found_on")).group_by(H.c.enterprise_id)
-               .order_by(func.count().desc(), H.c.enterprise_id).limit(limit).subquery())
-    stmt = (select(E.c.id, E.c.name, E.c.uscc, E.c.county_adcode, E.c.sector_code, haz.c.hazards_found,
-                   haz.c.hazards_open, haz.c.major_hazards)
-            .select_from(haz.join(E, E.c.id == haz.c.enterprise_id))
-            .order_by(haz.c.hazards_found.desc(), E.c.id))
-    df = frame(stmt, eng)
-    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
-    df["sector"] = [rs.ref.industries[s].name for s in df["sector_code"]]
-    return df.drop(columns=["county_adcode", "sector_code"])
+        with one_snapshot(eng) as conn:
+            cand = _candidates(rs, eng, conn, keys, limit)
+            if cand is not None:
+                u = cells.rows(rs, eng, "hazards", keys, per_enterprise=True, enterprises=cand)
+            found = cells.total(u.c.n)
+            haz = (select(u.c.enterprise_id, found.label("hazards_found"),
+                          (found - cells.total(u.c.b)).label("hazards_open"),
+                          cells.total(u.c.a).label("major_hazards"))
+                   .group_by(u.c.enterprise_id).having(func.sum(u.c.n) > 0)
+                   .order_by(found.desc(), u.c.enterprise_id).limit(limit).subquery())
+            return _with_enterprise(haz, conn, rs)
+    haz = (select(H.c.enterprise_id, func.count().label("hazards_found"),
+                  func.sum(case((or_(H.c.rectified_on.is_(None), ~rs.by_as_of(H.c.rectified_on)), 1), else_=0))
+                  .label("hazards_open"),
+                  func.sum(case((H.c.major, 1), else_=0)).label("major_hazards"))
+           .where(rs.where(H, "found_on")).group_by(H.c.enterprise_id)
+           .order_by(func.count().desc(), H.c.enterprise_id).limit(limit).subquery())
+    return _with_enterprise(haz, eng, rs)

@@ -244,6 +244,13 @@ def test_the_top_list_bounded_by_the_enterprises_years_equals_the_sum_over_every
             if name in ("across-years-mid-month", "all-time", "no-start"):
                 assert not used, name
     assert bounded >= 10  # (the year-to-date views, a county's, a sector's, a quarter, a month …)
+    # the candidates' cells are read through their index by enterprise (not every cell of the period, filtered)
+    with _recorded(db) as seen:
+        enforcement.enterprises(sc["year-to-date"], engine=db)
+    listed = [(x, p) for x, p in seen if _bounded(x)]
+    assert listed
+    if db.dialect.name == "sqlite":
+        assert "ix_enterprise_cells_enterprise" in _plan(db, *listed[0])
     monkeypatch.setattr(enforcement, "MAX_CANDIDATES", 0)  # a bound that would not narrow: every enterprise summed
     assert not any(_bounded(x) for x in _statements(db, enforcement.enterprises, sc["year-to-date"]).split(";;"))
 
