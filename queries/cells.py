@@ -147,10 +147,12 @@ def by_month(rs, facts: tuple[str, ...], first: dt.date | None, last: dt.date, *
             .where(*conds).group_by(*group))
 
 
-def enterprises_column(rs) -> str | None:
+def enterprises_column(rs, half: bool = False) -> str | None:
     """Which counted condition of the inspections' cells gives "enterprises inspected" for the scope's period:
     ``a`` (first inspection of the year) for a period from 1 January to a day of the same year, ``b`` (first of the
-    month) for exactly one calendar month; ``None`` for any other period (then it is counted from the rows)."""
+    month) for exactly one calendar month, with ``half`` ``amount_fen`` (first of the half-year) for 1 July to 31
+    December (the period before a half-year from 1 January: the comparisons' 上期; the inspections' cells alone count
+    it); ``None`` for any other period (then it is counted from the rows)."""
     f, t = rs.date_from, rs.date_to
     if f is None or t is None or f.day != 1:
         return None
@@ -158,6 +160,8 @@ def enterprises_column(rs) -> str | None:
         return "a"
     if t == _month_end(f):
         return "b"
+    if half and f.month == 7 and t == dt.date(f.year, 12, 31):
+        return "amount_fen"
     return None
 
 

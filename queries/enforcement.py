@@ -65,7 +65,7 @@ def _cell_figures(rs, eng, keys: dict | None = None) -> dict[str, object]:
         # a group whose cells all sum to nothing (their rows were deleted) is no group, as with the rows
         return stmt.group_by(*ks).having(func.sum(u.c.n) != 0) if ks else stmt
 
-    ent = cells.enterprises_column(rs)
+    ent = cells.enterprises_column(rs, half=True)
     for name, (fact, cols) in CELL_PARTS.items():
         if ent is not None or all(col is not None for col, _ in cols):
             out[name] = part(fact, *((col or ent, label) for col, label in cols))
@@ -170,7 +170,7 @@ def summaries(scopes: list[Scope], *, engine: Engine | None = None,
     facts = tuple(f for f, _ in CELL_PARTS.values())
 
     def months(rs):  # a period of whole months with a cell column for its enterprises inspected
-        ent = cells.enterprises_column(rs)
+        ent = cells.enterprises_column(rs, half=True)
         whole = ent is not None and rs.date_to == cells.month_end(rs.date_to)
         return (rs.date_from, rs.date_to.replace(day=1), ent) if whole else None
 

@@ -43,11 +43,13 @@ class Fact:
 
 
 FACTS = [
-    # a: the enterprise's first inspection of the calendar year, b: of the month (its previous one, ``prev_on`` of
-    # seed.derived, is before the year's / month's first day or does not exist): the enterprises inspected in a
-    # period from 1 January (or in one calendar month) are the sum of a (of b)
+    # a: the enterprise's first inspection of the calendar year, b: of the month, amount: of the half-year (its
+    # previous one, ``prev_on`` of seed.derived, is before the year's / month's / half-year's first day or does not
+    # exist): the enterprises inspected in a period from 1 January (in one calendar month, from 1 July to 31
+    # December) are the sum of a (of b, of amount)
     Fact("inspections", "inspections", "inspected_on", a="prev_on IS NULL OR prev_on < @year(inspected_on)",
-         b="prev_on IS NULL OR prev_on < @month(inspected_on)", watch=("prev_on",)),
+         b="prev_on IS NULL OR prev_on < @month(inspected_on)",
+         amount="?prev_on IS NULL OR prev_on < @half(inspected_on)", watch=("prev_on",)),
     Fact("hazards", "hidden_hazards", "found_on", a="major", b="rectified_on IS NOT NULL",
          watch=("major", "rectified_on"), settled="rectified_on"),
     Fact("suspensions", "suspension_orders", "ordered_on"),
@@ -173,6 +175,15 @@ def _year(expr: str, dialect: str) -> str:
     return f"date({expr}, 'start of year')"
 
 
+def _half(expr: str, dialect: str) -> str:
+    """The first day of ``expr``'s half-year (1 January or 1 July)."""
+    if dialect == "postgresql":
+        return (f"CAST(date_trunc('year', {expr}) + CASE WHEN extract(month FROM {expr}) > 6 "
+                f"THEN interval '6 months' ELSE interval '0 months' END AS date)")
+    return f"date({expr}, 'start of year', CASE WHEN CAST(strftime('%m', {expr}) AS integer) > 6 " \
+           f"THEN '+6 months' ELSE '+0 months' END)"
+
+
 def _flag(cond: str | None, row: str, dialect: str) -> str:
     """1 or 0 for the condition ``cond`` evaluated on the row ``row`` (NEW / OLD in a trigger, a table alias else);
     for ``=expr`` the value of ``expr``."""
@@ -184,14 +195,15 @@ def _flag(cond: str | None, row: str, dialect: str) -> str:
 
 
 def _on(expr: str, row: str, dialect: str) -> str:
-    """``expr`` over the row's columns, qualified by ``row``; ``@year(col)`` / ``@month(col)`` are the first day
-    of the column's year / month."""
+    """``expr`` over the row's columns, qualified by ``row``; ``@year(col)`` / ``@half(col)`` / ``@month(col)``
+    are the first day of the column's year / half-year / month."""
     import re
 
     cols = {c for st in STORES for f in st.facts for c in (f.day, *st.key, *f.watch) if c}
     s = re.sub(r"(?<![@.\w])(" + "|".join(sorted(cols, key=len, reverse=True)) + r")\b",
                lambda m: f"{row}.{m.group(1)}", expr)
     s = re.sub(r"@year\(([\w.]+)\)", lambda m: _year(m.group(1), dialect), s)
+    s = re.sub(r"@half\(([\w.]+)\)", lambda m: _half(m.group(1), dialect), s)
     return re.sub(r"@month\(([\w.]+)\)", lambda m: _month(m.group(1), dialect), s)
 
 

@@ -41,6 +41,7 @@ def _scopes(db) -> dict[str, Scope]:
         "year-to-date": Scope(PROVINCE, None, y, dt.date(2021, 6, 30)),
         "year-to-mid-month": Scope(PROVINCE, None, y, dt.date(2021, 5, 17)),
         "last-year": Scope(PROVINCE, None, dt.date(2020, 1, 1), dt.date(2020, 12, 31)),
+        "second-half-year": Scope(YANCHENG, None, dt.date(2020, 7, 1), dt.date(2020, 12, 31)),
         "one-month": Scope(YANCHENG, None, dt.date(2021, 3, 1), dt.date(2021, 3, 31)),
         "quarter": Scope(YANCHENG, None, dt.date(2021, 4, 1), dt.date(2021, 6, 30)),
         "across-years-mid-month": Scope(PROVINCE, None, dt.date(2020, 10, 9), dt.date(2021, 2, 20)),
@@ -182,6 +183,11 @@ def test_cells_are_read_where_they_serve_and_not_where_they_cannot(db):
     # a period ending mid-month: the partial month from the rows, the rest from the cells
     mid = _statements(db, enforcement.by_region, sc["year-to-mid-month"])
     assert "period_cells" in mid and "UNION ALL" in mid
+    # 1 July to 31 December (the 上期 of a half-year from 1 January): the enterprises inspected from the cells too
+    for fn in (enforcement.summary, enforcement.by_region):
+        half = _statements(db, fn, sc["second-half-year"])
+        assert "period_cells" in half and not _reads_rows(half, "inspections"), fn.__name__
+    assert "prev_dept_on" in _statements(db, enforcement.by_department, sc["second-half-year"])  # (no such column)
     # a period starting mid-month: enterprises inspected cannot come from the cells (counted from the rows)
     across = _statements(db, enforcement.summary, sc["across-years-mid-month"])
     assert "prev_on" in across and "period_cells" in across
