@@ -158,8 +158,9 @@ def summary(scope: Scope, *, engine: Engine | None = None) -> dict[str, Any]:
 def summaries(scopes: list[Scope], *, engine: Engine | None = None,
               partial: bool = False) -> list[dict[str, Any] | None]:
     """``[summary(s) for s in scopes]`` for scopes of one place and industry over different periods (the
-    comparisons' twelve months, 上期 and 同比): for the periods the cells serve whole — one calendar month, or 1
-    January to a month's end (``cells.enterprises_column``) — the cells' parts come from one statement (every
+    comparisons' twelve months, 上期 and 同比): for the periods the cells serve whole — one calendar month, 1
+    January to a month's end, or 1 July to 31 December (``cells.enterprises_column``) — the cells' parts come from
+    one statement (every
     fact's cells by month, summed per period here) instead of five per period, and the parts that add up by month
     (``MONTHLY_PARTS``) from one statement each, by month, and the watch list's distinct enterprises from one
     statement with a column per period (when the periods share their as-of time; else as in ``summary``). Every other scope is ``summary(s)``, or with ``partial`` None

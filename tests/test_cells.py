@@ -164,6 +164,21 @@ def test_batched_sources_equal_one_by_one(db, one, many, basis):
     assert many([], engine=db) == []
 
 
+def test_the_half_year_before_a_half_year_from_january_equals_the_rows_in_the_batch(db, monkeypatch):
+    """The comparisons' 上期 of 1 January – 30 June is 1 July – 31 December: its enterprises inspected come from the
+    cells' first inspections of the half-year, in the batched summaries too, and equal the rows' distinct count."""
+    for region in (PROVINCE, YANCHENG):
+        s = Scope(region, None, dt.date(2021, 1, 1), dt.date(2021, 6, 30))
+        prev = change.previous_scope(s, "period")
+        assert (prev.date_from, prev.date_to) == (dt.date(2020, 7, 1), dt.date(2020, 12, 31))
+        with _recorded(db) as seen:
+            fast = enforcement.summaries([s, prev], engine=db)
+        assert not any("FROM inspections" in " ".join(x.split()) for x, _ in seen)  # (the cells alone)
+        monkeypatch.setenv("OVERSIGHT_DERIVED", "0")
+        assert fast == [enforcement.summary(x, engine=db) for x in (s, prev)]
+        monkeypatch.setenv("OVERSIGHT_DERIVED", "1")
+
+
 def _statements(db, fn, scope) -> str:
     with _recorded(db) as seen:
         fn(scope, engine=db)
