@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import os
 import resource
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -120,7 +121,11 @@ def warm_process(at) -> None:
         charts._decks.clear()
 
 
-def bench_pages(engine, db: str, scale: str, only_app: str | None = None) -> list[dict]:
+def bench_pages(engine, db: str, scale: str, only_app: str | None = None, runs: int = 1) -> list[dict]:
+    """Every page of every app (or of ``only_app``): ``runs`` cold runs (each after ``warm_process``), ``runs`` warm
+    runs and ``runs`` replays of the cold run's statements; the medians, and the cold runs one by one
+    (``cold_runs``). One run of a page on this shared machine moves ±30 % from one minute to the next: the median of
+    three is what the page costs, not what the machine did at that moment."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
@@ -129,6 +134,7 @@ def bench_pages(engine, db: str, scale: str, only_app: str | None = None) -> lis
 
     rec = SqlRecorder(engine)
     out = []
+    runs = max(1, int(runs))
     for app, spec in APPS.items():
         if only_app and app != only_app:
             continue
@@ -142,20 +148,26 @@ def bench_pages(engine, db: str, scale: str, only_app: str | None = None) -> lis
             at.run()  # router + default page (not timed)
             at.switch_page(f"../pages/{page.file}")
             compile_now(ROOT / "pages" / page.file)
-            warm_process(at)
-            with rec:
+            colds, warms = [], []
+            for _ in range(runs):
+                warm_process(at)
+                with rec:
+                    t0 = time.perf_counter()
+                    at.run()
+                    colds.append((time.perf_counter() - t0) * 1000)
+            for _ in range(runs):
                 t0 = time.perf_counter()
                 at.run()
-                cold = (time.perf_counter() - t0) * 1000
-            t0 = time.perf_counter()
-            at.run()
-            warm = (time.perf_counter() - t0) * 1000
-            sql = rec.replay_ms()
+                warms.append((time.perf_counter() - t0) * 1000)
+            sqls = [rec.replay_ms() for _ in range(runs)]
+            cold, warm, sql = (statistics.median(v) for v in (colds, warms, sqls))
             out.append({"app": app, "page": page.url_path, "db": db, "scale": scale, "cold_ms": round(cold, 1),
                         "warm_ms": round(warm, 1), "sql_ms": round(sql, 1), "statements": len(rec.statements),
-                        "exception": bool(at.exception)})
+                        "exception": bool(at.exception), "runs": runs,
+                        "cold_runs": [round(c, 1) for c in colds]})
             print(f"  {app:<11}{page.url_path:<12} cold {cold:8.1f} ms  warm {warm:7.1f} ms  "
-                  f"sql {sql:8.1f} ms ({len(rec.statements)} statements)", file=sys.stderr)
+                  f"sql {sql:8.1f} ms ({len(rec.statements)} statements)"
+                  + (f"  cold runs {', '.join(f'{c:.0f}' for c in colds)}" if runs > 1 else ""), file=sys.stderr)
     return out
 
 
@@ -571,6 +583,9 @@ def run(args) -> int:
 
     if (rc := out_refused(args.out)) is not None:  # before minutes of timing, not after
         return rc
+    if not 1 <= args.runs <= 50:
+        print(f"--runs {args.runs}: give 1 to 50 runs of each page", file=sys.stderr)
+        return 2
     url = args.db_url or bench_url(args.db, args.scale)
     db = "postgres" if url.startswith("postgresql") else "sqlite"  # what is measured, whatever --db says
     baseline = None
@@ -601,10 +616,10 @@ def run(args) -> int:
     if args.only == "supervision":
         return run_supervision(args, eng)
     t0 = time.perf_counter()
-    pages = bench_pages(eng, db, args.scale, args.app)
+    pages = bench_pages(eng, db, args.scale, args.app, runs=args.runs)
     result = {
         "db": db, "scale": args.scale, "at": dt.datetime.now().isoformat(sep=" ", timespec="seconds"),
-        "pages": pages,
+        "runs": args.runs, "pages": pages,
         "figures_ms": bench_figures(eng),
         "wall_refresh": None if args.app not in (None, "wallscreen") else bench_wall_refresh(),
         "handling": None if args.app not in (None, "leadership") else bench_handling(eng),
@@ -680,5 +695,7 @@ def register_cli(sub) -> None:
                    help=f"督办 the benchmark database holds: bulk-inserted first if fewer (default {BENCH_ORDERS:,})")
     p.add_argument("--only", choices=["supervision"],
                    help="only this part: supervision = the 督办 queries and page, the overview and the wall")
+    p.add_argument("--runs", type=int, default=3,
+                   help="cold and warm runs of each page (default 3): each page's figures are their medians")
     p.add_argument("--out", help="write the results as JSON")
     p.set_defaults(fn=run)

@@ -79,6 +79,16 @@ def test_bench_and_loadtest_refuse_a_bad_out_before_starting(tmp_path, capsys):
             assert rc == 2 and chinese(err) and "Traceback" not in err, (what, argv, rc, err)
 
 
+def test_bench_refuses_a_bad_number_of_runs_before_starting(capsys):
+    for runs in ("0", "-1", "51"):
+        rc, out, err = run(capsys, "bench", "--runs", runs, "--db-url", "postgresql+psycopg://nobody@127.0.0.1:9/none")
+        assert rc == 2 and "--runs" in err and "Traceback" not in err, (runs, rc, err)
+    for runs in ("three", "1.5", ""):
+        with pytest.raises(SystemExit) as e:  # argparse's own refusal of what is not a whole number
+            run(capsys, "bench", "--runs", runs)
+        assert e.value.code == 2
+
+
 def test_write_out_is_whole_or_nothing(tmp_path):
     target = tmp_path / "a.json"
     write_out(target, "first")
