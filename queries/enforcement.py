@@ -539,6 +539,8 @@ def work_orders_many(scopes: list[Scope], *, engine: Engine | None = None, now: 
         return []
     eng = engine or prepare(scopes[0], None)[0]
     resolved = [prepare(s, eng)[1] for s in scopes]
+    if (grid := _work_order_grid(scopes, resolved, eng, now)) is not None:
+        return grid
     if len({(s.region, s.industry, s.binding, rs.as_of) for s, rs in zip(scopes, resolved)}) == 1:
         # one place, industry and as-of time (the comparisons' scopes): those filters once, each period apart
         picks = [rs.period_filter(WO.c.created_on) for rs in resolved]
@@ -552,6 +554,57 @@ def work_orders_many(scopes: list[Scope], *, engine: Engine | None = None, now: 
 
 
 work_orders.many = work_orders_many  # type: ignore[attr-defined]
+
+
+def _month_end(d: dt.date) -> bool:
+    return (d + dt.timedelta(days=1)).day == 1
+
+
+def _work_order_grid(scopes: list[Scope], resolved: list, eng: Engine,
+                     now: dt.datetime | None) -> list[dict[str, Any]] | None:
+    """``work_orders_many`` for scopes of one place, without as-of times, whose periods are whole months and whose
+    cut-offs month ends (the comparisons' twelve months, 上期 and 同比 of a view of whole months): the orders
+    counted once per month created × kind × month closed × month of the day after their deadline, then each scope's
+    figures summed from those few dozen groups — instead of five conditions per scope tested on every order (75 on
+    every row for fifteen scopes: 873 ms on SQLite at three times the province, the grid ~200 ms). With the
+    cut-off C the last day of its month, "closed by C" is "closed in C's month or before", and "due before C" is
+    "the day after the deadline in C's month or before". ``None`` where that does not hold (the caller counts
+    per scope)."""
+    if len(scopes) < 2 or len({(s.region, s.industry, s.binding) for s in scopes}) != 1:
+        return None
+    at = memo.moment(now)
+    spans = []
+    for rs in resolved:
+        f, t = rs.date_from, rs.date_to
+        if rs.as_of is not None or f is None or t is None or f.day != 1 or not _month_end(t):
+            return None
+        cut = (min(rs.cutoff, at) if rs.cutoff else at).date()
+        if not _month_end(cut):
+            return None
+        spans.append((f"{f:%Y-%m}", f"{t:%Y-%m}", f"{cut:%Y-%m}"))
+    first = resolved[0]
+    created, closed = month_of(WO.c.created_on, eng), month_of(WO.c.closed_on, eng)
+    due_after = (func.strftime("%Y-%m", WO.c.due_on, "+1 day") if eng.dialect.name == "sqlite"
+                 else func.to_char(WO.c.due_on + 1, "YYYY-MM"))
+    stmt = (select(created, WO.c.kind, closed, due_after, func.count())
+            .where(first.where(WO), WO.c.created_on >= min(rs.date_from for rs in resolved),
+                   WO.c.created_on <= max(rs.date_to for rs in resolved))
+            .group_by(created, WO.c.kind, closed, due_after))
+    with eng.connect() as conn:
+        groups = conn.execute(stmt).all()
+    out = []
+    for f, t, cut in spans:
+        r = dict.fromkeys(WORK_ORDER_PARTS, 0)
+        for m, kind, closed_m, due_m, n in groups:
+            if f <= m <= t:
+                r["total"] += n
+                r[kind] += n
+                if closed_m is not None and closed_m <= cut:
+                    r["closed"] += n
+                elif due_m <= cut:
+                    r["overdue"] += n
+        out.append(_work_orders_of(r))
+    return out
 
 FIGURES += declare("enforcement", work_orders, basis="period", figures=[
     fig("work_orders_reminder", "提醒类工单", "条", PERIOD + "平台生成的提醒类工单数（不分行业）", better=None, field="reminder"),

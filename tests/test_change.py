@@ -9,6 +9,7 @@ import datetime as dt
 import inspect
 
 import pytest
+from sqlalchemy import event
 
 from queries import change, credit, enforcement, handling, supervision, warnings
 from queries.figures import catalogue
@@ -54,6 +55,40 @@ def test_work_orders_of_many_periods_equal_each_period_alone(db):
     so_far = enforcement.work_orders(Scope(region=320000, date_from=dt.date(2021, 1, 1), date_to=at.date()),
                                      engine=db, now=at)
     assert running["overdue"] == so_far["overdue"] > 0 and running["total"] > so_far["total"]
+
+
+@pytest.mark.parametrize("region", [320000, 320923])
+def test_work_orders_of_whole_months_counted_once_per_group_equal_each_period_alone(db, region):
+    """The comparisons of a view of whole months (its twelve months, 上期, 同比) count the work orders once per
+    month created × kind × month closed × month after the deadline, in one statement; each scope's figures equal
+    ``work_orders`` alone. A batch with a period or a cut-off off the month's end (a mid-month end, a period still
+    running at ``now``, an as-of time) counts per scope, and equals too."""
+    from queries import enforcement
+
+    base = Scope(region=region, date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 5, 31))
+    months = [m for _, m in change.month_scopes(base, "period")]
+    scopes = [base, *months, change.previous_scope(base, "period"), change.year_earlier_scope(base, "period"),
+              base.with_(date_from=dt.date(2020, 7, 1), date_to=dt.date(2020, 7, 31))]
+    alone = [enforcement.work_orders(s, engine=db, now=NOW) for s in scopes]
+    seen = []
+
+    def rec(conn, cursor, statement, *a):
+        seen.append(statement)
+
+    event.listen(db, "before_cursor_execute", rec)
+    try:
+        assert enforcement.work_orders_many(scopes, engine=db, now=NOW) == alone
+    finally:
+        event.remove(db, "before_cursor_execute", rec)
+    assert sum("work_orders" in x for x in seen) == 1 and "GROUP BY" in next(x for x in seen if "work_orders" in x)
+    assert sum(a["total"] for a in alone) > 0 and any(a["closed"] for a in alone) and any(a["overdue"] for a in alone)
+    # off the month's end: per scope, equal all the same
+    for odd in (base.with_(date_to=dt.date(2021, 5, 17)), base.with_(as_of=dt.datetime(2021, 4, 10, 12)),
+                base.with_(date_to=dt.date(2099, 12, 31))):
+        batch = [*scopes[:4], odd]
+        at = dt.datetime(2021, 3, 10, 12)
+        assert enforcement.work_orders_many(batch, engine=db, now=at) == \
+            [enforcement.work_orders(s, engine=db, now=at) for s in batch]
 
 
 @pytest.mark.parametrize("region", [320000, 320900, 320923])
