@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, case, distinct, func, or_, select, union_all
+from sqlalchemy import Engine, case, distinct, false, func, or_, select, union_all
 
 from queries import cells, derived
 from queries.base import clean_text, frame, name_children, pct, prepare, row
@@ -198,7 +198,6 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
     the worst ``limit``."""
     eng, rs = prepare(scope, engine)
     lat = _latest(rs, eng)
-    order = case(*[(lat.c.colour == c, i) for i, c in enumerate(reversed(CREDIT_COLOURS))], else_=9)
     stmt = (select(E.c.id, E.c.name, E.c.lon, E.c.lat, lat.c.colour, lat.c.score, lat.c.rated_on,
                    lat.c.sector_code, lat.c.county_adcode)
             .select_from(lat.join(E, E.c.id == lat.c.enterprise_id)))
@@ -207,15 +206,26 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
         stmt = stmt.where(E.c.name.icontains(name, autoescape=True))
     if sector:
         stmt = stmt.where(lat.c.sector_code == sector)
+    read = list(reversed(CREDIT_COLOURS))  # the colours to read, worst first
     if colours is not None:
-        stmt = stmt.where(lat.c.colour.in_([c for c in colours if c in CREDIT_COLOURS]))
+        read = [c for c in read if c in colours]
     if colour:
-        stmt = stmt.where(lat.c.colour == colour)
+        read = [c for c in read if c == colour]
     elif colours is None and not name and not sector and cells.serves(rs, eng, "credit_in", "credit_out"):  # (else the counts would read the ratings twice)
-        worst = worst_colours(counts if counts is not None else distribution(scope, engine=eng), limit)
-        if len(worst) < len(CREDIT_COLOURS):
-            stmt = stmt.where(lat.c.colour.in_(worst))
-    df = frame(stmt.order_by(order, lat.c.score, E.c.id).limit(limit), eng)
+        read = worst_colours(counts if counts is not None else distribution(scope, engine=eng), limit)
+    # one colour at a time, lowest score first, each stopping at the limit (the index by colour and score: the
+    # 3,000 worst of 35,689 red ratings at three times the province 862 → 17 ms on SQLite), then the colours in order
+    # (an enterprise has one current rating: the parts never repeat one)
+    parts = [stmt.where(lat.c.colour == c).order_by(lat.c.score, lat.c.enterprise_id).limit(limit) for c in read]
+    if not parts:
+        stmt = stmt.where(false()).limit(0)
+    elif len(parts) == 1:
+        stmt = parts[0]
+    else:
+        u = union_all(*(select(p.subquery()) for p in parts)).subquery("worst_first")
+        order = case(*[(u.c.colour == c, i) for i, c in enumerate(read)], else_=9)
+        stmt = select(u).order_by(order, u.c.score, u.c.id).limit(limit)
+    df = frame(stmt, eng)
     # names looked up once per distinct code (a few dozen), not per row (20,000 rows: ~70 → ~5 ms)
     df["sector"] = df["sector_code"].map({s: rs.ref.industries[s].name for s in df["sector_code"].unique()})
     df["county"] = df["county_adcode"].map({a: rs.ref.name(int(a)) for a in df["county_adcode"].unique()})

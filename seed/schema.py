@@ -701,6 +701,8 @@ credit_ratings = Table(
     # newest rating date of a province-wide scope
     Index("ix_credit_ratings_rated_on", "rated_on"),
     Index("ix_credit_ratings_superseded_on", "superseded_on"),
+    # the worst-rated enterprises, one colour at a time, lowest score first (queries.credit.enterprises)
+    Index("ix_credit_ratings_colour_score", "colour", "score", "enterprise_id"),
 )
 
 # Maintained aggregates of the period facts (seed.cells keeps them exact; queries.cells reads them): per fact, per

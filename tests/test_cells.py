@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ from sqlalchemy import text as text_sql
 from queries import cells, change, credit, enforcement, grids, overview, risk
 from queries.base import prepare
 from queries.regions import PROVINCE, reference
+from queries.labels import CREDIT_COLOURS
 from queries.scope import Scope
 from seed import cells as cell_spec
 from seed import derived as derived_data
@@ -389,6 +391,10 @@ def test_the_worst_rated_enterprises_read_only_the_colours_they_need(db):
         d = credit.distribution(s, engine=db)
         whole = credit.enterprises(s, engine=db, limit=10 ** 7)
         assert len(whole) == d["rated"], name
+        # worst colour first, then the lowest score, then the enterprise (the colours are read one at a time)
+        rank = {c: i for i, c in enumerate(reversed(CREDIT_COLOURS))}
+        ordered = whole.assign(r=whole["colour"].map(rank)).sort_values(["r", "score", "id"], kind="stable")
+        assert list(ordered["id"]) == list(whole["id"]), name
         red, yellow, blue = d["red"], d["yellow"], d["blue"]
         for limit in {1, red, red + 1, red + yellow, red + yellow + 1, red + yellow + blue + 1, d["rated"]} - {0}:
             with _recorded(db) as seen:
@@ -396,7 +402,9 @@ def test_the_worst_rated_enterprises_read_only_the_colours_they_need(db):
             assert got.equals(whole.head(limit).reset_index(drop=True)), (name, limit)
             listing = [x for x, _ in seen if "ORDER BY" in x][-1]
             served = name != "as-of-past"  # (where the cells cannot serve, counting first would read the rows twice)
-            assert ("IN (" in listing) == (served and limit <= red + yellow + blue), (name, limit)
+            read = len(re.findall(r"(?<!worst_first)\.colour = ", listing))  # a part per colour read
+            assert read == (len(credit.worst_colours(d, limit)) if served else 4), (name, limit, read)
+            assert (read < 4) == (served and limit <= red + yellow + blue), (name, limit)
             # the counts handed in (the credit page has them): the same list, and the counts are not read again
             with _recorded(db) as seen:
                 given = credit.enterprises(s, engine=db, limit=limit, counts=d)
