@@ -583,15 +583,23 @@ def _work_order_grid(scopes: list[Scope], resolved: list, eng: Engine,
             return None
         spans.append((f"{f:%Y-%m}", f"{t:%Y-%m}", f"{cut:%Y-%m}"))
     first = resolved[0]
-    created, closed = month_of(WO.c.created_on, eng), month_of(WO.c.closed_on, eng)
-    due_after = (func.strftime("%Y-%m", WO.c.due_on, "+1 day") if eng.dialect.name == "sqlite"
-                 else func.to_char(WO.c.due_on + 1, "YYYY-MM"))
+    if eng.dialect.name == "sqlite":  # 'YYYY-MM'
+        created, closed = month_of(WO.c.created_on, eng), month_of(WO.c.closed_on, eng)
+        due_after = func.strftime("%Y-%m", WO.c.due_on, "+1 day")
+    else:  # the months' first instants (to_char three times a row: 142 against 79 ms at three times the province)
+        created, closed, due_after = (func.date_trunc("month", c) for c in (WO.c.created_on, WO.c.closed_on,
+                                                                            WO.c.due_on + 1))
     stmt = (select(created, WO.c.kind, closed, due_after, func.count())
             .where(first.where(WO), WO.c.created_on >= min(rs.date_from for rs in resolved),
                    WO.c.created_on <= max(rs.date_to for rs in resolved))
             .group_by(created, WO.c.kind, closed, due_after))
     with eng.connect() as conn:
-        groups = conn.execute(stmt).all()
+        got = conn.execute(stmt).all()
+
+    def ym(v):
+        return v if v is None or isinstance(v, str) else f"{v:%Y-%m}"
+
+    groups = [(ym(m), kind, ym(closed_m), ym(due_m), n) for m, kind, closed_m, due_m, n in got]
     out = []
     for f, t, cut in spans:
         r = dict.fromkeys(WORK_ORDER_PARTS, 0)
