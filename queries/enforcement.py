@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, distinct, func, literal, or_, select
+from sqlalchemy import Date, Engine, and_, case, cast, distinct, func, literal, or_, select
 
 from queries import cells, derived, memo
 from queries.base import (
@@ -586,9 +586,11 @@ def _work_order_grid(scopes: list[Scope], resolved: list, eng: Engine,
     if eng.dialect.name == "sqlite":  # 'YYYY-MM'
         created, closed = month_of(WO.c.created_on, eng), month_of(WO.c.closed_on, eng)
         due_after = func.strftime("%Y-%m", WO.c.due_on, "+1 day")
-    else:  # the months' first instants (to_char three times a row: 142 against 79 ms at three times the province)
-        created, closed, due_after = (func.date_trunc("month", c) for c in (WO.c.created_on, WO.c.closed_on,
-                                                                            WO.c.due_on + 1))
+    else:  # the months' first days (to_char three times a row: 142 against 79 ms at three times the province);
+        # as dates: date_trunc of a date is a timestamp with time zone, which a session zone the driver cannot
+        # map (it falls back to UTC) would turn into the previous month's last evening
+        created, closed, due_after = (cast(func.date_trunc("month", c), Date)
+                                      for c in (WO.c.created_on, WO.c.closed_on, WO.c.due_on + 1))
     stmt = (select(created, WO.c.kind, closed, due_after, func.count())
             .where(first.where(WO), WO.c.created_on >= min(rs.date_from for rs in resolved),
                    WO.c.created_on <= max(rs.date_to for rs in resolved))
