@@ -221,6 +221,9 @@ def enterprises(scope: Scope, *, engine: Engine | None = None, colour: str | Non
         stmt = stmt.where(false()).limit(0)
     elif len(parts) == 1:
         stmt = parts[0]
+    elif "rn" in lat.c:  # the newest ratings by a window (a view as of an earlier time): one window, not one a part
+        order = case(*[(lat.c.colour == c, i) for i, c in enumerate(read)], else_=9)
+        stmt = stmt.where(lat.c.colour.in_(read)).order_by(order, lat.c.score, lat.c.enterprise_id).limit(limit)
     else:
         u = union_all(*(select(p.subquery()) for p in parts)).subquery("worst_first")
         order = case(*[(u.c.colour == c, i) for i, c in enumerate(read)], else_=9)
