@@ -370,10 +370,28 @@ def annotate(df: pd.DataFrame, *, engine: Engine | None = None, now: dt.datetime
     return out
 
 
+_DEADLINE_EXPRS: dict[tuple, tuple] = {}
+
+
+def _deadline_exprs(dl, eng) -> tuple:
+    """SQL: each warning's (ack, verify, close) deadlines by its level under the deadline table ``dl`` — built once
+    per table and database kind and shared by every statement (an expression is immutable): the comparisons' dozen
+    moments each compared with the same three, which building anew for every moment made ~a third of the batch's
+    time in Python."""
+    key = (eng.dialect.name, tuple(sorted(dl.items())))
+    got = _DEADLINE_EXPRS.get(key)
+    if got is None:
+        got = tuple(plus_minutes(W.c.raised_at, case({lv: dl[lv][k] for lv in dl}, value=W.c.level), eng)
+                    for k in range(3))
+        if len(_DEADLINE_EXPRS) > 64:  # (the table is edited rarely: a handful of versions in a process's life)
+            _DEADLINE_EXPRS.clear()
+        _DEADLINE_EXPRS[key] = got
+    return got
+
+
 def _overdue_at(T, dl, eng):
     """SQL: a warning open at ``T`` whose awaited milestone is past its deadline at ``T`` (see the module doc)."""
-    ack_dl, ver_dl, close_dl = (plus_minutes(W.c.raised_at, case({lv: dl[lv][k] for lv in dl}, value=W.c.level), eng)
-                                for k in range(3))
+    ack_dl, ver_dl, close_dl = _deadline_exprs(dl, eng)
     acked = and_(W.c.acknowledged_at.is_not(None), W.c.acknowledged_at <= T)
     verified = and_(W.c.verified_at.is_not(None), W.c.verified_at <= T)
     return or_(and_(not_(acked), ack_dl < T), and_(not_(verified), ver_dl < T), close_dl < T)
@@ -662,8 +680,7 @@ def escalate(warning_id: Any, actor: Actor, *, version: Any, note: Any, **kw) ->
 
 def _timeliness_columns(rs, eng, T):
     dl = deadline_map(eng)
-    ack_dl, close_dl = (plus_minutes(W.c.raised_at, case({lv: dl[lv][k] for lv in dl}, value=W.c.level), eng)
-                        for k in (0, 2))
+    ack_dl, _, close_dl = _deadline_exprs(dl, eng)
     acked = and_(W.c.acknowledged_at.is_not(None), W.c.acknowledged_at <= T)
     closed = and_(W.c.closed_at.is_not(None), W.c.closed_at <= T)
 
