@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, Select, extract, func, select, true
 
@@ -127,9 +128,32 @@ def per_child(rs: Resolved, acc: dict, counts) -> pd.DataFrame:
 
 
 def name_children(df: pd.DataFrame, rs: Resolved, col: str = "adcode") -> pd.DataFrame:
-    """Add region names and list every child region of the scope (zero where it has no rows)."""
+    """Add region names and list every child region of the scope (zero where it has no rows): ``df`` merged onto
+    the children, left, by ``col``. Where ``df`` has a row of every child and each once (a province's cities, a
+    city's counties, as the grouped figures give them), the rows are taken by position, with each column's own type,
+    instead of a pandas merge (~4 ms a call, seven calls a cold ranking page)."""
     kids = children(rs)
-    base = pd.DataFrame({col: [d.adcode for d in kids], "name": [d.name for d in kids]})
+    codes = [d.adcode for d in kids]
+    if not df.empty and col in df.columns and "name" not in df.columns:
+        at: dict = {}
+        for i, k in enumerate(df[col].tolist()):
+            at[k] = -1 if k in at else i  # a code twice: the merge's rows, not this
+        pos = [at.get(c, -1) for c in codes]
+        if -1 not in pos:
+            idx = np.asarray(pos)
+
+            def taken(s: pd.Series):
+                """The column's rows in the children's order, its gaps 0 as after the merge (a frame's own, e.g.
+                of an outer merge): numpy's numbers by index, others (strings, times, objects) with their type."""
+                if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iufb":
+                    v = s.to_numpy()[idx]
+                    return np.where(np.isnan(v), 0.0, v) if v.dtype.kind == "f" and np.isnan(v).any() else v
+                v = s.take(idx).reset_index(drop=True)
+                return v.fillna(0) if v.hasnans else v
+
+            return pd.DataFrame({col: np.asarray(codes, dtype="int64"), "name": [d.name for d in kids],
+                                 **{c: taken(df[c]) for c in df.columns if c != col}})
+    base = pd.DataFrame({col: codes, "name": [d.name for d in kids]})
     out = base.merge(df, on=col, how="left") if not df.empty else base.assign(**{
         c: 0 for c in df.columns if c != col})
     num = [c for c in out.columns if c not in (col, "name")]

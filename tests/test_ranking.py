@@ -292,3 +292,40 @@ def test_the_spreadsheet_holds_the_same_rows(db):
 def test_change_text():
     assert [ranking.change_text(c) for c in (2, -1, 0, None, pd.NA, float("nan"))] == ["↑2", "↓1", "持平", "—", "—",
                                                                                        "—"]
+
+
+def test_region_names_added_as_a_left_merge_onto_the_children_would(monkeypatch):
+    """``queries.base.name_children`` takes the rows by position where every child has exactly one; it equals the
+    left merge onto the children (zero where a child has none or the frame has a gap) for every shape of frame: all
+    children in another order, some, one twice, one not a child, none, other key and column types, a column named
+    like the names, gaps of the frame's own."""
+    from types import SimpleNamespace
+
+    from queries import base
+
+    kids = [SimpleNamespace(adcode=320100 + 100 * i, name=f"市{i}") for i in range(13)]
+    monkeypatch.setattr(base, "children", lambda rs: kids)
+
+    def merged(df, col="adcode"):
+        b = pd.DataFrame({col: [d.adcode for d in kids], "name": [d.name for d in kids]})
+        out = b.merge(df, on=col, how="left") if not df.empty else b.assign(**{c: 0 for c in df.columns if c != col})
+        num = [c for c in out.columns if c not in (col, "name")]
+        out[num] = out[num].fillna(0)
+        return out
+
+    codes = [d.adcode for d in kids][::-1]
+    full = pd.DataFrame({"adcode": codes, "a": range(13), "b": [i / 3 for i in range(13)], "o": [f"y{i}" for i in range(13)],
+                         "d": pd.Timestamp("2021-01-01"), "s": pd.Series([f"x{i}" for i in range(13)], dtype="string")})
+    frames = [full, full.iloc[:5], pd.concat([full, full.iloc[:1]]), full.iloc[:0],
+              pd.concat([full, full.iloc[:1].assign(adcode=999999)]), full.assign(adcode=full["adcode"].astype("int32")),
+              full.sample(frac=1, random_state=3).set_index(pd.Index(range(100, 113))), full.assign(name="n"),
+              full[["adcode", "a"]], full.assign(b=[None if i % 3 else i / 3 for i in range(13)]),
+              full.assign(o=[None if i % 4 else "z" for i in range(13)], a=[float("nan")] * 13),
+              full.assign(o=pd.Series([f"y{i}" for i in range(13)], dtype=object),
+                          p=pd.Series([None if i % 2 else i for i in range(13)], dtype=object))]
+    import warnings as pywarnings
+
+    with pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore")  # (pandas on filling a string column with 0, in the merge's path)
+        for i, df in enumerate(frames):
+            pd.testing.assert_frame_equal(base.name_children(df, None), merged(df), obj=f"frame {i}")
