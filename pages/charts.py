@@ -5,6 +5,7 @@ boundaries are the bundled GeoJSON in ``seed/geo``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import html
@@ -270,12 +271,15 @@ def bar_figure(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str]
         else:
             t.update(x=cats, y=df[y].tolist())
         traces.append(t)
-    yaxis = {"title": {"text": yaxis_title}}
+    # the categories are labels, always: plotly would read labels such as '11-27' (a day) or '2021' as dates or
+    # numbers, draw a time axis in English and merge or drop bars
+    yaxis, xaxis = {"title": {"text": yaxis_title}}, {"type": "category"}
     if horizontal:
-        yaxis["autorange"] = "reversed"
+        yaxis.update(autorange="reversed", type="category")
+        xaxis = {}
     return _figure(traces, {"barmode": "stack" if stacked else "group", "height": height,
                             "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": _LEGEND_ABOVE,
-                            "yaxis": yaxis, "font": _FONT})
+                            "xaxis": xaxis, "yaxis": yaxis, "font": _FONT})
 
 
 def bar(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, key: str, colors: Sequence[str] | None = None,
@@ -307,8 +311,12 @@ def line_figure(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str
     traces = [{"type": "scatter", "x": cats, "y": df[y].tolist(), "name": _text([n])[0], "mode": "lines",
                "line": {"color": colors[i]} if colors else None}
               for i, (y, n) in enumerate(zip(ys, names))]
+    # times on a time axis with numeric ticks (plotly's own would name the months in English); anything else is a
+    # label (a category: '2021/5/31' or '11-27' would otherwise be read as dates)
+    timed = bool(cats) and isinstance(cats[0], (dt.date, dt.datetime))
+    xaxis = {"type": "date", "tickformat": "%H:%M\n%m-%d"} if timed else {"type": "category"}
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": _LEGEND_ABOVE,
-              "yaxis": {"title": {"text": yaxis_title}}, "font": _FONT}
+              "xaxis": xaxis, "yaxis": {"title": {"text": yaxis_title}}, "font": _FONT}
     if hlines:
         layout["shapes"] = [{"type": "line", "line": {"color": color, "dash": "dash"}, "x0": 0, "x1": 1,
                              "xref": "x domain", "y0": yv, "y1": yv, "yref": "y"} for yv, _, color in hlines]

@@ -134,7 +134,9 @@ def _bar_by_steps(df, x, ys, names, *, colors=None, custom="adcode", stacked=Fal
                       legend=dict(orientation="h", y=1.12), yaxis_title=yaxis_title,
                       font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
     if horizontal:
-        fig.update_yaxes(autorange="reversed")
+        fig.update_yaxes(autorange="reversed", type="category")
+    else:
+        fig.update_xaxes(type="category")
     return fig
 
 
@@ -149,6 +151,10 @@ def _line_by_steps(df, x, ys, names, *, height=300, colors=None, hlines=(), yaxi
         fig.add_hline(y=yv, line_dash="dash", line_color=color, annotation_text=name)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12),
                       yaxis_title=yaxis_title, font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
+    if len(df) and isinstance(df[x].iloc[0], pd.Timestamp):
+        fig.update_xaxes(type="date", tickformat="%H:%M\n%m-%d")
+    else:
+        fig.update_xaxes(type="category")
     return fig
 
 
@@ -188,6 +194,20 @@ def test_line_figure_equals_the_figure_made_step_by_step(kw):
         assert _sent(charts.line_figure(*args, **kw)) == _sent(_line_by_steps(*args, **kw)), x
         empty = (_ROWS.iloc[:0],) + args[1:]
         assert _sent(charts.line_figure(*empty, **kw)) == _sent(_line_by_steps(*empty, **kw)), x
+
+
+def test_labels_that_look_like_dates_or_numbers_stay_labels():
+    """A bar or line chart's categories are labels: days as '11-27', years, codes; plotly would read them as dates
+    or numbers (a time axis in English, bars merged into three); times are a time axis with numeric ticks."""
+    df = pd.DataFrame({"day": ["11-27", "11-28", "11-29", "12-01"], "year": ["2019", "2020", "2021", "2022"],
+                       "n": [1, 2, 3, 4], "ts": pd.date_range("2021-05-31", periods=4, freq="h")})
+    for x in ("day", "year"):
+        fig = _sent(charts.bar_figure(df, x, ["n"], ["条"], custom=None))
+        assert fig["layout"]["xaxis"]["type"] == "category" and fig["data"][0]["x"] == df[x].tolist()
+        assert _sent(charts.bar_figure(df, x, ["n"], ["条"], horizontal=True))["layout"]["yaxis"]["type"] == "category"
+        assert _sent(charts.line_figure(df, x, ["n"], ["%"]))["layout"]["xaxis"]["type"] == "category"
+    timed = _sent(charts.line_figure(df, "ts", ["n"], ["MPa"]))["layout"]["xaxis"]
+    assert timed["type"] == "date" and "%b" not in timed["tickformat"]
 
 
 def _map_script(url: str, values: list):
