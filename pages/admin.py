@@ -19,11 +19,12 @@ st.markdown("## 审计日志")
 st.caption("记录登录、退出、登录失败、账号锁定、页面访问（页面与查询范围）、数据导出（类型与范围）和数据导入"
            "（文件、批次与行数，含被拒的文件）。日志只能追加，本系统中任何人都不能修改或删除。")
 c1, c2, c3, c4 = st.columns([1, 1, 1, 1])
-event = c1.selectbox("事件", [None, *EVENT_NAMES], format_func=lambda e: "全部" if e is None else EVENT_NAMES[e])
+event = c1.selectbox("事件", [None, *EVENT_NAMES], format_func=lambda e: "全部" if e is None else EVENT_NAMES[e],
+                      placeholder="全部")
 who = c2.text_input("账号", max_chars=32).strip() or None
 today = dt.date.today()
 period = c3.date_input("日期", value=(today - dt.timedelta(days=7), today), format="YYYY-MM-DD")
-limit = c4.selectbox("最多显示", [100, 500, 2000], index=1)
+limit = c4.selectbox("最多显示", [100, 500, 2000], index=1, placeholder="请选择")
 since = until = None
 if isinstance(period, (tuple, list)) and len(period) == 2:
     since = dt.datetime.combine(period[0], dt.time())
@@ -62,7 +63,7 @@ st.dataframe(pd.DataFrame({"等级": dl["level_name"], "签收时限(分钟)": d
 st.caption("自预警产生时起算。以上为本系统的默认设置，并非国家规定；各地可按本地要求调整。须满足 签收 ≤ 核查 ≤ 消警，"
            "最长 30 天。修改立即生效（含对历史预警的及时率统计），并记入审计日志。")
 rows = {int(r["level"]): r for r in dl.to_dict("records")}
-lv = st.selectbox("修改等级", list(rows), format_func=lambda v: rows[v]["level_name"], key="dl_level")
+lv = st.selectbox("修改等级", list(rows), format_func=lambda v: rows[v]["level_name"], key="dl_level", placeholder="请选择")
 r = rows[lv]
 with st.form(f"deadline_{lv}_{int(r['version'])}"):
     c1, c2, c3 = st.columns(3)

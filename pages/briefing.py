@@ -58,7 +58,7 @@ with st.form("brief_scope", border=True):
                             key=f"br_regions_{tok}", placeholder="选择设区市或县（市、区）")
     inds = [None] + [i.code for i in r.sectors()] + [i.code for i in r.industries.values() if i.kind == "section"]
     ind = c2.selectbox("行业", inds, index=inds.index(scope.industry) if scope.industry in inds else 0,
-                       key=f"br_ind_{tok}",
+                       key=f"br_ind_{tok}", placeholder="全部行业",
                        format_func=lambda c: "全部行业" if c is None else (
                            r.industries[c].name + ("（国民经济门类）" if r.industries[c].kind == "section" else "")))
     c3, c4, c5, c6 = st.columns([2, 1.2, 1, 1])

@@ -400,14 +400,14 @@ def scope_controls(scope: Scope) -> None:
         bd = r.divisions[b]
         cities = [bd.city if bd.level == "county" else b]
     cur_city = rs.city or PROVINCE
-    city = sb.selectbox("地区", cities, index=cities.index(cur_city) if cur_city in cities else 0,
+    city = sb.selectbox("地区", cities, index=cities.index(cur_city) if cur_city in cities else 0, placeholder="全省",
                         format_func=lambda a: "江苏省（全省）" if a == PROVINCE else r.name(a), key=f"city_{tok}")
     ALL = 0  # "全部区县" (None would show Streamlit's English placeholder)
     counties = [ALL] + ([d.adcode for d in r.children(city)] if city != PROVINCE else [])
     if b is not None and r.divisions[b].level == "county":
         counties = [b]
     cur_county = rs.county if rs.county in counties else counties[0]
-    county = sb.selectbox("区县", counties, index=counties.index(cur_county),
+    county = sb.selectbox("区县", counties, index=counties.index(cur_county), placeholder="全部区县",
                           format_func=lambda a: "全部区县" if a == ALL else r.name(a), key=f"county_{tok}",
                           disabled=city == PROVINCE)
     target = county or city
@@ -415,11 +415,13 @@ def scope_controls(scope: Scope) -> None:
         set_params(region=target if target != PROVINCE else None, enterprise=None)
         st.rerun()
     # industry
-    inds = [None] + [i.code for i in r.sectors()] + [i.code for i in r.industries.values() if i.kind == "section"]
-    cur = scope.industry if scope.industry in inds else None
-    ind = sb.selectbox("行业", inds, index=inds.index(cur), key=f"ind_{tok}",
-                       format_func=lambda c: "全部行业" if c is None else (
+    # "" is 全部行业: a None option is "nothing chosen" to Streamlit, which then shows its English placeholder
+    inds = [""] + [i.code for i in r.sectors()] + [i.code for i in r.industries.values() if i.kind == "section"]
+    cur = scope.industry if scope.industry in inds else ""
+    ind = sb.selectbox("行业", inds, index=inds.index(cur), key=f"ind_{tok}", placeholder="全部行业",
+                       format_func=lambda c: "全部行业" if not c else (
                            r.industries[c].name + ("（国民经济门类）" if r.industries[c].kind == "section" else "")))
+    ind = ind or None
     if ind != scope.industry:
         set_params(industry=ind)
         st.rerun()

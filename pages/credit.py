@@ -106,18 +106,19 @@ st.dataframe(table, hide_index=True, width="stretch", height=38 + 35 * len(table
 st.markdown("#### 红黄色企业名单")
 f1, f2, f3, f4 = st.columns([1, 1, 1, 2])
 colours = f1.multiselect("评级颜色", ["red", "yellow"], default=["red", "yellow"], format_func=CREDIT_NAMES.get,
-                         key="credit_list_colour")
+                         key="credit_list_colour", placeholder="请选择")
 r = ref()
 places = {c.adcode: c.name for c in r.children(scope.region)} if scope.region != PROVINCE else {
     co.adcode: f"{city.name} {co.name}" for city in r.cities() for co in r.children(city.adcode)}
 everywhere = "全部" if places else r.name(scope.region)  # (a county's view: that county)
 county = f2.selectbox("区县", [None, *places], format_func=lambda a: everywhere if a is None else places[a],
-                      key=f"credit_list_county_{scope.region}", disabled=not places)
+                      key=f"credit_list_county_{scope.region}", disabled=not places, placeholder=everywhere)
 own = r.industries.get(scope.industry) if scope.industry else None
 sectors = {} if own is not None and own.kind == "sector" else {i.code: i.name for i in r.sectors()}
 every_sector = "全部" if sectors else own.name  # (a sector's view: that sector)
 sector_f = f3.selectbox("行业", [None, *sectors], format_func=lambda c: every_sector if c is None else sectors[c],
-                        key=f"credit_list_sector_{scope.region}_{scope.industry}", disabled=not sectors)
+                        key=f"credit_list_sector_{scope.region}_{scope.industry}", disabled=not sectors,
+                        placeholder=every_sector)
 name_q = f4.text_input("企业名称包含", key="credit_list_name", max_chars=40).strip()
 if sorted(colours) == ["red", "yellow"] and county is None and sector_f is None and not name_q:
     listed = ents[ents["colour"].isin(colours)]  # the map's worst enterprises: their red and yellow ones

@@ -107,7 +107,7 @@ else:
         })
     campaign_duban(camps, lagging)
     sel = st.selectbox("选择专项行动（查看检查清单）", ids, index=ids.index(cur), format_func=lambda i: names[i],
-                       key=f"enf_campaign_{scope.region}_{cur}")
+                       key=f"enf_campaign_{scope.region}_{cur}", placeholder="请选择")
     if str(sel) != st.query_params.get("campaign"):
         st.query_params["campaign"] = str(sel)
     if sel != cur and forget_refused("campaign"):  # a campaign chosen: the message about the link goes

@@ -137,7 +137,7 @@ def desk_view(scope) -> None:
     cols[2].metric("超时重大/较大", f"{s['overdue_major']:,} 条", border=True, help="超时未处置预警中的重大和较大预警")
     c = cols[3]
     level = c.selectbox("等级", [None, 1, 2, 3, 4], format_func=lambda v: "全部等级" if v is None else LEVEL_NAMES[v],
-                        key="desk_level")
+                        placeholder="全部等级", key="desk_level")
     only_late = c.toggle("只看超时", key="desk_late")
     df = handling.desk(scope, engine=engine(), limit=DESK_LIMIT, level=level, overdue_only=only_late)
     if df.empty:

@@ -68,7 +68,8 @@ def enterprise_view(scope, eid: int) -> None:
         cur = ids[0]
     if cur not in labels:
         cur = ids[0]
-    pid = st.selectbox("选择监测点", ids, index=ids.index(cur), format_func=labels.get, key=f"hz_point_{eid}_{cur}")
+    pid = st.selectbox("选择监测点", ids, index=ids.index(cur), format_func=labels.get, key=f"hz_point_{eid}_{cur}",
+                       placeholder="请选择")
     if pid != cur:  # the URL is the state: write the choice back and rerun with a widget keyed by it
         set_params(point=pid)
         st.rerun()
@@ -119,7 +120,8 @@ def region_view(scope) -> None:
     options = {c: (figure(f"hazards.{c}").label, figure(f"hazards.{c}").unit, w) for c, w in attention.items()}
     c1, c2 = st.columns([3, 2])
     with c1:
-        ind = st.selectbox("地图指标", list(options), format_func=lambda k: options[k][0], key="hz_map_ind")
+        ind = st.selectbox("地图指标", list(options), format_func=lambda k: options[k][0], key="hz_map_ind",
+                           placeholder="请选择")
         label, unit, worse = options[ind]
         ev = region_map(scope, engine(), map_values(reg, f"hazards.{ind}"), label, unit,
                         key=f"hz_map_{scope.region}", higher_is_worse=worse, height=460)

@@ -20,7 +20,8 @@ st.caption("各设区市上报的执法检查记录、专项行动月报、风�
            "（不写入），确认后整批写入；有任何一行不合格则整个文件不导入。同一文件重复导入不会产生重复数据。")
 
 primary = db.get_engine()  # imports write to the primary even when pages read from a replica
-kind = st.selectbox("数据类型", list(KINDS), format_func=lambda k: f"{KINDS[k].title}（{k}）", key="imp_kind")
+kind = st.selectbox("数据类型", list(KINDS), format_func=lambda k: f"{KINDS[k].title}（{k}）", key="imp_kind",
+                    placeholder="请选择")
 spec = KINDS[kind]
 c1, c2 = st.columns([3, 1])
 c1.markdown(f"**{spec.title}**：{spec.summary} 按“{'、'.join(spec.col(k).header for k in spec.natural_key)}”"

@@ -114,7 +114,8 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
         st.info(f"当前范围内{spec['title']}为空。")
         return df
     opts = _filters(df)
-    pick = st.columns([2, 5])[0].selectbox("办理状态", list(opts), format_func=opts.get, key=f"{k}_state_filter")
+    pick = st.columns([2, 5])[0].selectbox("办理状态", list(opts), format_func=opts.get, key=f"{k}_state_filter",
+                                           placeholder="请选择")
     shown = df if pick == ALL else df[df["overdue"]] if pick == OVERDUE else df[df["state"] == pick]
     shown = shown.reset_index(drop=True)
     if shown.empty:

@@ -155,7 +155,7 @@ with c2:
 
 st.markdown(f"#### 各{child_label(scope)}对比地图")
 ind = st.selectbox("地图指标", MAP_KEYS, format_func=lambda k: overview.INDICATORS[k][0],
-                   index=MAP_KEYS.index(MAP_PARAM), key="map_indicator")
+                   index=MAP_KEYS.index(MAP_PARAM), key="map_indicator", placeholder="请选择")
 if ind != st.query_params.get("map", MAP_KEYS[0]):
     st.query_params["map"] = ind
 label, unit, _, _, worse = overview.INDICATORS[ind]

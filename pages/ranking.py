@@ -73,7 +73,8 @@ if raw not in keys:
 elif "ind" in st.query_params:
     forget_refused("rank_ind")
 say_refused("rank_ind", msg)
-key = st.selectbox("指标", keys, index=keys.index(raw), format_func=figure_label, key=f"rank_ind_{raw}")
+key = st.selectbox("指标", keys, index=keys.index(raw), format_func=figure_label, key=f"rank_ind_{raw}",
+                   placeholder="请选择")
 if key != raw:
     forget_refused("rank_ind")
     set_params(ind=None if key == keys[0] else key)

@@ -296,7 +296,7 @@ def _region_filter(where, base: int, current: int) -> int:
     if current not in opts:
         opts.append(current)
     pick = where.selectbox("受办地区", opts, index=opts.index(current), key=f"sv_region_{current}",
-                           format_func=lambda x: "全部地区" if x == base else region_label(x))
+                           format_func=lambda x: "全部地区" if x == base else region_label(x), placeholder="请选择")
     if pick != current:
         set_params(region=None if pick == base else pick)
         st.rerun()

@@ -48,3 +48,21 @@ def test_not_before_sign_in_nor_twice_on_the_wall(db):
     assert not any(FIT in b for b in _html(app("leadership")))
     wall = _html(app("wallscreen", "duty"))
     assert sum(FIT in b for b in wall) == 1 and router.COCKPIT_CSS.strip() not in [b.strip() for b in wall]
+
+
+def test_every_select_names_what_nothing_chosen_means_in_chinese():
+    """A select box shows its placeholder when nothing is chosen — also when an option's value is None, which
+    Streamlit takes for "nothing" (the 预警处置 page's 行业 box read "Choose an option"): every select box and
+    multiselect of the pages passes a Chinese ``placeholder``."""
+    import ast
+
+    missing = []
+    for path in sorted(router.PAGES_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("selectbox", "multiselect"):
+                ph = next((k.value for k in node.keywords if k.arg == "placeholder"), None)
+                literal = isinstance(ph, ast.Constant) and isinstance(ph.value, str)
+                if ph is None or (literal and not re.search(r"[\u4e00-\u9fff]", ph.value)):
+                    missing.append(f"{path.name}:{node.lineno}")
+    assert not missing, f"select boxes without a Chinese placeholder: {missing}"
