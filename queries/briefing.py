@@ -194,8 +194,9 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
     The two the bulletin itself uses:
     "1-2月份，全市共检查企业11703家，排查隐患22509个，责令停产停业整顿77家，立案查处798起。"
     "目前全市已完成规模以上工业企业风险报告385家，上报较大以上风险1019条，重大风险56条，完成上报率22.4%。"
-    The 督办 sentence has this form: "1-2月份，全市督办 3 件，已办结 1 件，超期 1 件。" (督办 and 已办结: the orders sent in
-    the period, closed by the cut-off; 超期: overdue at the as-of time, whenever sent).
+    The 督办 sentence has this form: "1-2月份，全市督办3件，已办结1件；目前超期未反馈督办1件。" (督办 and 已办结: the orders
+    sent in the period, closed by the cut-off; 超期: overdue at the as-of time, whenever sent), or "…，全市未发出督办；
+    目前超期未反馈督办2件。" when the period sent none.
     A sentence whose figures are all zero is left out (except the bulletin's two).
     """
     v = {f.key: f.value for f in figs}
@@ -210,9 +211,6 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
 
     def n(k):
         return num(v.get(k))
-
-    def n_unit(k, unit):  # a number with its unit; an average of nothing has neither
-        return "—" if v.get(k) is None else n(k) + unit
 
     def rate(k):  # rates keep one decimal, as the bulletin writes them (22.4%, 24.0%)
         x = v.get(k)
@@ -245,9 +243,13 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
         f"{p}，{w}共开展推进部署会、教育培训会{n('risk.training_sessions')}场，"
         f"参培人员共{n('risk.training_participants')}人次。",
         ["risk.training_sessions", "risk.training_participants"])
-    add("warnings", "预警处置",
-        f"{p}，{w}监测预警系统共产生预警{n('warnings.raised')}条，已消警{n('warnings.closed')}条，"
-        f"平均消警时长{n_unit('warnings.avg_close_min', '分钟')}；目前尚有未消警预警{n('warnings.open')}条。",
+    # (an average of nothing closed is no figure, and a period without warnings says so: no "—" inside a sentence)
+    avg = v.get("warnings.avg_close_min")
+    hours = f"（约{float(avg) / 60:.1f}小时）" if avg is not None and float(avg) >= 120 else ""
+    raised = (f"共产生预警{n('warnings.raised')}条，已消警{n('warnings.closed')}条"
+              + (f"，平均消警时长{n('warnings.avg_close_min')}分钟{hours}" if avg is not None else "")
+              if v.get("warnings.raised") else "未产生预警")
+    add("warnings", "预警处置", f"{p}，{w}监测预警系统{raised}；目前尚有未消警预警{n('warnings.open')}条。",
         ["warnings.raised", "warnings.closed", "warnings.avg_close_min", "warnings.open"])
     add("hazards", "在线监测",
         f"{w}共有重大危险源企业{n('hazards.hazard_enterprises')}家，其中{n('hazards.connected_enterprises')}家已部署在线监控"
@@ -262,9 +264,10 @@ def sentences(figs: list[Figure], *, level: str, name: str, date_from: dt.date |
         f"对网格内{n('grids.enterprises_filed')}家实有企业建档。",
         ["grids.yingji", "grids.anquan", "grids.enterprises_filed"])
     # 督办: sent and closed of the period's orders, overdue at the as-of time (the figures' own 口径)
-    add("supervision", "督办落实",
-        f"{p}，{w}督办 {n('supervision.sent')} 件，已办结 {n('supervision.closed')} 件，"
-        f"超期 {n('supervision.overdue')} 件。",
+    # (超期 is of every order still waiting, whenever sent: said as of now, apart from the period's orders)
+    sent = (f"督办{n('supervision.sent')}件，已办结{n('supervision.closed')}件" if v.get("supervision.sent")
+            else "未发出督办")
+    add("supervision", "督办落实", f"{p}，{w}{sent}；目前超期未反馈督办{n('supervision.overdue')}件。",
         ["supervision.sent", "supervision.closed", "supervision.overdue"])
     return out
 

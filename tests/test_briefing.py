@@ -235,8 +235,9 @@ def _duban_periods(now: dt.datetime):
 
 @pytest.mark.parametrize("region,name,whole", [(320900, "盐城市", "全市"), (320000, "江苏省", "全省")])
 def test_duban_sentence_equals_the_summary(db, region, name, whole):
-    """"督办 N 件，已办结 M 件，超期 K 件": N and M those of supervision.summary for the period, K that at the as-of time
-    (the figures' 口径: sent in the period; overdue at the cut-off, whenever sent)."""
+    """"督办N件，已办结M件；目前超期未反馈督办K件" ("未发出督办；…" when N is 0): N and M those of supervision.summary for
+    the period, K that at the as-of time (the figures' 口径: sent in the period; overdue at the cut-off, whenever
+    sent)."""
     import re
 
     from queries import supervision
@@ -251,10 +252,11 @@ def test_duban_sentence_equals_the_summary(db, region, name, whole):
         sents = [x for x in b.sections[0].sentences if x.topic == "supervision"]
         assert len(sents) == 1, [x.text for x in b.sections[0].sentences]
         text = sents[0].text
-        m = re.fullmatch(r"(.+)，(全省|全市)督办 (\d+) 件，已办结 (\d+) 件，超期 (\d+) 件。", text)
+        m = re.fullmatch(r"(.+)，(全省|全市)(?:督办(\d+)件，已办结(\d+)件|未发出督办)；目前超期未反馈督办(\d+)件。", text)
         assert m, text
         assert m.group(1) == briefing.period_phrase(date_from, date_to, now.date()) and m.group(2) == whole
-        assert tuple(int(x) for x in m.groups()[2:]) == (flow["sent"], flow["closed"], standing["overdue"])
+        assert (m.group(3) is None) == (flow["sent"] == 0), text
+        assert tuple(int(x or 0) for x in m.groups()[2:]) == (flow["sent"], flow["closed"], standing["overdue"])
         assert sents[0].keys == ("supervision.sent", "supervision.closed", "supervision.overdue")
         # the figures the sentence cites are in the briefing with their 口径
         figs = {f.key: f for f in b.figures}
@@ -290,7 +292,7 @@ def test_duban_sentence_and_figures_in_every_export(db, capsys, tmp_path, fmt):
     s = Scope(region=320900, date_from=date_from, date_to=date_to, as_of=now)
     flow = supervision.summary(s, engine=db)
     standing = supervision.summary(briefing.todate_scope(s), engine=db)
-    want = f"督办 {flow['sent']} 件，已办结 {flow['closed']} 件，超期 {standing['overdue']} 件。"
+    want = f"督办{flow['sent']}件，已办结{flow['closed']}件；目前超期未反馈督办{standing['overdue']}件。"
     data = out.read_bytes()
     cat = figures.catalogue()
     if fmt == "docx":

@@ -151,7 +151,19 @@ def test_a_rate_of_nothing_is_no_value(db, capsys):
           for k, v in (("raised", 5), ("closed", 0), ("avg_close_min", None), ("open", 5)))]
     said = " ".join(x.text for x in briefing.sentences(figs, level="city", name="南京市", date_from=empty.date_from,
                                                      date_to=empty.date_to, as_of=None))
-    assert "完成上报率—。" in said and "平均消警时长—；" in said and "0.0%" not in said
+    assert "完成上报率—。" in said and "0.0%" not in said
+    # an average of nothing closed is left out of its sentence, not written as "—"; a period without warnings says so
+    assert "共产生预警5条，已消警0条；目前尚有未消警预警5条。" in said and "平均消警时长" not in said
+    none = [f if f.key != "warnings.raised" else figures.Figure("warnings.raised", "warnings", "", 0, "", "", "")
+            for f in figs]
+    said = " ".join(x.text for x in briefing.sentences(none, level="city", name="南京市", date_from=empty.date_from,
+                                                     date_to=empty.date_to, as_of=None))
+    assert "监测预警系统未产生预警；目前尚有未消警预警5条。" in said
+    slow = [f if f.key != "warnings.avg_close_min" else figures.Figure(f.key, "warnings", "", 487.5, "", "", "")
+            for f in figs]
+    said = " ".join(x.text for x in briefing.sentences(slow, level="city", name="南京市", date_from=empty.date_from,
+                                                     date_to=empty.date_to, as_of=None))
+    assert "平均消警时长487.5分钟（约8.1小时）；" in said
 
 
 # --- pages: catalogue figures are labelled and explained by the catalogue -------------------------------------
