@@ -104,6 +104,8 @@ if d.basis == "live":
     st.caption("实时指标无法回溯到过去的时间，没有上期名次。")
 elif r.prev_from is None:
     st.caption("统计期没有起止日期，没有上期名次。")
+elif t["prev_rank"].isna().all() and t["prev_value"].notna().any():
+    st.caption("上期各地数值相同（或仅一地有值），不排上期名次，也不计名次变化。")
 
 with st.expander("排名口径"):
     st.markdown(plain(ranking.NOTE))

@@ -180,7 +180,10 @@ def _table(ind: Indicator, better: str, cur: pd.DataFrame, prev: pd.DataFrame | 
     ranks, bottom = _ranked(vals, better)
     if prev is not None:
         pv = _values(ind, prev)
-        prev_rank = dict(zip(pv, _ranked(list(pv.values()), better)[0]))
+        # a previous period whose regions all had one value (all 0 %, say) ranked them all first: no ranking to
+        # compare with (it would read "13 ↓12" for the last), so no previous rank and no change
+        ranked_before = len({x for x in pv.values() if x == x}) > 1
+        prev_rank = dict(zip(pv, _ranked(list(pv.values()), better)[0])) if ranked_before else {}
         prev_vals = [pv.get(a, float("nan")) for a in codes]
         prev_ranks = [prev_rank.get(a) for a in codes]
     else:
