@@ -273,10 +273,11 @@ def bar_figure(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str]
         traces.append(t)
     # the categories are labels, always: plotly would read labels such as '11-27' (a day) or '2021' as dates or
     # numbers, draw a time axis in English and merge or drop bars
-    yaxis, xaxis = {"title": {"text": yaxis_title}}, {"type": "category"}
+    # values with thousands separators (plotly's own ticks abbreviate with SI letters: "45k")
+    yaxis, xaxis = {"title": {"text": yaxis_title}, "tickformat": ","}, {"type": "category"}
     if horizontal:
-        yaxis.update(autorange="reversed", type="category")
-        xaxis = {}
+        yaxis = {"title": {"text": yaxis_title}, "autorange": "reversed", "type": "category"}
+        xaxis = {"tickformat": ","}
     return _figure(traces, {"barmode": "stack" if stacked else "group", "height": height,
                             "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": _LEGEND_ABOVE,
                             "xaxis": xaxis, "yaxis": yaxis, "font": _FONT})
@@ -316,7 +317,7 @@ def line_figure(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str
     timed = bool(cats) and isinstance(cats[0], (dt.date, dt.datetime))
     xaxis = {"type": "date", "tickformat": "%H:%M\n%m-%d"} if timed else {"type": "category"}
     layout = {"height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10}, "legend": _LEGEND_ABOVE,
-              "xaxis": xaxis, "yaxis": {"title": {"text": yaxis_title}}, "font": _FONT}
+              "xaxis": xaxis, "yaxis": {"title": {"text": yaxis_title}, "tickformat": ","}, "font": _FONT}
     if hlines:
         layout["shapes"] = [{"type": "line", "line": {"color": color, "dash": "dash"}, "x0": 0, "x1": 1,
                              "xref": "x domain", "y0": yv, "y1": yv, "yref": "y"} for yv, _, color in hlines]

@@ -225,7 +225,7 @@ with right:
     st.dataframe(dep, hide_index=True, key=f"enf_dept_{tok}", height=max(300, 28 * len(sec) + 80),
                  column_config={
                      "department": "检查部门",
-                     "inspections": st.column_config.ProgressColumn("检查（家次）", format="%d", min_value=0,
+                     "inspections": st.column_config.ProgressColumn("检查（家次）", format="localized", min_value=0,
                                                                     max_value=top),
                      "enterprises_inspected": st.column_config.NumberColumn("检查企业（家）", format="localized")})
 

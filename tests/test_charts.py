@@ -135,8 +135,10 @@ def _bar_by_steps(df, x, ys, names, *, colors=None, custom="adcode", stacked=Fal
                       font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
     if horizontal:
         fig.update_yaxes(autorange="reversed", type="category")
+        fig.update_xaxes(tickformat=",")
     else:
         fig.update_xaxes(type="category")
+        fig.update_yaxes(tickformat=",")
     return fig
 
 
@@ -151,6 +153,7 @@ def _line_by_steps(df, x, ys, names, *, height=300, colors=None, hlines=(), yaxi
         fig.add_hline(y=yv, line_dash="dash", line_color=color, annotation_text=name)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.12),
                       yaxis_title=yaxis_title, font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
+    fig.update_yaxes(tickformat=",")
     if len(df) and isinstance(df[x].iloc[0], pd.Timestamp):
         fig.update_xaxes(type="date", tickformat="%H:%M\n%m-%d")
     else:
@@ -208,6 +211,9 @@ def test_labels_that_look_like_dates_or_numbers_stay_labels():
         assert _sent(charts.line_figure(df, x, ["n"], ["%"]))["layout"]["xaxis"]["type"] == "category"
     timed = _sent(charts.line_figure(df, "ts", ["n"], ["MPa"]))["layout"]["xaxis"]
     assert timed["type"] == "date" and "%b" not in timed["tickformat"]
+    # values with thousands separators, not SI letters ("45k")
+    assert _sent(charts.bar_figure(df, "day", ["n"], ["条"]))["layout"]["yaxis"]["tickformat"] == ","
+    assert _sent(charts.bar_figure(df, "day", ["n"], ["条"], horizontal=True))["layout"]["xaxis"]["tickformat"] == ","
 
 
 def _map_script(url: str, values: list):
