@@ -314,6 +314,13 @@ def current_scope() -> Scope:
         # keep saying so while the view stays the one we fell back to (the next rerun no longer has the bad link)
         st.session_state["oversight_scope_refused"] = (str(e), _view_key())
         s = defaults
+    future = None
+    if s.as_of is not None and s.as_of.date() > dt.date.today():
+        # data cannot be "as of" a day to come: the view is today's, and says so (a briefing would cite the date)
+        future = f"链接中的数据截止时间 {s.as_of:%Y-%m-%d} 晚于今天，已按当前数据显示。"
+        del st.query_params["as_of"]
+        s = s.with_(as_of=None)
+    say_refused("as_of_future", future)
     refused = st.session_state.get("oversight_scope_refused")
     if refused and refused[1] == _view_key():
         st.error(f"链接中的查询条件无效：{plain(refused[0])}。已显示默认视图。")

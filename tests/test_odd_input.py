@@ -107,6 +107,22 @@ def test_warnings_page_at_the_edges_of_time(db, params):
     assert "预警" in [m.label for m in at.metric]
 
 
+@pytest.mark.engines("sqlite")  # URL parsing does not depend on the database
+@pytest.mark.parametrize("name,user,page", [("leadership", "leader", "overview.py"), ("briefing", "writer", None)])
+def test_an_as_of_day_to_come_shows_today_and_says_so(db, name, user, page):
+    """Data are never "as of" a day to come: the view is today's (a briefing would cite the date as its cut-off),
+    with a warning naming the link's date; tomorrow and the end of the range alike, today's end of day is kept."""
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    for as_of in ("2099-12-31 23:00", f"{tomorrow} 00:00", str(tomorrow)):
+        at = _page(name, user, page, {"as_of": as_of})
+        assert not at.exception and not at.error, (as_of, at.exception, [e.value for e in at.error])
+        assert any("晚于今天" in w.value and as_of[:10] in w.value for w in at.warning), (as_of, [w.value for w in at.warning])
+        shown = " ".join(str(getattr(e, "value", "")) for e in [*at.markdown, *at.caption])
+        assert as_of[:10] not in shown.replace(f"链接中的数据截止时间 {as_of[:10]}", ""), as_of
+    at = _page(name, user, page, {"as_of": str(dt.date.today())})
+    assert not any("晚于今天" in w.value for w in at.warning)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name,user,page", [("leadership", "leader", "enforcement.py"), ("briefing", "writer", None),
                                             ("wallscreen", "duty", None), ("leadership", "leader", "risk.py")])
