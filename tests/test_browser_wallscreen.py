@@ -92,6 +92,12 @@ N_LATE = 3
 # every number, label and data time of every tile fits its tile (Streamlit would cut it off with an ellipsis)
 NOTHING_CUT = """() => { const b = document.querySelectorAll('[data-testid="stMetric"] [data-testid="stMarkdownContainer"]');
   return b.length > 0 && Array.from(b).every(x => x.scrollWidth <= x.clientWidth + 1); }"""
+# every row of the view's lists on the screen and above any banner: a screen smaller than 1920 x 1080 shows the wall
+# scaled down (pages/static/wall.js), the lists close up while a banner is up (wall.css)
+ALL_ROWS_SHOWN = """() => { const b = document.querySelector('.wall-banners');
+  const edge = b && b.getBoundingClientRect().height ? b.getBoundingClientRect().top : innerHeight;
+  const rows = Array.from(document.querySelectorAll('.wall-table tr, .wall-bar-row'));
+  return rows.length > 0 && rows.every(r => r.getBoundingClientRect().bottom <= edge + 1); }"""
 # one refresh of the screen (REFRESH_S), plus the run that draws it on a machine busy with the other test worker
 ONE_REFRESH_S = REFRESH_S + 20
 
@@ -188,9 +194,12 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
                 time.sleep(1)
             snapshot(page, ARTIFACTS / "wall_live.png", full_page=False)
             # nothing on a tile is cut off, on a full-HD screen and on a 1280 px one
-            for w, h in ((1920, 1080), (1280, 720), (1920, 1080)):
+            for w, h in ((1920, 1080), (1280, 720), (1440, 900), (1920, 1080)):
                 page.set_viewport_size({"width": w, "height": h})
+                want = "" if w == 1920 else str(int(min(w / 1920, h / 1080) * 1000) / 1000)  # (wall.js: floored)
+                page.wait_for_function(f"() => document.documentElement.style.zoom === {want!r}", timeout=15_000)
                 page.wait_for_function(NOTHING_CUT, timeout=15_000)
+                page.wait_for_function(ALL_ROWS_SHOWN, timeout=15_000)
             assert len(set(views)) >= 3, f"views did not rotate: {views}"
             assert len(newest) >= 3, f"no live figure changed while the feed ran: {newest} {states[-5:]}"
             assert any("fresh" in s for s in states)

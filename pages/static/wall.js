@@ -21,6 +21,16 @@
     var frozen = window.__wallBeatAt && (Date.now() - window.__wallBeatAt > LIMIT_MS);
     document.body.classList.toggle("wall-frozen", !!frozen);
   }
+  // a screen smaller than the wall's 1920 x 1080 (a 1440 x 900 or 1366 x 768 monitor) shows the same screen scaled
+  // down, every row still on it; a phone (700 px wide or less) keeps its own layout
+  function scaleToScreen() {
+    var z = innerWidth > 700 ? Math.min(1, innerWidth / 1920, innerHeight / 1080) : 1;
+    z = Math.floor(z * 1000) / 1000;
+    var html = document.documentElement;
+    if (String(z) !== html.style.zoom && !(z === 1 && !html.style.zoom)) html.style.zoom = z === 1 ? "" : String(z);
+  }
+  scaleToScreen();
+  if (!window.__wallFit) { window.__wallFit = true; window.addEventListener("resize", scaleToScreen); }
   if (window.__wallClock) clearInterval(window.__wallClock);
   tick();
   window.__wallClock = setInterval(tick, 1000);
