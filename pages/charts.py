@@ -217,18 +217,26 @@ def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, r
                         get_fill_color="properties.fill", get_line_color=[255, 255, 255] if not dark else [90, 110, 140],
                         line_width_min_pixels=1, pickable=True, auto_highlight=True, stroked=True, filled=True)]
     labels = [{"name": f["properties"]["name"], "position": f["properties"]["label_point"]} for f in feats]
-    layers.append(pdk.Layer("TextLayer", id="labels", data=labels, get_position="position", get_text="name",
+    label_layer = pdk.Layer("TextLayer", id="labels", data=labels, get_position="position", get_text="name",
                             get_size=label_size or (13 if rs.level == "province" else 12),
                             get_color=[20, 30, 50] if not dark else [230, 236, 245],
                             character_set=pdk.types.String("auto"),  # literals, not "@@=" expressions
                             font_family=pdk.types.String('"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'),
-                            pickable=False))
+                            background=not dark, background_padding=[3, 1, 3, 1],
+                            get_background_color=[255, 255, 255, 190], pickable=False)
+    # the cockpit's maps draw the regions' names last, on a pale ground: thousands of points (the credit map's 3,000
+    # worst-rated enterprises) had covered them; the wall screen keeps its few points (open warnings, a red one
+    # among them) over the names
+    if dark:
+        layers.append(label_layer)
     if records:
         layers.append(pdk.Layer("ScatterplotLayer", id="points", data=records, get_position=["lon", "lat"],
                                 get_fill_color="fill", get_radius=350, radius_min_pixels=point_px[0],
                                 radius_max_pixels=point_px[1],
                                 pickable=True, stroked=points_outline, get_line_color=[255, 255, 255, 220],
                                 line_width_min_pixels=1 if points_outline else 0))
+    if not dark:
+        layers.append(label_layer)
     view = _view(feats, PHONE_ZOOM_OUT if narrow else 0.0)
     return _Deck(layers=layers, initial_view_state=view, map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
                  # "text", never "html": deck.gl sets a text tooltip with innerText, so names in {tip} stay text

@@ -46,6 +46,20 @@ def test_same_map_is_built_once_and_shared(db):
     assert deck.layers == []  # the layers' Python objects were let go once serialised
 
 
+def test_names_over_many_points_on_the_cockpit_and_few_points_over_names_on_the_wall(db):
+    """The cockpit's maps draw the regions' names last on a pale ground (the credit map's 3,000 points had covered
+    them); the wall screen's dark map keeps its few points (open warnings) over the names."""
+    rs = resolve(Scope(region=PROVINCE), db)
+    pts = pd.DataFrame({"lon": [118.8, 119.4], "lat": [32.0, 33.3], "fill": [[224, 32, 32], [30, 120, 255]]})
+    for dark, order in ((False, ["regions", "points", "labels"]), (True, ["regions", "labels", "points"])):
+        deck = charts._build_deck(rs, _values(db), "", higher_is_worse=True, records=pts.to_dict("records"), dark=dark,
+                                  points_outline=False, point_px=(2, 6), label_size=None)
+        spec = json.loads(pdk.Deck.to_json(deck))
+        assert [l["id"] for l in spec["layers"]] == order, dark
+        labels = next(l for l in spec["layers"] if l["id"] == "labels")
+        assert labels["background"] is (not dark)
+
+
 def test_changed_figures_or_look_build_a_new_map(db):
     scope = Scope(region=PROVINCE)
     charts.region_map(scope, db, _values(db), "预警", key="a", selectable=False)
