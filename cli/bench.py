@@ -71,8 +71,13 @@ class SqlRecorder:
     def __init__(self, engine):
         from sqlalchemy import event
 
+        from queries import db as dbmod
+
         self.engine, self.statements, self._on = engine, [], False
-        event.listen(engine, "before_cursor_execute", self._record)
+        # the pages read through the reader's engine (its own pool on PostgreSQL), the writes through the primary
+        reader = dbmod.read_engine(engine.url.render_as_string(hide_password=False))
+        for eng in {id(e): e for e in (engine, reader)}.values():
+            event.listen(eng, "before_cursor_execute", self._record)
 
     def _record(self, conn, cursor, statement, parameters, context, executemany):
         # (not the transaction control a query function issues for itself, e.g. ``queries.base.one_snapshot``'s

@@ -318,7 +318,9 @@ def run(app: str) -> None:
         eng = engine()
         user = auth.user_from_state(eng)
         creds = auth.credentials(eng)  # the users table: a signed-out session needs the database here
-    except DB_ERRORS:  # database unreachable: a signed-in session keeps its pages (they show their last figures)
+    except DB_ERRORS as e:  # database unreachable: a signed-in session keeps its pages (they show their last figures)
+        logging.getLogger("oversight").warning("sign-in check: database unavailable: %s",
+                                               (str(e).splitlines() or [type(e).__name__])[0][:200])
         eng, user = None, st.session_state.get("oversight_user")
         if user is None:
             st.navigation([st.Page(_db_unavailable_page, title="数据库不可用", url_path="unavailable",

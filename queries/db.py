@@ -7,15 +7,18 @@ needs it. ``OVERSIGHT_DB_READ_URL`` optionally points readers (the dashboards) a
 from __future__ import annotations
 
 import os
+import select as io_select
 import threading
+import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, exc, inspect, select
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = ROOT / "data" / "oversight.db"
 
 _engines: dict[str, Engine] = {}
+_readers: dict[str, Engine] = {}
 _lock = threading.Lock()
 _ready: set[str] = set()
 
@@ -94,10 +97,31 @@ def get_engine(url: str | None = None) -> Engine:
 
 def dispose_all() -> None:
     with _lock:
-        for eng in _engines.values():
+        for eng in [*_engines.values(), *_readers.values()]:
             eng.dispose()
         _engines.clear()
+        _readers.clear()
         _ready.clear()
+
+
+def forget(url: str) -> None:
+    """Close and drop the engines (primary and reader) this process holds for ``url``."""
+    url = normalise_url(url)
+    with _lock:
+        for pool in (_engines, _readers):
+            eng = pool.pop(url, None)
+            if eng is not None:
+                eng.dispose()
+        _ready.discard(url)
+
+
+def drop_connections(url: str) -> None:
+    """Close the pooled connections this process holds for ``url`` (its engines stay usable)."""
+    url = normalise_url(url)
+    with _lock:
+        for pool in (_engines, _readers):
+            if url in pool:
+                pool[url].dispose()
 
 
 def is_seeded(engine: Engine) -> bool:
@@ -133,10 +157,77 @@ def ensure_database(url: str | None = None, *, seed_if_empty: bool = True) -> En
     return eng
 
 
+def ping_after_s() -> float:
+    """A pooled read connection is pinged before use only when it has been idle this long
+    (``OVERSIGHT_DB_PING_AFTER_S``, default 2 seconds)."""
+    try:
+        return max(0.0, float(os.environ.get("OVERSIGHT_DB_PING_AFTER_S", "2")))
+    except ValueError:
+        return 2.0
+
+
+def _mark_used(_dbapi_conn, record, *_args) -> None:
+    record.info["used_at"] = time.monotonic()
+
+
+def _has_news(dbapi_conn) -> bool:
+    """The server has sent something to a connection nobody is using: it is going away (a restart, a terminated
+    backend: PostgreSQL writes its FATAL message and closes the socket) or it is unusable. A poll of the socket, no
+    round trip."""
+    try:
+        return bool(io_select.select([dbapi_conn.fileno()], [], [], 0)[0])
+    except Exception:  # noqa: BLE001 - closed or broken: ask it properly
+        return True
+
+
+def _ping_if_idle(dbapi_conn, record, _proxy) -> None:
+    """Before a check-out: a connection idle for longer than ``ping_after_s``, or whose socket holds something the
+    server sent while it idled, answers ``SELECT 1`` first; one that cannot is replaced, and so is every other
+    connection of the pool, as ``pool_pre_ping`` does. A page's statements follow each other within milliseconds:
+    a page run pings each connection once at most instead of before each statement, and a restart or a terminated
+    backend is still noticed before a statement is sent (the server closes the socket with a message)."""
+    used = record.info.get("used_at")
+    if used is not None and time.monotonic() - used < ping_after_s() and not _has_news(dbapi_conn):
+        return
+    try:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("SELECT 1")
+        finally:
+            cur.close()
+    except Exception as e:  # the server went away (restart, failover, network): every pooled connection is
+        raise exc.InvalidatePoolError(str(e)) from e  # replaced (as a failed pre-ping does), this one at once
+    record.info["used_at"] = time.monotonic()
+
+
+def read_engine(url: str) -> Engine:
+    """The engine the pages read through, one per URL per process. On PostgreSQL its connections are in autocommit
+    and read-only: a statement is one round trip (no ``BEGIN`` before it, no ``ROLLBACK`` when the connection goes
+    back to the pool, no ping unless the connection idled; a figure computed in steps still reads one snapshot,
+    ``queries.base.one_snapshot``), and a write sent through it fails instead of committing statement by statement.
+    Writes (people's steps, imports, the feed, sign-ins, the audit log) use ``get_engine``, transactional.
+    On SQLite the primary engine serves both."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        return get_engine(url)
+    with _lock:
+        eng = _readers.get(url)
+        if eng is None:
+            eng = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=10,
+                                connect_args={"connect_timeout": int(os.environ.get(
+                                    "OVERSIGHT_DB_CONNECT_TIMEOUT", "5")),
+                                    "options": "-c default_transaction_read_only=on"})
+            event.listen(eng, "connect", _mark_used)
+            event.listen(eng, "checkout", _ping_if_idle)
+            event.listen(eng, "checkin", _mark_used)
+            _readers[url] = eng
+        return eng
+
+
 def reader() -> Engine:
-    """The engine the dashboards read from (a replica when OVERSIGHT_DB_READ_URL is set)."""
+    """The engine the dashboards read from (a replica when OVERSIGHT_DB_READ_URL is set): ``read_engine``."""
     primary = ensure_database()
     rurl = read_url()
     if rurl == str(primary.url.render_as_string(hide_password=False)) or rurl == database_url():
-        return primary
-    return get_engine(rurl)
+        return read_engine(primary.url.render_as_string(hide_password=False))
+    return read_engine(rurl)

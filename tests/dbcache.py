@@ -298,10 +298,7 @@ def seeded_engine(kind: str, tmp: Path):
 
 
 def _forget_engine(url: str) -> None:
-    eng = dbmod._engines.pop(dbmod.normalise_url(url), None)
-    if eng is not None:
-        eng.dispose()
-    dbmod._ready.discard(dbmod.normalise_url(url))
+    dbmod.forget(url)
 
 
 def remove_copy(url: str) -> None:

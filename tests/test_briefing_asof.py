@@ -75,7 +75,7 @@ def late(db, tmp_path, monkeypatch):
                 c.execute(delete(IN).where(IN.c.id == iid))
         else:
             eng.dispose()
-            dbmod._engines.pop(str(eng.url), None)
+            dbmod.forget(str(eng.url))
 
 
 def _now() -> dt.datetime:

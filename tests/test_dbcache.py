@@ -57,7 +57,7 @@ def test_a_copy_is_gone_after_remove_copy(db, session_tmp):
     with eng.connect() as c:
         assert c.execute(text("SELECT count(*) FROM enterprises")).scalar() > 0
     remove_copy(url)
-    assert dbmod.normalise_url(url) not in dbmod._engines
+    assert dbmod.normalise_url(url) not in dbmod._engines and dbmod.normalise_url(url) not in dbmod._readers
     if db.dialect.name == "sqlite":
         path = Path(url.split("///", 1)[1])
         assert not path.exists() and not Path(f"{path}-wal").exists()

@@ -112,9 +112,7 @@ def sqlite_copy(db, tmp_path):
 
 
 def _drop_pool(url: str) -> None:
-    eng = dbmod._engines.get(dbmod.normalise_url(url))
-    if eng is not None:
-        eng.dispose()
+    dbmod.drop_connections(url)
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)
@@ -175,7 +173,7 @@ def feed_db(pg_demo):
     eng = U.build(url, extra_points=N_EXTRA)
     yield eng
     eng.dispose()
-    dbmod._engines.pop(dbmod.normalise_url(url), None)
+    dbmod.forget(url)
     I.forget_points()
 
 
@@ -266,5 +264,5 @@ def test_feed_with_the_sqlite_database_locked(tmp_path, monkeypatch):
         _exactly_once(eng, produced)
     finally:
         eng.dispose()
-        dbmod._engines.pop(url, None)
+        dbmod.forget(url)
         I.forget_points()

@@ -74,16 +74,13 @@ def stop_inside(monkeypatch):
 @pytest.fixture(scope="module")
 def pg_intake(pg_demo):
     """A database of the demo data on the throwaway server, private to this module (this module writes)."""
-    src = dbmod._engines.get(dbmod.normalise_url(pg_demo.url("oversight")))
-    if src is not None:
-        src.dispose()  # a template database must have no other sessions
+    dbmod.drop_connections(pg_demo.url("oversight"))  # a template database must have no other sessions
     pg_demo.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'oversight'")
     pg_demo.execute('DROP DATABASE IF EXISTS "intake_faults" WITH (FORCE)')
     pg_demo.execute('CREATE DATABASE "intake_faults" TEMPLATE "oversight" STRATEGY FILE_COPY')  # (tests/dbcache.py)
     eng = dbmod.get_engine(pg_demo.url("intake_faults"))
     yield eng
-    eng.dispose()
-    dbmod._engines.pop(dbmod.normalise_url(pg_demo.url("intake_faults")), None)
+    dbmod.forget(pg_demo.url("intake_faults"))
 
 
 @pytest.mark.parametrize("mode", ["fast", "immediate"])

@@ -34,10 +34,7 @@ AUDIT_INSERT = re.compile(r"^\s*INSERT INTO audit_log\b", re.I)
 def cluster(pg_demo):
     rep = pg_demo.replica()
     yield pg_demo, rep
-    for u in (rep.url("oversight"),):
-        eng = dbmod._engines.pop(u, None)
-        if eng is not None:
-            eng.dispose()
+    dbmod.forget(rep.url("oversight"))
     rep.cleanup()
     pg_demo.replicas.remove(rep)
 
@@ -49,7 +46,7 @@ def split(cluster, monkeypatch):
     purl, rurl = pg.url("oversight"), rep.url("oversight")
     monkeypatch.setenv("OVERSIGHT_DB_URL", purl)
     monkeypatch.setenv("OVERSIGHT_DB_READ_URL", rurl)
-    primary, replica = dbmod.get_engine(purl), dbmod.get_engine(rurl)
+    primary, replica = dbmod.get_engine(purl), dbmod.read_engine(rurl)
     dbmod._ready.add(str(primary.url))  # migrated and seeded by pg_demo
     seen: dict[str, list[str]] = {"primary": [], "replica": []}
     hooks = []
