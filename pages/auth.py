@@ -81,9 +81,9 @@ def cookie_key() -> str:
 
 @st.cache_data(ttl=30, show_spinner=False)
 def _users(url: str) -> dict[str, dict]:
-    from queries.db import get_engine
+    from queries.db import read_engine
 
-    with get_engine(url).connect() as c:  # never password_hash: the dashboards' database role cannot read it
+    with read_engine(url).connect() as c:  # never password_hash: the dashboards' database role cannot read it
         rows = c.execute(select(U.c.username, U.c.display_name, U.c.role, U.c.region_adcode)
                          .where(U.c.active.is_(True))).mappings().all()
     return {r["username"]: dict(r) for r in rows}

@@ -170,12 +170,22 @@ def _mark_used(_dbapi_conn, record, *_args) -> None:
     record.info["used_at"] = time.monotonic()
 
 
+def _read_only(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("SET default_transaction_read_only = on")
+    finally:
+        cur.close()
+
+
 def _has_news(dbapi_conn) -> bool:
     """The server has sent something to a connection nobody is using: it is going away (a restart, a terminated
     backend: PostgreSQL writes its FATAL message and closes the socket) or it is unusable. A poll of the socket, no
     round trip."""
     try:
-        return bool(io_select.select([dbapi_conn.fileno()], [], [], 0)[0])
+        poll = io_select.poll()  # (not select(): it cannot watch a descriptor numbered 1024 or above)
+        poll.register(dbapi_conn.fileno(), io_select.POLLIN | io_select.POLLERR | io_select.POLLHUP)
+        return bool(poll.poll(0))
     except Exception:  # noqa: BLE001 - closed or broken: ask it properly
         return True
 
@@ -213,10 +223,12 @@ def read_engine(url: str) -> Engine:
     with _lock:
         eng = _readers.get(url)
         if eng is None:
+            # (read-only by a SET on connecting: an ``options`` connect argument would replace the URL's or
+            # PGOPTIONS' own, e.g. a search_path or statement_timeout the operator set)
             eng = create_engine(url, isolation_level="AUTOCOMMIT", pool_size=5, max_overflow=10,
                                 connect_args={"connect_timeout": int(os.environ.get(
-                                    "OVERSIGHT_DB_CONNECT_TIMEOUT", "5")),
-                                    "options": "-c default_transaction_read_only=on"})
+                                    "OVERSIGHT_DB_CONNECT_TIMEOUT", "5"))})
+            event.listen(eng, "connect", _read_only)
             event.listen(eng, "connect", _mark_used)
             event.listen(eng, "checkout", _ping_if_idle)
             event.listen(eng, "checkin", _mark_used)
@@ -226,8 +238,5 @@ def read_engine(url: str) -> Engine:
 
 def reader() -> Engine:
     """The engine the dashboards read from (a replica when OVERSIGHT_DB_READ_URL is set): ``read_engine``."""
-    primary = ensure_database()
-    rurl = read_url()
-    if rurl == str(primary.url.render_as_string(hide_password=False)) or rurl == database_url():
-        return read_engine(primary.url.render_as_string(hide_password=False))
-    return read_engine(rurl)
+    ensure_database()
+    return read_engine(read_url())

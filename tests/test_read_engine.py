@@ -102,3 +102,17 @@ def test_a_backend_ended_by_the_server_is_replaced_before_use(db, own_reader, mo
         for c in (c1, c2, c3):
             assert c.execute(text("SELECT count(*) FROM divisions")).scalar() > 0
             assert c.connection.dbapi_connection.info.backend_pid not in victims
+
+
+def test_the_urls_own_connection_options_are_kept(db):
+    """An operator's options in the URL (a statement timeout, a search path) hold on the read engine too, beside
+    its read-only default."""
+    url = _url(db) + "?options=-c%20statement_timeout%3D4321%20-c%20search_path%3Dpublic"
+    try:
+        with dbmod.read_engine(url).connect() as c:
+            assert c.execute(text("SHOW statement_timeout")).scalar() == "4321ms"
+            assert c.execute(text("SHOW search_path")).scalar() == "public"
+            assert c.execute(text("SHOW transaction_read_only")).scalar() == "on"
+            assert c.execute(text("SELECT count(*) FROM divisions")).scalar() > 0
+    finally:
+        dbmod.forget(url)
