@@ -266,6 +266,31 @@ def assert_nothing_cut(page, where: str, timeout_ms: int = 15000) -> None:
     except Exception:  # noqa: BLE001 - say what is cut
         pytest.fail(f"{where}: cut off: {page.evaluate(_CUT)}")
 
+# Text that a table's or chart's toolbar (shown above its top edge when it is hovered or tapped) would cover: the
+# toolbars (in the page, hidden until then) against the text of every label, heading, caption, tab and tile outside
+# their own element.
+TOOLBARS_OVER_TEXT = """() => {
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const textRects = e => { const rg = document.createRange(); rg.selectNodeContents(e); return Array.from(rg.getClientRects()).filter(q => q.width && q.height); };
+  const out = [];
+  for (const tb of document.querySelectorAll('[data-testid="stElementToolbar"]')) {
+    const own = tb.closest('[data-testid="stElementContainer"]');
+    const a = tb.getBoundingClientRect();
+    if (!a.width || !a.height) continue;
+    for (const t of document.querySelectorAll('[role="tab"], h1, h2, h3, h4, [data-testid="stCaptionContainer"], [data-testid="stMarkdownContainer"] p, [data-testid="stMetric"], label')) {
+      if (own && own.contains(t)) continue;
+      if (textRects(t).some(b => hit(a, b))) out.push([(own && own.querySelector('[data-testid]') || {}).dataset?.testid, (t.innerText || '').slice(0, 30)]);
+    }
+  }
+  return out;
+}"""
+
+
+def toolbars_over_text(page) -> list:
+    """[[the element's kind, the covered text], …] for every toolbar that would cover text (empty: none)."""
+    return page.evaluate(TOOLBARS_OVER_TEXT)
+
+
 
 def tiles_on(page) -> int:
     return page.evaluate("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length")

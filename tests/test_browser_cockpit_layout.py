@@ -1,7 +1,8 @@
 """Real browser, the leadership cockpit on a 390×844 phone: no tile's number or label is cut off on any page
-(pages/static/fit.js; the desktop widths 1280, 1440 and 1920 px: tests/test_browser_leadership.py); the overview
-puts its figures first, two tiles a row, its map within the screen, and the navigation and filters one tap away;
-the 排名 spreadsheet downloads, opens and holds the page's rows. Screenshots in artifacts/cockpit_*.png."""
+(pages/static/fit.js; the desktop widths 1280, 1440 and 1920 px: tests/test_browser_leadership.py) and no table's
+toolbar covers a tab label or the line above it (pages/static/cockpit.css); the overview puts its figures first,
+two tiles a row, its map within the screen, and the navigation and filters one tap away; the 排名 spreadsheet
+downloads, opens and holds the page's rows. Screenshots in artifacts/cockpit_*.png."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,8 +16,8 @@ from queries import audit, ranking
 from queries.scope import Scope
 from seed.schema import hazard_sources as HS
 from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, follow_link, foreign_requests,
-                                on_path, open_by_navigation, shared_server, sign_in, snapshot, tiles_on, wait_idle,
-                                whole_page_shot)
+                                on_path, open_by_navigation, shared_server, sign_in, snapshot, tiles_on, toolbars_over_text,
+                                wait_idle, whole_page_shot)
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +47,7 @@ def test_no_tile_is_cut_off_on_a_phone(db):
                 open_by_navigation(page, path)
             assert not exceptions_on(page), (path, exceptions_on(page))
             assert_nothing_cut(page, f"{path} on a phone")
+            assert toolbars_over_text(page) == [], path  # a tapped table's toolbar covers no tab label or line
             tiles += tiles_on(page)
             whole_page_shot(page, ARTIFACTS / f"cockpit_{path.replace('?', '_').replace('=', '')}_phone.png")
             # nothing wider than the phone (a wide table scrolls inside itself)
