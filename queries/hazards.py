@@ -89,7 +89,9 @@ FIGURES = declare("hazards", summary, basis="cutoff", figures=[
     fig("points_alarm", "报警监测点", "个", "最新读数超出报警阈值的监测点数（实时）", better="down", basis="live",
         history=points_at),
     fig("points_offline", "离线监测点", "个", "当前离线的监测点数（实时）", better="down", basis="live", history=points_at),
-    fig("points_online", "在线监测点", "个", "监测点 − 离线监测点（实时）", better="up", basis="live", history=points_at),
+    # (not "在线监测点": beside 在线采集安全参数, all points connected, it read as the same figure)
+    fig("points_online", "当前在线监测点", "个", "已接入的监测点中当前在线的：监测点 − 离线监测点（实时）", better="up",
+        basis="live", history=points_at),
     fig("points_normal", "正常监测点", "个", "在线且最新读数在报警阈值内的监测点数（实时）", better="up", basis="live",
         history=points_at),
     fig("online_rate", "监测点在线率", "%", "(监测点 − 离线监测点) ÷ 监测点（实时）", better="up", basis="live",
