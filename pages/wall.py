@@ -240,7 +240,7 @@ def draw_campaigns(c: Ctx, p: dict, fresh: str, d: dict) -> None:
         return
     df = camps.sort_values(["city_adcode", "start_on"], na_position="first").head(16)
     rows = [(r["region_name"] if pd.notna(r["city_adcode"]) else "全省", r["progress_pct"],
-             f"{r['inspections']:,} 家次 · {r['progress_pct']:.0f}%") for _, r in df.iterrows()]
+             f"{r['inspections']:,} 家次 · {r['progress_pct']:.1f}%") for _, r in df.iterrows()]
     colours = ["#e0452f" if b else "#2e9d48" for b in df["behind"]]
     names = "、".join(sorted(set(df["name"])))
     st.html(f"<div class='wall-panel'><h3>检查进度：检查家次 ÷ 目标家次（白线：时间进度；红：落后于时间，绿：按期）</h3>"

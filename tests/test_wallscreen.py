@@ -14,7 +14,7 @@ import pytest
 
 from pages import auth
 from pages import wallkit as wk
-from queries import credit, risk, wall
+from queries import credit, enforcement, risk, wall
 from queries.regions import PROVINCE
 from queries.scope import Scope
 from tests.apptest_util import app, clear_caches, metrics, number
@@ -184,6 +184,10 @@ def test_every_view_renders(db, view):
         assert number(m["绿色企业（%.1f%%）" % d["shares"]["green"]]) == d["green"]
     elif view == "campaigns":
         assert "检查进度" in body
+        # each campaign's progress as the cockpit writes it (one decimal), from the same query
+        camps = enforcement.campaigns(Scope(region=PROVINCE, **PERIOD), engine=db)
+        for _, r in camps.head(16).iterrows():
+            assert f"{r['inspections']:,} 家次 · {r['progress_pct']:.1f}%" in body, r["name"]
     elif view == "situation":
         assert "各市实时态势" in body
 
