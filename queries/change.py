@@ -33,13 +33,12 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from queries import memo
+from queries import memo, tasks
 from queries.base import prepare, row
 from queries.figures import catalogue
 from queries.memo import in_this_run
@@ -319,21 +318,17 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
             batches.setdefault(many, []).append(c)
         else:
             singles.append(c)
-    results: dict = {}
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        # (each task in this page run's context: the figures it shares, queries/memo.py)
-        pending = {pool.submit(in_this_run(run, c)): c for c in singles}
-        batched = {pool.submit(in_this_run(many, [s for _, s in cs], engine=eng, partial=True,
-                                           **({"now": now} if "now" in inspect.signature(many).parameters else {}))): cs
-                   for many, cs in batches.items()}
-        for fut, cs in batched.items():
-            for c, r in zip(cs, fut.result()):
-                if r is None:
-                    pending[pool.submit(in_this_run(run, c))] = c
-                else:
-                    results[c] = r
-        for fut, c in pending.items():
-            results[c] = fut.result()
+    # (each task in this page run's context: the figures it shares, queries/memo.py; the batches, the longest
+    # tasks, first; a batch's scopes it leaves are run after)
+    batch_list = list(batches.items())
+    got = tasks.run_all(
+        [in_this_run(many, [s for _, s in cs], engine=eng, partial=True,
+                     **({"now": now} if "now" in inspect.signature(many).parameters else {}))
+         for many, cs in batch_list] + [in_this_run(run, c) for c in singles], WORKERS)
+    results: dict = dict(zip(singles, got[len(batch_list):]))
+    left = [c for (_, cs), rs in zip(batch_list, got) for c, r in zip(cs, rs) if r is None]
+    results.update((c, r) for (_, cs), rs in zip(batch_list, got) for c, r in zip(cs, rs) if r is not None)
+    results.update(zip(left, tasks.run_all([in_this_run(run, c) for c in left], WORKERS)))
 
     def value(key: str, c) -> Any:
         res = None if c is None else results[c]

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from queries import enforcement, handling, hazards, risk, warnings
+from queries import enforcement, handling, hazards, risk, tasks, warnings
 from queries.base import prepare
 from queries.change import WORKERS, previous_period, previous_scope  # noqa: F401 - part of this module's interface
 from queries.figures import BASIS_NAMES, BETTER_NAMES, catalogue
@@ -231,13 +230,8 @@ def rankings(scope: Scope, *, engine: Engine | None = None, keys: tuple[str, ...
     # each source once per period, a few at a time (independent reads: one's statements run while another's
     # frames are built), in this page run's context like the comparisons' (queries/change.py)
     calls = list(dict.fromkeys((ind.source, s) for ind, _, here, ps in wanted for s in (here, ps) if s is not None))
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {c: pool.submit(in_this_run(fetch, *c)) for c in calls}
-        try:
-            got = {c: f.result() for c, f in futures.items()}
-        except BaseException:  # the first failure is the page's: the calls not yet started are not run
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+    # (the first failure is the page's: the calls not yet started are not run)
+    got = dict(zip(calls, tasks.run_all([in_this_run(fetch, *c) for c in calls], WORKERS)))
     for ind, better, here, ps in wanted:
         out.tables[ind.key] = _table(ind, better, got[(ind.source, here)],
                                      got[(ind.source, ps)] if ps is not None else None)

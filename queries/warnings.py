@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 
@@ -221,12 +222,16 @@ def by_day(scope: Scope, *, engine: Engine | None = None) -> pd.DataFrame:
     return df
 
 
-def _stage(r) -> str:
-    for key, col in (("closed", "closed_at"), ("verified", "verified_at"), ("acknowledged", "acknowledged_at"),
-                     ("pushed", "pushed_at")):
-        if r.get(col) is not None and not pd.isna(r.get(col)):
-            return WARNING_STAGE_NAMES[key]
-    return WARNING_STAGE_NAMES["raised"]
+_STAGE_ORDER = (("closed", "closed_at"), ("verified", "verified_at"), ("acknowledged", "acknowledged_at"),
+                ("pushed", "pushed_at"))
+
+
+def _stages(df: pd.DataFrame) -> list[str]:
+    """Each row's stage: the last lifecycle step it has a time for (raised when none), column by column (a loop over
+    the rows as dicts was a quarter of the listing's time)."""
+    reached = [df[col].notna().to_numpy() for _, col in _STAGE_ORDER]
+    names = [WARNING_STAGE_NAMES[key] for key, _ in _STAGE_ORDER]
+    return np.select(reached, names, default=WARNING_STAGE_NAMES["raised"]).tolist() if len(df) else []
 
 
 def listing(scope: Scope, *, engine: Engine | None = None, open_only: bool = False, limit: int = 100,
@@ -248,10 +253,10 @@ def listing(scope: Scope, *, engine: Engine | None = None, open_only: bool = Fal
     if rs.as_of is not None:  # hide lifecycle steps that came after the as-of time
         for c in ("pushed_at", "acknowledged_at", "verified_at", "closed_at"):
             df.loc[df[c] > rs.as_of, c] = pd.NaT
-    df["level_name"] = [LEVEL_NAMES[int(v)] for v in df["level"]]
-    df["type_name"] = [WARNING_TYPES.get(t, t) for t in df["type"]]
-    df["county"] = [rs.ref.name(int(a)) for a in df["county_adcode"]]
-    df["stage"] = [_stage(r) for r in df.to_dict("records")]
+    df["level_name"] = [LEVEL_NAMES[v] for v in df["level"].tolist()]
+    df["type_name"] = [WARNING_TYPES.get(t, t) for t in df["type"].tolist()]
+    df["county"] = [rs.ref.name(a) for a in df["county_adcode"].tolist()]
+    df["stage"] = _stages(df)
     return df.drop(columns=["county_adcode"])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
@@ -197,3 +198,28 @@ def test_choosing_a_window_is_kept_in_the_url(db):
     assert "30d" in str(at.query_params["wwin"])
     assert at.radio[0].value == "30d"
     _tiles_equal_summary(metrics(at), warnings.summary(window_scope(YC, "30d"), engine=db))
+
+
+def test_each_listed_warnings_stage_is_its_last_step_by_the_as_of_time(db):
+    """The listing's 阶段 is the last lifecycle step the warning had reached (as of the view's time: later steps are
+    blanked first), the same as its own lifecycle says, for warnings in every stage."""
+    import datetime as dt
+
+    from queries.labels import WARNING_STAGE_NAMES
+
+    steps = ("pushed", "acknowledged", "verified", "closed")
+    scope = Scope(320000, None, dt.date(2000, 1, 1), dt.date.today())
+    newest = warnings.listing(scope, limit=400, engine=db)
+    as_of = newest["raised_at"].min().to_pydatetime() + dt.timedelta(minutes=30)
+    seen = set()
+    for s in (scope, scope.with_(date_to=as_of.date(), as_of=as_of)):
+        df = warnings.listing(s, limit=400, engine=db)
+        assert len(df)
+        for r in df.to_dict("records"):
+            reached = [k for k in steps if not pd.isna(r[f"{k}_at"])]
+            assert r["stage"] == WARNING_STAGE_NAMES[reached[-1] if reached else "raised"]
+            seen.add(r["stage"])
+        lc = warnings.lifecycle(int(df.iloc[-1]["id"]), s, engine=db)
+        last = [x for x in lc["steps"] if x["at"] is not None][-1]
+        assert df.iloc[-1]["stage"] == last["name"]
+    assert len(seen) >= 3, seen  # more than the newest warnings' one or two stages
