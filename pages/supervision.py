@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.app import pages_for
 from pages.common import PAGES_DIR, current_scope, engine, metric, plain, primary, set_params, tile_changes, user
-from pages.supervision_ui import DB_ERRORS, as_text, nav_changed, region_label
+from pages.supervision_ui import ALL_TAB, DB_ERRORS, TAB_KEY, as_text, nav_changed, region_label
 from pages.ui import LATE_COLOUR, duration_text, flagged, when
 from queries import supervision as SV
 from queries.labels import SUPERVISION_STATES
@@ -253,9 +253,15 @@ def list_view(scope: Scope) -> None:
     if a.role in SV.SEND_ROLES:
         labels.append("已发出")
         kinds.append("sent")
-    labels.append("全部督办")
+    labels.append(ALL_TAB)
     kinds.append("all")
-    for tab, kind in zip(st.tabs(labels), kinds):
+    # only the open tab's list is read and drawn (each is up to LIST_LIMIT orders, read live); a link that filters
+    # the full list by region opens on it
+    filtered = scope.region != area.region
+    tabs = st.tabs(labels, key=TAB_KEY, on_change="rerun", default=ALL_TAB if filtered else None)
+    for tab, kind in zip(tabs, kinds):
+        if tab.open is False:
+            continue
         with tab:
             if kind == "todo":
                 df = SV.inbox(a, engine=eng, limit=LIST_LIMIT)

@@ -38,6 +38,8 @@ POSTED = "sv_send_posted"  # nonces of forms that sent: a form never sends twice
 FLASH = "sv_send_flash"  # {ctx: (message, order id)}: said once after the rerun that closes the form
 ERROR = "sv_send_error"  # {ctx: message}: said inside the open form
 DB_DOWN = "数据库暂时不可用，督办未发出。请稍后重试。"
+# the 督办 list's tabs (pages/supervision.py): the open one's label is kept in the session under TAB_KEY
+TAB_KEY, ALL_TAB = "sv_tab", "全部督办"
 DB_ERRORS = (SQLAlchemyError, OSError)
 # a page that shows one object (?warning=, ?enterprise=) offers that object's 督办, not the header's view
 OBJECT_PARAMS = ("warning", "enterprise")

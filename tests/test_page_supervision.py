@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from pages.supervision_ui import TAB_KEY
 from pages.ui import LATE_COLOUR, NO_COLOUR
 from queries import db as dbmod
 from queries import supervision as SV
@@ -95,6 +96,23 @@ def said(at, kind: str) -> str:
 def codes(at) -> set[str]:
     """Every 督办编号 in the page's tables."""
     return {c for d in at.dataframe if "督办编号" in d.value.columns for c in d.value["督办编号"]}
+
+
+def open_tab(at, label: str):
+    """The list's tab ``label`` opened (only the open tab's list is read and drawn)."""
+    assert label in [t.label for t in at.tabs], [t.label for t in at.tabs]
+    at.session_state[TAB_KEY] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def codes_of_every_tab(at) -> set[str]:
+    """Every 督办编号 in the tables of every tab of the list, each opened in turn."""
+    seen: set[str] = set()
+    for label in [t.label for t in at.tabs]:
+        seen |= codes(open_tab(at, label))
+    return seen
 
 
 def orow(eng, oid: int) -> dict:
@@ -233,8 +251,9 @@ def test_suqian_sees_none_of_it(wdb):
     SV.reply(YC_OFFICER, r.order_id, "盐城反馈", version=1, engine=wdb)
     r2 = new_order(wdb)  # and an open one
     at = open_page("suqian")
-    assert not {r.code, r2.code} & codes(at)
-    assert all(c.startswith("DB-") for c in codes(at))
+    every = codes_of_every_tab(at)
+    assert every and not {r.code, r2.code} & every
+    assert all(c.startswith("DB-") for c in every)
     visible = SV.listing(SQ_CITY, engine=wdb)
     assert set(visible["city_adcode"]) <= {SUQIAN}
     n = SV.counts(SQ_CITY, engine=wdb)["todo"]
@@ -250,7 +269,7 @@ def test_suqian_sees_none_of_it(wdb):
         assert not FORM_BUTTONS & {b.label for b in at.button} and not at.text_area, raw
         assert "盐城" not in shown(at) and "盐城" not in " ".join(t.value for t in at.text), raw
     button(at, "← 返回督办列表").click().run()
-    assert "order" not in at.query_params and at.dataframe
+    assert "order" not in at.query_params and at.tabs and (at.dataframe or at.info)
 
 
 HOSTILE = ["<script>alert(1)</script><b>粗体</b>", "[点我](https://evil.example/x) ![i](https://evil.example/i.png)",
@@ -404,9 +423,12 @@ def test_the_state_filter_and_the_outbox(wdb):
     at = open_page("leader")
     assert [t.label for t in at.tabs][1:] == ["已发出", "全部督办"]
     sent = SV.outbox(LEADER, engine=wdb)
+    assert not [d for d in at.dataframe if "待办" not in d.value.columns]  # only the open tab (待办) is drawn
+    open_tab(at, "已发出")
     outbox = next(table_text(d) for d in at.dataframe if r.code in set(d.value["督办编号"]) and "待办" not in d.value.columns)
     assert list(outbox["督办编号"]) == list(sent["code"])
     late = SV.listing(LEADER, engine=wdb, state="open")
+    open_tab(at, "全部督办")
     at.segmented_control(key="sv_state").set_value("open").run()
     assert not at.exception, at.exception
     shown_all = table_text(at.dataframe[-1])

@@ -223,3 +223,40 @@ def test_each_listed_warnings_stage_is_its_last_step_by_the_as_of_time(db):
         last = [x for x in lc["steps"] if x["at"] is not None][-1]
         assert df.iloc[-1]["stage"] == last["name"]
     assert len(seen) >= 3, seen  # more than the newest warnings' one or two stages
+
+
+def test_only_the_open_list_tab_is_read_and_drawn(db):
+    """预警清单's two tabs: the open one's list alone is drawn (and prefetched); opening the other draws its list, the
+    same as the query gives, and not the first's."""
+    from pages import common as pc
+
+    def lists(at):
+        return [table_text(d) for d in at.dataframe if "预警编号" in d.value.columns]
+
+    at = open_page("nanjing")
+    shown = lists(at)
+    want = warnings.listing(window_scope(NJ), open_only=True, limit=200, engine=db)
+    assert len(shown) == 1 and list(shown[0]["预警编号"]) == list(want["code"])
+    labels = [t.label for t in at.tabs]
+    assert labels == ["未消警预警（按等级）", "最新预警（最近7天）"]
+    started = []
+    real = pc._pool
+
+    class Recording:
+        def submit(self, fn, *a, **kw):
+            started.append(fn)
+            return real().submit(fn, *a, **kw)
+
+    pc._pool = Recording  # (a class: pc._pool() gives an instance)
+    try:
+        clear_caches()
+        at.session_state["w_list_tab"] = labels[1]
+        at.run()
+    finally:
+        pc._pool = real
+    assert not at.exception, at.exception
+    shown = lists(at)
+    newest = warnings.listing(window_scope(NJ), limit=100, engine=db)
+    assert len(shown) == 1 and list(shown[0]["预警编号"]) == list(newest["code"])
+    prefetched = [repr(f) for f in started if "warnings.listing" in repr(f)]
+    assert len(prefetched) == 1 and "open_only" not in prefetched[0], prefetched
