@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages.app import pages_for
 from pages.common import PAGES_DIR, current_scope, engine, metric, plain, primary, set_params, tile_changes, user
-from pages.supervision_ui import ALL_TAB, DB_ERRORS, TAB_KEY, as_text, nav_changed, region_label
+from pages.supervision_ui import ALL_TAB, DB_ERRORS, TAB_KEY, TAB_REGION, as_text, nav_changed, region_label
 from pages.ui import LATE_COLOUR, duration_text, flagged, when
 from queries import supervision as SV
 from queries.labels import SUPERVISION_STATES
@@ -248,7 +248,7 @@ def list_view(scope: Scope) -> None:
         metric("supervision.overdue", s["overdue"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前", changes=ch)
     labels, kinds = [], []
     if a.role in SV.SEND_ROLES | SV.REPLY_ROLES:
-        labels.append(f"待办（{c['todo']:,}）")
+        labels.append("待办")  # (a label that holds a count would make a new widget, and close the tab, as it moves)
         kinds.append("todo")
     if a.role in SV.SEND_ROLES:
         labels.append("已发出")
@@ -256,9 +256,13 @@ def list_view(scope: Scope) -> None:
     labels.append(ALL_TAB)
     kinds.append("all")
     # only the open tab's list is read and drawn (each is up to LIST_LIMIT orders, read live); a link that filters
-    # the full list by region opens on it
-    filtered = scope.region != area.region
-    tabs = st.tabs(labels, key=TAB_KEY, on_change="rerun", default=ALL_TAB if filtered else None)
+    # the full list by region opens on it, once (the user may then open another tab). The labels and the default
+    # stay the same whatever the counts and the filter: either, changed, would make the tabs a new widget and
+    # close the open tab.
+    if scope.region != area.region and st.session_state.get(TAB_REGION) != scope.region:
+        st.session_state[TAB_KEY] = ALL_TAB
+    st.session_state[TAB_REGION] = scope.region
+    tabs = st.tabs(labels, key=TAB_KEY, on_change="rerun")
     for tab, kind in zip(tabs, kinds):
         if tab.open is False:
             continue
@@ -281,7 +285,7 @@ def list_view(scope: Scope) -> None:
             else:
                 c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
                 states = ["all", *SUPERVISION_STATES]
-                picked = c1.segmented_control("状态", states, default="all", key="sv_state",
+                picked = c1.segmented_control("状态", states, default="all", key="sv_state", persist_state="page",
                                               format_func=lambda k: SUPERVISION_STATES.get(k, "全部"))
                 state = picked if picked in SUPERVISION_STATES else None
                 region = _region_filter(c2, area.region, scope.region)

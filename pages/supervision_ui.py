@@ -40,6 +40,7 @@ ERROR = "sv_send_error"  # {ctx: message}: said inside the open form
 DB_DOWN = "数据库暂时不可用，督办未发出。请稍后重试。"
 # the 督办 list's tabs (pages/supervision.py): the open one's label is kept in the session under TAB_KEY
 TAB_KEY, ALL_TAB = "sv_tab", "全部督办"
+TAB_REGION = "sv_tab_region"  # the region the list was last drawn for (a link filtering it opens 全部督办 once)
 DB_ERRORS = (SQLAlchemyError, OSError)
 # a page that shows one object (?warning=, ?enterprise=) offers that object's 督办, not the header's view
 OBJECT_PARAMS = ("warning", "enterprise")

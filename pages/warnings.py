@@ -243,8 +243,7 @@ def distribution_view(scope, ws, win: str) -> None:
 
     st.markdown("#### 预警清单")
     # only the open tab's list is read and drawn
-    labels = _list_tabs(win)
-    t1, t2 = st.tabs(labels, key=LIST_TAB_KEY, on_change="rerun")
+    t1, t2 = st.tabs(list(LIST_TABS), key=LIST_TAB_KEY, on_change="rerun")
     if t1.open:
         with t1:
             _listing_table(q(warnings.listing, ws, **_LISTINGS[0]), key=f"w_open_list_{scope.region}")
@@ -252,20 +251,21 @@ def distribution_view(scope, ws, win: str) -> None:
     if t2.open:
         with t2:
             _listing_table(q(warnings.listing, ws, **_LISTINGS[1]), key=f"w_new_list_{scope.region}")
-            st.caption("所选时间范围内最新产生的 100 条预警。选中一行查看闭环处置过程。")
+            st.caption(f"{warnings.WINDOWS[win]}内最新产生的 100 条预警。选中一行查看闭环处置过程。")
 
 
 LIST_TAB_KEY = "w_list_tab"
 _LISTINGS = ({"open_only": True, "limit": 200}, {"limit": 100})  # the two tabs' lists
 
 
-def _list_tabs(win: str) -> list[str]:
-    return ["未消警预警（按等级）", f"最新预警（{warnings.WINDOWS[win]}）"]
+# the lists' tabs (labels that changed with the window would make the tabs a new widget, and a change of window
+# would close the open tab: the window is in the caption)
+LIST_TABS = ("未消警预警（按等级）", "最新预警")
 
 
-def _open_listing(win: str) -> tuple:
+def _open_listing() -> tuple:
     """The listing of the tab that will be open (the first unless the session keeps the second), to prefetch."""
-    second = st.session_state.get(LIST_TAB_KEY) == _list_tabs(win)[1]
+    second = st.session_state.get(LIST_TAB_KEY) == LIST_TABS[1]
     return (warnings.listing, _LISTINGS[1 if second else 0])
 
 
@@ -280,7 +280,7 @@ else:
     ws = scope.with_(date_from=d_from, date_to=d_to)
     prefetch(ws, warnings.summary, comparisons(SUMMARY_TILES), handling.timeliness,
              comparisons(TIMELINESS_TILES), handling.timeliness_by_region, warnings.by_level,
-             warnings.by_region, warnings.by_type, warnings.by_sector, warnings.by_day, _open_listing(win))
+             warnings.by_region, warnings.by_type, warnings.by_sector, warnings.by_day, _open_listing())
     st.caption(f"预警数据为实时数据：本页按自己的时间范围统计（{d_from:%Y-%m-%d} 至 {d_to:%Y-%m-%d}，按自然日），"
                "不使用侧边栏的统计期；地区、行业和截止时间沿用侧边栏（设置截止时间时，时间范围截至该日）。"
                "“未消警”为当前（或截止时间）仍未消警的预警。")

@@ -95,3 +95,27 @@ def label_colours(el, column: str) -> dict[str, str]:
 
     conf = json.loads(el.proto.columns).get(column) or {}
     return {o["value"]: o.get("color") for o in conf.get("type_config", {}).get("options", [])}
+
+
+def _tab_containers(node) -> list:
+    out = []
+    proto = getattr(node, "proto", None)
+    if type(proto).__name__ == "Block" and proto.WhichOneof("type") == "tab_container":
+        out.append(proto.tab_container)
+    for child in getattr(node, "children", {}).values():
+        out += _tab_containers(child)
+    return out
+
+
+def click_tab(at: AppTest, label: str) -> AppTest:
+    """What the browser sends when the user clicks the tab ``label`` of a page's stateful tabs (``st.tabs(...,
+    on_change="rerun")``): the tab container's widget value under its id, and a run. (Setting the tabs' key in the
+    session state instead would win whatever the widget's id, and hide a tab closed by a changed id.)"""
+    labels = [t.label for t in at.tabs]
+    assert label in labels, labels
+    ids = [c.id for c in _tab_containers(at._tree) if c.id]
+    assert len(ids) == 1, f"one stateful tab container expected, found {len(ids)}"
+    states = at._tree.get_widget_states()
+    w = states.widgets.add()
+    w.id, w.string_value = ids[0], label
+    return at._run(states)

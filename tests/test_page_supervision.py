@@ -17,7 +17,7 @@ from pages.ui import LATE_COLOUR, NO_COLOUR
 from queries import db as dbmod
 from queries import supervision as SV
 from seed import schema as S
-from tests.apptest_util import app, clear_caches, label_colours, metrics, number, table_text
+from tests.apptest_util import app, clear_caches, click_tab, label_colours, metrics, number, table_text
 from tests.dbcache import clone_database, remove_copy
 from tests.markup_util import assert_inert, markdown_bodies
 
@@ -99,11 +99,10 @@ def codes(at) -> set[str]:
 
 
 def open_tab(at, label: str):
-    """The list's tab ``label`` opened (only the open tab's list is read and drawn)."""
-    assert label in [t.label for t in at.tabs], [t.label for t in at.tabs]
-    at.session_state[TAB_KEY] = label
-    at.run()
+    """The list's tab ``label`` clicked (only the open tab's list is read and drawn)."""
+    at = click_tab(at, label)
     assert not at.exception, at.exception
+    assert at.session_state[TAB_KEY] == label
     return at
 
 
@@ -443,7 +442,38 @@ def test_the_state_filter_and_the_outbox(wdb):
     assert set(SV.listing(LEADER, engine=wdb, region=YANCHENG)["city_adcode"]) == {YANCHENG}
     assert list(table_text(at.dataframe[-1])["督办编号"]) == list(SV.listing(LEADER, engine=wdb, region=YANCHENG)["code"])
     at = open_page("suqian", params={"region": YANCHENG})
-    assert "无权查看" in said(at, "error") and r.code not in codes(at)
+    assert "无权查看" in said(at, "error") and r.code not in codes_of_every_tab(at)
+
+
+def _drawn_lists(at) -> list[str]:
+    """Which lists are drawn: the inbox (its 待办 column) or another (every list has 督办编号)."""
+    return ["待办" if "待办" in d.value.columns else "其他" for d in at.dataframe if "督办编号" in d.value.columns]
+
+
+def test_the_open_tab_stays_open_while_counts_filters_and_links_change(wdb):
+    """The tabs keep the user's choice: another session's reply (the 待办 count moves), the full list filtered by a
+    region and back to every region, the 状态 filter across a switch of tabs; a link filtering the list by region
+    opens 全部督办 once, and the user may then open 待办."""
+    r = new_order(wdb)
+    at = open_tab(open_page("leader"), "已发出")
+    SV.reply(YC_OFFICER, r.order_id, "已反馈", version=1, engine=wdb)  # the leader now has one more to close
+    at.run()
+    assert at.session_state[TAB_KEY] == "已发出" and _drawn_lists(at) == ["其他"]
+    at = open_tab(at, "全部督办")
+    at.segmented_control(key="sv_state").set_value("answered").run()
+    at = open_tab(open_tab(at, "已发出"), "全部督办")
+    assert at.segmented_control(key="sv_state").value == "answered"
+    next(s for s in at.selectbox if s.label == "受办地区").set_value(YANCHENG).run()
+    assert str(at.query_params["region"]) == str(YANCHENG) and at.session_state[TAB_KEY] == "全部督办"
+    next(s for s in at.selectbox if s.label == "受办地区").select_index(0).run()  # 全部地区
+    assert "region" not in at.query_params and at.session_state[TAB_KEY] == "全部督办"
+    assert r.code in codes(at)
+    # a link filtering by region: 全部督办 at first; 待办 once the user opens it, on later runs too
+    at = open_page("leader", params={"region": YANCHENG})
+    assert at.session_state[TAB_KEY] == "全部督办" and r.code in codes(at)
+    at = open_tab(at, "待办")
+    at.run()
+    assert at.session_state[TAB_KEY] == "待办" and _drawn_lists(at) == ["待办"]
 
 
 # --- who may send where ---------------------------------------------------------------------------------------------

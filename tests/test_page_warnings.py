@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from queries import warnings
 from queries.scope import Scope
 from seed.schema import warnings as W
-from tests.apptest_util import app, clear_caches, metrics, number, table_text
+from tests.apptest_util import app, clear_caches, click_tab, metrics, number, table_text
 
 # drawn from SQLite; tests/test_pages_postgresql.py draws every page from PostgreSQL and compares
 pytestmark = pytest.mark.engines("sqlite")
@@ -238,7 +238,7 @@ def test_only_the_open_list_tab_is_read_and_drawn(db):
     want = warnings.listing(window_scope(NJ), open_only=True, limit=200, engine=db)
     assert len(shown) == 1 and list(shown[0]["预警编号"]) == list(want["code"])
     labels = [t.label for t in at.tabs]
-    assert labels == ["未消警预警（按等级）", "最新预警（最近7天）"]
+    assert labels == ["未消警预警（按等级）", "最新预警"]
     started = []
     real = pc._pool
 
@@ -250,8 +250,7 @@ def test_only_the_open_list_tab_is_read_and_drawn(db):
     pc._pool = Recording  # (a class: pc._pool() gives an instance)
     try:
         clear_caches()
-        at.session_state["w_list_tab"] = labels[1]
-        at.run()
+        at = click_tab(at, labels[1])
     finally:
         pc._pool = real
     assert not at.exception, at.exception
@@ -260,3 +259,10 @@ def test_only_the_open_list_tab_is_read_and_drawn(db):
     assert len(shown) == 1 and list(shown[0]["预警编号"]) == list(newest["code"])
     prefetched = [repr(f) for f in started if "warnings.listing" in repr(f)]
     assert len(prefetched) == 1 and "open_only" not in prefetched[0], prefetched
+    # another window keeps the tab open (its list now the window's)
+    at.radio(key="w_window_7d").set_value("30d").run()
+    assert not at.exception, at.exception
+    assert at.session_state["w_list_tab"] == labels[1]
+    shown = lists(at)
+    newest = warnings.listing(window_scope(NJ, "30d"), limit=100, engine=db)
+    assert len(shown) == 1 and list(shown[0]["预警编号"]) == list(newest["code"])

@@ -12,7 +12,7 @@ import pytest
 from pages.app import pages_for
 from queries import db as dbmod
 from queries.figures import catalogue
-from tests.apptest_util import app, clear_caches
+from tests.apptest_util import app, clear_caches, click_tab
 
 # (the admin page's tables are the accounts and the audit log, which differ by the page views of the test itself)
 # a national-level view, and a city account narrowed to a county, an industry and an as-of cut-off
@@ -24,6 +24,8 @@ CASES = ([("leadership", user, p.file, params) for user, params in VIEWS
          + [("wallscreen", "duty", None, {})])
 
 
+# pages whose lists sit in tabs of which only the open one is drawn (st.tabs with state)
+TABBED_LISTS = ("supervision.py", "warnings.py")
 # live columns that count minutes to a deadline: the two renders are seconds apart and may fall on either side of
 # a minute (the deadlines themselves, absolute times, are compared)
 LIVE_COLUMNS = {"剩余时间"}
@@ -64,7 +66,14 @@ def _render(eng, monkeypatch, name, user, page, params) -> dict:
         params = {**params, "qe": "化工"}  # the enterprise file starts with a search
     monkeypatch.setenv("OVERSIGHT_DB_URL", eng.url.render_as_string(hide_password=False))
     dbmod._ready.add(str(eng.url))  # the pages' caches are keyed by the database's URL: each engine's own
-    return _drawn(app(name, user, params=params, page=page))
+    at = app(name, user, params=params, page=page)
+    drawn = _drawn(at)
+    if page in TABBED_LISTS:  # only the open tab's list is drawn: every tab's, one after another
+        for label in [t.label for t in at.tabs][1:]:
+            more = _drawn(at := click_tab(at, label))
+            drawn["exception"] += more["exception"]
+            drawn["tables"] += more["tables"]
+    return drawn
 
 
 def _fresh_render(eng, monkeypatch, name, user, page, params) -> dict:
