@@ -18,6 +18,11 @@ from queries import handling, warnings
 from queries.labels import LEVEL_COLOUR_NAMES, LEVEL_HEX, LEVEL_NAMES
 SMS_KIND = {"enterprise": "企业", "regulator": "监管部门"}
 SMS_STATUS = {"delivered": "已送达", "failed": "发送失败"}
+# 预警清单's tabs and their lists; only the open tab's list is read (labels that changed with the window would make
+# the tabs a new widget, and a change of window would close the open tab: the window is in the caption)
+LIST_TAB_KEY = "w_list_tab"
+LIST_TABS = ("未消警预警（按等级）", "最新预警")
+_LISTINGS = ({"open_only": True, "limit": 200}, {"limit": 100})
 
 
 def _minutes(v) -> str:
@@ -253,14 +258,6 @@ def distribution_view(scope, ws, win: str) -> None:
             _listing_table(q(warnings.listing, ws, **_LISTINGS[1]), key=f"w_new_list_{scope.region}")
             st.caption(f"{warnings.WINDOWS[win]}内最新产生的 100 条预警。选中一行查看闭环处置过程。")
 
-
-LIST_TAB_KEY = "w_list_tab"
-_LISTINGS = ({"open_only": True, "limit": 200}, {"limit": 100})  # the two tabs' lists
-
-
-# the lists' tabs (labels that changed with the window would make the tabs a new widget, and a change of window
-# would close the open tab: the window is in the caption)
-LIST_TABS = ("未消警预警（按等级）", "最新预警")
 
 
 def _open_listing() -> tuple:

@@ -326,8 +326,13 @@ def changes(scope: Scope, keys: tuple[str, ...] | list[str], *, engine: Engine |
                      **({"now": now} if "now" in inspect.signature(many).parameters else {}))
          for many, cs in batch_list] + [in_this_run(run, c) for c in singles], WORKERS)
     results: dict = dict(zip(singles, got[len(batch_list):]))
-    left = [c for (_, cs), rs in zip(batch_list, got) for c, r in zip(cs, rs) if r is None]
-    results.update((c, r) for (_, cs), rs in zip(batch_list, got) for c, r in zip(cs, rs) if r is not None)
+    left = []
+    for (_, cs), rs in zip(batch_list, got):
+        for c, r in zip(cs, rs):
+            if r is None:
+                left.append(c)
+            else:
+                results[c] = r
     results.update(zip(left, tasks.run_all([in_this_run(run, c) for c in left], WORKERS)))
 
     def value(key: str, c) -> Any:
