@@ -250,6 +250,44 @@ def _text(values) -> list:
 
 
 _FONT = {"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif"}
+
+# plotly's own words in Chinese: its tool bar's button titles, the hint a tap on a legend shows ("Double-click on
+# legend to isolate one trace" on a phone), the days and months of a date axis. Streamlit loads none of plotly's
+# locales, so the dictionary goes with every chart (plotly's ``locales`` option); Streamlit's own Fullscreen button keeps
+# Streamlit's English title.
+PLOTLY_ZH = {
+    "dictionary": {
+        "Autoscale": "自动缩放",
+        "Box Select": "框选",
+        "Lasso Select": "套索选择",
+        "Compare data on hover": "悬停时对比各项数据",
+        "Show closest data on hover": "悬停时显示最近的数据",
+        "Toggle show closest data on hover": "切换悬停时显示最近的数据",
+        "Toggle Spike Lines": "切换参考线",
+        "Double-click on legend to isolate one trace": "双击图例可只看该项",
+        "Double-click to zoom back out": "双击恢复原来的比例",
+        "Download plot as a PNG": "下载为 PNG 图片",
+        "Download plot": "下载图表",
+        "Image download succeeded": "图片已下载",
+        "Preparing image - this may take a few seconds": "正在生成图片，请稍候",
+        "Sorry, there was a problem downloading your image!": "抱歉，图片下载失败",
+        "Pan": "平移",
+        "Reset axes": "重置坐标轴",
+        "Reset view": "重置视图",
+        "Zoom": "缩放",
+        "Zoom in": "放大",
+        "Zoom out": "缩小",
+        "trace": "数据系列",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{m}月" for m in range(1, 13)],
+        "shortMonths": [f"{m}月" for m in range(1, 13)],
+        "date": "%Y-%m-%d",
+    },
+}
+PLOTLY_CONFIG = {"locale": "zh-CN", "locales": {"zh-CN": PLOTLY_ZH}}
 _LEGEND_ABOVE = {"orientation": "h", "y": 1.12}
 
 
@@ -298,8 +336,9 @@ def bar(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, ke
     fig = bar_figure(df, x, ys, names, colors=colors, custom=custom, stacked=stacked, horizontal=horizontal,
                      height=height, yaxis_title=yaxis_title)
     if selectable:
-        return st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", width="stretch")
-    st.plotly_chart(fig, key=key, width="stretch")
+        return st.plotly_chart(fig, key=key, on_select="rerun", selection_mode="points", width="stretch",
+                               config=PLOTLY_CONFIG)
+    st.plotly_chart(fig, key=key, width="stretch", config=PLOTLY_CONFIG)
     return None
 
 
@@ -337,7 +376,7 @@ def line_figure(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str
 def line(df: pd.DataFrame, x: str, ys: Sequence[str], names: Sequence[str], *, key: str, height: int = 300,
          colors: Sequence[str] | None = None, hlines: Sequence[tuple[float, str, str]] = (), yaxis_title: str = ""):
     st.plotly_chart(line_figure(df, x, ys, names, height=height, colors=colors, hlines=hlines,
-                                yaxis_title=yaxis_title), key=key, width="stretch")
+                                yaxis_title=yaxis_title), key=key, width="stretch", config=PLOTLY_CONFIG)
 
 
 __all__ = ["region_map", "bar", "bar_figure", "level_bar", "line", "line_figure", "child_features", "PROVINCE"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -290,6 +291,17 @@ def toolbars_over_text(page) -> list:
     """[[the element's kind, the covered text], …] for every toolbar that would cover text (empty: none)."""
     return page.evaluate(TOOLBARS_OVER_TEXT)
 
+
+
+# the charts' own words (plotly's tool bar, pages/charts.py PLOTLY_ZH): Chinese, but for the file format and
+# Streamlit's own full-screen button
+CHART_WORDS_ALLOWED = {"PNG", "Fullscreen"}
+
+
+def english_chart_words(page) -> list[str]:
+    """The chart tool bars' button titles on the page that hold an English word other than those allowed."""
+    titles = page.eval_on_selector_all(".modebar-btn[data-title]", "els => els.map(e => e.getAttribute('data-title'))")
+    return sorted({t for t in titles if set(re.findall(r"[A-Za-z]+", t)) - CHART_WORDS_ALLOWED})
 
 
 def tiles_on(page) -> int:

@@ -15,9 +15,9 @@ from pages.app import pages_for
 from queries import audit, ranking
 from queries.scope import Scope
 from seed.schema import hazard_sources as HS
-from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, follow_link, foreign_requests,
-                                on_path, open_by_navigation, shared_server, sign_in, snapshot, tiles_on, toolbars_over_text,
-                                wait_idle, whole_page_shot)
+from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, english_chart_words, exceptions_on, follow_link,
+                                foreign_requests, on_path, open_by_navigation, shared_server, sign_in, snapshot, tiles_on,
+                                toolbars_over_text, wait_idle, whole_page_shot)
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,14 @@ def test_no_tile_is_cut_off_on_a_phone(db):
             assert_nothing_cut(page, f"{path} on a phone")
             assert toolbars_over_text(page) == [], path  # a tapped table's toolbar covers no tab label or line
             tiles += tiles_on(page)
+            if path == "warnings":  # a tap on a chart's legend: plotly's hint, in Chinese (pages/charts.py)
+                legend = page.locator(".legendtoggle").first  # (dispatched: the walk's sidebar lies over the page)
+                legend.dispatch_event("mousedown")
+                legend.dispatch_event("mouseup")
+                hint = page.locator(".notifier-note").first
+                hint.wait_for(timeout=10000)
+                assert "双击图例" in hint.inner_text(), hint.inner_text()
+                assert english_chart_words(page) == []
             whole_page_shot(page, ARTIFACTS / f"cockpit_{path.replace('?', '_').replace('=', '')}_phone.png")
             # nothing wider than the phone (a wide table scrolls inside itself)
             assert page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth") <= PHONE[0], path

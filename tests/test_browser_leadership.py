@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from pages.app import APPS, pages_for
 from seed.schema import hazard_sources as HS
-from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, exceptions_on, follow_link, foreign_requests,
-                                open_by_navigation, shared_server, snapshot, sign_in, tiles_on, whole_page_shot)
+from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, english_chart_words, exceptions_on, follow_link,
+                                foreign_requests, open_by_navigation, shared_server, snapshot, sign_in, tiles_on, whole_page_shot)
 
 pytestmark = pytest.mark.browser
 WIDTHS = [(1280, 800), (1440, 900), (1920, 1080)]
@@ -25,7 +25,7 @@ def test_leader_visits_every_page(db):
     pages = pages_for("leadership", "leader")
     assert len(pages) == len([p for p in APPS["leadership"]["pages"] if "leader" in p.roles]) >= 8
     base = shared_server("leadership", url)
-    tiles = 0
+    tiles = charts = 0
     with browser(WIDTHS[0][:2]) as page:
         sign_in(page, base, "leader")
         for i, spec in enumerate(pages):
@@ -38,6 +38,8 @@ def test_leader_visits_every_page(db):
             assert "Page not found" not in page.inner_text("body"), spec.url_path
             assert "Choose an option" not in page.inner_text("body"), spec.url_path
             assert spec.title in page.inner_text("[data-testid='stMain']"), spec.url_path
+            assert english_chart_words(page) == [], spec.url_path  # the charts' tool bars speak Chinese
+            charts += page.locator(".modebar-btn").count() > 0
             tiles += tiles_on(page)
             # loaded at 1280 px, then widened (the tiles fit again after a resize)
             for w, h in WIDTHS:
@@ -56,6 +58,7 @@ def test_leader_visits_every_page(db):
                 page.set_viewport_size({"width": w, "height": h})
                 assert_nothing_cut(page, f"{path} at {w} px")
         assert tiles >= 110, tiles  # the walk saw the tiles it is about
+        assert charts >= 5, charts  # … and the pages' charts
         # a deep link with a scope lands on that view
         follow_link(page, base, "enforcement?region=320900&from=2021-01-01&to=2021-02-28")
         text = page.inner_text("[data-testid='stMain']")

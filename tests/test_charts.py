@@ -290,3 +290,45 @@ def test_maps_never_change_the_shared_boundaries(db):
     assert county and all(f["properties"]["parent_adcode"] == city for f in county)
     assert (json.dumps(charts._features("city")), json.dumps(charts._features("county"))) == before
     assert all("fill" not in f["properties"] for f in charts._features("city") + charts._features("county"))
+
+
+def _plotly_words() -> set[str]:
+    """The words the plotly.js that Streamlit bundles looks up in a locale's dictionary (``_(gd, `…`)``)."""
+    import re
+    from pathlib import Path
+
+    import streamlit
+
+    bundle = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    text = "".join(p.read_text(encoding="utf-8") for p in bundle.glob("PlotlyChart*.js"))
+    assert text, "Streamlit's plotly bundle was not found"
+    return set(re.findall(r"\(\w,`([^`]*)`\)", text))
+
+
+def test_every_word_of_the_chinese_dictionary_is_one_plotly_looks_up():
+    """A word plotly renamed (as 'Download plot as a png' became '… PNG') would show in English again; the walks in
+    a real browser check the titles the tool bars show."""
+    words = _plotly_words()
+    assert {"Zoom", "Pan", "Double-click on legend to isolate one trace"} <= words  # the bundle was read
+    assert sorted(set(charts.PLOTLY_ZH["dictionary"]) - words) == []
+    assert all(len(v) == 12 for k, v in charts.PLOTLY_ZH["format"].items() if "onths" in k)
+
+
+def test_every_chart_goes_with_the_chinese_dictionary():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+
+        from pages import charts
+
+        df = pd.DataFrame({"name": ["a", "b"], "level_1": [1, 2], "level_2": [0, 1], "level_3": [3, 0],
+                           "level_4": [1, 1], "adcode": [1, 2]})
+        charts.bar(df, "name", ["level_1"], ["一"], key="b1")
+        charts.bar(df, "name", ["level_1"], ["一"], key="b2", selectable=False)
+        charts.level_bar(df, "name", key="b3")
+        charts.line(df, "name", ["level_1"], ["一"], key="l1")
+
+    at = AppTest.from_function(page).run()
+    configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
+    assert len(configs) == 4 and all(c == charts.PLOTLY_CONFIG for c in configs), configs
