@@ -15,6 +15,7 @@ from queries import supervision as SV
 from queries.labels import CREDIT_HEX, CREDIT_MEANING, CREDIT_NAMES
 
 SEARCH_KEY = "qe"  # the search text, kept in the URL
+SEARCH_SHOWN = 50  # search results shown
 
 
 def _yes(v) -> str:
@@ -94,7 +95,10 @@ def search_view(scope) -> None:
     if not text:
         st.caption("在当前地区和行业范围内查找企业；选中结果中的一行打开企业档案。")
         return
-    res = q(enterprise.search, scope, text=text)
+    # one row more than is shown: whether there are more than SEARCH_SHOWN (a count of every match would read them all)
+    res = q(enterprise.search, scope, text=text, limit=SEARCH_SHOWN + 1)
+    more = len(res) > SEARCH_SHOWN
+    res = res.iloc[:SEARCH_SHOWN]
     if res.empty:
         st.warning(f"当前范围内没有名称包含或信用代码以“{plain(text, 40)}”开头的企业。")
         return
@@ -108,8 +112,9 @@ def search_view(scope) -> None:
     if rows:
         set_params(enterprise=int(res.iloc[rows[0]]["id"]))
         st.rerun()
-    more = "，仅显示前 50 家，请输入更完整的名称或代码" if len(res) >= 50 else ""
-    st.caption(f"找到 {len(res):,} 家{more}（按名称排序）。选中一行打开企业档案。")
+    found = (f"找到超过 {SEARCH_SHOWN} 家企业，仅显示按名称排序的前 {SEARCH_SHOWN} 家，请输入更完整的名称或代码" if more
+             else f"找到 {len(res):,} 家（按名称排序）")
+    st.caption(f"{found}。选中一行打开企业档案。")
 
 
 scope = current_scope()

@@ -157,7 +157,10 @@ def region_view(scope) -> None:
     if rows:
         set_params(enterprise=int(ent.iloc[rows[0]]["id"]), point=None)
         st.rerun()
-    st.caption(f"共 {len(ent):,} 家（最多列出 500 家）。选中一行查看该企业的监测点读数与趋势。")
+    # the list is bounded; the count is the summary's (the same enterprises: those with hazard sources in scope)
+    total = s["hazard_enterprises"]
+    listed = "全部列出" if len(ent) >= total else f"列出报警、离线在前的 {len(ent):,} 家"
+    st.caption(f"共 {total:,} 家，{listed}。选中一行查看该企业的监测点读数与趋势。")
 
 
 scope = current_scope()

@@ -32,7 +32,7 @@ FLASH = "lc_flash"  # (list kind, entry id, kind of message, text): said once af
 POSTED = "lc_posted"  # (list kind, entry, action, version) posted in this session: a form never posts twice
 NONCE = "lc_table_nonce"  # bumped when an entry is opened or closed: the table is drawn anew, without a selection
 ALL = "all"
-OVERDUE = "overdue"
+OVERDUE = SV.OVERDUE_STATE
 SUBMIT = {"verify": "提交核查结论", "notice": "下达整改通知", "follow_up": "复查确认整改完成"}
 STEP_TITLES = {"verify": "现场核查", "notice": "下达整改通知", "follow_up": "整改复查"}
 NEXT_STEP = {"pending": "verify", "substantiated": "notice", "noticed": "follow_up"}
@@ -94,33 +94,32 @@ def rates(kind: str, scope: Scope) -> dict:
 
 # --- the list ---------------------------------------------------------------------------------------------------
 
-def _filters(df: pd.DataFrame) -> dict[str, str]:
-    counts = df["state"].value_counts().to_dict() if not df.empty else {}
-    late = int(df["overdue"].sum()) if not df.empty else 0
-    out = {ALL: f"全部（{len(df):,}）"}
+def _filters(counts: dict[str, int]) -> dict[str, str]:
+    """The state filter's choices with how many entries stand in each (all of them, not only those listed)."""
+    out = {ALL: f"全部（{counts['all']:,}）"}
     for s, name in SV.CHECK_STATES.items():
-        out[s] = f"{name}（{counts.get(s, 0):,}）"
-    out[OVERDUE] = f"整改超期（{late:,}）"
+        out[s] = f"{name}（{counts[s]:,}）"
+    out[OVERDUE] = f"整改超期（{counts[SV.OVERDUE_STATE]:,}）"
     return out
 
 
 def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
-    """The list with each entry's check state as it stands now; a state filter; selecting a row opens the entry
-    (``?entry=<id>``). Returns the entries drawn."""
+    """The list with each entry's check state as it stands now; a state filter (read from the database: the list
+    shows the newest ``limit`` entries of the chosen state, the filter counts every entry); selecting a row opens the
+    entry (``?entry=<id>``). Returns the entries drawn."""
     spec = LISTS[kind]
     k = spec["key"]
-    df = SV.entries(kind, scope, engine=engine(), limit=limit)
-    if df.empty:
+    counts = SV.entry_counts(kind, scope, engine=engine())
+    if not counts["all"]:
         st.info(f"当前范围内{spec['title']}为空。")
-        return df
-    opts = _filters(df)
+        return pd.DataFrame()
+    opts = _filters(counts)
     pick = st.columns([2, 5])[0].selectbox("办理状态", list(opts), format_func=opts.get, key=f"{k}_state_filter",
                                            placeholder="请选择")
-    shown = df if pick == ALL else df[df["overdue"]] if pick == OVERDUE else df[df["state"] == pick]
-    shown = shown.reset_index(drop=True)
+    shown = SV.entries(kind, scope, engine=engine(), limit=limit, state=None if pick == ALL else pick)
     if shown.empty:
         st.info("没有处于该办理状态的条目。")
-        return df
+        return shown
     table = pd.DataFrame({  # what to act on first: the enterprise, its state and the deadline
         "企业": shown["enterprise"],
         "办理状态": [state_text(n, o) for n, o in zip(shown["state_name"], shown["overdue"])],
@@ -144,15 +143,17 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
                        height=min(400, 35 * (len(table) + 1) + 3), key=f"{k}_list_{scope_token(scope)}_{pick}_{nonce}",
                        column_config={spec["listed"]: listed_col, "办理状态": state,
                                       "“零风险”报告": st.column_config.CheckboxColumn("“零风险”报告")})
-    more = f"，仅显示最近的 {limit:,} 条" if len(df) >= limit else ""
-    st.caption(f"共 {len(df):,} 条{more}。办理状态为当前状态（不随截止时间回溯），整改期限已过仍未复查确认整改完成的标红"
+    total = counts[pick]  # (the filter's keys are the counts': all, each state, overdue)
+    which = "" if pick == ALL else opts[pick].split("（")[0]
+    more = f"，列出最近的 {len(shown):,} 条" if len(shown) < total else ""
+    st.caption(f"{which}共 {total:,} 条{more}。办理状态为当前状态（不随截止时间回溯），整改期限已过仍未复查确认整改完成的标红"
                "“超期”；核查率、整改完成率按截止时间统计。选中一行（点击行首方框）查看核查记录并办理。")
     rows = sel.selection.rows if sel and sel.selection else []
     if rows:
         st.session_state[NONCE] = nonce + 1
         set_params(**{PARAM: int(shown.iloc[rows[0]]["entry_id"])})
         st.rerun()
-    return df
+    return shown
 
 
 # --- one entry: its record and the next step's form --------------------------------------------------------------

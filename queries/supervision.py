@@ -1025,22 +1025,70 @@ def _describe_entries(df: pd.DataFrame, rs, eng: Engine, today: dt.date | None) 
     return df.drop(columns=["county_adcode", "sector_code"])
 
 
+OVERDUE_STATE = "overdue"  # a filter of ``entries``: notices past their deadline (state noticed, ``overdue``)
+
+
+def _state_sql():
+    """``check_status``'s state of a list entry, in SQL (the entry's check row joined, or none: pending)."""
+    return case((LC.c.finding.is_(None), "pending"), (LC.c.finding == "unfounded", "unfounded"),
+                (LC.c.rectified_on.is_not(None), "rectified"), (LC.c.notice_no.is_not(None), "noticed"),
+                else_="substantiated")
+
+
+def _overdue_sql(today: dt.date):
+    """``check_status``'s ``overdue``, in SQL."""
+    return and_(_state_sql() == "noticed", LC.c.notice_deadline < today)
+
+
+def _entries_from(kind: str):
+    t, _ = _entry_table(kind)
+    return t, t.join(E, E.c.id == t.c.enterprise_id).outerjoin(
+        LC, and_(LC.c.list_kind == kind, LC.c.entry_id == t.c.id))
+
+
 def entries(list_kind: Any, scope: Scope, *, engine: Engine | None = None, limit: int = 500,
-            today: dt.date | None = None) -> pd.DataFrame:
+            today: dt.date | None = None, state: str | None = None) -> pd.DataFrame:
     """The list's entries in the scope (as the list's pages count them), newest first, with their checks as they
     stand now: ``entry_id, enterprise_id, enterprise, county, sector, listed`` (submitted / listed on), for the
     key-control list ``zero_risk``, for the “不放心” list ``reason, pushed_to``; then ``finding, verified_on,
     verified_by, notice_no, notice_deadline, noticed_by, rectified_on, followed_by, updated_at, version`` (version 0:
     not checked yet), ``finding_name``, ``verified_by_name, noticed_by_name, followed_by_name`` (display names),
-    ``state, state_name, overdue`` (``check_status``)."""
+    ``state, state_name, overdue`` (``check_status``). ``state``: only the entries in that state (a key of
+    ``CHECK_STATES``, or ``OVERDUE_STATE``), the newest ``limit`` of them."""
     eng, rs = prepare(scope, engine)
     kind = _list_kind(list_kind)
-    t, _ = _entry_table(kind)
+    today = today or dt.date.today()
+    t, j = _entries_from(kind)
     listed, cols = _entry_columns(kind, t)
-    j = t.join(E, E.c.id == t.c.enterprise_id).outerjoin(LC, and_(LC.c.list_kind == kind, LC.c.entry_id == t.c.id))
-    df = frame(select(*cols).select_from(j).where(_entries_filter(kind, rs)).order_by(listed.desc(), t.c.id.desc())
+    where = [_entries_filter(kind, rs)]
+    if state == OVERDUE_STATE:
+        where.append(_overdue_sql(today))
+    elif state is not None:
+        if state not in CHECK_STATES:
+            raise ValueError(f"unknown check state: {state!r}")
+        where.append(_state_sql() == state)
+    df = frame(select(*cols).select_from(j).where(*where).order_by(listed.desc(), t.c.id.desc())
                .limit(_limit(limit)), eng)
     return _describe_entries(df, rs, eng, today)
+
+
+def entry_counts(list_kind: Any, scope: Scope, *, engine: Engine | None = None,
+                 today: dt.date | None = None) -> dict[str, int]:
+    """How many of the list's entries in the scope stand in each check state now (the states ``entries`` gives
+    them): ``all``, each key of ``CHECK_STATES`` and ``OVERDUE_STATE`` — every entry, not only those a bounded
+    list shows."""
+    eng, rs = prepare(scope, engine)
+    kind = _list_kind(list_kind)
+    today = today or dt.date.today()
+    _, j = _entries_from(kind)
+    state = _state_sql()
+
+    def n(cond, name):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+
+    r = row(select(func.count().label("all"), *[n(state == s, s) for s in CHECK_STATES],
+                   n(_overdue_sql(today), OVERDUE_STATE)).select_from(j).where(_entries_filter(kind, rs)), eng)
+    return {k: int(v or 0) for k, v in r.items()}
 
 
 def entry(list_kind: Any, entry_id: Any, scope: Scope, *, engine: Engine | None = None,

@@ -169,3 +169,25 @@ def test_typing_a_search_is_kept_in_the_url(db):
     assert "化学" in str(at.query_params["qe"])
     res = enterprise.search(page_scope(db, NJ), "化学", engine=db)
     assert list(at.dataframe[0].value["企业名称"]) == list(res["name"])
+
+
+@pytest.mark.parametrize("text", ["化工", "江苏", "苏州某某化工", "one enterprise's name"])
+def test_the_search_says_whether_it_shows_every_match(db, text):
+    """50 matches are shown; the caption says "more than 50" only when there are more (never "found 50" for a
+    search that found hundreds)."""
+    if text == "one enterprise's name":
+        with db.connect() as c:
+            text = c.execute(select(E.c.name).order_by(E.c.id).limit(1)).scalar()
+    at = open_page("leader", {"qe": text})
+    assert not at.exception, at.exception
+    every = enterprise.search(page_scope(db, 320000), text, engine=db, limit=100_000)
+    shown = at.dataframe[0].value if len(every) else None
+    caption = next(c.value for c in at.caption if "企业档案" in c.value) if len(every) else ""
+    if len(every) > 50:
+        assert len(shown) == 50 and list(shown["企业名称"]) == list(every["name"][:50])
+        assert caption.startswith("找到超过 50 家企业，仅显示按名称排序的前 50 家"), caption
+    elif len(every):
+        assert 0 < len(every) <= 50
+        assert len(shown) == len(every) and caption.startswith(f"找到 {len(every):,} 家（按名称排序）"), caption
+    else:
+        assert any("没有名称包含" in w.value for w in at.warning)

@@ -210,3 +210,20 @@ def test_a_region_table_shows_no_rate_where_there_is_nothing_to_rate(db):
     assert (reg["points"] == 0).any() and len(got) == len(reg)
     for name, n, rate in zip(reg["name"], reg["points"], reg["online_rate"]):
         assert pd.isna(got[name]) if n == 0 else got[name] == rate, name
+
+
+@pytest.mark.parametrize("user, region", [("leader", 320000), ("nanjing", 320100), ("suqian", 321300)])
+def test_the_enterprise_list_says_how_many_there_are_and_how_many_it_lists(db, user, region):
+    """The list is bounded (500, alarms and offline points first); its caption counts every hazard enterprise in
+    scope (the summary's figure), not the rows listed."""
+    at = open_page(user)
+    s = hazards.summary(Scope(region=region), engine=db)
+    listed = hazards.enterprises(Scope(region=region), engine=db)
+    whole = hazards.enterprises(Scope(region=region), engine=db, limit=100_000)
+    assert len(whole) == s["hazard_enterprises"]  # the same enterprises
+    captions = [c.value for c in at.caption if "选中一行查看该企业" in c.value]
+    if len(listed) < len(whole):
+        assert captions == [f"共 {len(whole):,} 家，列出报警、离线在前的 {len(listed):,} 家。选中一行查看该企业的监测点读数与趋势。"]
+    else:
+        assert captions == [f"共 {len(whole):,} 家，全部列出。选中一行查看该企业的监测点读数与趋势。"]
+    assert (region == 320000) == (len(listed) < len(whole))  # the province's list is cut, the cities' are whole

@@ -421,3 +421,25 @@ def test_a_database_failure_says_so_and_the_form_can_be_sent_again(ldb, monkeypa
     assert [x.value for x in at.success] == ["已记录核查结论：不属实"]
     assert check(ldb, "watchlist", eid)["finding"] == "unfounded"
 
+
+
+def test_the_filter_counts_every_entry_and_each_state_is_read_from_the_database(ldb):
+    """The province's key-control list has more entries than the page lists (500): the filter's counts and the
+    caption are of every entry, and a state's list holds that state's newest entries, not those among the 500."""
+    scope = scope_of(320000, None)
+    counts = SV.entry_counts("key_control", scope, engine=ldb)
+    assert counts["all"] > 500
+    at = page("leader", "key_control", NOW_PARAMS)
+    box = at.selectbox(key="kc_state_filter")
+    assert box.options[0] == f"全部（{counts['all']:,}）"
+    assert f"整改超期（{counts['overdue']:,}）" in box.options
+    listed = next(table_text(d) for d in at.dataframe if "办理状态" in d.value.columns)
+    assert len(listed) == 500
+    assert any(c.value.startswith(f"共 {counts['all']:,} 条，列出最近的 500 条。") for c in at.caption)
+    for state in ("pending", "rectified"):
+        at.selectbox(key="kc_state_filter").set_value(state).run()
+        want = SV.entries("key_control", scope, engine=ldb, state=state)
+        listed = next(table_text(d) for d in at.dataframe if "办理状态" in d.value.columns)
+        assert list(listed["企业"]) == list(want["enterprise"]) and len(listed) == min(500, counts[state])
+        more = "，列出最近的 500 条" if counts[state] > 500 else ""
+        assert any(c.value.startswith(f"{SV.CHECK_STATES[state]}共 {counts[state]:,} 条{more}。") for c in at.caption)

@@ -596,3 +596,37 @@ def test_bench_times_the_inbox(eng):
     assert set(judged) == {"督办 inbox query warm ms", "督办 page (leader) warm ms", "督办 page (city) warm ms"}
     slow = bench.check_targets({"pages": [], "supervision": dict(r, inbox_warm_ms=301.0)})
     assert [t["ok"] for t in slow if t["target"] == "督办 inbox query warm ms"] == [False]
+
+
+# --- the verifying lists: every entry counted, the list filtered in the database ----------------------------------
+
+@pytest.mark.parametrize("kind", ["key_control", "watchlist"])
+@pytest.mark.parametrize("region, binding", [(320000, None), (320900, 320900), (321302, 321300)])
+def test_entry_counts_and_the_state_filter_equal_the_whole_list(db, kind, region, binding):
+    """The filter's counts are over every entry (not the newest 500 the page lists), and a state's list is the
+    whole list's entries in that state, newest first — for each state, on dates where notices are and are not
+    overdue."""
+    scope = Scope(region=region, binding=binding, date_from=dt.date(2020, 1, 1), date_to=dt.date.today())
+    for today in (dt.date.today(), dt.date(2021, 3, 1)):
+        whole = SV.entries(kind, scope, engine=db, limit=5000, today=today)
+        assert 0 < len(whole) < 5000
+        counts = SV.entry_counts(kind, scope, engine=db, today=today)
+        want = {"all": len(whole), SV.OVERDUE_STATE: int(whole["overdue"].sum()),
+                **{s: int((whole["state"] == s).sum()) for s in SV.CHECK_STATES}}
+        assert counts == want
+        for s in (*SV.CHECK_STATES, SV.OVERDUE_STATE):
+            got = SV.entries(kind, scope, engine=db, limit=5000, today=today, state=s)
+            mine = whole[whole["overdue"]] if s == SV.OVERDUE_STATE else whole[whole["state"] == s]
+            assert list(got["entry_id"]) == list(mine["entry_id"]), s
+        first = SV.entries(kind, scope, engine=db, limit=3, today=today, state="pending")
+        assert list(first["entry_id"]) == list(whole[whole["state"] == "pending"]["entry_id"][:3])
+    assert sum(counts[s] for s in SV.CHECK_STATES) == counts["all"]
+    if region == 320000:  # the demo's checks stand in several states
+        assert sum(1 for s in SV.CHECK_STATES if counts[s]) >= 3, counts
+
+
+@pytest.mark.parametrize("bad", ["", "all", "PENDING", "pending' OR 1=1 --", " pending"])
+def test_an_unknown_state_is_refused(db, bad):
+    scope = Scope(region=320000, date_from=dt.date(2020, 1, 1), date_to=dt.date.today())
+    with pytest.raises(ValueError):
+        SV.entries("key_control", scope, engine=db, state=bad)
