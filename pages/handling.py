@@ -158,9 +158,12 @@ def desk_view(scope) -> None:
                        column_config={"等级": level_column(),
                                       "剩余时间": left_config,
                                       "产生时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
-    more = f"，仅显示最严重、最早的 {DESK_LIMIT} 条" if len(df) >= DESK_LIMIT else ""
-    st.caption(f"共 {len(df):,} 条{more}：重大在前，同等级按产生时间（最早在前）。“剩余时间”为距所处环节时限的时间，"
-               "超时标红。选中一行办理或查看处置记录。")
+    # how many there are (the list is bounded): the summary's counts of the same open warnings
+    total = ((s["overdue_by_level"] if only_late else s["open_by_level"])[level] if level is not None
+             else s["overdue"] if only_late else s["open"])
+    more = f"，列出最紧急的 {len(df):,} 条" if len(df) < total else ""
+    st.caption(f"共 {total:,} 条{more}：超时在前，再按等级（重大在前），同等级按产生时间（最早在前）。"
+               "“剩余时间”为距所处环节时限的时间，超时标红。选中一行办理或查看处置记录。")
     rows = sel.selection.rows if sel and sel.selection else []
     if rows:
         set_params(warning=int(df.iloc[rows[0]]["id"]))

@@ -324,19 +324,22 @@ def _live_region(rs):
 
 def desk(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None = None, limit: int = 500,
          level: int | None = None, overdue_only: bool = False) -> pd.DataFrame:
-    """Open warnings in the scope's region and industry (live; period and as-of ignored), 重大 first then
-    oldest first, each with its state, next step, next deadline and minutes left (negative: 超时). At most
-    ``limit`` rows (the most severe and oldest); ``level`` keeps one level; ``overdue_only`` only 超时 ones."""
+    """Open warnings in the scope's region and industry (live; period and as-of ignored): 超时 first (what is late
+    is what the desk is for), then 重大 first, then oldest first; each with its state, next step, next deadline and
+    minutes left (negative: 超时). At most ``limit`` rows (the late, most severe and oldest); ``level`` keeps one
+    level; ``overdue_only`` only 超时 ones."""
     eng, rs = prepare(scope, engine)
     now = memo.moment(now)
+    late = _overdue_at(literal(now, DateTime), deadline_map(eng), eng)
     cond = and_(W.c.closed_at.is_(None), _live_region(rs))
     if level is not None:
         cond = and_(cond, W.c.level == int(level))
     if overdue_only:
-        cond = and_(cond, _overdue_at(literal(now, DateTime), deadline_map(eng), eng))
+        cond = and_(cond, late)
     stmt = (select(*_STATE_COLS, E.c.name.label("enterprise"))
             .select_from(W.join(E, E.c.id == W.c.enterprise_id)).where(cond)
-            .order_by(W.c.level, W.c.raised_at, W.c.id).limit(max(1, min(int(limit), 5000))))
+            .order_by(case((late, 0), else_=1), W.c.level, W.c.raised_at, W.c.id)
+            .limit(max(1, min(int(limit), 5000))))
     df = frame(stmt, eng)
     if df.empty:
         return pd.DataFrame({c: [] for c in DESK_COLUMNS})
@@ -398,18 +401,21 @@ def _overdue_at(T, dl, eng):
 
 
 def desk_summary(scope: Scope, *, engine: Engine | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Open and overdue warnings in the scope's region and industry now: ``open``, ``overdue``,
-    ``overdue_by_level`` {1..4} and ``overdue_major`` (overdue 重大 and 较大: the duty role's banner)."""
+    """Open and overdue warnings in the scope's region and industry now: ``open``, ``open_by_level`` {1..4},
+    ``overdue``, ``overdue_by_level`` {1..4} and ``overdue_major`` (overdue 重大 and 较大: the duty role's banner)."""
     eng, rs = prepare(scope, engine)
     now = memo.moment(now)
     late = _overdue_at(literal(now, DateTime), deadline_map(eng), eng)
-    r = row(select(func.count().label("open"),
-                   *[func.coalesce(func.sum(case((and_(late, W.c.level == lv), 1), else_=0)), 0).label(f"l{lv}")
-                     for lv in (1, 2, 3, 4)])
+
+    def n(cond, name):
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+
+    r = row(select(func.count().label("open"), *[n(and_(late, W.c.level == lv), f"l{lv}") for lv in (1, 2, 3, 4)],
+                   *[n(W.c.level == lv, f"o{lv}") for lv in (1, 2, 3, 4)])
             .where(W.c.closed_at.is_(None), _live_region(rs)), eng)
     by = {lv: int(r[f"l{lv}"]) for lv in (1, 2, 3, 4)}
-    return {"open": int(r["open"]), "overdue": sum(by.values()), "overdue_by_level": by,
-            "overdue_major": by[1] + by[2]}
+    return {"open": int(r["open"]), "open_by_level": {lv: int(r[f"o{lv}"]) for lv in (1, 2, 3, 4)},
+            "overdue": sum(by.values()), "overdue_by_level": by, "overdue_major": by[1] + by[2]}
 
 
 # --- history --------------------------------------------------------------------------------------------------------

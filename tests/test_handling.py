@@ -495,7 +495,7 @@ def test_two_sessions_take_one_step_at_once_one_wins(eng, step):
 
 # --- the desk ---------------------------------------------------------------------------------------------------------
 
-def test_desk_lists_open_warnings_severest_then_oldest_with_deadlines(eng):
+def test_desk_lists_open_warnings_late_first_then_severest_then_oldest_with_deadlines(eng):
     new_warning(eng, JIANGNING, level=3, minutes_ago=300)  # 一般, past its 4 h verify deadline: 超时
     fresh = new_warning(eng, JIANGNING, level=1, minutes_ago=1)
     now = dt.datetime.now().replace(microsecond=0)
@@ -505,8 +505,9 @@ def test_desk_lists_open_warnings_severest_then_oldest_with_deadlines(eng):
         open_nj = c.execute(select(func.count()).select_from(W).where(W.c.city_adcode == NANJING,
                                                                       W.c.closed_at.is_(None))).scalar()
     assert len(df) == open_nj > 0
-    keys = list(zip(df["level"], df["raised_at"]))
-    assert keys == sorted(keys)
+    keys = list(zip(~df["overdue"].astype(bool), df["level"], df["raised_at"]))
+    assert keys == sorted(keys)  # 超时 first, then 重大 first, then the oldest first
+    assert df["overdue"].any() and not df["overdue"].all() and (df[~df["overdue"]]["level"] > 1).any()
     dl = H.deadline_map(eng)
     for r in df.to_dict("records"):
         w = wrow(eng, r["id"])
@@ -524,6 +525,10 @@ def test_desk_lists_open_warnings_severest_then_oldest_with_deadlines(eng):
     assert 13.9 <= f["minutes_left"] <= 14.1
     summary = H.desk_summary(Scope(binding=NANJING), engine=eng, now=now)
     assert summary["open"] == len(df) and summary["overdue"] == int(df["overdue"].sum()) > 0
+    assert summary["open_by_level"] == {lv: int((df["level"] == lv).sum()) for lv in (1, 2, 3, 4)}
+    assert summary["overdue_by_level"] == {lv: int(df[df["level"] == lv]["overdue"].sum()) for lv in (1, 2, 3, 4)}
+    # bounded: the late ones come first, then the most severe
+    assert list(H.desk(Scope(binding=NANJING), engine=eng, now=now, limit=3)["id"]) == list(df["id"][:3])
     assert summary["overdue_major"] == int(df[df["level"] <= 2]["overdue"].sum())
     only = H.desk(Scope(binding=NANJING), engine=eng, now=now, overdue_only=True)
     assert list(only["id"]) == list(df[df["overdue"]]["id"])

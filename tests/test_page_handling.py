@@ -183,7 +183,7 @@ def test_another_citys_warning_by_url_is_refused(wdb):
             assert "盐城" not in shown(at)
 
 
-def test_desk_lists_the_users_open_warnings_severest_first(wdb):
+def test_desk_lists_the_users_open_warnings_late_first(wdb):
     at = desk("jiangning-officer")
     table = table_text(at.dataframe[0])
     d = H.desk(Scope(region=JIANGNING, binding=JIANGNING), engine=wdb, limit=300)
@@ -195,6 +195,8 @@ def test_desk_lists_the_users_open_warnings_severest_first(wdb):
     assert number(m["超时未处置预警"]) == s["overdue"]
     late = [t for t in table["剩余时间"] if t.startswith("超时")]
     assert len(late) == int(d["overdue"].sum())
+    assert list(table["剩余时间"][:len(late)]) == late  # the late ones on top
+    assert any(c.value.startswith(f"共 {s['open']:,} 条：超时在前") for c in at.caption)
     # levels in their colours, the time left of a late warning in red, other times as plain text
     colours = label_colours(at.dataframe[0], "等级")
     assert colours == {LEVEL_NAMES[lv]: LEVEL_HEX[lv] for lv in (1, 2, 3, 4)}
