@@ -134,7 +134,7 @@ else:
     reports = q_or_stop(enforcement.campaign_reports, scope, sel)
     st.markdown(f"##### 各地月报（各地上报，自行动开始至{'截止时间' if scope.date_to else '今'}累计）")
     if reports.empty or int(reports["reports"].sum()) == 0:
-        st.info("该专项行动尚无各地上报的月报。管理员可在“数据导入”页导入专项行动月报（campaign-stats）。")
+        st.info("该专项行动尚无各地上报的月报。管理员可在“数据导入”页导入“专项行动月报”。")
     else:
         num = lambda label, h=None: st.column_config.NumberColumn(label, format="localized", help=h)  # noqa: E731
         st.dataframe(

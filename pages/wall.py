@@ -360,7 +360,7 @@ def render() -> None:
     if fresh == "red":
         what = f"监测数据已 {ui.age_text((c.now - newest).total_seconds())} 未更新（最新数据 {ui.stamp(newest, c.now)}）" \
             if newest is not None else "没有监测数据"
-        banners.append(f"<div class='wall-banner red'>数据中断：{what}。请检查监测数据接入（网关 / oversight feed）。</div>")
+        banners.append(f"<div class='wall-banner red'>数据中断：{what}。请检查监测数据接入（网关或数据采集程序）。</div>")
     elif fresh == "amber":
         banners.append(f"<div class='wall-banner amber'>数据延迟：监测数据已 {ui.age_text((c.now - newest).total_seconds())}"
                        f" 未更新，画面数字可能不是最新。</div>")

@@ -80,7 +80,7 @@ def _scope_rows(brief: Brief) -> list[tuple[str, str]]:
         ("地区", "、".join(d["region_names"]) + f"（{', '.join(str(r) for r in d['regions'])}）"),
         ("行业", d["industry_name"]),
         ("统计期", brief.period_text()),
-        ("数据截止（as-of）", brief.as_of_text()),
+        ("数据截止时间", brief.as_of_text()),
         ("口径说明", SCOPE_NOTE),
         ("生成人", brief.generated_by or "—"),
         ("生成时间", brief.generated_at.isoformat(sep=" ", timespec="seconds")),

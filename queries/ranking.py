@@ -272,7 +272,7 @@ def to_xlsx(r: Ranking, *, generated_by: str = "", generated_at: dt.datetime | N
     cat = catalogue()
     at = (generated_at or dt.datetime.now()).replace(microsecond=0)
     notes = [("标题", f"{r.region_name}各{r.child_kind}重点指标排名"), ("排名范围", r.scope_text()),
-             ("本期", r.period_text()), ("上期", r.prev_text()), ("数据截止（as-of）", r.as_of_text()),
+             ("本期", r.period_text()), ("上期", r.prev_text()), ("数据截止时间", r.as_of_text()),
              ("口径说明", NOTE)]
     if r.focus is not None:
         notes.insert(2, ("当前地区", f"{_name(r, r.focus)}（在{r.region_name}各县（市、区）中的排名）"))

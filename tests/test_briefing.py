@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import re
 
 import pytest
 
@@ -138,7 +139,8 @@ def test_xlsx_has_a_scope_sheet_and_a_sheet_per_topic(db, capsys, tmp_path):
     assert wb.sheetnames[:2] == ["说明", "简报句子"]
     assert {"执法专项行动", "风险报告", "安全信用脸谱", "网格化监管", "明细-盐城市"} <= set(wb.sheetnames)
     scope = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
-    assert scope["统计期"] == "2021-01-01 至 2021-02-28" and scope["数据截止（as-of）"] == "2021-03-13 23:59:59"
+    assert scope["统计期"] == "2021-01-01 至 2021-02-28" and scope["数据截止时间"] == "2021-03-13 23:59:59"
+    assert not [k for k in scope if re.search("[A-Za-z]", k)]  # the writers' sheet names its items in Chinese
     assert scope["生成人"] == getpass.getuser() and scope["生成时间"][:4].isdigit()
     assert "oversight briefing --region 320900" in scope["复现命令"]
 

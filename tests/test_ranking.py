@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -269,6 +270,7 @@ def test_the_spreadsheet_holds_the_same_rows(db):
     wb = load_workbook(io.BytesIO(ranking.to_xlsx(r, generated_by="=HYPERLINK(\"http://x\")", generated_at=when)))
     assert wb.sheetnames == ["说明", "排名总览"] + [CAT[k].label for k in r.tables]
     notes = {row[0]: row[1] for row in wb["说明"].iter_rows(min_row=2, values_only=True)}
+    assert not [k for k in notes if re.search("[A-Za-z]", k)]  # items named in Chinese
     assert notes["排名范围"] == "盐城市各县（市、区） · 全部行业"
     assert notes["本期"] == r.period_text() and notes["上期"] == r.prev_text()
     assert notes["生成时间"] == "2026-01-02 03:04:05" and notes["口径说明"] == ranking.NOTE

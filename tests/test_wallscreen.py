@@ -7,6 +7,7 @@ and recovers by itself.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import types
 
@@ -226,6 +227,9 @@ def test_staleness_turns_tiles_amber_then_red(db, monkeypatch):
         assert f"wall-status {expected}" in body
         assert ("数据中断" in body) == (expected == "red")
         assert ("数据延迟" in body) == (expected == "amber")
+        if expected == "red":  # what the duty officer reads is Chinese (no command names)
+            banner = body.split("wall-banner red'>", 1)[1].split("</div>", 1)[0]
+            assert "请检查监测数据接入（网关或数据采集程序）" in banner and not re.search("[A-Za-z]", banner), banner
         if expected != "fresh":
             assert "未更新" in body and any("未更新" in (m.delta or "") for m in at.metric)
 
