@@ -225,8 +225,13 @@ def _table(df: pd.DataFrame, key: str, *, todo: bool = False) -> None:
         st.rerun()
 
 
-def _more(df: pd.DataFrame) -> str:
-    return f"，仅显示 {LIST_LIMIT} 件" if len(df) >= LIST_LIMIT else ""
+def _how_many(df: pd.DataFrame, total: int | None = None) -> str:
+    """How many orders a bounded list holds: its total where it is known, else whether it stopped at the limit."""
+    if total is not None and total > len(df):
+        return f"共 {total:,} 件，列出 {len(df):,} 件"
+    if total is None and len(df) >= LIST_LIMIT:
+        return f"列出前 {len(df):,} 件（最多 {LIST_LIMIT:,} 件）"
+    return f"共 {len(df):,} 件"
 
 
 def list_view(scope: Scope) -> None:
@@ -241,8 +246,9 @@ def list_view(scope: Scope) -> None:
     with st.container(horizontal=True, gap="small", key="sv_tiles"):
         st.metric("待我办理", f"{c['todo']:,} 件", border=True, width=TILE_WIDTH,
                   help="待您反馈的督办（本地区在办）和您发出、已反馈待您审核办结的督办")
-        st.metric("超期待反馈", f"{c['overdue']:,} 件", border=True, width=TILE_WIDTH,
-                  help="待您反馈、已超过办理期限的督办")
+        if a.role in SV.REPLY_ROLES:  # (a leader replies to nothing: a 0 here read as "nothing is overdue")
+            st.metric("超期待我反馈", f"{c['overdue']:,} 件", border=True, width=TILE_WIDTH,
+                      help="待您反馈、已超过办理期限的督办")
         ch = tile_changes(area, ("supervision.open", "supervision.overdue"))
         metric("supervision.open", s["open"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前", changes=ch)
         metric("supervision.overdue", s["overdue"], width=TILE_WIDTH, extra=f"{where}，按受办地区，当前", changes=ch)
@@ -273,7 +279,7 @@ def list_view(scope: Scope) -> None:
                     st.info("没有待您办理的督办。")
                     continue
                 _table(df, "sv_inbox", todo=True)
-                st.caption(f"共 {len(df):,} 件{_more(df)}，按办理期限排列，超期标红。“待反馈”：本地区须在期限前反馈；"
+                st.caption(f"{_how_many(df, c['todo'])}，按办理期限排列，超期标红。“待反馈”：本地区须在期限前反馈；"
                            "“待审核办结”：您发出的督办已反馈，请审核办结或退回。选中一行查看和办理。")
             elif kind == "sent":
                 df = SV.outbox(a, engine=eng, limit=LIST_LIMIT)
@@ -281,7 +287,7 @@ def list_view(scope: Scope) -> None:
                     st.info("您尚未发出督办。可在各专题页面的地区栏、专项行动、企业档案或预警详情中发出督办单。")
                     continue
                 _table(df, "sv_outbox")
-                st.caption(f"共 {len(df):,} 件{_more(df)}：在办、已反馈、办结依次排列，各按办理期限。选中一行查看。")
+                st.caption(f"{_how_many(df)}：在办、已反馈、办结依次排列，各按办理期限。选中一行查看。")
             else:
                 c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
                 states = ["all", *SUPERVISION_STATES]
@@ -295,7 +301,7 @@ def list_view(scope: Scope) -> None:
                     st.info("没有" + (f"“{SUPERVISION_STATES[state]}”的" if state else "") + "督办。")
                     continue
                 _table(df, f"sv_all_{state}_{region}")
-                st.caption(f"共 {len(df):,} 件{_more(df)}，最新发出的在前：发往本地区的督办和您发出的督办"
+                st.caption(f"{_how_many(df)}，最新发出的在前：发往本地区的督办和您发出的督办"
                            + ("" if region == area.region else f"（仅发往{region_label(region)}的）") + "。选中一行查看。")
 
 

@@ -599,3 +599,21 @@ def test_every_role_opens_the_page(wdb):
         at = open_page(user)
         assert not [e for e in at.error if "预警已超时" not in e.value], (user, [e.value for e in at.error])
         assert "待我办理" in metrics(at) and at.tabs
+
+
+@pytest.mark.parametrize("user, role, binding", [("leader", "leader", None), ("duty", "duty", None),
+                                                  ("yancheng", "city", YANCHENG),
+                                                  ("yancheng-officer", "officer", YANCHENG)])
+def test_only_those_who_reply_see_their_overdue_replies(wdb, user, role, binding):
+    """A leader or the duty room replies to nothing: a "超期待反馈 0" beside the region's "超期督办 2" read as a
+    contradiction. Those who reply see how many of theirs are late; the todo list's caption counts them all."""
+    at = open_page(user)
+    m = metrics(at)
+    c = SV.counts(SV.Actor(user, role, binding), engine=wdb)
+    assert ("超期待我反馈" in m) == (role in SV.REPLY_ROLES)
+    if role in SV.REPLY_ROLES:
+        assert number(m["超期待我反馈"]) == c["overdue"]
+    assert number(m["待我办理"]) == c["todo"]
+    if c["todo"]:
+        assert any(x.value.startswith(f"共 {c['todo']:,} 件，按办理期限排列") for x in at.caption), \
+            [x.value for x in at.caption]
