@@ -165,7 +165,7 @@ def detail_view(raw) -> None:
         return
     _flash()
     st.markdown(f"### {plain(o['code'])} · {plain(o['subject_title'])}")
-    st.caption(f"督办事项：{plain(o['subject_kind_name'])} · 发出：{plain(o['issuer_name'])}"
+    st.caption(f"督办事项类别：{plain(o['subject_kind_name'])} · 发出：{plain(o['issuer_name'])}"
                f"（{plain(o['issuer_role_name'])}） · {when(o['created_at'])}"
                + (f" · 已退回 {int(o['returned_count'])} 次" if o["returned_count"] else ""))
     with st.container(horizontal=True, gap="small", key="sv_order_tiles"):
