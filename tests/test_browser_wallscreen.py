@@ -98,6 +98,16 @@ ALL_ROWS_SHOWN = """() => { const b = document.querySelector('.wall-banners');
   const edge = b && b.getBoundingClientRect().height ? b.getBoundingClientRect().top : innerHeight;
   const rows = Array.from(document.querySelectorAll('.wall-table tr, .wall-bar-row'));
   return rows.length > 0 && rows.every(r => r.getBoundingClientRect().bottom <= edge + 1); }"""
+# a banner (an outage) is up and every tile, panel and row ends above it (the screen has no scroll bar)
+NOTHING_UNDER_BANNER = """() => { const b = document.querySelector('.wall-banners .wall-banner');
+  if (!b || !b.getBoundingClientRect().height) return false;
+  const edge = document.querySelector('.wall-banners').getBoundingClientRect().top;
+  const parts = Array.from(document.querySelectorAll('[data-testid="stMetric"], .wall-panel, .wall-table tr, .wall-bar-row'))
+    .filter(e => e.getBoundingClientRect().height > 0);
+  return parts.length > 8 && parts.every(e => e.getBoundingClientRect().bottom <= edge + 1); }"""
+UNDER_BANNER = """() => { const edge = document.querySelector('.wall-banners').getBoundingClientRect().top;
+  return Array.from(document.querySelectorAll('[data-testid="stMetric"], .wall-panel, .wall-table tr, .wall-bar-row'))
+    .filter(e => e.getBoundingClientRect().bottom > edge + 1).map(e => e.innerText.slice(0, 30)); }"""
 # one refresh of the screen (REFRESH_S), plus the run that draws it on a machine busy with the other test worker
 ONE_REFRESH_S = REFRESH_S + 20
 
@@ -239,6 +249,17 @@ def test_wall_screen_live_in_a_browser(db, tmp_path):
             assert seen["amber"] < seen["red"]
             banner = page.locator(".wall-banner.red").first.inner_text()
             assert "数据中断" in banner
+            # under the banner nothing is hidden: the view shown, and the latest warnings (today's five tiles beside
+            # the list, the tallest column)
+            for view in ("", "?view=warnings"):
+                if view:
+                    page.goto(base + view)
+                    page.wait_for_selector(".wall-banner.red", timeout=60_000)
+                try:
+                    page.wait_for_function(NOTHING_UNDER_BANNER, timeout=15_000)
+                except playwright.Error:
+                    pytest.fail(f"parts of the screen lie under the outage banner ({view or 'rotating'}): "
+                                + str(page.evaluate(UNDER_BANNER)))
 
             # --- people's handling shows within one refresh ------------------------------------------------
             # The feed is stopped, so nothing else acknowledges a warning: the overdue count can only grow by
