@@ -93,9 +93,10 @@ def num(v, unit: str = "") -> str:
 
 
 def live_caption(c: Ctx, t, fresh: str) -> str:
-    """The data time of a live tile; when stale, how long ago (e.g. '数据 12:01:05（2 分 10 秒未更新）')."""
+    """The data time of a live tile; when stale, how long ago (e.g. '2分10秒未更新': short enough to be read across a
+    duty room on a narrow tile; the status line and the banner say the newest data's time)."""
     if fresh != "fresh" and t is not None:
-        return f"数据 {ui.stamp(t, c.now)}（{ui.age_text((c.now - t).total_seconds())}未更新）"
+        return f"{ui.age_text((c.now - t).total_seconds())}未更新"
     return f"数据时间 {ui.stamp(t, c.now)}"
 
 
