@@ -104,7 +104,8 @@ def detail_view(scope, wid: int) -> None:
         st.error(f"已超时：{w['deadline_name']}为 {when(w['deadline_at'])}，{time_left(w['minutes_left'])}。")
     st.caption(f"产生时间 {when(w['raised_at'], seconds=True)}"
                + (f" · 已督办（{when(w['escalated_at'])}）" if w.get("escalated_at") else ""))
-    c1, c2 = st.columns([3, 2], gap="large")
+    # (keyed: on a phone, where the columns stack, the form to act comes first: pages/static/cockpit.css)
+    c1, c2 = st.container(key="desk_detail").columns([3, 2], gap="large")
     with c1:
         _history(wid, scope)
         page_link("warnings.py", "预警详情（监测值、短信推送） →", warning=wid)

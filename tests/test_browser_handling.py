@@ -46,6 +46,14 @@ def _step(page, tab: str | None, button: str, *, result: str | None = None, note
     wait_idle(page)
 
 
+def _form_and_history(page) -> tuple[dict, dict]:
+    """Where the step's form and the 处置记录 heading are on the detail page (page coordinates)."""
+    return page.evaluate("""() => {
+        const box = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+        const h = Array.from(document.querySelectorAll('[data-testid="stMain"] h4')).find(x => x.innerText.includes('处置记录'));
+        return [box(document.querySelector('[data-testid="stMain"] [data-testid="stForm"]')), box(h)]; }""")
+
+
 def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, request):
     if db.dialect.name != "sqlite":
         pytest.skip("one browser walk is enough; the steps are tested on both databases")
@@ -53,6 +61,7 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, r
     request.addfinalizer(lambda: remove_copy(url))
     eng = dbmod.get_engine(url)
     wid = new_warning(eng, JIANGNING, level=1, minutes_ago=4)
+    other = new_warning(eng, JIANGNING, level=2, minutes_ago=2)  # one to open on the phone
     with eng.connect() as c:
         yc = c.execute(select(S.warnings.c.id).where(S.warnings.c.city_adcode == YANCHENG).limit(1)).scalar_one()
     with streamlit_server("leadership", url) as base:
@@ -61,6 +70,8 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, r
             _goto(page, f"{base}/handling")
             snapshot(page, ARTIFACTS / "handling_desk_1440.png")
             _goto(page, f"{base}/handling?warning={wid}", expect="处置记录")
+            form, history = _form_and_history(page)
+            assert form["left"] > history["right"] - 1 and abs(form["top"] - history["top"]) < 200  # side by side
             _step(page, None, "签收", done="已签收")
             _step(page, None, "提交核查", result="误报", note="<b>现场核查</b>：误报", done="已核查（误报）")
             snapshot(page, ARTIFACTS / "handling_detail_1440.png")
@@ -78,6 +89,10 @@ def test_officer_closes_a_warning_and_another_city_is_refused(db, session_tmp, r
             sign_in(page, base, "nanjing-officer", path="handling")
             _goto(page, f"{base}/handling")
             snapshot(page, ARTIFACTS / "handling_desk_390.png")
+            # a phone stacks the columns: the form to act comes first, the history below it
+            _goto(page, f"{base}/handling?warning={other}", expect="处置记录")
+            form, history = _form_and_history(page)
+            assert form["bottom"] <= history["top"], (form, history)
             _goto(page, f"{base}/handling?warning={yc}", expect="不在您的权限范围内")
             body = page.inner_text("[data-testid='stMain']")
             assert "盐城" not in body and "签收" not in [b.strip() for b in
