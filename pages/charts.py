@@ -288,7 +288,9 @@ PLOTLY_ZH = {
     },
 }
 PLOTLY_CONFIG = {"locale": "zh-CN", "locales": {"zh-CN": PLOTLY_ZH}}
-_LEGEND_ABOVE = {"orientation": "h", "y": 1.12}
+# above the plot, anchored at its bottom: a legend that wraps onto a second line (a phone) grows upwards, into the
+# margin plotly widens for it, never over the first bar
+_LEGEND_ABOVE = {"orientation": "h", "yanchor": "bottom", "y": 1.02}
 
 
 def _figure(data: list, layout: dict) -> go.Figure:

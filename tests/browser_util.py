@@ -304,6 +304,20 @@ def english_chart_words(page) -> list[str]:
     return sorted({t for t in titles if set(re.findall(r"[A-Za-z]+", t)) - CHART_WORDS_ALLOWED})
 
 
+# every plotly chart's legend lies outside its plot area (a legend that wraps on a phone once covered the first bar)
+LEGENDS_OVER_PLOTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map((p, i) => {
+  const l = p.querySelector('.legend'), area = p.querySelector('.nsewdrag');
+  if (!l || !area) return null;
+  const a = l.getBoundingClientRect(), b = area.getBoundingClientRect();
+  return a.bottom > b.top + 1 && a.top < b.bottom - 1 && a.right > b.left && a.left < b.right ? i : null;
+}).filter(x => x !== null)"""
+
+
+def legends_over_plots(page) -> list[int]:
+    """The indexes of the page's charts whose legend covers part of the plot (empty: none)."""
+    return page.evaluate(LEGENDS_OVER_PLOTS)
+
+
 def tiles_on(page) -> int:
     return page.evaluate("() => document.querySelectorAll('[data-testid=\"stMetric\"]').length")
 

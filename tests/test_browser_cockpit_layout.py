@@ -16,8 +16,8 @@ from queries import audit, ranking
 from queries.scope import Scope
 from seed.schema import hazard_sources as HS
 from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, english_chart_words, exceptions_on, follow_link,
-                                foreign_requests, on_path, open_by_navigation, shared_server, sign_in, snapshot, tiles_on,
-                                toolbars_over_text, wait_idle, whole_page_shot)
+                                foreign_requests, legends_over_plots, on_path, open_by_navigation, shared_server,
+                                sign_in, snapshot, tiles_on, toolbars_over_text, wait_idle, whole_page_shot)
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +48,7 @@ def test_no_tile_is_cut_off_on_a_phone(db):
             assert not exceptions_on(page), (path, exceptions_on(page))
             assert_nothing_cut(page, f"{path} on a phone")
             assert toolbars_over_text(page) == [], path  # a tapped table's toolbar covers no tab label or line
+            assert legends_over_plots(page) == [], path  # a legend wrapped onto two lines stays above its chart
             tiles += tiles_on(page)
             if path == "warnings":  # a tap on a chart's legend: plotly's hint, in Chinese (pages/charts.py)
                 legend = page.locator(".legendtoggle").first  # (dispatched: the walk's sidebar lies over the page)

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from pages.app import APPS, pages_for
 from seed.schema import hazard_sources as HS
 from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, english_chart_words, exceptions_on, follow_link,
-                                foreign_requests, open_by_navigation, shared_server, snapshot, sign_in, tiles_on, whole_page_shot)
+                                foreign_requests, legends_over_plots, open_by_navigation, shared_server, snapshot,
+                                sign_in, tiles_on, whole_page_shot)
 
 pytestmark = pytest.mark.browser
 WIDTHS = [(1280, 800), (1440, 900), (1920, 1080)]
@@ -39,6 +40,7 @@ def test_leader_visits_every_page(db):
             assert "Choose an option" not in page.inner_text("body"), spec.url_path
             assert spec.title in page.inner_text("[data-testid='stMain']"), spec.url_path
             assert english_chart_words(page) == [], spec.url_path  # the charts' tool bars speak Chinese
+            assert legends_over_plots(page) == [], spec.url_path
             charts += page.locator(".modebar-btn").count() > 0
             tiles += tiles_on(page)
             # loaded at 1280 px, then widened (the tiles fit again after a resize)
