@@ -10,6 +10,7 @@ import functools
 import hashlib
 import html
 import json
+import math
 import re
 import threading
 from collections import OrderedDict
@@ -66,7 +67,22 @@ def _ramp(t: float, ramp) -> list[int]:
     return [int(a[k] + (b[k] - a[k]) * f) for k in range(3)] + [215]
 
 
-def _view(features: list[dict], zoom_out: float = 0.0) -> pdk.ViewState:
+def _mercator_deg(lat: float) -> float:
+    """A latitude's Web-Mercator y, in degrees of longitude at the equator."""
+    return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+
+def fit_zoom(xs, ys, width: int, height: int, margin: float = 0.92) -> float:
+    """The deck.gl zoom at which the box of ``xs``/``ys`` (degrees) fills ``margin`` of a map ``width`` × ``height``
+    px (its world is 512 × 2^zoom px wide)."""
+    dx = max(max(xs) - min(xs), 1e-6)
+    dy = max(_mercator_deg(max(ys)) - _mercator_deg(min(ys)), 1e-6)
+    return math.log2(min(width * margin * 360 / (512 * dx), height * margin * 360 / (512 * dy)))
+
+
+def _view(features: list[dict], zoom_out: float = 0.0, fit: tuple[int, int] | None = None) -> pdk.ViewState:
+    """Centred on the features; zoomed by their span, and no further than shows them whole in a map of ``fit``
+    (width, height px; the province at zoom 6.2 overflowed a 580 × 460 map at both ends)."""
     xs, ys = [], []
     for f in features:
         g = f["geometry"]
@@ -77,6 +93,8 @@ def _view(features: list[dict], zoom_out: float = 0.0) -> pdk.ViewState:
                 ys.append(y)
     span = max(max(xs) - min(xs), (max(ys) - min(ys)) * 1.3)
     zoom = (6.2 if span > 3 else 7.6 if span > 1.2 else 8.6 if span > 0.6 else 9.4) - zoom_out
+    if fit is not None:
+        zoom = min(zoom, round(fit_zoom(xs, ys, *fit), 2))
     return pdk.ViewState(longitude=(min(xs) + max(xs)) / 2, latitude=(min(ys) + max(ys)) / 2, zoom=zoom)
 
 
@@ -141,18 +159,21 @@ def _frame_key(df: pd.DataFrame) -> tuple:
 def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str = "", *, key: str,
                higher_is_worse: bool = True, points: pd.DataFrame | None = None, height: int = 520,
                dark: bool = False, selectable: bool = True, points_outline: bool = False,
-               point_px: tuple[int, int] = (2, 6), label_size: int | None = None):
+               point_px: tuple[int, int] = (2, 6), label_size: int | None = None, fit_width: int = 560):
     """A choropleth of the scope's child regions coloured by ``values.value``; returns the selection event.
 
     ``points`` (optional: lon, lat, fill, name, tip) are drawn on top, e.g. enterprises by credit colour;
     ``points_outline`` rings them in white so that red points stay visible on a red region.
     ``point_px`` (min, max pixel radius of the points) and ``label_size`` (region labels, px) let a wall screen
-    read from metres away draw bigger.
+    read from metres away draw bigger. ``fit_width``: about how wide the map is drawn on a desk (a column of a
+    page at 1280–1440 px; the whole width: ~1,000): the map starts zoomed to show every region whole in it and
+    ``height`` (the wall screen keeps its own zoom).
     """
     rs = resolve(scope, engine)
     drawn = points is not None and not points.empty
     narrow = not dark and on_phone()  # the wall screen is never a phone
-    memo = (rs.region, rs.level, unit, higher_is_worse, dark, points_outline, point_px, label_size, narrow,
+    fit = None if dark or narrow else (fit_width, height)
+    memo = (rs.region, rs.level, unit, higher_is_worse, dark, points_outline, point_px, label_size, narrow, fit,
             tuple((int(a), None if v is None or pd.isna(v) else float(v))
                   for a, v in zip(values["adcode"], values["value"])) if not values.empty else (),
             _frame_key(points) if drawn else None)
@@ -163,7 +184,8 @@ def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str
     if deck is None:
         records = points.to_dict("records") if drawn else None  # (only for a deck not drawn before)
         deck = _build_deck(rs, values, unit, higher_is_worse=higher_is_worse, records=records, dark=dark,
-                           points_outline=points_outline, point_px=point_px, label_size=label_size, narrow=narrow)
+                           points_outline=points_outline, point_px=point_px, label_size=label_size, narrow=narrow,
+                           fit=fit)
         deck.to_json()  # serialise now, once, outside the lock
         with _decks_lock:
             _decks[memo] = deck
@@ -195,7 +217,7 @@ def _shown(v) -> str:
 
 def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, records: list[dict] | None,
                 dark: bool, points_outline: bool, point_px: tuple[int, int], label_size: int | None,
-                narrow: bool = False) -> _Deck:
+                narrow: bool = False, fit: tuple[int, int] | None = None) -> _Deck:
     feats = child_features(rs.region, rs.level)
     # (a missing value, None or NaN — a region without data, a rate of nothing — is grey with —)
     vals = {int(a): (None if v is None or pd.isna(v) else v)
@@ -237,7 +259,7 @@ def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, r
                                 line_width_min_pixels=1 if points_outline else 0))
     if not dark:
         layers.append(label_layer)
-    view = _view(feats, PHONE_ZOOM_OUT if narrow else 0.0)
+    view = _view(feats, PHONE_ZOOM_OUT if narrow else 0.0, fit)
     return _Deck(layers=layers, initial_view_state=view, map_style=BLANK_STYLE_DARK if dark else BLANK_STYLE,
                  # "text", never "html": deck.gl sets a text tooltip with innerText, so names in {tip} stay text
                  tooltip={"text": "{tip}"}, map_provider=None)

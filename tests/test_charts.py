@@ -39,7 +39,7 @@ def test_same_map_is_built_once_and_shared(db):
     deck = next(iter(charts._decks.values()))
     # the cached compact spec is pydeck's own serialisation of the same map, only without the indentation
     fresh = charts._build_deck(resolve(scope, db), _values(db), "", higher_is_worse=True, records=None, dark=False,
-                               points_outline=False, point_px=(2, 6), label_size=None)
+                               points_outline=False, point_px=(2, 6), label_size=None, fit=(560, 520))
     assert json.loads(deck.to_json()) == json.loads(pdk.Deck.to_json(fresh))
     assert "\n" not in deck.to_json()
     assert deck.to_json() is deck.to_json()  # serialised once
@@ -332,3 +332,25 @@ def test_every_chart_goes_with_the_chinese_dictionary():
     at = AppTest.from_function(page).run()
     configs = [json.loads(c.proto.config) for c in at.get("plotly_chart")]
     assert len(configs) == 4 and all(c == charts.PLOTLY_CONFIG for c in configs), configs
+
+
+@pytest.mark.parametrize("region", [PROVINCE, 320100, 320900, 321300, 320115])
+@pytest.mark.parametrize("size", [(560, 460), (560, 520), (1000, 520), (380, 300)])
+def test_a_map_starts_showing_every_region_whole(db, region, size):
+    """At the zoom a desk map starts with, the regions' box fits its width and height (the province at zoom 6.2
+    overflowed a 580 × 460 map: 南通 cut off at the east, 连云港 at the north); a map with room to spare keeps the
+    zoom it had."""
+    import math
+
+    rs = resolve(Scope(region=region), db)
+    feats = charts.child_features(rs.region, rs.level)
+    view = charts._view(feats, fit=size)
+    xs = [x for f in feats for p in (f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon"
+                                     else [f["geometry"]["coordinates"]]) for x, _ in p[0]]
+    ys = [y for f in feats for p in (f["geometry"]["coordinates"] if f["geometry"]["type"] == "MultiPolygon"
+                                     else [f["geometry"]["coordinates"]]) for _, y in p[0]]
+    scale = 512 * 2 ** view.zoom / 360  # px per degree of longitude
+    assert (max(xs) - min(xs)) * scale <= size[0] * 0.93
+    assert (charts._mercator_deg(max(ys)) - charts._mercator_deg(min(ys))) * scale <= size[1] * 0.93
+    assert view.zoom <= charts._view(feats).zoom  # never closer than before
+    assert view.zoom >= charts._view(feats).zoom - 1.5 and not math.isnan(view.zoom)
