@@ -21,6 +21,7 @@ DESK_LIMIT = 300
 DB_DOWN = "数据库暂时不可用，本步未保存。请稍后重试。"
 FLASH = "desk_flash"  # what the last step said, shown once after the rerun that redraws the warning
 POSTED = "desk_posted"  # (warning, step, version) posted in this session: a form never posts twice
+FORM_ERROR = "desk_form_error"  # (warning, step, message): bad input, said once inside the form it came from
 SUBMIT = {"ack": "签收", "verify": "提交核查", "handle": "提交处置", "close": "消警", "escalate": "督办"}
 
 
@@ -46,8 +47,10 @@ def _post(wid: int, step: str, version: int) -> None:
         posted.add(key)
         cur = e.current or {}
         st.session_state[FLASH] = ("conflict", f"{e}（当前状态：{cur.get('state_name', '—')}）")
-    except (handling.InvalidInput, handling.NotPermitted, handling.OutOfScope) as e:
-        st.session_state[FLASH] = ("error", str(e))  # the form keeps what was typed
+    except handling.InvalidInput as e:  # said beside the button pressed; the form keeps what was typed
+        st.session_state[FORM_ERROR] = (wid, step, str(e))
+    except (handling.NotPermitted, handling.OutOfScope) as e:
+        st.session_state[FLASH] = ("error", str(e))
     except (handling.StepFailed, OperationalError, DBAPIError):
         st.session_state[FLASH] = ("error", DB_DOWN)
     else:
@@ -68,6 +71,10 @@ def _step_form(w: dict, step: str) -> None:
         if step == "escalate":
             st.caption("「督办」记入本预警的处置记录、提醒属地加快处置；需要属地限期书面反馈的，请用「督办该预警」发出督办单"
                        "（在“督办”页跟踪反馈和办结）。")
+        err = st.session_state.get(FORM_ERROR)
+        if err and err[:2] == (wid, step):
+            st.session_state.pop(FORM_ERROR)
+            st.error(plain(err[2]))
         st.form_submit_button(SUBMIT[step], type="primary" if step != "escalate" else "secondary",
                               on_click=_post, args=(wid, step, version))
 

@@ -124,6 +124,8 @@ def test_bad_input_changes_nothing_and_keeps_the_form(wdb):
     at = desk("jiangning-officer", {"warning": wid})
     button(at, "提交核查").click().run()  # no result chosen, no note
     assert any("请选择核查结果" in e.value for e in at.error)
+    # said inside the form whose button was pressed (not at the top of the page, far from it on a phone)
+    assert [e.value for f in at.main.form for e in f.error] == [e.value for e in at.error]
     at.radio(key=f"desk_result_{wid}_1").set_value("confirmed")
     at.text_area(key=f"desk_note_verify_{wid}_1").input("   \n\t ")  # blank
     button(at, "提交核查").click().run()
