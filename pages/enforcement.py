@@ -93,7 +93,8 @@ else:
     behind = flagged(table, "behind", [LATE_COLOUR if b else None for b in camps["behind"].astype(bool)], label="对比",
                      help="完成进度低于时间进度时为“进度滞后”")
     lagging = st.dataframe(
-        table[["region_name", "name", "behind", "progress_pct", "time_pct", "target_inspections", "inspections",
+        # (what a phone shows of it, the first columns: the campaign, behind or not, its progress)
+        table[["name", "behind", "progress_pct", "time_pct", "region_name", "target_inspections", "inspections",
                "start_on", "end_on"]],
         hide_index=True, key=f"enf_camps_{tok}", on_select="rerun", selection_mode="single-row",
         column_config={

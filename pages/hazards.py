@@ -146,10 +146,10 @@ def region_view(scope) -> None:
     if ent.empty:
         st.info("当前范围内没有重大危险源企业。")
         return
-    view = pd.DataFrame({
-        "企业": ent["name"], "区县": ent["county"], "行业": ent["sector"], "重大危险源": ent["hazard_sources"],
+    view = pd.DataFrame({  # (the first columns, what a phone shows: the enterprise and what the list is sorted by)
+        "企业": ent["name"], "报警": ent["points_alarm"], "离线": ent["points_offline"], "监测点": ent["points"],
+        "区县": ent["county"], "行业": ent["sector"], "重大危险源": ent["hazard_sources"],
         "最高等级": ent["top_level"].map(HAZARD_LEVELS), "已接入": ent["connected"].astype(bool),
-        "监测点": ent["points"], "报警": ent["points_alarm"], "离线": ent["points_offline"],
     })
     sel = st.dataframe(view, hide_index=True, width="stretch", height=380, on_select="rerun",
                        selection_mode="single-row", key=f"hz_ent_{scope.region}_{scope.industry}")
