@@ -311,8 +311,9 @@ PLOTLY_ZH = {
 }
 PLOTLY_CONFIG = {"locale": "zh-CN", "locales": {"zh-CN": PLOTLY_ZH}}
 # above the plot, anchored at its bottom: a legend that wraps onto a second line (a phone) grows upwards, into the
-# margin plotly widens for it, never over the first bar
-_LEGEND_ABOVE = {"orientation": "h", "yanchor": "bottom", "y": 1.02}
+# margin plotly widens for it, never over the first bar; in the traces' order (plotly reverses a stacked chart's:
+# 低 一般 较大 重大, 绿 蓝 黄 红 beside bars stacked 红 → 绿)
+_LEGEND_ABOVE = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "traceorder": "normal"}
 
 
 def _figure(data: list, layout: dict) -> go.Figure:

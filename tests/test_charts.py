@@ -145,7 +145,7 @@ def _bar_by_steps(df, x, ys, names, *, colors=None, custom="adcode", stacked=Fal
         else:
             fig.add_trace(go.Bar(x=charts._text(df[x].tolist()), y=df[y].tolist(), **kw))
     fig.update_layout(barmode="stack" if stacked else "group", height=height, margin=dict(l=10, r=10, t=30, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02), yaxis_title=yaxis_title,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, traceorder="normal"), yaxis_title=yaxis_title,
                       font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
     if horizontal:
         fig.update_yaxes(autorange="reversed", type="category")
@@ -165,7 +165,7 @@ def _line_by_steps(df, x, ys, names, *, height=300, colors=None, hlines=(), yaxi
                                  mode="lines", line=dict(color=colors[i]) if colors else None))
     for yv, name, color in hlines:
         fig.add_hline(y=yv, line_dash="dash", line_color=color, annotation_text=name)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02),
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, traceorder="normal"),
                       yaxis_title=yaxis_title, font=dict(family="Noto Sans CJK SC, Microsoft YaHei, sans-serif"))
     fig.update_yaxes(tickformat=",")
     if len(df) and isinstance(df[x].iloc[0], pd.Timestamp):
