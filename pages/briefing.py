@@ -71,10 +71,11 @@ with st.form("brief_scope", border=True):
     c6.markdown("<div style='height:1.8rem'></div>", unsafe_allow_html=True)
     submitted = c6.form_submit_button("取数", type="primary", width="stretch")
 if submitted:
+    kept = "未重新取数：以下仍是上次取数的结果和文件（统计范围见下方蓝色提示）。"
     if not chosen:
-        st.warning("请至少选择一个地区。")
+        st.warning("请至少选择一个地区。" + kept)
     elif not (isinstance(period, (tuple, list)) and len(period) == 2):
-        st.warning("请选择统计期的开始和结束日期。")
+        st.warning("请选择统计期的开始和结束日期。" + kept)
     else:
         new_as_of = dt.datetime.combine(d_as_of, t_as_of.replace(second=59))
         set_params(regions=",".join(str(a) for a in chosen), industry=ind, **{

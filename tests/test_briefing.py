@@ -185,6 +185,24 @@ def test_page_figures_sentences_and_exports(db, downloads):
                for r in rec[:3])
 
 
+def test_a_refused_form_says_the_figures_below_are_the_last_ones(db):
+    """No region, or half a period: a message, the address and the figures unchanged, and the writer told that the
+    figures and files below are still the last ones fetched (not the form's)."""
+    at = app("briefing", "writer", params=PARAMS)
+    before = dict(at.query_params)
+    shown = sentences_shown(at)
+    for change in (lambda: at.multiselect[0].set_value([]),
+                   lambda: at.date_input[0].set_value((dt.date(2021, 1, 1),))):
+        at = app("briefing", "writer", params=PARAMS)
+        change()
+        at.button[0].click().run()
+        assert not at.exception, at.exception
+        said = [w.value for w in at.warning]
+        assert any(("请至少选择一个地区" in w or "请选择统计期的开始和结束日期" in w) and "以下仍是上次取数的结果" in w
+                   for w in said), said
+        assert dict(at.query_params) == before and sentences_shown(at) == shown
+
+
 def test_page_form_writes_the_choice_to_the_url(db):
     at = app("briefing", "writer")
     assert not at.exception, at.exception
