@@ -84,12 +84,13 @@ FIGURES = declare("hazards", summary, basis="cutoff", figures=[
     fig("access_rate", "重大危险源企业接入率", "%", "接入在线监测的企业 ÷ 重大危险源企业", better="up",
         base="hazard_enterprises"),
     fig("hazard_sources", "重大危险源", "个", "登记的重大危险源数", better=None),
-    fig("points", "在线采集安全参数（监测点）", "个", "已接入的监测点数（温度、压力、液位、流量、可燃/有毒气体）", better="up",
-        short="监测点数"),
+    # (named for being connected, not "在线": beside 当前在线监测点 a leader read two different "online" counts)
+    fig("points", "接入监测点（在线采集安全参数）", "个",
+        "已接入的监测点数，不论当前是否在线（温度、压力、液位、流量、可燃/有毒气体）", better="up", short="接入监测点"),
     fig("points_alarm", "报警监测点", "个", "最新读数超出报警阈值的监测点数（实时）", better="down", basis="live",
         history=points_at),
     fig("points_offline", "离线监测点", "个", "当前离线的监测点数（实时）", better="down", basis="live", history=points_at),
-    # (not "在线监测点": beside 在线采集安全参数, all points connected, it read as the same figure)
+    # (not "在线监测点" alone: beside the connected points it read as the same figure)
     fig("points_online", "当前在线监测点", "个", "已接入的监测点中当前在线的：监测点 − 离线监测点（实时）", better="up",
         basis="live", history=points_at),
     fig("points_normal", "正常监测点", "个", "在线且最新读数在报警阈值内的监测点数（实时）", better="up", basis="live",

@@ -40,7 +40,7 @@ def _tiles_equal_summary(m: dict, s: dict) -> None:
     assert number(m["重大危险源企业"]) == s["hazard_enterprises"]
     assert number(m["接入在线监测的重大危险源企业"]) == s["connected_enterprises"]
     assert number(m["重大危险源"]) == s["hazard_sources"]
-    assert number(m["在线采集安全参数（监测点）"]) == s["points"]
+    assert number(m["接入监测点（在线采集安全参数）"]) == s["points"]
     assert number(m["报警监测点"]) == s["points_alarm"]
     assert number(m["离线监测点"]) == s["points_offline"]
     assert number(m["监测点在线率"]) == s["online_rate"]
@@ -65,13 +65,13 @@ def test_tiles_equal_queries_for_every_role(db, user):
 
 
 def test_province_leader_drilled_to_nanjing_sees_bulletin_figures(db):
-    province = number(metrics(open_page("leader"))["在线采集安全参数（监测点）"])
+    province = number(metrics(open_page("leader"))["接入监测点（在线采集安全参数）"])
     at = open_page("leader", {"region": NJ})
     assert not at.exception, at.exception
     m = metrics(at)
     assert number(m["接入在线监测的重大危险源企业"]) == 74  # bulletin N3
-    assert number(m["在线采集安全参数（监测点）"]) == 4264  # bulletin N4
-    assert number(m["在线采集安全参数（监测点）"]) < province
+    assert number(m["接入监测点（在线采集安全参数）"]) == 4264  # bulletin N4
+    assert number(m["接入监测点（在线采集安全参数）"]) < province
     _tiles_equal_summary(m, hazards.summary(Scope(region=NJ), engine=db))
     # the by-county table covers Nanjing's 11 counties and adds up to the city
     counties = table_text(at.dataframe[0])
@@ -86,7 +86,7 @@ def test_clicking_a_bar_drills_down_and_county_narrows(db):
     at.run()
     assert not at.exception, at.exception
     assert str(NJ) in str(at.query_params["region"])
-    assert number(metrics(at)["在线采集安全参数（监测点）"]) == 4264
+    assert number(metrics(at)["接入监测点（在线采集安全参数）"]) == 4264
     county = 320115  # 江宁区
     at = open_page("nanjing", {"region": county})
     assert not at.exception, at.exception
@@ -117,7 +117,7 @@ def test_enterprise_points_and_trend(db):
     assert not at.error
     m = metrics(at)
     o = hazards.enterprise_overview(eid, Scope(region=NJ), engine=db)
-    assert number(m["在线采集安全参数（监测点）"]) == o["points"]
+    assert number(m["接入监测点（在线采集安全参数）"]) == o["points"]
     assert number(m["报警监测点"]) == o["points_alarm"] > 0
     assert number(m["离线监测点"]) == o["points_offline"]
     assert number(m["正常监测点"]) == o["points_normal"]

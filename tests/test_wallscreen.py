@@ -169,7 +169,7 @@ def test_every_view_renders(db, view):
     m = metrics(at)
     p = wall.pulse(Scope(region=PROVINCE), engine=db)
     if view == "hazards":
-        assert number(m["监测点数"]) == p["points"]
+        assert number(m["接入监测点"]) == p["points"]
         assert number(m["报警监测点"]) == p["points_alarm"]
         assert number(m["离线监测点"]) == p["points_offline"]
         assert number(m["监测点在线率"]) == p["online_rate"]
@@ -201,9 +201,9 @@ def test_roles_see_their_region(db, user, region):
     binding = None if region == PROVINCE else region
     p = wall.pulse(Scope(region=region, binding=binding), engine=db)
     assert alert_figures(at) == {lv: p["open_by_level"][lv] for lv in (1, 2, 3, 4)}
-    assert number(metrics(at)["监测点数"]) == p["points"]
+    assert number(metrics(at)["接入监测点"]) == p["points"]
     if binding:
-        assert number(metrics(at)["监测点数"]) < wall.pulse(Scope(), engine=db)["points"]
+        assert number(metrics(at)["接入监测点"]) < wall.pulse(Scope(), engine=db)["points"]
 
 
 def test_writer_has_no_wall(db):
