@@ -215,6 +215,11 @@ def _shown(v) -> str:
     return f"{v:,.1f}" if isinstance(v, float) and not float(v).is_integer() else f"{int(v):,}"
 
 
+def _short_name(name: str) -> str:
+    """A name without its final 市 (南京市 → 南京, 江阴市 → 江阴; 区 and 县 stay: 鼓楼区, 沛县)."""
+    return name[:-1] if name.endswith("市") and len(name) > 2 else name
+
+
 def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, records: list[dict] | None,
                 dark: bool, points_outline: bool, point_px: tuple[int, int], label_size: int | None,
                 narrow: bool = False, fit: tuple[int, int] | None = None) -> _Deck:
@@ -238,9 +243,12 @@ def _build_deck(rs, values: pd.DataFrame, unit: str, *, higher_is_worse: bool, r
     layers = [pdk.Layer("GeoJsonLayer", id="regions", data={"type": "FeatureCollection", "features": feats},
                         get_fill_color="properties.fill", get_line_color=[255, 255, 255] if not dark else [90, 110, 140],
                         line_width_min_pixels=1, pickable=True, auto_highlight=True, stroked=True, filled=True)]
-    labels = [{"name": f["properties"]["name"], "position": f["properties"]["label_point"]} for f in feats]
+    # on a phone (the map zoomed out to a third of a desk's) the cities' names without 市 and smaller: 南京市 and 镇江市,
+    # 无锡市 and 苏州市 overlapped
+    labels = [{"name": _short_name(f["properties"]["name"]) if narrow else f["properties"]["name"],
+               "position": f["properties"]["label_point"]} for f in feats]
     label_layer = pdk.Layer("TextLayer", id="labels", data=labels, get_position="position", get_text="name",
-                            get_size=label_size or (13 if rs.level == "province" else 12),
+                            get_size=label_size or (10 if narrow else 13 if rs.level == "province" else 12),
                             get_color=[20, 30, 50] if not dark else [230, 236, 245],
                             character_set=pdk.types.String("auto"),  # literals, not "@@=" expressions
                             font_family=pdk.types.String('"Noto Sans CJK SC", "Microsoft YaHei", sans-serif'),

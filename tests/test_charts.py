@@ -354,3 +354,23 @@ def test_a_map_starts_showing_every_region_whole(db, region, size):
     assert (charts._mercator_deg(max(ys)) - charts._mercator_deg(min(ys))) * scale <= size[1] * 0.93
     assert view.zoom <= charts._view(feats).zoom  # never closer than before
     assert view.zoom >= charts._view(feats).zoom - 1.5 and not math.isnan(view.zoom)
+
+
+def test_a_phone_map_names_the_cities_short_and_small(db):
+    """On a phone's map (zoomed out) 南京市 and 镇江市, 无锡市 and 苏州市 overlapped: the names lose 市 and shrink;
+    a desk's map keeps them whole."""
+    rs = resolve(Scope(region=PROVINCE), db)
+
+    def labels(narrow: bool):
+        spec = json.loads(charts._build_deck(rs, _values(db), "", higher_is_worse=True, records=None, dark=False,
+                                             points_outline=False, point_px=(2, 6), label_size=None,
+                                             narrow=narrow).to_json())
+        layer = next(l for l in spec["layers"] if l["id"] == "labels")
+        return [d["name"] for d in layer["data"]], layer["getSize"]
+
+    desk, desk_size = labels(False)
+    phone, phone_size = labels(True)
+    assert "南京市" in desk and all(n.endswith("市") for n in desk)
+    assert "南京" in phone and not any(n.endswith("市") for n in phone) and len(phone) == len(desk) == 13
+    assert phone_size < desk_size
+    assert [charts._short_name(n) for n in ("江阴市", "鼓楼区", "沛县", "市", "南京市")] == ["江阴", "鼓楼区", "沛县", "市", "南京"]
