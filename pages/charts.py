@@ -159,15 +159,15 @@ def _frame_key(df: pd.DataFrame) -> tuple:
 def region_map(scope: Scope, engine, values: pd.DataFrame, label: str, unit: str = "", *, key: str,
                higher_is_worse: bool = True, points: pd.DataFrame | None = None, height: int = 520,
                dark: bool = False, selectable: bool = True, points_outline: bool = False,
-               point_px: tuple[int, int] = (2, 6), label_size: int | None = None, fit_width: int = 560):
+               point_px: tuple[int, int] = (2, 6), label_size: int | None = None, fit_width: int = 480):
     """A choropleth of the scope's child regions coloured by ``values.value``; returns the selection event.
 
     ``points`` (optional: lon, lat, fill, name, tip) are drawn on top, e.g. enterprises by credit colour;
     ``points_outline`` rings them in white so that red points stay visible on a red region.
     ``point_px`` (min, max pixel radius of the points) and ``label_size`` (region labels, px) let a wall screen
-    read from metres away draw bigger. ``fit_width``: about how wide the map is drawn on a desk (a column of a
-    page at 1280–1440 px; the whole width: ~1,000): the map starts zoomed to show every region whole in it and
-    ``height`` (the wall screen keeps its own zoom).
+    read from metres away draw bigger. ``fit_width``: how wide the map is drawn on the narrowest desk, 1280 px with
+    the sidebar open (a 3:2 column's: 480; a 5:6 column's: 360; the page's: 820): the map starts zoomed to show
+    every region whole in it and ``height`` (wider screens show it with room around; the wall keeps its zoom).
     """
     rs = resolve(scope, engine)
     drawn = points is not None and not points.empty

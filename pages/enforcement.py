@@ -191,7 +191,8 @@ label, unit, worse = MAP_INDICATORS[ind]
 left, right = st.columns([5, 6])
 with left:
     ev = region_map(scope, engine(), map_values(reg, f"enforcement.{ind}"), label, unit,
-                    key=f"enf_map_{scope.region}_{ind}", higher_is_worse=worse, height=500)
+                    key=f"enf_map_{scope.region}_{ind}", higher_is_worse=worse, height=500,
+                    fit_width=360)  # (a 5:6 column: ~365 px at 1280 px with the sidebar open)
 with right:
     ev_bar = bar(reg, "name", ["enterprises_inspected", "hazards_found"], ["检查企业（家）", "排查隐患（个）"],
                  key=f"enf_region_bar_{scope.region}", colors=["#1e78ff", "#f08c00"], height=500)

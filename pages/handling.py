@@ -58,7 +58,8 @@ def _post(wid: int, step: str, version: int) -> None:
         st.session_state[FLASH] = ("ok", r.message)
 
 
-def _step_form(w: dict, step: str) -> None:
+def _step_form(w: dict, step: str, error: tuple | None = None) -> None:
+    """The form of ``step``; ``error``: what the last press of a button said of bad input (said in its form)."""
     wid, version = int(w["id"]), int(w["version"])
     with st.form(f"desk_{step}_{wid}_{version}", clear_on_submit=False, border=True):
         if step == "verify":
@@ -71,10 +72,8 @@ def _step_form(w: dict, step: str) -> None:
         if step == "escalate":
             st.caption("「督办」记入本预警的处置记录、提醒属地加快处置；需要属地限期书面反馈的，请用「督办该预警」发出督办单"
                        "（在“督办”页跟踪反馈和办结）。")
-        err = st.session_state.get(FORM_ERROR)
-        if err and err[:2] == (wid, step):
-            st.session_state.pop(FORM_ERROR)
-            st.error(plain(err[2]))
+        if error and error[:2] == (wid, step):
+            st.error(plain(error[2]))
         st.form_submit_button(SUBMIT[step], type="primary" if step != "escalate" else "secondary",
                               on_click=_post, args=(wid, step, version))
 
@@ -87,7 +86,7 @@ def _history(wid: int, scope) -> None:
     step_history(h)
 
 
-def detail_view(scope, wid: int) -> None:
+def detail_view(scope, wid: int, error: tuple | None = None) -> None:
     if st.button("← 返回预警处置", key="desk_back", type="tertiary"):
         set_params(warning=None)
         st.rerun()
@@ -130,11 +129,11 @@ def detail_view(scope, wid: int) -> None:
             return
         if len(steps) == 1:
             st.markdown(f"##### {STEP_NAMES[steps[0]]}")
-            _step_form(w, steps[0])
+            _step_form(w, steps[0], error)
         else:
             for tab, step in zip(st.tabs([STEP_NAMES[s] for s in steps]), steps):
                 with tab:
-                    _step_form(w, step)
+                    _step_form(w, step, error)
 
 
 def desk_view(scope) -> None:
@@ -181,7 +180,9 @@ def desk_view(scope) -> None:
 scope = current_scope()
 page_header("预警处置", scope)
 wid = url_id("warning", "预警", "返回预警处置", "desk_bad_back")
+# what a press said of bad input: drawn by the run right after the press, in its form, or never (not on a later visit)
+error = st.session_state.pop(FORM_ERROR, None)
 if wid is not None:
-    detail_view(scope, wid)
+    detail_view(scope, wid, error)
 else:
     desk_view(scope)

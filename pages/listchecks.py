@@ -109,14 +109,15 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
     entry (``?entry=<id>``). Returns the entries drawn."""
     spec = LISTS[kind]
     k = spec["key"]
-    counts = SV.entry_counts(kind, scope, engine=engine())
+    today = dt.date.today()  # (one day for the counts and the list, whenever midnight falls)
+    counts = SV.entry_counts(kind, scope, engine=engine(), today=today)
     if not counts["all"]:
         st.info(f"当前范围内{spec['title']}为空。")
         return pd.DataFrame()
     opts = _filters(counts)
     pick = st.columns([2, 5])[0].selectbox("办理状态", list(opts), format_func=opts.get, key=f"{k}_state_filter",
                                            placeholder="请选择")
-    shown = SV.entries(kind, scope, engine=engine(), limit=limit, state=None if pick == ALL else pick)
+    shown = SV.entries(kind, scope, engine=engine(), limit=limit, state=None if pick == ALL else pick, today=today)
     if shown.empty:
         st.info("没有处于该办理状态的条目。")
         return shown
@@ -144,7 +145,7 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
                        column_config={spec["listed"]: listed_col, "办理状态": state,
                                       "“零风险”报告": st.column_config.CheckboxColumn("“零风险”报告")})
     total = counts[pick]  # (the filter's keys are the counts': all, each state, overdue)
-    which = "" if pick == ALL else opts[pick].split("（")[0]
+    which = "" if pick == ALL else SV.CHECK_STATES.get(pick, "整改超期")
     more = f"，列出最近的 {len(shown):,} 条" if len(shown) < total else ""
     st.caption(f"{which}共 {total:,} 条{more}。办理状态为当前状态（不随截止时间回溯），整改期限已过仍未复查确认整改完成的标红"
                "“超期”；核查率、整改完成率按截止时间统计。选中一行（点击行首方框）查看核查记录并办理。")

@@ -161,6 +161,6 @@ if ind != st.query_params.get("map", MAP_KEYS[0]):
 label, unit, _, _, worse = overview.INDICATORS[ind]
 vals = q(overview.indicator_by_region, scope, indicator=ind)
 ev = region_map(scope, engine(), vals, label, unit, key=f"overview_map_{scope.region}", higher_is_worse=worse,
-                fit_width=1000)
+                fit_width=820)  # (the page's width: ~820 px at 1280 px with the sidebar open)
 drill_on_click(scope, ev)
 st.caption("点击地图上的地区可下钻；用页面上方的地区路径返回上级。红色越深表示越需关注。")

@@ -75,7 +75,7 @@ left, right = st.columns([5, 6])
 with left:
     ev = region_map(scope, engine(), map_values(reg, "risk.completion_rate"),
                     figure_label("risk.completion_rate"), "%", key=f"risk_map_{scope.region}", higher_is_worse=False,
-                    height=500)
+                    height=500, fit_width=360)  # (a 5:6 column: ~365 px at 1280 px with the sidebar open)
 with right:
     ev_bar = bar(reg, "name", ["required", "completed"], ["应报规上工业企业（家）", "已完成上报（家）"],
                  key=f"risk_region_bar_{scope.region}", colors=["#9aa7b8", "#2e9d48"], height=500)

@@ -242,7 +242,7 @@ def list_view(scope: Scope) -> None:
     c = SV.counts(a, engine=eng)
     s = SV.summary(area, engine=eng)
     where = reference(eng).name(area.region)
-    # four tiles in a row that wraps two by two on a phone (columns would stack them one by one above the list)
+    # the tiles in a row that wraps two by two on a phone (columns would stack them one by one above the list)
     with st.container(horizontal=True, gap="small", key="sv_tiles"):
         st.metric("待我办理", f"{c['todo']:,} 件", border=True, width=TILE_WIDTH,
                   help="待您反馈的督办（本地区在办）和您发出、已反馈待您审核办结的督办")

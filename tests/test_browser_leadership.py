@@ -17,6 +17,8 @@ from tests.browser_util import (ARTIFACTS, assert_nothing_cut, browser, english_
 
 pytestmark = pytest.mark.browser
 WIDTHS = [(1280, 800), (1440, 900), (1920, 1080)]
+# how wide each page's map is drawn at 1280 px at least: what it is zoomed to show whole (region_map's fit_width)
+MAP_FIT = {"overview": 820, "enforcement": 360, "risk": 360}
 
 
 def test_leader_visits_every_page(db):
@@ -41,6 +43,9 @@ def test_leader_visits_every_page(db):
             assert spec.title in page.inner_text("[data-testid='stMain']"), spec.url_path
             assert english_chart_words(page) == [], spec.url_path  # the charts' tool bars speak Chinese
             assert legends_over_plots(page) == [], spec.url_path
+            maps = page.eval_on_selector_all("[data-testid='stDeckGlJsonChart']",
+                                             "els => els.map(e => e.getBoundingClientRect().width)")
+            assert all(w >= MAP_FIT.get(spec.url_path, 480) for w in maps), (spec.url_path, maps)  # (at 1280 px)
             charts += page.locator(".modebar-btn").count() > 0
             tiles += tiles_on(page)
             # loaded at 1280 px, then widened (the tiles fit again after a resize)

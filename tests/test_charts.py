@@ -39,7 +39,7 @@ def test_same_map_is_built_once_and_shared(db):
     deck = next(iter(charts._decks.values()))
     # the cached compact spec is pydeck's own serialisation of the same map, only without the indentation
     fresh = charts._build_deck(resolve(scope, db), _values(db), "", higher_is_worse=True, records=None, dark=False,
-                               points_outline=False, point_px=(2, 6), label_size=None, fit=(560, 520))
+                               points_outline=False, point_px=(2, 6), label_size=None, fit=(480, 520))
     assert json.loads(deck.to_json()) == json.loads(pdk.Deck.to_json(fresh))
     assert "\n" not in deck.to_json()
     assert deck.to_json() is deck.to_json()  # serialised once
@@ -335,7 +335,7 @@ def test_every_chart_goes_with_the_chinese_dictionary():
 
 
 @pytest.mark.parametrize("region", [PROVINCE, 320100, 320900, 321300, 320115])
-@pytest.mark.parametrize("size", [(560, 460), (560, 520), (1000, 520), (380, 300)])
+@pytest.mark.parametrize("size", [(480, 460), (480, 560), (360, 500), (820, 520)])
 def test_a_map_starts_showing_every_region_whole(db, region, size):
     """At the zoom a desk map starts with, the regions' box fits its width and height (the province at zoom 6.2
     overflowed a 580 × 460 map: 南通 cut off at the east, 连云港 at the north); a map with room to spare keeps the
