@@ -1080,7 +1080,9 @@ def entry_counts(list_kind: Any, scope: Scope, *, engine: Engine | None = None,
     eng, rs = prepare(scope, engine)
     kind = _list_kind(list_kind)
     today = today or dt.date.today()
-    _, j = _entries_from(kind)
+    t, _ = _entry_table(kind)
+    # (the entries and their checks alone: the enterprises' names are the list's, not the counts')
+    j = t.outerjoin(LC, and_(LC.c.list_kind == kind, LC.c.entry_id == t.c.id))
     state = _state_sql()
 
     def n(cond, name):
