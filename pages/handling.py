@@ -11,7 +11,7 @@ from pages.common import (
     current_scope, engine, metric, page_header, page_link, plain, primary, set_params, url_id, user,
 )
 from pages.supervision_ui import warning_duban
-from pages.ui import (LATE_COLOUR, flagged, level_chip, level_column, level_labels, step_history,
+from pages.ui import (LATE_COLOUR, flagged, how_many, level_chip, level_column, level_labels, step_history,
                       time_left, when)
 from queries import handling
 from queries.labels import LEVEL_NAMES, STEP_NAMES, VERIFY_RESULTS
@@ -168,8 +168,7 @@ def desk_view(scope) -> None:
     # how many there are (the list is bounded): the summary's counts of the same open warnings
     total = ((s["overdue_by_level"] if only_late else s["open_by_level"])[level] if level is not None
              else s["overdue"] if only_late else s["open"])
-    more = f"，列出最紧急的 {len(df):,} 条" if len(df) < total else ""
-    st.caption(f"共 {total:,} 条{more}：超时在前，再按等级（重大在前），同等级按产生时间（最早在前）。"
+    st.caption(f"{how_many(total, len(df), '条', '最紧急')}：超时在前，再按等级（重大在前），同等级按产生时间（最早在前）。"
                "“剩余时间”为距所处环节时限的时间，超时标红。选中一行办理或查看处置记录。")
     rows = sel.selection.rows if sel and sel.selection else []
     if rows:

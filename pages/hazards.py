@@ -10,7 +10,7 @@ from pages.common import (
     child_label, comparisons, current_scope, drill_on_click, engine, figure, fmt, map_values, metric, page_header,
     page_link, plain, prefetch, q, q_or_stop, rate_column, rates_of_nothing, set_params, tile_changes, url_id,
 )
-from pages.ui import POINT_STATUS_HEX, flagged, when
+from pages.ui import POINT_STATUS_HEX, flagged, how_many, when
 from queries import hazards
 from queries.labels import HAZARD_LEVELS, POINT_KINDS, POINT_STATUS
 
@@ -159,8 +159,8 @@ def region_view(scope) -> None:
         st.rerun()
     # the list is bounded; the count is the summary's (the same enterprises: those with hazard sources in scope)
     total = s["hazard_enterprises"]
-    listed = "全部列出" if len(ent) >= total else f"列出报警、离线在前的 {len(ent):,} 家"
-    st.caption(f"共 {total:,} 家，{listed}。选中一行查看该企业的监测点读数与趋势。")
+    listed = how_many(total, len(ent), "家", "报警、离线在前") + ("，全部列出" if len(ent) >= total else "")
+    st.caption(f"{listed}。选中一行查看该企业的监测点读数与趋势。")
 
 
 scope = current_scope()

@@ -22,7 +22,7 @@ from pages.common import (
     child_label, engine, figure_help, figure_label, fmt, metric, page_link, parse_id, plain, primary, rate_column,
     scope_token, set_params, user,
 )
-from pages.ui import LATE_COLOUR, flagged, when
+from pages.ui import LATE_COLOUR, flagged, how_many, when
 from queries import supervision as SV
 from queries.scope import Scope, ScopeError
 
@@ -146,8 +146,7 @@ def entry_list(kind: str, scope: Scope, *, limit: int = 500) -> pd.DataFrame:
                                       "“零风险”报告": st.column_config.CheckboxColumn("“零风险”报告")})
     total = counts[pick]  # (the filter's keys are the counts': all, each state, overdue)
     which = "" if pick == ALL else SV.CHECK_STATES.get(pick, "整改超期")
-    more = f"，列出最近的 {len(shown):,} 条" if len(shown) < total else ""
-    st.caption(f"{which}共 {total:,} 条{more}。办理状态为当前状态（不随截止时间回溯），整改期限已过仍未复查确认整改完成的标红"
+    st.caption(f"{which}{how_many(total, len(shown), '条', '最近')}。办理状态为当前状态（不随截止时间回溯），整改期限已过仍未复查确认整改完成的标红"
                "“超期”；核查率、整改完成率按截止时间统计。选中一行（点击行首方框）查看核查记录并办理。")
     rows = sel.selection.rows if sel and sel.selection else []
     if rows:

@@ -11,7 +11,7 @@ import streamlit as st
 from pages.app import pages_for
 from pages.common import PAGES_DIR, current_scope, engine, metric, plain, primary, set_params, tile_changes, user
 from pages.supervision_ui import ALL_TAB, DB_ERRORS, TAB_KEY, TAB_REGION, as_text, nav_changed, region_label
-from pages.ui import LATE_COLOUR, duration_text, flagged, when
+from pages.ui import LATE_COLOUR, duration_text, flagged, how_many, when
 from queries import supervision as SV
 from queries.labels import SUPERVISION_STATES
 from queries.regions import PROVINCE, reference
@@ -227,9 +227,9 @@ def _table(df: pd.DataFrame, key: str, *, todo: bool = False) -> None:
 
 def _how_many(df: pd.DataFrame, total: int | None = None) -> str:
     """How many orders a bounded list holds: its total where it is known, else whether it stopped at the limit."""
-    if total is not None and total > len(df):
-        return f"共 {total:,} 件，列出 {len(df):,} 件"
-    if total is None and len(df) >= LIST_LIMIT:
+    if total is not None:
+        return how_many(total, len(df), "件")
+    if len(df) >= LIST_LIMIT:
         return f"列出前 {len(df):,} 件（最多 {LIST_LIMIT:,} 件）"
     return f"共 {len(df):,} 件"
 

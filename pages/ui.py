@@ -167,6 +167,14 @@ def time_left(minutes: Any) -> str:
 
 # --- handling history -----------------------------------------------------------------------------------------
 
+def how_many(total: int, shown: int, unit: str, which: str = "") -> str:
+    """A bounded list's count: "共 668 家", and "，列出报警、离线在前的 500 家" when it shows fewer than there are
+    (``which``: which ones it shows; none: "，列出 500 家")."""
+    if shown >= total:
+        return f"共 {total:,} {unit}"
+    return f"共 {total:,} {unit}，列出{which + '的' if which else ''} {shown:,} {unit}"
+
+
 def step_history(h: pd.DataFrame, *, warning_label: bool = False) -> None:
     """Handling steps (``queries.handling.history`` / ``enterprise_steps``) as blocks: when, step (result), who
     (role); the note as text (``st.text``: never markdown or HTML). ``warning_label``: each block names its warning."""

@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, extract, func, select, true
+from sqlalchemy import Connection, Engine, Select, case, extract, func, select, true
 
 from queries import db
 from queries.scope import Resolved, Scope, resolve
@@ -105,6 +105,11 @@ def together(stmts) -> Select:
     for s in subs[1:]:
         joined = joined.join(s, true())
     return select(*subs).select_from(joined)
+
+
+def count_where(cond, name: str):
+    """SQL: how many rows meet ``cond``, labelled ``name`` (0, not NULL, over no rows)."""
+    return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
 
 
 def row(stmt: Select, engine: Engine) -> dict[str, Any]:

@@ -85,7 +85,7 @@ from sqlalchemy import DateTime, Engine, and_, case, func, insert, literal, not_
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queries import audit, db, memo
-from queries.base import frame, gathered, one_place, pct, per_child, plus_minutes, prepare, row
+from queries.base import count_where, frame, gathered, one_place, pct, per_child, plus_minutes, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.labels import HANDLING_STATES, LEVEL_NAMES, ROLE_NAMES, STEP_NAMES, VERIFY_RESULTS, WARNING_TYPES
 from queries.memo import shared
@@ -407,8 +407,7 @@ def desk_summary(scope: Scope, *, engine: Engine | None = None, now: dt.datetime
     now = memo.moment(now)
     late = _overdue_at(literal(now, DateTime), deadline_map(eng), eng)
 
-    def n(cond, name):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+    n = count_where
 
     r = row(select(func.count().label("open"), *[n(and_(late, W.c.level == lv), f"l{lv}") for lv in (1, 2, 3, 4)],
                    *[n(W.c.level == lv, f"o{lv}") for lv in (1, 2, 3, 4)])
@@ -690,8 +689,7 @@ def _timeliness_columns(rs, eng, T):
     acked = and_(W.c.acknowledged_at.is_not(None), W.c.acknowledged_at <= T)
     closed = and_(W.c.closed_at.is_not(None), W.c.closed_at <= T)
 
-    def n(cond, name):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+    n = count_where
 
     period = [n(or_(acked, ack_dl < T), "ack_due"), n(and_(acked, W.c.acknowledged_at <= ack_dl), "ack_timely"),
               n(or_(closed, close_dl < T), "close_due"), n(and_(closed, W.c.closed_at <= close_dl), "close_timely")]
@@ -703,8 +701,9 @@ def _live_columns(T, dl, eng, cond=None, suffix: str = ""):
     open_at = and_(W.c.raised_at <= T, or_(W.c.closed_at.is_(None), W.c.closed_at > T),
                    *([cond] if cond is not None else []))
 
-    def n(c, name):
-        return func.coalesce(func.sum(case((c, 1), else_=0)), 0).label(name + suffix)
+    def n(cond, name):
+
+        return count_where(cond, name + suffix)
 
     return [n(open_at, "open"), n(and_(open_at, _overdue_at(T, dl, eng)), "overdue")]
 

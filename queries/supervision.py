@@ -93,7 +93,7 @@ from sqlalchemy import DateTime, Engine, and_, case, func, insert, literal, or_,
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from queries import audit, db
-from queries.base import frame, name_children, one_place, pct, prepare, row
+from queries.base import count_where, frame, name_children, one_place, pct, prepare, row
 from queries.figure_defs import PERIOD, declare, fig
 from queries.writes import (  # noqa: F401 - the write vocabulary, re-exported for pages and tests
     Actor, Conflict, InvalidInput, NotPermitted, OutOfScope, WriteError, WriteFailed, actor_of, refuse,
@@ -363,8 +363,7 @@ def counts(actor: Actor, *, engine: Engine | None = None, now: dt.datetime | Non
         if actor.role in REPLY_ROLES else literal(False)
     to_close = and_(SO.c.state == "answered", SO.c.issuer == me)
 
-    def n(cond, name):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+    n = count_where
 
     r = row(select(n(to_reply, "to_reply"), n(to_close, "to_close"),
                    n(and_(to_reply, SO.c.deadline < literal(now, DateTime)), "overdue"))
@@ -701,7 +700,7 @@ def close(actor: Actor, order_id: Any, *, version: Any, note: Any = "", engine: 
 
 def _figure_columns(rs, T, suffix: str = ""):
     def n(cond, name):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name + suffix)
+        return count_where(cond, name + suffix)
 
     created = and_(SO.c.created_at <= T, rs.recorded_filter(SO))
     in_period = and_(created, rs.period_filter(SO.c.created_at))
@@ -1085,8 +1084,7 @@ def entry_counts(list_kind: Any, scope: Scope, *, engine: Engine | None = None,
     j = t.outerjoin(LC, and_(LC.c.list_kind == kind, LC.c.entry_id == t.c.id))
     state = _state_sql()
 
-    def n(cond, name):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+    n = count_where
 
     r = row(select(func.count().label("all"), *[n(state == s, s) for s in CHECK_STATES],
                    n(_overdue_sql(today), OVERDUE_STATE)).select_from(j).where(_entries_filter(kind, rs)), eng)
@@ -1101,9 +1099,9 @@ def entry(list_kind: Any, entry_id: Any, scope: Scope, *, engine: Engine | None 
     eng, rs = prepare(scope, engine)
     kind = _list_kind(list_kind)
     eid = _parse_id(entry_id)
-    t, on_list = _entry_table(kind)
+    _, on_list = _entry_table(kind)
+    t, j = _entries_from(kind)
     _, cols = _entry_columns(kind, t)
-    j = t.join(E, E.c.id == t.c.enterprise_id).outerjoin(LC, and_(LC.c.list_kind == kind, LC.c.entry_id == t.c.id))
     df = pd.DataFrame()
     if eid is not None:
         df = frame(select(*cols, LC.c.verify_note).select_from(j)
@@ -1117,8 +1115,7 @@ def entry(list_kind: Any, entry_id: Any, scope: Scope, *, engine: Engine | None 
 
 
 def _rate_columns(kind: str, rs):
-    def n(cond, name):
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+    n = count_where
 
     verified = and_(LC.c.id.is_not(None), rs.until_cutoff(LC.c.verified_on), rs.recorded_filter(LC))
     sub = and_(verified, LC.c.finding == "substantiated")
